@@ -1,0 +1,30 @@
+// Errors with stable codes (execa style): every failure that stops a run is a
+// VmaspecError whose code says which stage failed and whose cause keeps the detail.
+
+export type ErrorCode =
+  | 'E_USAGE' // bad command line
+  | 'E_CASE_INVALID' // a case file does not validate
+  | 'E_TOOL_MISSING' // a host tool or package is missing
+  | 'E_KERNEL_SOURCE' // the kernel source, tree or image cannot be used
+  | 'E_KERNEL_CONFIG' // requested options did not survive olddefconfig
+  | 'E_KERNEL_BUILD' // make failed
+  | 'E_PATCH' // a patch did not apply
+  | 'E_HELPERS_BUILD' // musl-gcc failed on c-helpers/
+  | 'E_BOOT' // QEMU failed or the guest never answered
+  | 'E_INTERRUPTED'; // Ctrl-C
+
+export class VmaspecError extends Error {
+  override readonly name = 'VmaspecError';
+  readonly code: ErrorCode;
+  /** Extra lines printed under the message (a log tail, the command line). */
+  readonly details: string[];
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: string[] } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? [];
+  }
+}
+
+/** Process exit codes: tests failed (1) is distinct from could not run (2). */
+export const EXIT = { ok: 0, testsFailed: 1, couldNotRun: 2, interrupted: 130 } as const;

@@ -1,0 +1,117 @@
+// Kernel source: Debian's linux-source tarball extracted into the cache, a
+// user's tree, and pristine copies with a patch series applied.
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { VmaspecError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { run } from '../util/exec.js';
+import { contentKey } from './cache.js';
+
+/** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
+export interface SourceTree {
+  dir: string;
+  identity: string;
+  label: string;
+}
+
+/** The tarball of Debian's linux-source-<version> package. */
+export const debianTarball = (version: string): string => `/usr/src/linux-source-${version}.tar.xz`;
+
+async function debianPackageVersion(version: string, log: Logger): Promise<string> {
+  try {
+    return (await run('dpkg-query', ['-W', '-f', '${Version}', `linux-source-${version}`], { log })).trim();
+  } catch (cause) {
+    throw new VmaspecError('E_KERNEL_SOURCE', `Debian package linux-source-${version} is not installed`, {
+      cause,
+      details: [`install it: apt-get install linux-source-${version}`],
+    });
+  }
+}
+
+/** Extracts the tarball once into `<cache>/src/debian-<version>-<package version>`. */
+export async function debianSource(version: string, cacheDir: string, log: Logger): Promise<SourceTree> {
+  const pkg = await debianPackageVersion(version, log);
+  const tarball = debianTarball(version);
+  if (!existsSync(tarball)) throw new VmaspecError('E_KERNEL_SOURCE', `${tarball} is missing although linux-source-${version} is installed`);
+  const dir = join(cacheDir, 'src', `debian-${version}-${pkg}`);
+  const tree = join(dir, `linux-source-${version}`);
+  const identity = `debian:${version}:${pkg}`;
+  if (existsSync(join(dir, '.complete'))) return { dir: tree, identity, label: `debian:${version}` };
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
+  await run('tar', ['-xf', tarball, '-C', partial], { log });
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  await readFile(join(tree, 'Makefile')); // proves the layout
+  await writeMarker(join(dir, '.complete'));
+  return { dir: tree, identity, label: `debian:${version}` };
+}
+
+async function writeMarker(path: string): Promise<void> {
+  await writeFile(path, `${new Date().toISOString()}\n`);
+}
+
+/** A user's tree: must be a kernel tree and clean (Kbuild refuses O= builds of a configured tree). */
+export async function userTree(path: string, log: Logger): Promise<SourceTree> {
+  const dir = resolve(path);
+  if (!existsSync(join(dir, 'Makefile')) || !existsSync(join(dir, 'mm', 'madvise.c'))) {
+    throw new VmaspecError('E_KERNEL_SOURCE', `${path} is not a Linux source tree (no Makefile and mm/madvise.c)`);
+  }
+  if (existsSync(join(dir, '.config')) || existsSync(join(dir, 'include', 'config'))) {
+    throw new VmaspecError('E_KERNEL_SOURCE', `${path} has been configured in place; vmaspec builds out of tree and needs it clean`, {
+      details: [`run: make -C ${path} mrproper`],
+    });
+  }
+  // The identity follows the tree's content: git HEAD plus the uncommitted diff, when it is a git tree.
+  let identity = `tree:${dir}`;
+  if (existsSync(join(dir, '.git'))) {
+    const head = await run('git', ['-C', dir, 'rev-parse', 'HEAD'], { log });
+    const diff = await run('git', ['-C', dir, 'diff', 'HEAD'], { log });
+    identity += `:${head.trim()}:${contentKey([diff])}`;
+  } else {
+    identity += `:${(await stat(dir)).mtimeMs}`;
+  }
+  return { dir, identity, label: `tree:${path}` };
+}
+
+/** A pristine copy of `base` with the patches applied in order, cached by their content. */
+export async function patchedSource(base: SourceTree, patches: string[], cacheDir: string, log: Logger): Promise<SourceTree> {
+  const texts = await Promise.all(
+    patches.map(async (p) => {
+      try {
+        return await readFile(p);
+      } catch (cause) {
+        throw new VmaspecError('E_USAGE', `cannot read patch ${p}`, { cause });
+      }
+    }),
+  );
+  const key = contentKey([base.identity, ...texts]);
+  const dir = join(cacheDir, 'src', `patched-${key}`);
+  const label = `${base.label} + ${patches.length} patch${patches.length === 1 ? '' : 'es'}`;
+  const identity = `${base.identity}+patches:${key}`;
+  if (existsSync(join(dir, '.vmaspec-complete'))) return { dir, identity, label };
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  log.info(`kernel: copying the pristine source to apply ${patches.length} patch(es)`);
+  await cp(base.dir, partial, { recursive: true, preserveTimestamps: true });
+  for (const [i, patch] of patches.entries()) {
+    log.info(`kernel: applying ${patch}`);
+    try {
+      await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', resolve(patch)], { cwd: partial, log });
+    } catch (cause) {
+      await rm(partial, { recursive: true, force: true });
+      const output = (cause as { all?: string }).all ?? '';
+      throw new VmaspecError('E_PATCH', `patch ${i + 1}/${patches.length} (${patch}) does not apply to ${base.label}`, {
+        cause,
+        details: output.trimEnd().split('\n').slice(-15),
+      });
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  await writeMarker(join(dir, '.vmaspec-complete'));
+  return { dir, identity, label };
+}

@@ -1,0 +1,37 @@
+// Typed requests and results of the kernel stage (KUnit style: config → build → image).
+
+/** Where the kernel comes from. */
+export type KernelSource =
+  /** Debian's linux-source-<version> package, extracted into the cache. */
+  | { kind: 'debian'; version: string }
+  /** A user's tree, built out of tree (the tree is left clean). */
+  | { kind: 'tree'; path: string }
+  /** A prebuilt uncompressed vmlinux (PVH) and its `.config`. */
+  | { kind: 'image'; image: string; config: string };
+
+export interface KernelRequest {
+  source: KernelSource;
+  /** A patch series, applied in order to a pristine copy of the source. */
+  patches: string[];
+  /** Kconfig fragment files, merged in order onto `make tinyconfig`. */
+  fragments: string[];
+  arch: string;
+  cacheDir: string;
+  jobs: number;
+}
+
+export interface BuiltKernel {
+  /** The uncompressed vmlinux QEMU boots through its PVH entry. */
+  image: string;
+  /** The final `.config`. */
+  configPath: string;
+  config: Map<string, string>;
+  /** `make kernelrelease`, e.g. `6.12.117`. */
+  release: string;
+  /** Cache key (hex) over source, patches, fragments and compiler. */
+  key: string;
+  /** True when nothing was built in this run. */
+  cached: boolean;
+  /** A short human description: `debian:6.12 + 1 patch`. */
+  label: string;
+}

@@ -1,0 +1,77 @@
+// The plan: what the guest probe executes for one case (docs/protocol.md).
+// Host-side types plus the serializer; the C side parses the same text.
+
+/** Three characters from `rwx` or `-`, as mprotect/mmap prot, e.g. `rw-`. */
+export type ProtText = string;
+
+export type PlanOp =
+  | { op: 'map'; step: number; at: number; pages: number; prot: ProtText; shared: boolean; flags: MapFlag[] }
+  | { op: 'unmap'; step: number; at: number; pages: number }
+  | { op: 'mprotect'; step: number; at: number; pages: number; prot: ProtText }
+  | { op: 'name'; step: number; start: number; len: number; name: Uint8Array | null }
+  | { op: 'touch'; step: number; at: number; pages: number; access: 'r' | 'w' }
+  | { op: 'snapshot'; step: number }
+  | { op: 'fork'; step: number }
+  | { op: 'parent'; step: number }
+  | { op: 'wait'; step: number };
+
+export type MapFlag = 'noreserve' | 'growsdown' | 'populate';
+
+/** One case as the guest sees it. */
+export interface CasePlan {
+  index: number;
+  windowPages: number;
+  timeoutMs: number;
+  ops: PlanOp[];
+}
+
+export const PLAN_MAGIC = 'vmaspec-plan 1';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+function opArgs(op: PlanOp): string[] {
+  switch (op.op) {
+    case 'map':
+      return [String(op.at), String(op.pages), op.prot, op.shared ? 'shared' : 'private', op.flags.length ? op.flags.join(',') : '-'];
+    case 'unmap':
+      return [String(op.at), String(op.pages)];
+    case 'mprotect':
+      return [String(op.at), String(op.pages), op.prot];
+    case 'name':
+      return [String(op.start), String(op.len), op.name === null ? 'null' : `hex:${hex(op.name)}`];
+    case 'touch':
+      return [String(op.at), String(op.pages), op.access];
+    case 'snapshot':
+    case 'fork':
+    case 'parent':
+    case 'wait':
+      return [];
+  }
+}
+
+/** The plan file text for one case. */
+export function serializePlan(plan: CasePlan): string {
+  const lines = [PLAN_MAGIC, `window ${plan.windowPages}`];
+  for (const op of plan.ops) lines.push([String(op.step), op.op, ...opArgs(op)].join(' '));
+  return lines.join('\n') + '\n';
+}
+
+/** The manifest line of one case. */
+export function manifestLine(plan: CasePlan): string {
+  return `${plan.index} ${plan.timeoutMs} /vmaspec/cases/${plan.index}.plan`;
+}
+
+/** Where a plan step came from: the case step it runs, its key path and the process that runs it. */
+export interface StepOrigin {
+  step: import('../cases/types.js').Step;
+  /** Key path in the case file, e.g. `steps[3].fork.child[0]`. */
+  path: string;
+  /** `parent`, `child`, `child.child` … */
+  proc: string;
+}
+
+/** A case compiled for the guest, with the map from plan step numbers back to the case. */
+export interface CompiledCase {
+  plan: CasePlan;
+  origins: Map<number, StepOrigin>;
+}

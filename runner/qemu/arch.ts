@@ -1,0 +1,66 @@
+// Loads `qemu/<arch>.yaml`, the declarative QEMU facts of one architecture.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { VmaspecError } from '../errors.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface ArchSpec {
+  arch: string;
+  binary: string;
+  kernelArch: string;
+  kernelImage: string;
+  pageSize: number;
+  machine: string;
+  machineOptions: string[];
+  cpu: Record<Accel, string>;
+  vcpus: Record<Accel, number>;
+  memoryMib: number;
+  consoleDevice: string;
+  resultsDevice: string;
+  kernelArgs: string[];
+}
+
+/** The repository root (this file lives in runner/qemu/). */
+export const repoRoot = new URL('../../', import.meta.url).pathname;
+
+function field<T>(data: Record<string, unknown>, key: string, check: (v: unknown) => v is T, file: string, what: string): T {
+  const value = data[key];
+  if (!check(value)) throw new VmaspecError('E_USAGE', `${file}: ${key}: expected ${what}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isPair =
+  <T>(inner: (v: unknown) => v is T) =>
+  (v: unknown): v is Record<Accel, T> =>
+    typeof v === 'object' && v !== null && inner((v as Record<string, unknown>).tcg) && inner((v as Record<string, unknown>).kvm);
+
+/** Reads and checks `qemu/<arch>.yaml`. */
+export async function loadArch(arch: string, root = repoRoot): Promise<ArchSpec> {
+  const file = join(root, 'qemu', `${arch}.yaml`);
+  let data: Record<string, unknown>;
+  try {
+    data = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new VmaspecError('E_USAGE', `no QEMU description for architecture "${arch}" (${file})`, { cause });
+  }
+  return {
+    arch,
+    binary: field(data, 'binary', isString, file, 'a program name'),
+    kernelArch: field(data, 'kernel_arch', isString, file, 'an ARCH= value'),
+    kernelImage: field(data, 'kernel_image', isString, file, 'a path in the build directory'),
+    pageSize: field(data, 'page_size', isNumber, file, 'a positive integer'),
+    machine: field(data, 'machine', isString, file, 'a machine type'),
+    machineOptions: field(data, 'machine_options', isStrings, file, 'a list of strings'),
+    cpu: field(data, 'cpu', isPair(isString), file, '{ tcg, kvm } CPU models'),
+    vcpus: field(data, 'vcpus', isPair(isNumber), file, '{ tcg, kvm } counts'),
+    memoryMib: field(data, 'memory_mib', isNumber, file, 'a positive integer'),
+    consoleDevice: field(data, 'console_device', isString, file, 'a device name'),
+    resultsDevice: field(data, 'results_device', isString, file, 'a -device value'),
+    kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
+  };
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Set-up that needs no hand steps (run by `npm test` and `npm start` first):
+// installs the npm dependencies when they are missing and the Debian packages
+// vmaspec needs (apt-get, when running as root; otherwise prints the exact
+// command and exits 2). Plain JavaScript with no dependencies: it runs before
+// `npm ci` has.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Debian packages and why each is needed. */
+export const PACKAGES = {
+  'qemu-system-x86': 'boots the guest',
+  'musl-tools': 'builds the static guest programs (musl-gcc)',
+  gcc: 'builds the kernel',
+  make: 'builds the kernel',
+  flex: 'kernel build (kconfig)',
+  bison: 'kernel build (kconfig)',
+  bc: 'kernel build',
+  'libelf-dev': 'kernel build (objtool)',
+  'libssl-dev': 'kernel build (certificate tools)',
+  cpio: 'kernel build (kheaders)',
+  patch: 'applies --patch series',
+  'xz-utils': 'extracts the kernel source',
+  'linux-source-6.12': 'the default kernel source',
+};
+
+function say(message) {
+  process.stderr.write(`setup: ${message}\n`);
+}
+
+function missingPackages(names) {
+  const result = spawnSync('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\n', ...names], { encoding: 'utf8' });
+  if (result.error) {
+    say('dpkg-query is not available: vmaspec needs a Debian-like host (Debian 12 is what it is tested on)');
+    process.exit(2);
+  }
+  const installed = new Set(
+    result.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' installed'))
+      .map((line) => line.split(' ')[0]),
+  );
+  return names.filter((name) => !installed.has(name));
+}
+
+function apt(args) {
+  say(`$ apt-get ${args.join(' ')}`);
+  const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return result.status === 0;
+}
+
+function installPackages() {
+  const missing = missingPackages(Object.keys(PACKAGES));
+  if (missing.length === 0) return;
+  const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  say(`missing Debian packages: ${missing.map((m) => `${m} (${PACKAGES[m]})`).join(', ')}`);
+  if (process.getuid?.() !== 0) {
+    say(`not root, so not installing them. Run:\n  sudo apt-get update && sudo ${line}`);
+    process.exit(2);
+  }
+  const args = ['install', '-y', '-q', '--no-install-recommends', ...missing];
+  // A fresh machine has empty package lists: update, then install.
+  if (!apt(args) && !(apt(['update', '-q']) && apt(args))) {
+    say(`apt-get failed; run it by hand:\n  apt-get update && ${line}`);
+    process.exit(2);
+  }
+  const still = missingPackages(missing);
+  if (still.length > 0) {
+    say(`still missing after apt-get: ${still.join(' ')}`);
+    process.exit(2);
+  }
+}
+
+function installNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(marker) && existsSync(join(root, 'node_modules', 'tsx'))) return;
+  const useCi = existsSync(join(root, 'package-lock.json'));
+  say(`npm dependencies are missing: npm ${useCi ? 'ci' : 'install'}`);
+  const result = spawnSync('npm', [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    say('npm could not install the dependencies');
+    process.exit(2);
+  }
+}
+
+installPackages();
+installNodeModules();

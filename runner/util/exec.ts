@@ -1,0 +1,56 @@
+// Running host commands: one place that prints the exact command line on
+// --verbose, streams output lines to a callback and keeps the full log.
+import { execa, type ResultPromise } from 'execa';
+import { createWriteStream } from 'node:fs';
+import type { Logger } from '../log.js';
+
+/** A command line as a shell would take it (for --verbose and error messages). */
+export function shellLine(file: string, args: readonly string[], cwd?: string): string {
+  const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+  const line = [file, ...args].map(quote).join(' ');
+  return cwd ? `(cd ${quote(cwd)} && ${line})` : line;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  log: Logger;
+  /** Every output line (stdout and stderr interleaved) goes here as it arrives. */
+  onLine?: (line: string) => void;
+  /** The whole output is also written to this file. */
+  logFile?: string;
+  env?: Record<string, string>;
+}
+
+/** Runs a command to completion; rejects with execa's error (exit code, output tail) on failure. */
+export async function run(file: string, args: string[], options: RunOptions): Promise<string> {
+  options.log.verbose(`$ ${shellLine(file, args, options.cwd)}`);
+  const child: ResultPromise = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    all: true,
+    buffer: { all: true, stdout: false, stderr: false },
+    lines: false,
+    stdin: 'ignore',
+  });
+  const logStream = options.logFile ? createWriteStream(options.logFile) : null;
+  let pending = '';
+  child.all?.on('data', (chunk: Buffer) => {
+    logStream?.write(chunk);
+    if (!options.onLine) return;
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  });
+  try {
+    const result = await child;
+    return String(result.all ?? '');
+  } finally {
+    await new Promise<void>((resolve) => (logStream ? logStream.end(resolve) : resolve()));
+  }
+}
+
+/** The last `n` lines of a text, for error details. */
+export function tail(text: string, n: number): string[] {
+  return text.trimEnd().split('\n').slice(-n);
+}

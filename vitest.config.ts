@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The integration suite boots one VM; unit tests are pure and fast.
+    testTimeout: 20_000,
+  },
+});
