@@ -40,13 +40,18 @@ export interface AccelChoice {
   reason: string | null;
 }
 
-/** Proves KVM once per QEMU binary and host kernel, caching the answer in the cache dir. */
-export async function chooseAccel(binary: string, cacheDir: string, log: Logger): Promise<AccelChoice> {
+/**
+ * Proves KVM once per QEMU binary, host kernel and CPU, caching the answer in
+ * the cache dir. `verifyBoot` boots the real guest under KVM and returns null
+ * when it worked, else why not (KVM can run the firmware and still fail a kernel).
+ */
+export async function chooseAccel(binary: string, cacheDir: string, log: Logger, verifyBoot: () => Promise<string | null>): Promise<AccelChoice> {
   if (!existsSync('/dev/kvm')) return { accel: 'tcg', reason: '/dev/kvm does not exist' };
   const version = (await execa(binary, ['--version'], { reject: false })).stdout.split('\n')[0] ?? '';
   const hostKernel = (await readFile('/proc/sys/kernel/osrelease', 'utf8')).trim();
+  const cpu = (await readFile('/proc/cpuinfo', 'utf8')).split('\n').filter((l) => /^(model name|flags)\s*:/.test(l)).slice(0, 2).join('|');
   const file = join(cacheDir, 'kvm-probe.json');
-  const key = `${version}|${hostKernel}`;
+  const key = `${version}|${hostKernel}|${cpu}`;
   if (existsSync(file)) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as { key: string; choice: AccelChoice };
     if (saved.key === key) return saved.choice;
@@ -59,6 +64,10 @@ export async function chooseAccel(binary: string, cacheDir: string, log: Logger)
   if (!kvm.ok) {
     const tcg = await runsFirmware(binary, firmware, 'tcg', log);
     choice = { accel: 'tcg', reason: tcg.ok ? `KVM does not work here (${kvm.why})` : `the KVM probe itself failed under TCG (${tcg.why}); not trusting KVM` };
+  } else {
+    log.info('qemu: KVM ran the probe firmware; checking that it boots the guest (once, cached)');
+    const why = await verifyBoot();
+    if (why) choice = { accel: 'tcg', reason: `KVM does not work here (${why})` };
   }
   await writeFile(file, JSON.stringify({ key, choice }, null, 2));
   return choice;

@@ -1,0 +1,167 @@
+// One run, stage by stage: load cases → build kernel and helpers → compile
+// plans → boot (again after a crash, for the cases left) → judge → report.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadCases } from './cases/load.js';
+import type { Case } from './cases/types.js';
+import { VmaspecError } from './errors.js';
+import { buildHelpers } from './guest/helpers.js';
+import { writeInitramfs } from './guest/initramfs.js';
+import { buildKernel } from './kernel/build.js';
+import { unmetRequirement } from './kernel/requirements.js';
+import type { BuiltKernel, KernelRequest } from './kernel/types.js';
+import type { Logger } from './log.js';
+import { compileCase } from './plan/compile.js';
+import { serializePlan, type CompiledCase } from './plan/plan.js';
+import type { ArchSpec } from './qemu/arch.js';
+import { bootGuest } from './qemu/boot.js';
+import { chooseAccel, type AccelChoice } from './qemu/kvm.js';
+import { caseReport, emit, runReport } from './report/build.js';
+import type { CaseReport, KernelInfo, Reporter, RunReport } from './report/types.js';
+import { casesByIndex, parseResultStream } from './results/stream.js';
+import { judgeCase, skipVerdict } from './verdict/judge.js';
+
+export interface RunRequest {
+  casesRoot: string;
+  /** Case files or folders to run; empty runs every case under casesRoot. */
+  paths: string[];
+  kernel: KernelRequest;
+  spec: ArchSpec;
+  /** Where console logs, result streams, plans and the report go. */
+  artifactsDir: string;
+  log: Logger;
+  reporters: Reporter[];
+  signal?: AbortSignal;
+}
+
+/** A case ready to boot: its plan and where it came from. */
+interface Runnable {
+  case: Case;
+  compiled: CompiledCase;
+}
+
+/** Seconds a boot may take beyond the cases' own timeouts before the host watchdog kills QEMU. */
+const BOOT_ALLOWANCE_MS = { tcg: 60_000, kvm: 20_000 } as const;
+/** Per-case slack on top of its timeout (process start, snapshots, serial output). */
+const CASE_SLACK_MS = 2_000;
+
+/** Loads and validates the cases (nothing is built before they are valid). */
+export async function loadSuite(casesRoot: string, paths: string[]): Promise<Case[]> {
+  return loadCases(casesRoot, paths.length > 0 ? paths.map((p) => resolve(p)) : undefined);
+}
+
+async function prepareArtifacts(dir: string): Promise<void> {
+  await mkdir(join(dir, 'plans'), { recursive: true });
+  const latest = join(dir, '..', 'latest');
+  await rm(latest, { force: true });
+  await symlink(dir, latest).catch(() => undefined);
+}
+
+/** KVM, when a full boot of this kernel with no cases proves it; else TCG with the reason. */
+async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: string): Promise<AccelChoice> {
+  const { spec, log } = request;
+  return chooseAccel(spec.binary, request.kernel.cacheDir, log, async () => {
+    const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [] }, { timeoutMs: 15_000, log });
+    return parseResultStream(outcome.stream).complete ? null : outcome.timedOut ? 'a test boot under KVM hung' : `a test boot under KVM failed (exit ${outcome.exitCode})`;
+  });
+}
+
+export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunReport> {
+  const { log, spec, artifactsDir } = request;
+  const started = new Date();
+  await prepareArtifacts(artifactsDir);
+  const kernel = await buildKernel(request.kernel, log);
+  log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''} ${kernel.image}`);
+  await copyFile(kernel.configPath, join(artifactsDir, 'kernel.config'));
+  const helpers = await buildHelpers(request.kernel.cacheDir, log);
+
+  const kernelInfo: KernelInfo = { release: kernel.release, arch: spec.arch, source: kernel.label, id: kernel.key };
+  const reports = new Map<string, CaseReport>();
+  await emit(request.reporters, 'onRunStart', { kernel: kernelInfo, started: started.toISOString(), cases: cases.length });
+  const done = async (c: Case, report: CaseReport): Promise<void> => {
+    reports.set(c.id, report);
+    await emit(request.reporters, 'onCaseDone', report);
+  };
+
+  let pending: Runnable[] = [];
+  for (const c of cases) {
+    const reason = unmetRequirement(c.requires, kernel);
+    if (reason) {
+      await done(c, caseReport(c, skipVerdict(reason)));
+      continue;
+    }
+    const compiled = compileCase(c, pending.length, spec.pageSize);
+    pending.push({ case: c, compiled });
+    await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
+  }
+
+  const probeInitrd = join(artifactsDir, 'initramfs-empty.cpio');
+  await writeInitramfs(probeInitrd, helpers, []);
+  const accel = await pickAccel(request, kernel, probeInitrd);
+  if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
+
+  for (let boot = 1; pending.length > 0; boot++) {
+    if (request.signal?.aborted) break;
+    const initrd = join(artifactsDir, `initramfs-${boot}.cpio`);
+    await writeInitramfs(initrd, helpers, pending.map((r) => r.compiled.plan));
+    const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
+    const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] + pending.reduce((sum, r) => sum + r.case.timeoutMs + CASE_SLACK_MS, 0);
+    log.verbose(`boot ${boot}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
+    let text = '';
+    const judged = new Set<number>();
+    const judge = async (index: number, final: boolean): Promise<void> => {
+      const runnable = byIndex.get(index);
+      if (!runnable || judged.has(index)) return;
+      const record = casesByIndex(parseResultStream(text)).get(index);
+      if (!record && !final) return;
+      judged.add(index);
+      await done(runnable.case, caseReport(runnable.case, judgeCase(runnable.compiled, runnable.case, record)));
+    };
+    const ends: number[] = [];
+    const outcome = await bootGuest(
+      spec,
+      { kernel: kernel.image, initrd, consoleLog: join(artifactsDir, `console-${boot}.log`), accel: accel.accel, append: [] },
+      {
+        timeoutMs,
+        log,
+        signal: request.signal,
+        onEvent: (event) => {
+          if (event.kind !== 'line') return;
+          text += `${event.line}\n`;
+          const end = /^T (\d+) end /.exec(event.line);
+          if (end) ends.push(Number(end[1]));
+        },
+      },
+    );
+    // Judge in stream order, after the boot (the reporters print as cases end).
+    for (const index of ends) await judge(index, false);
+    await writeFile(join(artifactsDir, `results-${boot}.txt`), outcome.stream);
+    const stream = parseResultStream(outcome.stream);
+    const began = stream.cases.map((r) => r.index);
+    if (outcome.cancelled) break;
+    if (began.length === 0) {
+      throw new VmaspecError('E_BOOT', `boot ${boot} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
+        details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...outcome.console.trimEnd().split('\n').slice(-15), `console: ${join(artifactsDir, `console-${boot}.log`)}`],
+      });
+    }
+    // A case that began but did not end was running when the guest died: crashed.
+    for (const record of stream.cases) await judge(record.index, true);
+    pending = pending.filter((r) => !judged.has(r.compiled.plan.index));
+    if (!stream.complete && pending.length > 0) log.info(`qemu: the guest died during a case; booting again for the ${pending.length} case(s) left`);
+  }
+
+  const ordered = cases.map((c) => reports.get(c.id)).filter((r): r is CaseReport => r !== undefined);
+  const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered });
+  await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
+  await emit(request.reporters, 'onRunDone', report);
+  return report;
+}
+
+/** Timestamped artifacts folder under `base`. */
+export function artifactsFolder(base: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  let dir = join(base, `run-${stamp}`);
+  for (let i = 2; existsSync(dir); i++) dir = join(base, `run-${stamp}-${i}`);
+  return dir;
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadArch } from '../../runner/qemu/arch.js';
+import { qemuArgv } from '../../runner/qemu/argv.js';
+import { probeArgv, probeFirmware } from '../../runner/qemu/kvm.js';
+
+describe('QEMU argv from qemu/x86_64.yaml', async () => {
+  const spec = await loadArch('x86_64');
+  const request = { kernel: '/k/vmlinux', initrd: '/a/i.cpio', consoleLog: '/a/console.log', accel: 'tcg' as const, append: ['vmaspec.verbose=1'] };
+
+  it('boots microvm with the PVH vmlinux, one vCPU under TCG', () => {
+    const argv = qemuArgv(spec, request);
+    expect(argv.slice(0, 4)).toEqual(['-M', 'microvm,x-option-roms=off,isa-serial=on,rtc=on', '-accel', 'tcg']);
+    expect(argv).toContain('-no-reboot');
+    const at = (flag: string): string | undefined => argv[argv.indexOf(flag) + 1];
+    expect(at('-kernel')).toBe('/k/vmlinux');
+    expect(at('-smp')).toBe('1');
+    expect(at('-cpu')).toBe('max');
+    expect(at('-append')).toBe('console=ttyS0 reboot=t panic=-1 oops=panic printk.time=1 vmaspec.verbose=1');
+  });
+
+  it('puts the console in a file and the result stream on a second UART', () => {
+    const argv = qemuArgv(spec, request).join(' ');
+    expect(argv).toContain('-chardev file,id=console,path=/a/console.log -serial chardev:console');
+    expect(argv).toContain('-chardev stdio,id=results,signal=off -device isa-serial,index=1,chardev=results');
+  });
+
+  it('uses the host CPU and more vCPUs under KVM', () => {
+    const argv = qemuArgv(spec, { ...request, accel: 'kvm' });
+    expect(argv[argv.indexOf('-cpu') + 1]).toBe('host');
+    expect(argv[argv.indexOf('-smp') + 1]).toBe('2');
+  });
+});
+
+describe('KVM probe firmware', () => {
+  it('puts `mov al, 0x31; out 0xf4, al; hlt` at the reset vector of a 64 KiB ROM', () => {
+    const rom = probeFirmware();
+    expect(rom.length).toBe(65536);
+    expect([...rom.subarray(rom.length - 16, rom.length - 11)]).toEqual([0xb0, 0x31, 0xe6, 0xf4, 0xf4]);
+    expect(probeArgv('/r.rom', 'kvm')).toEqual(expect.arrayContaining(['-accel', 'kvm', '-cpu', 'host', '-bios', '/r.rom']));
+  });
+});
