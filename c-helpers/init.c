@@ -1,0 +1,517 @@
+/*
+ * init — the vmaspec supervisor, PID 1 of the guest.
+ *
+ * Mounts /proc, /sys and /dev, opens the result channel (the second UART,
+ * /dev/ttyS1, raw mode) and runs every case of /vmaspec/manifest: one
+ * /bin/vmaprobe per case, in its own session, with its stdout on a pipe
+ * whose lines are forwarded verbatim to the channel between `T … begin`
+ * and `T … end` records. A case that outlives its timeout is killed. After
+ * the last case it writes `D` and ends the VM.
+ *
+ * The manifest, the initramfs layout and the result stream are the
+ * contract in docs/protocol.md; keep this file and that page in step.
+ *
+ * PID 1 must never return or exit (the kernel panics): every path ends in
+ * power_off().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_DEV "/dev/ttyS1"
+#define MANIFEST "/vmaspec/manifest"
+#define PROBE "/bin/vmaprobe"
+
+#define MANIFEST_MAX (1u << 20)
+#define FWD_BUF 65536          /* partial-line buffer for forwarding */
+#define DRAIN_MS 2000          /* after a kill, how long to wait for EOF */
+
+static int channel = -1;       /* /dev/ttyS1 */
+static int verbose;            /* vmaspec.verbose=1: echo records to the console */
+
+/* ------------------------------------------------------------------ */
+/* Output.                                                              */
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Bytes for the channel (and the console when verbose). */
+static void emit(const char *p, size_t n)
+{
+	write_all(channel, p, n);
+	if (verbose)
+		write_all(STDOUT_FILENO, p, n);
+}
+
+/* One record: formatted, then written with a single write(). */
+__attribute__((format(printf, 1, 2)))
+static void record(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	emit(line, (size_t)n);
+}
+
+/* A message for the kernel console (stderr is /dev/console). */
+__attribute__((format(printf, 1, 2)))
+static void console(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	write_all(STDERR_FILENO, line, (size_t)n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ending the VM.                                                       */
+
+/*
+ * The kernel is booted with `reboot=t` and QEMU runs with `-no-reboot`, so
+ * a reboot makes QEMU exit at once (no firmware reset, no ACPI needed).
+ * Power-off is the fallback. PID 1 must not return, so we park forever if
+ * both fail.
+ */
+__attribute__((noreturn))
+static void power_off(void)
+{
+	sync();
+	reboot(RB_AUTOBOOT);
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup.                                                               */
+
+static void mount_fs(const char *src, const char *dir, const char *type)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		console("init: mkdir %s: %s", dir, strerror(errno));
+	if (mount(src, dir, type, MS_NOSUID | MS_NOEXEC, NULL) != 0 && errno != EBUSY)
+		console("init: mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+/*
+ * The kernel gives PID 1 /dev/console as fds 0-2 when the initramfs has the
+ * node. Without it they are closed; open the console from devtmpfs then, so
+ * that pipes never land on 0-2.
+ */
+static void ensure_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		int c = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (c < 0)
+			c = open("/dev/null", O_RDWR);
+		if (c >= 0 && c != fd) {
+			dup2(c, fd);
+			close(c);
+		}
+	}
+}
+
+/* Read a whole small file into buf (NUL-terminated); -1 on error. */
+static ssize_t read_small_file(const char *path, char *buf, size_t cap)
+{
+	size_t have = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (have < cap - 1) {
+		ssize_t r = read(fd, buf + have, cap - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+	}
+	close(fd);
+	buf[have] = '\0';
+	return (ssize_t)have;
+}
+
+static int cmdline_has(const char *word)
+{
+	static char cmdline[4096];
+	size_t n = strlen(word);
+	const char *p = cmdline;
+
+	if (read_small_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return 0;
+	while ((p = strstr(p, word)) != NULL) {
+		int starts = p == cmdline || p[-1] == ' ';
+		int ends = p[n] == '\0' || p[n] == ' ' || p[n] == '\n';
+		if (starts && ends)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
+ * The result channel: raw, 8N1, no flow control, CLOCAL so neither open
+ * nor write waits for a carrier. Opened non-blocking, then switched back.
+ */
+static int open_channel(void)
+{
+	struct termios t;
+	int fd = open(CHANNEL_DEV, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* The node exists even without the UART; then tcgetattr gives EIO. */
+	if (tcgetattr(fd, &t) != 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cflag &= ~(tcflag_t)CRTSCTS;
+	cfsetispeed(&t, B115200);
+	cfsetospeed(&t, B115200);
+	if (tcsetattr(fd, TCSANOW, &t) != 0)
+		console("init: tcsetattr %s: %s", CHANNEL_DEV, strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cases.                                                               */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* /proc/sys/kernel/tainted as text, without the newline. */
+static const char *taint(void)
+{
+	static char buf[32];
+	ssize_t n = read_small_file("/proc/sys/kernel/tainted", buf, sizeof(buf));
+
+	if (n <= 0)
+		return "0";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* Reap every exited child (orphans of the probes end up with PID 1). */
+static void reap_orphans(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * Forwarding: complete lines go to the channel verbatim. A line longer than
+ * the buffer goes out in pieces; nothing else writes to the channel in
+ * between, so it stays one line.
+ */
+static char fwd[FWD_BUF];
+static size_t fwd_len;
+static int fwd_mid_line;      /* part of the current line already sent */
+
+static void forward(const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t take = n < sizeof(fwd) - fwd_len ? n : sizeof(fwd) - fwd_len;
+		char *nl;
+
+		memcpy(fwd + fwd_len, p, take);
+		fwd_len += take;
+		p += take;
+		n -= take;
+		nl = memrchr(fwd, '\n', fwd_len);
+		if (nl) {
+			size_t upto = (size_t)(nl - fwd) + 1;
+			emit(fwd, upto);
+			memmove(fwd, fwd + upto, fwd_len - upto);
+			fwd_len -= upto;
+			fwd_mid_line = 0;
+		} else if (fwd_len == sizeof(fwd)) {
+			emit(fwd, fwd_len);
+			fwd_len = 0;
+			fwd_mid_line = 1;
+		}
+	}
+}
+
+/* At EOF: a cut-off last line is still ended, so `T … end` starts a line. */
+static void forward_finish(void)
+{
+	if (fwd_len > 0 || fwd_mid_line) {
+		fwd[fwd_len++] = '\n';
+		emit(fwd, fwd_len);
+	}
+	fwd_len = 0;
+	fwd_mid_line = 0;
+}
+
+static int ms_until(uint64_t deadline_us)
+{
+	uint64_t now = now_us();
+	uint64_t ms;
+
+	if (now >= deadline_us)
+		return 0;
+	ms = (deadline_us - now + 999) / 1000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/*
+ * Forward the probe's output until EOF or the deadline.
+ * Returns 0 at EOF, -1 when the deadline passed first.
+ */
+static int pump(int fd, uint64_t deadline_us)
+{
+	static char buf[16384];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = ms_until(deadline_us);
+		int r;
+
+		if (left == 0)
+			return -1;
+		r = poll(&pfd, 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			console("init: poll: %s", strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			continue; /* ms_until() decides */
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		forward(buf, (size_t)n);
+	}
+}
+
+/* The child side: a new session, stdout on the pipe, exec the probe. */
+__attribute__((noreturn))
+static void exec_probe(int out_fd, const char *plan)
+{
+	char *argv[] = { "vmaprobe", (char *)plan, NULL };
+	char msg[64];
+	int n;
+
+	setsid();
+	if (out_fd != STDOUT_FILENO) {
+		dup2(out_fd, STDOUT_FILENO);
+		close(out_fd);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	execv(PROBE, argv);
+	n = snprintf(msg, sizeof(msg), "B exec failed: %d\n", errno);
+	write_all(STDOUT_FILENO, msg, (size_t)n);
+	_exit(127);
+}
+
+/* Wait for the probe until the deadline; 0 when reaped, -1 on timeout. */
+static int wait_until(pid_t pid, int *status, uint64_t deadline_us)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0; /* cannot happen: it is our child */
+		if (ms_until(deadline_us) == 0)
+			return -1;
+		struct timespec ts = { 0, 1000000 }; /* 1 ms */
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void kill_case(pid_t pid)
+{
+	kill(-pid, SIGKILL); /* its session's process group: forked children too */
+	kill(pid, SIGKILL);
+}
+
+static void run_case(const char *index, unsigned long timeout_ms, const char *plan)
+{
+	int pipefd[2], status = 0, timed_out = 0;
+	uint64_t t0, deadline;
+	char end_status[32];
+	pid_t pid;
+
+	record("T %s begin %s", index, taint());
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		record("B pipe failed: %d", errno);
+		record("T %s end exit:127 %s 0", index, taint());
+		return;
+	}
+	t0 = now_us();
+	deadline = t0 + (uint64_t)timeout_ms * 1000u;
+	pid = fork();
+	if (pid == 0)
+		exec_probe(pipefd[1], plan);
+	close(pipefd[1]);
+	if (pid < 0) {
+		record("B fork failed: %d", errno);
+		close(pipefd[0]);
+		record("T %s end exit:127 %s 0", index, taint());
+		return;
+	}
+
+	if (pump(pipefd[0], deadline) != 0) {
+		timed_out = 1;
+		kill_case(pid);
+		pump(pipefd[0], now_us() + DRAIN_MS * 1000u);
+	}
+	forward_finish();
+	close(pipefd[0]);
+	if (!timed_out && wait_until(pid, &status, deadline) != 0) {
+		timed_out = 1;
+		kill_case(pid);
+	}
+	if (timed_out)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	uint64_t duration = now_us() - t0;
+	reap_orphans();
+
+	if (timed_out)
+		snprintf(end_status, sizeof(end_status), "timeout");
+	else if (WIFEXITED(status))
+		snprintf(end_status, sizeof(end_status), "exit:%d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(end_status, sizeof(end_status), "signal:%d", WTERMSIG(status));
+	else
+		snprintf(end_status, sizeof(end_status), "exit:127");
+	record("T %s end %s %s %llu", index, end_status, taint(),
+	       (unsigned long long)duration);
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* One manifest line: `<index> <timeout_ms> <plan path>`. */
+static void run_manifest_line(char *line, unsigned long lineno)
+{
+	char *index = line, *timeout, *path;
+
+	timeout = strchr(index, ' ');
+	path = timeout ? strchr(timeout + 1, ' ') : NULL;
+	if (!path) {
+		record("B manifest line %lu: want <index> <timeout_ms> <plan path>", lineno);
+		return;
+	}
+	*timeout++ = '\0';
+	*path++ = '\0';
+	if (!all_digits(index) || !all_digits(timeout) || !*path) {
+		record("B manifest line %lu: want <index> <timeout_ms> <plan path>", lineno);
+		return;
+	}
+	run_case(index, strtoul(timeout, NULL, 10), path);
+}
+
+static void run_manifest(void)
+{
+	static char text[MANIFEST_MAX];
+	unsigned long lineno = 0;
+	char *p, *nl;
+
+	if (read_small_file(MANIFEST, text, sizeof(text)) < 0) {
+		record("B cannot read %s: %d", MANIFEST, errno);
+		return;
+	}
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		if (*p)
+			run_manifest_line(p, lineno);
+		if (!nl)
+			break;
+	}
+}
+
+int main(void)
+{
+	mount_fs("devtmpfs", "/dev", "devtmpfs");
+	ensure_std_fds();
+	mount_fs("proc", "/proc", "proc");
+	mount_fs("sysfs", "/sys", "sysfs");
+	verbose = cmdline_has("vmaspec.verbose=1");
+	signal(SIGPIPE, SIG_IGN);
+
+	channel = open_channel();
+	if (channel < 0) {
+		console("init: cannot open %s: %s; powering off", CHANNEL_DEV, strerror(errno));
+		power_off();
+	}
+
+	record("vmaspec-results 1");
+	run_manifest();
+	record("D");
+	tcdrain(channel);
+	power_off();
+}
