@@ -1,14 +1,12 @@
 // The `vmaspec` command line: parse arguments, run a stage, map errors to exit codes.
-import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
 import { buildKernel } from './kernel/build.js';
-import { defaultCacheDir } from './kernel/cache.js';
-import type { KernelRequest, KernelSource } from './kernel/types.js';
+import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
-import { loadArch, repoRoot, type ArchSpec } from './qemu/arch.js';
+import { loadArch, repoRoot } from './qemu/arch.js';
 import { jsonReporter } from './report/json.js';
 import { terminalReporter } from './report/terminal.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
@@ -73,28 +71,16 @@ function parse(argv: string[]): { command: string[]; paths: string[]; values: Va
   return { command: first ? [first] : [], paths: rest, values: parsed.values };
 }
 
-function kernelSource(values: Values): KernelSource {
-  const tree = values['kernel-tree'];
-  const image = values['kernel-image'];
-  if (tree && image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
-  if (image) {
-    if (values.patch.length > 0) throw new VmaspecError('E_USAGE', '--patch cannot apply to a prebuilt --kernel-image');
-    return { kind: 'image', image: resolve(image), config: resolve(values['kernel-config'] ?? join(resolve(image, '..'), '.config')) };
-  }
-  if (tree) return { kind: 'tree', path: resolve(tree) };
-  return { kind: 'debian', version: '6.12' };
-}
-
-function kernelRequest(values: Values, spec: ArchSpec): KernelRequest {
-  const jobs = values.jobs === undefined ? cpus().length + 1 : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--jobs: expected a positive integer, got "${values.jobs}"`);
-  const fragmentDir = join(repoRoot, 'kernel-config');
+/** The kernel options of the command line. */
+function kernelOptions(values: Values): KernelOptions {
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   return {
-    source: kernelSource(values),
-    patches: values.patch.map((p) => resolve(p)),
-    fragments: [join(fragmentDir, 'base.config'), join(fragmentDir, `${spec.arch}.config`), join(fragmentDir, 'vma.config'), ...values.kconfig.map((f) => resolve(f))],
-    arch: spec.kernelArch,
-    cacheDir: values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(),
+    patches: values.patch,
+    tree: values['kernel-tree'],
+    image: values['kernel-image'],
+    imageConfig: values['kernel-config'],
+    kconfig: values.kconfig,
+    cacheDir: values['cache-dir'],
     jobs,
   };
 }
@@ -139,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'kernel build': {
         const spec = await loadArch(values.arch);
-        const kernel = await buildKernel(kernelRequest(values, spec), log);
+        const kernel = await buildKernel(buildKernelRequest(kernelOptions(values), spec), log);
         process.stdout.write(`${kernel.image}\n`);
         log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''}; config ${kernel.configPath}`);
         return EXIT.ok;
@@ -150,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
         const color = values['no-color'] ? false : (values.color ?? process.stdout.isTTY === true);
         const reporters = [terminalReporter({ color }), ...(values.json ? [jsonReporter(resolve(values.json))] : [])];
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
-        const result = await runSuite({ casesRoot, paths, kernel: kernelRequest(values, spec), spec, artifactsDir, log, reporters, signal: abort.signal }, cases);
+        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(kernelOptions(values), spec), spec, artifactsDir, log, reporters, signal: abort.signal }, cases);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return EXIT.interrupted;
         const s = result.summary;

@@ -28,7 +28,7 @@ export async function run(file: string, args: string[], options: RunOptions): Pr
     cwd: options.cwd,
     env: options.env,
     all: true,
-    buffer: { all: true, stdout: false, stderr: false },
+    buffer: true,
     lines: false,
     stdin: 'ignore',
   });

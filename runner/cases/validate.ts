@@ -1,0 +1,795 @@
+// Validation: the YAML AST of one case file → a Case, or diagnostics.
+// The schema is closed: every key is known, every value checked, every
+// problem reported with its position and key path (grammar: cases/README.md).
+
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { canonicalErrno, similarErrnos } from './errno.js';
+import type { Case, ExpectedVma, Expectation, Outcome, PageRange, Requirements, SourcePos, Step } from './types.js';
+
+/** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
+export const CASE_PAGE_SIZE = 4096;
+
+export const TOP_KEYS = ['title', 'spec', 'requires', 'window', 'timeout', 'steps'] as const;
+export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect'] as const;
+export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', 'noreserve', 'growsdown', 'populate', 'errno'] as const;
+export const UNMAP_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
+export const MPROTECT_KEYS = ['region', 'at', 'page', 'pages', 'prot', 'errno'] as const;
+export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access'] as const;
+export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'errno'] as const;
+export const NAME_VALUE_KEYS = ['hex', 'repeat', 'count'] as const;
+export const FORK_KEYS = ['child', 'parent'] as const;
+export const EXPECT_KEYS = ['layout', 'vmas'] as const;
+export const LAYOUT_KEYS = ['at', 'region', 'page', 'pages', 'perms', 'name'] as const;
+export const REQUIRES_KEYS = ['kconfig', 'kernel'] as const;
+
+/** YAML prot words → the plan's prot text. */
+export const PROT: Readonly<Record<string, string>> = Object.freeze({
+  none: '---',
+  r: 'r--',
+  rw: 'rw-',
+  rx: 'r-x',
+  rwx: 'rwx',
+  w: '-w-',
+  x: '--x',
+  wx: '-wx',
+});
+const PROT_WORDS = Object.keys(PROT);
+const ACCESS: Readonly<Record<string, 'r' | 'w'>> = { read: 'r', write: 'w' };
+
+const DEFAULT_WINDOW = 32;
+const WINDOW_MIN = 4;
+const WINDOW_MAX = 4096;
+const DEFAULT_TIMEOUT_S = 10;
+const TIMEOUT_MAX_S = 3600;
+const REPEAT_MAX = 4096;
+
+const REGION_ID = /^[a-z][a-z0-9_]*$/;
+const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
+const KCONFIG = /^[A-Z0-9_]+$/;
+const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
+const PERMS = /^[r-][w-][x-][ps]$/;
+
+type Field = { key: Scalar; value: Node | null };
+type Fields = Map<string, Field>;
+
+interface Region {
+  id: string;
+  /** null when the defining step was invalid: references then skip their checks quietly. */
+  range: PageRange | null;
+  path: string;
+}
+
+class Scope {
+  private readonly own = new Map<string, Region>();
+  constructor(readonly parent: Scope | null) {}
+  lookup(id: string): Region | undefined {
+    return this.own.get(id) ?? this.parent?.lookup(id);
+  }
+  define(r: Region): void {
+    this.own.set(r.id, r);
+  }
+  visible(): string[] {
+    const ids = new Set<string>(this.parent?.visible() ?? []);
+    for (const id of this.own.keys()) ids.add(id);
+    return [...ids];
+  }
+}
+
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+const list = (xs: readonly string[]): string => xs.join(', ');
+
+/** Scalar text as the user wrote it, for messages. */
+function describe(n: Node | null): string {
+  if (n === null) return 'nothing';
+  if (isScalar(n)) {
+    const v = n.value;
+    if (v === null) return n.source === '' ? 'nothing' : 'null';
+    if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+    if (typeof v === 'number') return Number.isInteger(v) ? `integer ${v}` : `number ${v}`;
+    if (typeof v === 'boolean') return `boolean ${v}`;
+    return typeof v;
+  }
+  if (isMap(n)) return 'a mapping';
+  if (isSeq(n)) return 'a list';
+  return 'an unsupported node';
+}
+
+class Ctx {
+  readonly diags: Diagnostic[] = [];
+  /** Every region id defined anywhere in the case, for hints about branch-local ids. */
+  readonly allRegions = new Map<string, Region>();
+  window = DEFAULT_WINDOW;
+
+  constructor(
+    readonly file: string,
+    private readonly lines: string[],
+    private readonly lc: LineCounter,
+    private readonly doc: Document,
+  ) {}
+
+  pos(where: Node | number | null | undefined): SourcePos {
+    const offset = typeof where === 'number' ? where : (where?.range?.[0] ?? 0);
+    const { line, col } = this.lc.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  error(where: Node | number | null | undefined, path: string, message: string): void {
+    const { line, col } = this.pos(where);
+    const sourceLine = this.lines[line - 1];
+    this.diags.push({ file: this.file, line, col, path, message, ...(sourceLine === undefined ? {} : { sourceLine }) });
+  }
+
+  /** The node an alias points to; other nodes as they are. */
+  deref(n: Node | null): Node | null {
+    if (n !== null && isAlias(n)) {
+      const target = n.resolve(this.doc);
+      return (target as Node | undefined) ?? null;
+    }
+    return n;
+  }
+
+  /** Where to report a bad value: the value, or the key when the value is missing or empty. */
+  where(f: Field): Node {
+    const v = f.value;
+    if (v === null || (isScalar(v) && v.value === null && v.source === '')) return f.key;
+    return v;
+  }
+
+  // --- structural readers: report and return undefined on a bad value -----------------
+
+  map(n: Node | null, at: Node | null, path: string, what: string): YAMLMap | undefined {
+    const v = this.deref(n);
+    if (v !== null && isMap(v)) return v;
+    const empty = n === null || (isScalar(n) && n.value === null && n.source === '');
+    this.error(empty ? (at ?? n) : n, path, `expected ${what}, got ${describe(v)}`);
+    return undefined;
+  }
+
+  /** The fields of a mapping; unknown and non-string keys are reported. Duplicates were reported already: first wins. */
+  fields(m: YAMLMap, path: string, allowed: readonly string[]): Fields {
+    const out: Fields = new Map();
+    for (const pair of m.items) {
+      const k = pair.key as Node | null;
+      if (k === null || !isScalar(k) || typeof k.value !== 'string') {
+        this.error(k ?? m, path, `keys must be plain strings, got ${describe(k)}`);
+        continue;
+      }
+      if (!allowed.includes(k.value)) {
+        this.error(k, join(path, k.value), `unknown key ${JSON.stringify(k.value)}; allowed: ${list(allowed)}`);
+        continue;
+      }
+      if (!out.has(k.value)) out.set(k.value, { key: k, value: (pair.value as Node | null) ?? null });
+    }
+    return out;
+  }
+
+  required(F: Fields, m: YAMLMap, path: string, key: string): Field | undefined {
+    const f = F.get(key);
+    if (!f) this.error(m, path, `missing required key ${JSON.stringify(key)}`);
+    return f;
+  }
+
+  str(f: Field, path: string, hint = ''): string | undefined {
+    const v = this.deref(f.value);
+    if (v !== null && isScalar(v) && typeof v.value === 'string') return v.value;
+    this.error(this.where(f), path, `expected a string${hint}, got ${describe(v)}`);
+    return undefined;
+  }
+
+  int(f: Field, path: string, min: number, max = Number.MAX_SAFE_INTEGER, what = ''): number | undefined {
+    const v = this.deref(f.value);
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    if (v !== null && isScalar(v) && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= min && v.value <= max) {
+      return v.value;
+    }
+    this.error(this.where(f), path, `expected an integer ${range}${what}, got ${describe(v)}`);
+    return undefined;
+  }
+
+  bool(f: Field, path: string): boolean | undefined {
+    const v = this.deref(f.value);
+    if (v !== null && isScalar(v) && typeof v.value === 'boolean') return v.value;
+    this.error(this.where(f), path, `expected true or false, got ${describe(v)}`);
+    return undefined;
+  }
+
+  oneOf(f: Field, path: string, allowed: readonly string[]): string | undefined {
+    const v = this.deref(f.value);
+    if (v !== null && isScalar(v) && typeof v.value === 'string') {
+      if (allowed.includes(v.value)) return v.value;
+      this.error(f.value, path, `invalid value ${JSON.stringify(v.value)}; allowed: ${list(allowed)}`);
+      return undefined;
+    }
+    this.error(this.where(f), path, `expected one of ${list(allowed)}, got ${describe(v)}`);
+    return undefined;
+  }
+
+  seq(f: Field, path: string, what: string): Node[] | undefined {
+    const v = this.deref(f.value);
+    if (v !== null && isSeq(v)) return v.items as Node[];
+    this.error(this.where(f), path, `expected ${what}, got ${describe(v)}`);
+    return undefined;
+  }
+}
+
+// --- duplicate keys ----------------------------------------------------------------------
+
+/** Reports every duplicate key in the document at the second (third …) occurrence. */
+function checkDuplicates(ctx: Ctx, n: Node | null, path: string): void {
+  if (n === null) return;
+  if (isMap(n)) {
+    const seen = new Map<string, Node>();
+    for (const pair of n.items) {
+      const k = pair.key as Node | null;
+      const v = (pair.value as Node | null) ?? null;
+      if (k !== null && isScalar(k) && (typeof k.value === 'string' || typeof k.value === 'number' || typeof k.value === 'boolean')) {
+        const name = String(k.value);
+        const first = seen.get(name);
+        if (first) {
+          const p = ctx.pos(first);
+          ctx.error(k, join(path, name), `duplicate key ${JSON.stringify(name)} (first at line ${p.line}, column ${p.col})`);
+        } else {
+          seen.set(name, k);
+          checkDuplicates(ctx, v, join(path, name));
+        }
+      } else {
+        checkDuplicates(ctx, v, path);
+      }
+    }
+  } else if (isSeq(n)) {
+    n.items.forEach((item, i) => checkDuplicates(ctx, item as Node | null, `${path}[${i}]`));
+  }
+}
+
+// --- shared pieces -------------------------------------------------------------------------
+
+function readErrno(ctx: Ctx, F: Fields, path: string): Outcome {
+  const f = F.get('errno');
+  if (!f) return { errno: null };
+  const p = join(path, 'errno');
+  const name = ctx.str(f, p, ' (an errno name such as EINVAL)');
+  if (name === undefined) return { errno: null };
+  const canon = canonicalErrno(name);
+  if (canon !== null) return { errno: canon };
+  const close = similarErrnos(name);
+  const hint =
+    close.length === 1
+      ? `did you mean ${close[0]}?`
+      : close.length > 1
+        ? `did you mean one of: ${list(close)}?`
+        : 'expected a Linux errno name such as EINVAL, ENOMEM, EFAULT, EBADF, EAGAIN, EPERM';
+  ctx.error(f.value, p, `unknown errno name ${JSON.stringify(name)}; ${hint}`);
+  return { errno: null };
+}
+
+function readProt(ctx: Ctx, f: Field | undefined, path: string): string | undefined {
+  if (!f) return PROT['rw'];
+  const word = ctx.oneOf(f, join(path, 'prot'), PROT_WORDS);
+  return word === undefined ? undefined : PROT[word];
+}
+
+/** A page range written as `region` (+ `page`, `pages`) or `at` + `pages`. `pages` null: omitted where optional. */
+function readRange(
+  ctx: Ctx,
+  F: Fields,
+  m: YAMLMap,
+  path: string,
+  scope: Scope,
+  opts: { pagesOptional?: boolean } = {},
+): { at: number; pages: number | null } | undefined {
+  const regionF = F.get('region');
+  const atF = F.get('at');
+  const pageF = F.get('page');
+  const pagesF = F.get('pages');
+  const window = ctx.window;
+  if (regionF && atF) {
+    ctx.error(atF.key, join(path, 'at'), 'give region or at, not both');
+    return undefined;
+  }
+  if (!regionF && !atF) {
+    ctx.error(m, path, 'missing required key "region" or "at"');
+    return undefined;
+  }
+  if (regionF) {
+    const rp = join(path, 'region');
+    const id = ctx.str(regionF, rp, ' (a region id)');
+    if (id === undefined) return undefined;
+    const region = scope.lookup(id);
+    if (!region) {
+      const elsewhere = ctx.allRegions.get(id);
+      const visible = scope.visible();
+      const msg = elsewhere
+        ? `region ${JSON.stringify(id)} is not visible here (defined at ${elsewhere.path}, in a fork branch that does not enclose this step)`
+        : `region ${JSON.stringify(id)} is not defined by an earlier map step; ${visible.length ? `defined: ${list(visible)}` : 'no region is defined yet'}`;
+      ctx.error(regionF.value, rp, msg);
+      return undefined;
+    }
+    if (region.range === null) return undefined; // its map step was reported already
+    const n = region.range.pages;
+    let page = 0;
+    if (pageF) {
+      const v = ctx.int(pageF, join(path, 'page'), 0);
+      if (v === undefined) return undefined;
+      if (v >= n) {
+        ctx.error(pageF.value, join(path, 'page'), `page ${v} is outside region ${JSON.stringify(id)} (${n} pages: 0..${n - 1})`);
+        return undefined;
+      }
+      page = v;
+    }
+    let pages: number | null = n - page;
+    if (pagesF) {
+      const v = ctx.int(pagesF, join(path, 'pages'), 1);
+      if (v === undefined) return undefined;
+      if (page + v > n) {
+        ctx.error(
+          pagesF.value,
+          join(path, 'pages'),
+          `pages ${v} from page ${page} runs past region ${JSON.stringify(id)} (${n} pages); use at: for a range across regions`,
+        );
+        return undefined;
+      }
+      pages = v;
+    } else if (opts.pagesOptional && F.has('len')) {
+      pages = null;
+    }
+    return { at: region.range.at + page, pages };
+  }
+  // at form
+  if (pageF) {
+    ctx.error(pageF.key, join(path, 'page'), 'page is only used with region; with at, give the window page directly');
+    return undefined;
+  }
+  const at = ctx.int(atF as Field, join(path, 'at'), 0, window - 1, ` (a page of the ${window}-page window)`);
+  if (at === undefined) return undefined;
+  if (!pagesF) {
+    if (opts.pagesOptional) {
+      if (F.has('len')) return { at, pages: null };
+      ctx.error(m, path, 'missing required key "pages" or "len"');
+      return undefined;
+    }
+    ctx.error(m, path, 'missing required key "pages"');
+    return undefined;
+  }
+  const pages = ctx.int(pagesF, join(path, 'pages'), 1);
+  if (pages === undefined) return undefined;
+  if (at + pages > window) {
+    ctx.error(pagesF.value, join(path, 'pages'), `pages ${pages} from page ${at} runs past the window (${window} pages)`);
+    return undefined;
+  }
+  return { at, pages };
+}
+
+// --- steps ---------------------------------------------------------------------------------
+
+function readMap(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePos): Step | undefined {
+  const F = ctx.fields(m, path, MAP_KEYS);
+  let id: string | null = null;
+  const idF = F.get('id');
+  let idOk = true;
+  let badId: string | undefined;
+  if (idF) {
+    const p = join(path, 'id');
+    const v = ctx.str(idF, p, ' (a region id)');
+    if (v === undefined) idOk = false;
+    else if (!REGION_ID.test(v)) {
+      ctx.error(idF.value, p, `invalid region id ${JSON.stringify(v)}; ids match [a-z][a-z0-9_]*`);
+      idOk = false;
+      badId = v;
+    } else {
+      const prev = scope.lookup(v);
+      if (prev) {
+        ctx.error(idF.value, p, `duplicate region id ${JSON.stringify(v)}; already defined at ${prev.path}`);
+        idOk = false;
+      } else id = v;
+    }
+  }
+  const atF = ctx.required(F, m, path, 'at');
+  const pagesF = ctx.required(F, m, path, 'pages');
+  let range: PageRange | null = null;
+  if (atF && pagesF) {
+    const at = ctx.int(atF, join(path, 'at'), 0, ctx.window - 1, ` (a page of the ${ctx.window}-page window)`);
+    const pages = ctx.int(pagesF, join(path, 'pages'), 1);
+    if (at !== undefined && pages !== undefined) {
+      if (at + pages > ctx.window) {
+        ctx.error(pagesF.value, join(path, 'pages'), `pages ${pages} from page ${at} runs past the window (${ctx.window} pages)`);
+      } else range = { at, pages };
+    }
+  }
+  const prot = readProt(ctx, F.get('prot'), path);
+  const flagValue = (key: string): boolean | undefined => {
+    const f = F.get(key);
+    return f ? ctx.bool(f, join(path, key)) : false;
+  };
+  const shared = flagValue('shared');
+  const flags: ('noreserve' | 'growsdown' | 'populate')[] = [];
+  let flagsOk = true;
+  for (const flag of ['noreserve', 'growsdown', 'populate'] as const) {
+    const v = flagValue(flag);
+    if (v === undefined) flagsOk = false;
+    else if (v) flags.push(flag);
+  }
+  const outcome = readErrno(ctx, F, path);
+  const regionPath = `${join(path, 'id')} (line ${pos.line})`;
+  if (id !== null) {
+    const r: Region = { id, range, path: regionPath };
+    scope.define(r);
+    if (!ctx.allRegions.has(id)) ctx.allRegions.set(id, r);
+  } else if (!idOk && badId !== undefined && !scope.lookup(badId)) {
+    // An invalid id: later references to it stay quiet instead of cascading.
+    scope.define({ id: badId, range: null, path: regionPath });
+  }
+  if (range === null || prot === undefined || shared === undefined || !flagsOk) return undefined;
+  return { kind: 'map', id, range, prot, shared, flags, outcome, pos };
+}
+
+function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | null | undefined {
+  const v = ctx.deref(f.value);
+  const what = 'a string, null, { hex: "…" } or { repeat: "…", count: n }';
+  if (v !== null && isScalar(v)) {
+    if (typeof v.value === 'string') return new TextEncoder().encode(v.value);
+    if (v.value === null && v.source !== '') return null;
+    if (v.value === null) {
+      ctx.error(ctx.where(f), path, `missing value; expected ${what} (write null to clear the name, "" for the empty name)`);
+      return undefined;
+    }
+    ctx.error(f.value, path, `expected ${what}, got ${describe(v)}; quote it to use it as a name`);
+    return undefined;
+  }
+  if (v !== null && isMap(v)) {
+    const F = ctx.fields(v, path, NAME_VALUE_KEYS);
+    const hexF = F.get('hex');
+    const repeatF = F.get('repeat');
+    const countF = F.get('count');
+    if (hexF) {
+      if (repeatF || countF) {
+        ctx.error((repeatF ?? countF)?.key, path, 'give hex or repeat + count, not both');
+        return undefined;
+      }
+      const hp = join(path, 'hex');
+      const s = ctx.str(hexF, hp, ' of hex digits');
+      if (s === undefined) return undefined;
+      if (!/^([0-9a-fA-F]{2})*$/.test(s)) {
+        ctx.error(hexF.value, hp, `invalid hex ${JSON.stringify(s)}; expected pairs of hex digits, e.g. "80ff"`);
+        return undefined;
+      }
+      return Uint8Array.from(Buffer.from(s, 'hex'));
+    }
+    if (repeatF || countF) {
+      if (!repeatF || !countF) {
+        ctx.error(v, path, `missing required key ${JSON.stringify(repeatF ? 'count' : 'repeat')}`);
+        return undefined;
+      }
+      const s = ctx.str(repeatF, join(path, 'repeat'));
+      const n = ctx.int(countF, join(path, 'count'), 0, REPEAT_MAX);
+      if (s === undefined || n === undefined) return undefined;
+      return new TextEncoder().encode(s.repeat(n));
+    }
+    if (F.size === 0 && v.items.length === 0) ctx.error(v, path, `expected ${what}, got an empty mapping`);
+    return undefined;
+  }
+  ctx.error(ctx.where(f), path, `expected ${what}, got ${describe(v)}`);
+  return undefined;
+}
+
+function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePos): Step | undefined {
+  const F = ctx.fields(m, path, NAME_KEYS);
+  const r = readRange(ctx, F, m, path, scope, { pagesOptional: true });
+  let offset = 0;
+  const offsetF = F.get('offset');
+  if (offsetF) {
+    const v = ctx.int(offsetF, join(path, 'offset'), 0, CASE_PAGE_SIZE - 1, ' (bytes added to the start)');
+    if (v === undefined) return undefined;
+    offset = v;
+  }
+  let byteLen: number | null = null;
+  const lenF = F.get('len');
+  if (lenF) {
+    const v = ctx.int(lenF, join(path, 'len'), 0, Number.MAX_SAFE_INTEGER, ' (bytes)');
+    if (v === undefined) return undefined;
+    byteLen = v;
+  }
+  const nameF = ctx.required(F, m, path, 'name');
+  const name = nameF ? readNameValue(ctx, nameF, join(path, 'name')) : undefined;
+  const outcome = readErrno(ctx, F, path);
+  if (!r || name === undefined) return undefined;
+  const start = r.at * CASE_PAGE_SIZE + offset;
+  const len = byteLen ?? (r.pages ?? 0) * CASE_PAGE_SIZE;
+  const windowBytes = ctx.window * CASE_PAGE_SIZE;
+  if (lenF && start + len > windowBytes) {
+    ctx.error(lenF.value, join(path, 'len'), `len ${len} from byte ${start} runs past the window (${windowBytes} bytes)`);
+    return undefined;
+  }
+  const range: PageRange = { at: r.at, pages: r.pages ?? Math.ceil(len / CASE_PAGE_SIZE) };
+  return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen };
+}
+
+function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
+  const m = ctx.map(f.value, f.key, path, 'a mapping with layout and/or vmas');
+  if (!m) return undefined;
+  const F = ctx.fields(m, path, EXPECT_KEYS);
+  if (m.items.length === 0) {
+    ctx.error(m, path, `expect needs at least one of: ${list(EXPECT_KEYS)}`);
+    return undefined;
+  }
+  const expect: Expectation = {};
+  let ok = true;
+  const layoutF = F.get('layout');
+  if (layoutF) {
+    const lp = join(path, 'layout');
+    const items = ctx.seq(layoutF, lp, 'a list of { at, pages, perms?, name? }');
+    if (items) {
+      const layout: ExpectedVma[] = [];
+      let prevEnd = 0;
+      items.forEach((item, i) => {
+        const ip = `${lp}[${i}]`;
+        const im = ctx.map(item, layoutF.key, ip, 'a mapping { at, pages, perms?, name? }');
+        if (!im) {
+          ok = false;
+          return;
+        }
+        const IF = ctx.fields(im, ip, LAYOUT_KEYS);
+        const r = readRange(ctx, IF, im, ip, scope);
+        const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(im) };
+        const permsF = IF.get('perms');
+        if (permsF) {
+          const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
+          if (s !== undefined && !PERMS.test(s)) {
+            ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
+            ok = false;
+          } else if (s === undefined) ok = false;
+          else vma.perms = s;
+        }
+        const nameF = IF.get('name');
+        if (nameF) {
+          const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
+          if (s === undefined) ok = false;
+          else vma.name = s;
+        }
+        if (!r) {
+          ok = false;
+          return;
+        }
+        if (vma.at < prevEnd) {
+          ctx.error(im, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
+          ok = false;
+        }
+        prevEnd = vma.at + vma.pages;
+        layout.push(vma);
+      });
+      expect.layout = layout;
+    } else ok = false;
+  }
+  const vmasF = F.get('vmas');
+  if (vmasF) {
+    const v = ctx.int(vmasF, join(path, 'vmas'), 0);
+    if (v === undefined) ok = false;
+    else {
+      expect.vmas = v;
+      if (expect.layout && ok && expect.layout.length !== v) {
+        ctx.error(vmasF.value, join(path, 'vmas'), `vmas ${v} disagrees with layout (${expect.layout.length} entries)`);
+        ok = false;
+      }
+    }
+  }
+  return ok && F.size > 0 ? { kind: 'expect', expect, pos } : undefined;
+}
+
+function readFork(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
+  const m = ctx.map(f.value, f.key, path, 'a mapping { child: [steps], parent?: [steps] }');
+  if (!m) return undefined;
+  const F = ctx.fields(m, path, FORK_KEYS);
+  const childF = ctx.required(F, m, path, 'child');
+  const branch = (bf: Field | undefined, key: string): Step[] | undefined => {
+    if (!bf) return [];
+    const bp = join(path, key);
+    const items = ctx.seq(bf, bp, 'a list of steps');
+    return items ? readSteps(ctx, items, bp, new Scope(scope)) : undefined;
+  };
+  const child = childF ? branch(childF, 'child') : undefined;
+  const parent = branch(F.get('parent'), 'parent');
+  if (!child || !parent) return undefined;
+  return { kind: 'fork', child, parent, pos };
+}
+
+function readStep(ctx: Ctx, item: Node | null, path: string, scope: Scope): Step | undefined {
+  const stepWhat = `a step: a mapping with one key of ${list(STEP_KINDS)}`;
+  const m = ctx.map(item, null, path, stepWhat);
+  if (!m) return undefined;
+  if (m.items.length === 0) {
+    ctx.error(m, path, `empty step; expected one key of ${list(STEP_KINDS)}`);
+    return undefined;
+  }
+  if (m.items.length > 1) {
+    const keys = m.items.map((p) => {
+      const k = p.key as Node | null;
+      return k !== null && isScalar(k) ? String(k.value) : describe(k);
+    });
+    ctx.error(m.items[1]?.key as Node | null, path, `a step has exactly one key; found ${keys.length}: ${list(keys)}`);
+    return undefined;
+  }
+  const pair = m.items[0];
+  const k = (pair?.key as Node | null) ?? null;
+  if (k === null || !isScalar(k) || typeof k.value !== 'string' || !(STEP_KINDS as readonly string[]).includes(k.value)) {
+    const shown = k !== null && isScalar(k) ? String(k.value) : describe(k);
+    ctx.error(k ?? m, join(path, shown), `unknown step ${JSON.stringify(shown)}; allowed: ${list(STEP_KINDS)}`);
+    return undefined;
+  }
+  const kind = k.value as (typeof STEP_KINDS)[number];
+  const f: Field = { key: k, value: (pair?.value as Node | null) ?? null };
+  const p = join(path, kind);
+  const pos = ctx.pos(k);
+  switch (kind) {
+    case 'map': {
+      const sm = ctx.map(f.value, k, p, `a mapping { ${list(MAP_KEYS)} }`);
+      return sm ? readMap(ctx, sm, p, scope, pos) : undefined;
+    }
+    case 'unmap': {
+      const sm = ctx.map(f.value, k, p, 'a mapping { region | at, page?, pages?, errno? }');
+      if (!sm) return undefined;
+      const F = ctx.fields(sm, p, UNMAP_KEYS);
+      const r = readRange(ctx, F, sm, p, scope);
+      const outcome = readErrno(ctx, F, p);
+      return r && r.pages !== null ? { kind: 'unmap', range: { at: r.at, pages: r.pages }, outcome, pos } : undefined;
+    }
+    case 'mprotect': {
+      const sm = ctx.map(f.value, k, p, 'a mapping { region | at, page?, pages?, prot, errno? }');
+      if (!sm) return undefined;
+      const F = ctx.fields(sm, p, MPROTECT_KEYS);
+      const r = readRange(ctx, F, sm, p, scope);
+      const protF = ctx.required(F, sm, p, 'prot');
+      const prot = protF ? readProt(ctx, protF, p) : undefined;
+      const outcome = readErrno(ctx, F, p);
+      return r && r.pages !== null && prot !== undefined ? { kind: 'mprotect', range: { at: r.at, pages: r.pages }, prot, outcome, pos } : undefined;
+    }
+    case 'touch': {
+      const sm = ctx.map(f.value, k, p, 'a mapping { region | at, page?, pages?, access? }');
+      if (!sm) return undefined;
+      const F = ctx.fields(sm, p, TOUCH_KEYS);
+      const r = readRange(ctx, F, sm, p, scope);
+      const accessF = F.get('access');
+      const word = accessF ? ctx.oneOf(accessF, join(p, 'access'), Object.keys(ACCESS)) : 'write';
+      const access = word === undefined ? undefined : ACCESS[word];
+      return r && r.pages !== null && access ? { kind: 'touch', range: { at: r.at, pages: r.pages }, access, outcome: { errno: null }, pos } : undefined;
+    }
+    case 'name': {
+      const sm = ctx.map(f.value, k, p, `a mapping { ${list(NAME_KEYS)} }`);
+      return sm ? readName(ctx, sm, p, scope, pos) : undefined;
+    }
+    case 'fork':
+      return readFork(ctx, f, p, scope, pos);
+    case 'expect':
+      return readExpect(ctx, f, p, scope, pos);
+  }
+}
+
+function readSteps(ctx: Ctx, items: Node[], path: string, scope: Scope): Step[] | undefined {
+  const steps: Step[] = [];
+  let ok = true;
+  items.forEach((item, i) => {
+    const s = readStep(ctx, item, `${path}[${i}]`, scope);
+    if (s) steps.push(s);
+    else ok = false;
+  });
+  return ok ? steps : undefined;
+}
+
+// --- top level -----------------------------------------------------------------------------
+
+function readSpec(ctx: Ctx, f: Field): string[] {
+  const v = ctx.deref(f.value);
+  const check = (n: Node | null, path: string): string | null => {
+    const s = ctx.deref(n);
+    if (s === null || !isScalar(s) || typeof s.value !== 'string') {
+      ctx.error(n ?? f.key, path, `expected a key of kernel-behaviour.md such as S1, R10b, MF3, got ${describe(s)}`);
+      return null;
+    }
+    if (!SPEC_KEY.test(s.value)) {
+      ctx.error(n, path, `invalid spec key ${JSON.stringify(s.value)}; expected a key of kernel-behaviour.md such as S1, R10b, MF3`);
+      return null;
+    }
+    return s.value;
+  };
+  if (v !== null && isSeq(v)) {
+    return v.items.map((it, i) => check(it as Node | null, `spec[${i}]`)).filter((s): s is string => s !== null);
+  }
+  const one = check(f.value, 'spec');
+  return one === null ? [] : [one];
+}
+
+function readRequires(ctx: Ctx, f: Field): Requirements {
+  const req: Requirements = { kconfig: [], kernel: null };
+  const m = ctx.map(f.value, f.key, 'requires', 'a mapping { kconfig?: [NAME], kernel?: ">=5.17" }');
+  if (!m) return req;
+  const F = ctx.fields(m, 'requires', REQUIRES_KEYS);
+  const kf = F.get('kconfig');
+  if (kf) {
+    const items = ctx.seq(kf, 'requires.kconfig', 'a list of Kconfig names such as [ANON_VMA_NAME]');
+    items?.forEach((it, i) => {
+      const p = `requires.kconfig[${i}]`;
+      const s = ctx.str({ key: kf.key, value: it }, p, ' (a Kconfig name)');
+      if (s === undefined) return;
+      if (s.startsWith('CONFIG_')) ctx.error(it, p, `write ${JSON.stringify(s.slice('CONFIG_'.length))} without the CONFIG_ prefix`);
+      else if (!KCONFIG.test(s)) ctx.error(it, p, `invalid Kconfig name ${JSON.stringify(s)}; expected upper-case letters, digits and _`);
+      else req.kconfig.push(s);
+    });
+  }
+  const vf = F.get('kernel');
+  if (vf) {
+    const s = ctx.str(vf, 'requires.kernel', ' such as ">=5.17" or ">=6.2 <6.13" (quote it)');
+    if (s !== undefined) {
+      const terms = s.trim().split(/\s+/);
+      const bad = terms.find((t) => !KERNEL_TERM.test(t));
+      if (s.trim() === '' || bad !== undefined) {
+        ctx.error(vf.value, 'requires.kernel', `invalid version range ${JSON.stringify(s)}; expected terms like >=5.17 or <6.13 separated by spaces`);
+      } else req.kernel = terms.join(' ');
+    }
+  }
+  return req;
+}
+
+export interface ValidateInput {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  source: string;
+  /** The file as shown in diagnostics (relative to the working directory). */
+  file: string;
+  id: string;
+}
+
+/** Validates one parsed document; the case is null when any diagnostic was reported. */
+export function validateCase(input: ValidateInput): { case: Case | null; diagnostics: Diagnostic[] } {
+  const { doc, lineCounter, source, file, id } = input;
+  const ctx = new Ctx(file, source.split('\n'), lineCounter, doc);
+  const root = doc.contents as Node | null;
+  checkDuplicates(ctx, root, '');
+  const v = ctx.deref(root);
+  if (v === null || (isScalar(v) && v.value === null)) {
+    ctx.error(0, '', `empty case file; a case needs at least title and steps`);
+    return { case: null, diagnostics: ctx.diags };
+  }
+  if (!isMap(v)) {
+    ctx.error(v, '', `expected a mapping with keys ${list(TOP_KEYS)}, got ${describe(v)}`);
+    return { case: null, diagnostics: ctx.diags };
+  }
+  const F = ctx.fields(v, '', TOP_KEYS);
+
+  let title = '';
+  const titleF = ctx.required(F, v, '', 'title');
+  if (titleF) {
+    const s = ctx.str(titleF, 'title');
+    if (s !== undefined && s.trim() === '') ctx.error(ctx.where(titleF), 'title', 'the title is empty; say what the case checks');
+    else if (s !== undefined) title = s.trim();
+  }
+  const specF = F.get('spec');
+  const spec = specF ? readSpec(ctx, specF) : [];
+  const reqF = F.get('requires');
+  const requires = reqF ? readRequires(ctx, reqF) : { kconfig: [], kernel: null };
+  const windowF = F.get('window');
+  if (windowF) {
+    const w = ctx.int(windowF, 'window', WINDOW_MIN, WINDOW_MAX, ' (pages)');
+    if (w !== undefined) ctx.window = w;
+  }
+  let timeoutMs = DEFAULT_TIMEOUT_S * 1000;
+  const timeoutF = F.get('timeout');
+  if (timeoutF) {
+    const t = ctx.deref(timeoutF.value);
+    if (t !== null && isScalar(t) && typeof t.value === 'number' && t.value > 0 && t.value <= TIMEOUT_MAX_S) {
+      timeoutMs = Math.round(t.value * 1000);
+    } else {
+      ctx.error(ctx.where(timeoutF), 'timeout', `expected seconds, a number > 0 and <= ${TIMEOUT_MAX_S}, got ${describe(t)}`);
+    }
+  }
+  let steps: Step[] | undefined;
+  const stepsF = ctx.required(F, v, '', 'steps');
+  if (stepsF) {
+    const items = ctx.seq(stepsF, 'steps', 'a list of steps');
+    if (items && items.length === 0) ctx.error(stepsF.value, 'steps', 'a case needs at least one step');
+    else if (items) steps = readSteps(ctx, items, 'steps', new Scope(null));
+  }
+  if (ctx.diags.length > 0 || !steps) return { case: null, diagnostics: ctx.diags };
+  return {
+    case: { id, file, title, spec, requires, windowPages: ctx.window, timeoutMs, steps },
+    diagnostics: [],
+  };
+}

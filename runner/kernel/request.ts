@@ -1,0 +1,50 @@
+// Turns kernel options (from the command line or a test) into a KernelRequest with sane defaults.
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { VmaspecError } from '../errors.js';
+import type { ArchSpec } from '../qemu/arch.js';
+import { repoRoot } from '../qemu/arch.js';
+import { defaultCacheDir } from './cache.js';
+import type { KernelRequest, KernelSource } from './types.js';
+
+export interface KernelOptions {
+  patches?: string[];
+  tree?: string;
+  image?: string;
+  /** The `.config` of `image` (default: `.config` beside it). */
+  imageConfig?: string;
+  /** Extra fragments after kernel-config/'s. */
+  kconfig?: string[];
+  cacheDir?: string;
+  jobs?: number;
+}
+
+function kernelSource(options: KernelOptions): KernelSource {
+  if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
+  if (options.image) {
+    if (options.patches?.length) throw new VmaspecError('E_USAGE', '--patch cannot apply to a prebuilt --kernel-image');
+    const image = resolve(options.image);
+    return { kind: 'image', image, config: resolve(options.imageConfig ?? join(image, '..', '.config')) };
+  }
+  if (options.tree) return { kind: 'tree', path: resolve(options.tree) };
+  return { kind: 'debian', version: '6.12' };
+}
+
+/** The fragments every kernel gets: base, the architecture's, and the feature set under test. */
+export function defaultFragments(spec: ArchSpec): string[] {
+  const dir = join(repoRoot, 'kernel-config');
+  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config')];
+}
+
+export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): KernelRequest {
+  const jobs = options.jobs ?? cpus().length + 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--jobs: expected a positive integer, got "${options.jobs}"`);
+  return {
+    source: kernelSource(options),
+    patches: (options.patches ?? []).map((p) => resolve(p)),
+    fragments: [...defaultFragments(spec), ...(options.kconfig ?? []).map((f) => resolve(f))],
+    arch: spec.kernelArch,
+    cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
+    jobs,
+  };
+}

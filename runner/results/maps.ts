@@ -1,0 +1,87 @@
+// /proc/PID/maps lines (kernel-behaviour.md F1–F3) and their view relative to a case's window.
+import type { MapsEntry, ObservedVma, WindowInfo } from './types.js';
+
+/** Byte offset of the name column on 64-bit kernels (`seq_setwidth(25 + 6 * sizeof(void *) - 1)`, then `seq_pad(' ')`). */
+export const NAME_COLUMN = 73;
+
+/** The name the probe gives the window reservation, as maps shows it. */
+export const RESERVE_NAME = '[anon:vmaspec:window]';
+
+export class MapsLineError extends Error {
+  constructor(
+    readonly line: string,
+    reason: string,
+  ) {
+    super(`bad maps line (${reason}): ${JSON.stringify(line)}`);
+    this.name = 'MapsLineError';
+  }
+}
+
+// `start-end perms pgoff MAJ:MIN inode` (F1); each field is followed by one space.
+const HEADER = /^([0-9a-f]{8,})-([0-9a-f]{8,}) ([r-][w-][x-][sp]) ([0-9a-f]{8,}) ([0-9a-f]{2,}):([0-9a-f]{2,}) (0|[1-9][0-9]*)/;
+
+/**
+ * Parses one maps line. The name starts at byte 73, or one space after the header when the
+ * header is longer (F2); an unnamed VMA ends with the header's trailing space (F3). A line cut
+ * right after the inode (trailing space stripped, e.g. by an editor) is accepted as unnamed.
+ */
+export function parseMapsLine(line: string): MapsEntry {
+  const m = HEADER.exec(line);
+  if (!m) throw new MapsLineError(line, 'header does not match `start-end perms pgoff MAJ:MIN inode`');
+  const [, start = '', end = '', perms = '', offset = '', major = '', minor = '', inode = ''] = m;
+  const entry: MapsEntry = {
+    start: BigInt(`0x${start}`),
+    end: BigInt(`0x${end}`),
+    perms,
+    offset: BigInt(`0x${offset}`),
+    devMajor: parseInt(major, 16),
+    devMinor: parseInt(minor, 16),
+    inode: BigInt(inode),
+    name: '',
+  };
+  if (entry.end <= entry.start) throw new MapsLineError(line, 'end is not above start');
+  const headerLen = m[0].length + 1; // with its trailing space
+  if (line.length === m[0].length || line.length === headerLen) {
+    if (line.length === headerLen && line[m[0].length] !== ' ') throw new MapsLineError(line, 'no space after the inode');
+    return entry;
+  }
+  const nameAt = Math.max(NAME_COLUMN, headerLen + 1);
+  const pad = line.slice(m[0].length, nameAt);
+  if (line.length <= nameAt || !/^ +$/.test(pad)) {
+    throw new MapsLineError(line, `the name must start at byte ${nameAt}, after spaces`);
+  }
+  entry.name = line.slice(nameAt);
+  return entry;
+}
+
+function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean {
+  if (e.name === RESERVE_NAME) return true;
+  if (w.reserveNamed) return false;
+  const anon = e.name === '' && e.devMajor === 0 && e.devMinor === 0 && e.inode === 0n;
+  return anon && e.perms === '---p' && (e.start < lo || e.end > hi);
+}
+
+/**
+ * The VMAs of a snapshot that a layout expectation speaks of, in maps order: those overlapping
+ * pages [0, pages) of the window, minus the reservation. The reservation is each entry named
+ * `[anon:vmaspec:window]`; when the probe could not name it (`reserveNamed` false), each
+ * unnamed anonymous `---p` entry that reaches past either window edge (the two guard pages are
+ * always reserve). Without the name, a reserve piece between two case mappings is kept (it
+ * looks like a case's PROT_NONE mapping), and a case's own unnamed `---p` mapping merged into
+ * an edge piece is dropped with it: cases that depend on either need the reserve named.
+ */
+export function windowLayout(lines: readonly string[], window: WindowInfo): ObservedVma[] {
+  const ps = BigInt(window.pageSize);
+  const lo = window.base;
+  const hi = window.base + BigInt(window.pages) * ps;
+  const out: ObservedVma[] = [];
+  for (const line of lines) {
+    const e = parseMapsLine(line);
+    if (e.end <= lo || e.start >= hi || isReserve(e, window, lo, hi)) continue;
+    const from = e.start - lo;
+    const len = e.end - e.start;
+    if (from % ps !== 0n || len % ps !== 0n) throw new MapsLineError(line, `not aligned to the ${window.pageSize}-byte page`);
+    out.push({ at: Number(from / ps), pages: Number(len / ps), perms: e.perms, name: e.name, address: `0x${e.start.toString(16)}`, line });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+// Verdicts and failures: what the host concludes about one case.
+import type { ExpectedVma } from '../cases/types.js';
+import type { ObservedVma } from '../results/types.js';
+
+export type VerdictKind = 'pass' | 'fail' | 'crashed' | 'broken' | 'skip';
+
+export const VERDICT_KINDS: readonly VerdictKind[] = ['pass', 'fail', 'crashed', 'broken', 'skip'];
+
+/** A compared field of a layout VMA; `count` is the length of the whole list, `vma` a missing or extra VMA. */
+export type LayoutField = 'count' | 'vma' | 'at' | 'pages' | 'perms' | 'name';
+
+/** Both sides of one `expect.layout`/`expect.vmas` check, shared by its failures, for the diff. */
+export interface LayoutContext {
+  /** Key path of the list, e.g. `steps[2].expect.layout`. */
+  path: string;
+  proc: string;
+  expected: ExpectedVma[] | null;
+  actual: ObservedVma[];
+}
+
+export type FailureKind =
+  /** errno or return value of a step differs from its expected outcome. */
+  | 'outcome'
+  /** an `expect.layout` entry or count differs. */
+  | 'layout'
+  /** an `expect.vmas` count differs. */
+  | 'vmas'
+  /** the harness, the probe or the guest did not do its part (makes the case broken or crashed). */
+  | 'harness';
+
+export interface Failure {
+  kind: FailureKind;
+  /** One line a person can act on; names the path, the process, the VMA and the field. */
+  message: string;
+  /** Key path in the case file, down to the field: `steps[4].expect.layout[1].name`; null for whole-case faults. */
+  path: string | null;
+  /** `parent`, `child`, …; null for whole-case faults. */
+  proc: string | null;
+  /** Plan step number, when one step is concerned. */
+  step: number | null;
+  expected?: string | number | null;
+  actual?: string | number | null;
+  /** For layout failures: the VMA concerned (index on its side of the diff) and the field. */
+  vma?: { side: 'expected' | 'actual'; index: number; at: number; address: string };
+  field?: LayoutField;
+  layout?: LayoutContext;
+}
+
+export interface Verdict {
+  verdict: VerdictKind;
+  failures: Failure[];
+  /** Wall time of the case in the guest, when it ended. */
+  durationMs: number | null;
+  skipReason?: string;
+  /** Facts worth showing that do not change the verdict (e.g. the kernel taint changed). */
+  notes: string[];
+}

@@ -1,0 +1,108 @@
+// Every malformed case in test/fixtures/cases-bad/ gives exactly these diagnostics
+// (file:line:col: key.path: message), the caret excerpt aside.
+import path from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CaseError, formatDiagnostic, loadCases } from '../../runner/cases/load.js';
+
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/cases-bad');
+const rel = path.relative(process.cwd(), dir);
+
+const EXPECTED: Record<string, string[]> = {
+  'unknown-key.yaml': [
+    'unknown-key.yaml:3:10: steps[0].map: missing required key "pages"',
+    'unknown-key.yaml:3:26: steps[0].map.pgs: unknown key "pgs"; allowed: id, at, pages, prot, shared, noreserve, growsdown, populate, errno',
+  ],
+  'wrong-type.yaml': ['wrong-type.yaml:3:33: steps[0].map.pages: expected an integer >= 1, got string "3"'],
+  'bad-errno.yaml': ['bad-errno.yaml:4:45: steps[1].name.errno: unknown errno name "EINVALID"; did you mean EINVAL?'],
+  'undefined-region.yaml': ['undefined-region.yaml:4:22: steps[1].unmap.region: region "b" is not defined by an earlier map step; defined: a'],
+  'outside-window.yaml': ['outside-window.yaml:4:26: steps[0].map.pages: pages 4 from page 6 runs past the window (8 pages)'],
+  'duplicate-key.yaml': ['duplicate-key.yaml:6:7: steps[0].map.at: duplicate key "at" (first at line 4, column 7)'],
+  'missing-title.yaml': ['missing-title.yaml:1:1: missing required key "title"'],
+  'bad-prot.yaml': ['bad-prot.yaml:4:34: steps[1].mprotect.prot: invalid value "rwz"; allowed: none, r, rw, rx, rwx, w, x, wx'],
+  'two-keys-in-step.yaml': ['two-keys-in-step.yaml:4:5: steps[0]: a step has exactly one key; found 2: map, name'],
+  'duplicate-region-id.yaml': [
+    'duplicate-region-id.yaml:4:16: steps[1].map.id: duplicate region id "a"; already defined at steps[0].map.id (line 3)',
+  ],
+  'bad-layout.yaml': [
+    'bad-layout.yaml:6:37: steps[1].expect.layout[0].perms: invalid perms "rw-"; expected 4 characters [r-][w-][x-][ps], e.g. rw-p',
+    'bad-layout.yaml:7:30: steps[1].expect.layout[1].page: page 2 is outside region "a" (2 pages: 0..1)',
+    'bad-layout.yaml:8:13: steps[1].expect.vmas: expected an integer >= 0, got string "many"',
+  ],
+  'syntax-error.yaml': [
+    'syntax-error.yaml:4:3: YAML: Flow map in block collection must be sufficiently indented and end with a } (BAD_INDENT)',
+  ],
+  'branch-local-region.yaml': [
+    'branch-local-region.yaml:7:28: steps[0].fork.parent[0].unmap.region: region "c" is not visible here (defined at steps[0].fork.child[0].map.id (line 5), in a fork branch that does not enclose this step)',
+  ],
+  'unknown-step.yaml': [
+    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect',
+    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas',
+  ],
+  'bad-name-value.yaml': [
+    'bad-name-value.yaml:4:30: steps[1].name.name: expected a string, null, { hex: "…" } or { repeat: "…", count: n }, got integer 5; quote it to use it as a name',
+    'bad-name-value.yaml:5:37: steps[2].name.name.hex: invalid hex "8"; expected pairs of hex digits, e.g. "80ff"',
+    'bad-name-value.yaml:6:24: steps[3].name.name: missing value; expected a string, null, { hex: "…" } or { repeat: "…", count: n } (write null to clear the name, "" for the empty name)',
+    'bad-name-value.yaml:7:11: steps[4].name: missing required key "pages" or "len"',
+  ],
+  'bad-requires.yaml': [
+    'bad-requires.yaml:2:23: requires.kconfig[0]: write "ANON_VMA_NAME" without the CONFIG_ prefix',
+    'bad-requires.yaml:2:54: requires.kernel: invalid version range "5.17+"; expected terms like >=5.17 or <6.13 separated by spaces',
+    'bad-requires.yaml:3:9: window: expected an integer from 4 to 4096 (pages), got integer 2',
+    'bad-requires.yaml:4:10: timeout: expected seconds, a number > 0 and <= 3600, got integer 0',
+    'bad-requires.yaml:6:39: steps[0].touch.access: invalid value "exec"; allowed: read, write',
+  ],
+  'not-a-mapping.yaml': [
+    'not-a-mapping.yaml:1:1: expected a mapping with keys title, spec, requires, window, timeout, steps, got a list',
+  ],
+};
+
+async function diagnosticsOf(file: string): Promise<CaseError> {
+  const err = await loadCases(dir, [path.join(dir, file)]).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof CaseError)) throw new Error(`${file}: expected a CaseError, got ${String(err)}`);
+  return err;
+}
+
+describe('malformed cases', () => {
+  it('every fixture has its expectation', async () => {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files).toEqual(Object.keys(EXPECTED).sort());
+    expect(files.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const [file, expected] of Object.entries(EXPECTED)) {
+    it(file, async () => {
+      const err = await diagnosticsOf(file);
+      expect(err.code).toBe('E_CASE_INVALID');
+      expect(err.diagnostics.map((d) => formatDiagnostic(d, { excerpt: false }))).toEqual(expected.map((e) => `${rel}/${e}`));
+    });
+  }
+
+  it('shows the source line and a caret under the column', async () => {
+    const err = await diagnosticsOf('bad-errno.yaml');
+    expect(err.message).toBe(
+      [
+        `${rel}/bad-errno.yaml:4:45: steps[1].name.errno: unknown errno name "EINVALID"; did you mean EINVAL?`,
+        '      - name: { region: a, name: "bad[", errno: EINVALID }',
+        '                                                ^',
+      ].join('\n'),
+    );
+  });
+
+  it('collects the problems of all files into one error, ordered by file and position', async () => {
+    const err = await loadCases(dir).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CaseError);
+    const all = (err as CaseError).diagnostics.map((d) => formatDiagnostic(d, { excerpt: false }));
+    const want = Object.keys(EXPECTED)
+      .sort()
+      .flatMap((f) => (EXPECTED[f] ?? []).map((e) => `${rel}/${e}`));
+    expect(all).toEqual(want);
+  });
+});
