@@ -146,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
         throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, kernel build`);
     }
   } catch (error) {
+    // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.
+    if (abort.signal.aborted) return report(new VmaspecError('E_INTERRUPTED', 'interrupted', { cause: error }), log);
     return report(error, log);
   } finally {
     process.off('SIGINT', onSigint);
