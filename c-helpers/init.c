@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define CHANNEL_DEV "/dev/ttyS1"
 #define MANIFEST "/vmaspec/manifest"
 #define PROBE "/bin/vmaprobe"
@@ -47,20 +49,6 @@ static int verbose;            /* vmaspec.verbose=1: echo records to the console
 /* ------------------------------------------------------------------ */
 /* Output.                                                              */
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 /* Bytes for the channel (and the console when verbose). */
 static void emit(const char *p, size_t n)
 {
@@ -69,23 +57,32 @@ static void emit(const char *p, size_t n)
 		write_all(STDOUT_FILENO, p, n);
 }
 
+/* Formats one line (newline added, truncated to fit) into buf; returns its length. */
+static size_t format_line(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size - 1, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	if ((size_t)n > size - 2)
+		n = (int)size - 2;
+	buf[n++] = '\n';
+	return (size_t)n;
+}
+
 /* One record: formatted, then written with a single write(). */
 __attribute__((format(printf, 1, 2)))
 static void record(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	emit(line, (size_t)n);
+	if (n > 0)
+		emit(line, n);
 }
 
 /* A message for the kernel console (stderr is /dev/console). */
@@ -94,17 +91,13 @@ static void console(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = format_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	write_all(STDERR_FILENO, line, (size_t)n);
+	if (n > 0)
+		write_all(STDERR_FILENO, line, n);
 }
 
 /* ------------------------------------------------------------------ */

@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #endif
@@ -57,20 +59,6 @@
 
 static char out[OUT_BUF];
 static size_t out_len;
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* nobody left to tell */
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 static void out_mem(const char *s, size_t n)
 {

@@ -1,6 +1,6 @@
 // Builds the guest programs in c-helpers/ with musl-gcc -static, cached by content.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -28,7 +28,8 @@ async function compilerVersion(log: Logger): Promise<string> {
 /** Compiles each helper unless a binary for the same source, flags and compiler is cached. */
 export async function buildHelpers(cacheDir: string, log: Logger, sourceDir = join(repoRoot, 'c-helpers')): Promise<HelperBinaries> {
   const compiler = await compilerVersion(log);
-  const headers = ['ktap.h', 'protocol.h'].filter((h) => existsSync(join(sourceDir, h)));
+  // Every header is part of every helper's key: a change to one rebuilds both.
+  const headers = (await readdir(sourceDir)).filter((f) => f.endsWith('.h')).sort();
   const headerTexts = await Promise.all(headers.map((h) => readFile(join(sourceDir, h))));
   const out = {} as HelperBinaries;
   for (const name of HELPERS) {
