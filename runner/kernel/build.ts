@@ -36,11 +36,13 @@ async function compilerIdentity(log: Logger): Promise<string> {
 }
 
 /** Fails with the name, fragment line and final value of each requested option olddefconfig dropped. */
-function checkConfig(requests: KconfigRequest[], config: Map<string, string>, where: string): void {
+function checkConfig(requests: KconfigRequest[], config: Map<string, string>, where: string, prebuilt: boolean): void {
   const dropped = droppedOptions(requests, config);
   if (dropped.length === 0) return;
-  throw new VmaspecError('E_KERNEL_CONFIG', `${dropped.length} requested kernel option(s) did not survive in ${where}`, {
-    details: dropped.map((d) => `${d.file}:${d.line}: CONFIG_${d.name}=${d.value} requested, got ${d.got === 'n' ? 'not set' : d.got} (check its dependencies in Kconfig)`),
+  const what = prebuilt ? `${where} lacks ${dropped.length} required kernel option(s)` : `${dropped.length} requested kernel option(s) did not survive olddefconfig in ${where}`;
+  const hint = prebuilt ? 'rebuild the image with it' : 'check its dependencies in Kconfig';
+  throw new VmaspecError('E_KERNEL_CONFIG', what, {
+    details: dropped.map((d) => `${d.file}:${d.line}: CONFIG_${d.name}=${d.value} requested, got ${d.got === 'n' ? 'not set' : d.got} (${hint})`),
   });
 }
 
@@ -89,7 +91,9 @@ async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image'
   for (const path of [image, configPath]) if (!existsSync(path)) throw new VmaspecError('E_KERNEL_SOURCE', `${path} does not exist`);
   const text = await readFile(configPath, 'utf8');
   const config = parseKconfig(text);
-  checkConfig((await readFragments(request.fragments)).requests, config, configPath);
+  // Only what the fragments switch on is required of an image; how we trim ours (=n, sizes) is not.
+  const required = (await readFragments(request.fragments)).requests.filter((r) => r.value === 'y');
+  checkConfig(required, config, configPath, true);
   return {
     image,
     configPath,
@@ -128,7 +132,7 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
       const base = await readFile(configPath, 'utf8');
       await writeFile(configPath, mergeKconfig(base, fragments.requests));
       await run('make', ['-C', tree.dir, ...makeArgs, 'olddefconfig'], { log, logFile: join(out, 'config.log') });
-      checkConfig(fragments.requests, parseKconfig(await readFile(configPath, 'utf8')), configPath);
+      checkConfig(fragments.requests, parseKconfig(await readFile(configPath, 'utf8')), configPath, false);
       await writeFile(configMarker, configKey);
     }
     const counts = join(request.cacheDir, 'build-steps.json');

@@ -4,6 +4,7 @@ import { painter } from '../report/ansi.js';
 import type { ObservedVma } from '../results/types.js';
 import { alignLayout } from './layout.js';
 import type { LayoutContext } from './types.js';
+import { visible } from '../util/text.js';
 
 export interface DiffOptions {
   color?: boolean;
@@ -16,7 +17,7 @@ export interface DiffOptions {
 const ANY = '*';
 
 function cell(index: number, at: number, pages: number, perms: string, name: string): string {
-  return `${`${index}:`.padStart(3)} ${String(at).padStart(3)} +${String(pages).padEnd(3)} ${perms.padEnd(4)} ${name}`.trimEnd();
+  return `${`${index}:`.padStart(3)} ${String(at).padStart(3)} +${String(pages).padEnd(3)} ${perms.padEnd(4)} ${visible(name)}`.trimEnd();
 }
 
 const expectedCell = (i: number, v: ExpectedVma): string =>

@@ -2,6 +2,7 @@
 import type { Expectation, ExpectedVma } from '../cases/types.js';
 import type { ObservedVma, WindowInfo } from '../results/types.js';
 import type { Failure, LayoutContext, LayoutField } from './types.js';
+import { quoted } from '../util/text.js';
 
 /** One row of an aligned layout: an expected VMA, an observed one, or both (same first page). */
 export interface LayoutRow {
@@ -42,7 +43,7 @@ export function alignLayout(expected: readonly ExpectedVma[], actual: readonly O
   return rows;
 }
 
-const show = (v: string | number): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const show = quoted;
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Where the step is: its key path, the process and the plan step number. */
