@@ -40,11 +40,11 @@ export async function buildHelpers(cacheDir: string, log: Logger, sourceDir = jo
     if (!existsSync(binary)) {
       await mkdir(dir, { recursive: true });
       try {
-        await run(CC, [...CFLAGS, '-o', `${binary}.tmp`, source], { log });
+        await run(CC, [...CFLAGS, '-o', `${binary}.tmp-${process.pid}`, source], { log });
       } catch (cause) {
         throw new VmaspecError('E_HELPERS_BUILD', `${CC} failed on ${source}`, { cause, details: String((cause as { all?: string }).all ?? '').split('\n').slice(0, 20) });
       }
-      await rename(`${binary}.tmp`, binary);
+      await rename(`${binary}.tmp-${process.pid}`, binary);
       log.verbose(`helpers: built ${name} (${key})`);
     }
     out[name] = binary;
