@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run, tail } from '../util/exec.js';
+import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
 import { debianSource, patchedSource, userTree, type SourceTree } from './source.js';
@@ -105,49 +106,62 @@ async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image'
   };
 }
 
+interface BuildDir {
+  src: SourceTree;
+  out: string;
+  makeArgs: string[];
+  configKey: string;
+}
+
+/** `make tinyconfig`, the fragments merged on top, `olddefconfig`, then the check; skipped when the config key is unchanged. */
+async function configure(dir: BuildDir, request: KernelRequest, fragments: Fragments, log: Logger): Promise<void> {
+  const configMarker = join(dir.out, '.vmaspec-config');
+  if (existsSync(configMarker) && (await readFile(configMarker, 'utf8')) === dir.configKey) return;
+  const configPath = join(dir.out, '.config');
+  const logFile = join(dir.out, 'config.log');
+  log.info(`kernel: configuring ${dir.src.label} (tinyconfig + ${request.fragments.map((f) => basename(f)).join(', ')})`);
+  await run('make', ['-C', dir.src.dir, ...dir.makeArgs, 'tinyconfig'], { log, logFile });
+  await writeFile(configPath, mergeKconfig(await readFile(configPath, 'utf8'), fragments.requests));
+  await run('make', ['-C', dir.src.dir, ...dir.makeArgs, 'olddefconfig'], { log, logFile });
+  checkConfig(fragments.requests, parseKconfig(await readFile(configPath, 'utf8')), configPath, false);
+  await writeFile(configMarker, dir.configKey);
+}
+
+/** `make vmlinux` with progress; returns the number of build steps make printed. */
+async function compile(dir: BuildDir, request: KernelRequest, firstBuild: boolean, log: Logger): Promise<number> {
+  const counts = join(request.cacheDir, 'build-steps.json');
+  const known: Record<string, number> = existsSync(counts) ? JSON.parse(await readFile(counts, 'utf8')) : {};
+  const started = Date.now();
+  if (firstBuild) log.info(`kernel: building ${dir.src.label} in ${dir.out} (log: build.log)`);
+  const steps = await makeWithProgress(dir.src.dir, [...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'], log, join(dir.out, 'build.log'), firstBuild ? (known[dir.configKey] ?? null) : null);
+  if (steps > 0) log.info(`kernel: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${steps} steps)`);
+  if (firstBuild) await writeFile(counts, JSON.stringify({ ...known, [dir.configKey]: steps }, null, 2));
+  return steps;
+}
+
 /** Builds (or finds in the cache) the kernel a request describes. */
 export async function buildKernel(request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const source = request.source;
   if (source.kind === 'image') return prebuiltKernel({ ...request, source });
-  const [tree, fragments, compiler] = await Promise.all([resolveSource(request, log), readFragments(request.fragments), compilerIdentity(log)]);
+  const [src, fragments, compiler] = await Promise.all([resolveSource(request, log), readFragments(request.fragments), compilerIdentity(log)]);
   const configKey = contentKey([RECIPE, request.arch, compiler, fragments.key]);
   // A user's tree keeps one build dir per tree and config (make is incremental);
   // Debian and patched sources are immutable, so their key covers the content.
-  const key = source.kind === 'tree' && request.patches.length === 0 ? contentKey([tree.dir, configKey]) : contentKey([tree.identity, configKey]);
+  const incremental = source.kind === 'tree' && request.patches.length === 0;
+  const key = incremental ? contentKey([src.dir, configKey]) : contentKey([src.identity, configKey]);
   const out = join(request.cacheDir, 'builds', key);
-  const image = join(out, 'vmlinux');
-  const configPath = join(out, '.config');
+  const dir: BuildDir = { src, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
   const marker = join(out, '.vmaspec-built');
-  const alwaysMake = source.kind === 'tree';
-  const wasBuilt = existsSync(marker);
-  let steps = 0;
   await mkdir(out, { recursive: true });
-
-  const makeArgs = [`O=${out}`, `ARCH=${request.arch}`];
-  if (!wasBuilt || alwaysMake) {
-    const configMarker = join(out, '.vmaspec-config');
-    if (!existsSync(configMarker) || (await readFile(configMarker, 'utf8')) !== configKey) {
-      log.info(`kernel: configuring ${tree.label} (tinyconfig + ${request.fragments.map((f) => basename(f)).join(', ')})`);
-      await run('make', ['-C', tree.dir, ...makeArgs, 'tinyconfig'], { log, logFile: join(out, 'config.log') });
-      const base = await readFile(configPath, 'utf8');
-      await writeFile(configPath, mergeKconfig(base, fragments.requests));
-      await run('make', ['-C', tree.dir, ...makeArgs, 'olddefconfig'], { log, logFile: join(out, 'config.log') });
-      checkConfig(fragments.requests, parseKconfig(await readFile(configPath, 'utf8')), configPath, false);
-      await writeFile(configMarker, configKey);
-    }
-    const counts = join(request.cacheDir, 'build-steps.json');
-    const known: Record<string, number> = existsSync(counts) ? JSON.parse(await readFile(counts, 'utf8')) : {};
-    const started = Date.now();
-    if (!alwaysMake) log.info(`kernel: building ${tree.label} in ${out} (log: build.log)`);
-    steps = await makeWithProgress(tree.dir, [...makeArgs, `-j${request.jobs}`, 'vmlinux'], log, join(out, 'build.log'), wasBuilt ? null : (known[configKey] ?? null));
-    if (steps > 0) log.info(`kernel: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${steps} steps)`);
-    if (!wasBuilt) {
-      known[configKey] = steps;
-      await writeFile(counts, JSON.stringify(known, null, 2));
-    }
+  const { wasBuilt, steps } = await withLock(out, 'kernel', log, async () => {
+    const wasBuilt = existsSync(marker);
+    if (wasBuilt && !incremental) return { wasBuilt, steps: 0 };
+    await configure(dir, request, fragments, log);
+    const steps = await compile(dir, request, !wasBuilt, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);
-  }
-  const configText = await readFile(configPath, 'utf8');
+    return { wasBuilt, steps };
+  });
+  const configPath = join(out, '.config');
   const release = (await readFile(join(out, 'include', 'config', 'kernel.release'), 'utf8')).trim();
-  return { image, configPath, config: parseKconfig(configText), release, key, cached: wasBuilt && steps === 0, label: tree.label };
+  return { image: join(out, 'vmlinux'), configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release, key, cached: wasBuilt && steps === 0, label: src.label };
 }

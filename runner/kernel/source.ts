@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
+import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 
 /** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
@@ -37,17 +38,22 @@ export async function debianSource(version: string, cacheDir: string, log: Logge
   const dir = join(cacheDir, 'src', `debian-${version}-${pkg}`);
   const tree = join(dir, `linux-source-${version}`);
   const identity = `debian:${version}:${pkg}`;
-  if (existsSync(join(dir, '.complete'))) return { dir: tree, identity, label: `debian:${version}` };
-  const partial = `${dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
-  log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
-  await run('tar', ['-xf', tarball, '-C', partial], { log });
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  await readFile(join(tree, 'Makefile')); // proves the layout
-  await writeMarker(join(dir, '.complete'));
-  return { dir: tree, identity, label: `debian:${version}` };
+  const result = { dir: tree, identity, label: `debian:${version}` };
+  if (existsSync(join(dir, '.complete'))) return result;
+  await mkdir(join(cacheDir, 'src'), { recursive: true });
+  await withLock(dir, 'kernel', log, async () => {
+    if (existsSync(join(dir, '.complete'))) return;
+    const partial = `${dir}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
+    await run('tar', ['-xf', tarball, '-C', partial], { log });
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+    await readFile(join(tree, 'Makefile')); // proves the layout
+    await writeMarker(join(dir, '.complete'));
+  });
+  return result;
 }
 
 async function writeMarker(path: string): Promise<void> {
@@ -92,29 +98,34 @@ export async function patchedSource(base: SourceTree, patches: string[], cacheDi
   const dir = join(cacheDir, 'src', `patched-${key}`);
   const label = `${base.label} + ${patches.length} patch${patches.length === 1 ? '' : 'es'}`;
   const identity = `${base.identity}+patches:${key}`;
-  if (existsSync(join(dir, '.vmaspec-complete'))) return { dir, identity, label };
-  const partial = `${dir}.partial-${process.pid}`;
-  await rm(partial, { recursive: true, force: true });
-  // A hard-linked copy is instant and costs no space; it is safe because GNU
-  // patch writes each patched file anew (breaking the link), Kbuild writes
-  // nothing into the source with O=, and the pristine files are never edited.
-  log.info(`kernel: linking a copy of the pristine source to apply ${patches.length} patch(es)`);
-  await run('cp', ['-al', base.dir, partial], { log });
-  for (const [i, patch] of patches.entries()) {
-    log.info(`kernel: applying ${patch}`);
-    try {
-      await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', resolve(patch)], { cwd: partial, log });
-    } catch (cause) {
-      await rm(partial, { recursive: true, force: true });
-      const output = (cause as { all?: string }).all ?? '';
-      throw new VmaspecError('E_PATCH', `patch ${i + 1}/${patches.length} (${patch}) does not apply to ${base.label}`, {
-        cause,
-        details: output.trimEnd().split('\n').slice(-15),
-      });
+  const done = join(dir, '.vmaspec-complete');
+  if (existsSync(done)) return { dir, identity, label };
+  await mkdir(join(cacheDir, 'src'), { recursive: true });
+  await withLock(dir, 'kernel', log, async () => {
+    if (existsSync(done)) return;
+    const partial = `${dir}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    // A hard-linked copy is instant and costs no space; it is safe because GNU
+    // patch writes each patched file anew (breaking the link), Kbuild writes
+    // nothing into the source with O=, and the pristine files are never edited.
+    log.info(`kernel: linking a copy of the pristine source to apply ${patches.length} patch(es)`);
+    await run('cp', ['-al', base.dir, partial], { log });
+    for (const [i, patch] of patches.entries()) {
+      log.info(`kernel: applying ${patch}`);
+      try {
+        await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', resolve(patch)], { cwd: partial, log });
+      } catch (cause) {
+        await rm(partial, { recursive: true, force: true });
+        const output = (cause as { all?: string }).all ?? '';
+        throw new VmaspecError('E_PATCH', `patch ${i + 1}/${patches.length} (${patch}) does not apply to ${base.label}`, {
+          cause,
+          details: output.trimEnd().split('\n').slice(-15),
+        });
+      }
     }
-  }
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  await writeMarker(join(dir, '.vmaspec-complete'));
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+    await writeMarker(done);
+  });
   return { dir, identity, label };
 }

@@ -1,0 +1,27 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../runner/log.js';
+import { withLock } from '../../runner/util/lock.js';
+
+describe('withLock', () => {
+  it('runs holders one at a time', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'vmaspec-lock-')), 'build');
+    const events: string[] = [];
+    const holder = (name: string) => async () => {
+      events.push(`${name} in`);
+      await new Promise((r) => setTimeout(r, 50));
+      events.push(`${name} out`);
+    };
+    await Promise.all([withLock(dir, 't', silentLogger, holder('a')), withLock(dir, 't', silentLogger, holder('b'))]);
+    expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+  });
+
+  it('takes over a lock whose holder died', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'vmaspec-lock-')), 'build');
+    await mkdir(`${dir}.lock`);
+    await writeFile(join(`${dir}.lock`, 'pid'), '999999999');
+    expect(await withLock(dir, 't', silentLogger, async () => 'ran')).toBe('ran');
+  });
+});
