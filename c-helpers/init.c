@@ -5,8 +5,10 @@
  * /dev/ttyS1, raw mode) and runs every case of /vmaspec/manifest: one
  * /bin/vmaprobe per case, in its own session, with its stdout on a pipe
  * whose lines are forwarded verbatim to the channel between `T … begin`
- * and `T … end` records. A case that outlives its timeout is killed. After
- * the last case it writes `D` and ends the VM.
+ * and `T … end` records. A case with a custom probe (manifest `exec`) runs
+ * that binary instead, stdout and stderr on the pipe, and each of its lines
+ * is forwarded as an `O <line>` record. A case that outlives its timeout is
+ * killed. After the last case it writes `D` and ends the VM.
  *
  * The manifest, the initramfs layout and the result stream are the
  * contract in docs/protocol.md; keep this file and that page in step.
@@ -257,6 +259,15 @@ static void reap_orphans(void)
 static char fwd[FWD_BUF];
 static size_t fwd_len;
 static int fwd_mid_line;      /* part of the current line already sent */
+static const char *fwd_prefix; /* "O " for a custom probe's lines, NULL for vmaprobe's records */
+
+/* A piece of a line; the prefix goes before the first piece only. */
+static void emit_piece(const char *p, size_t n)
+{
+	if (fwd_prefix && !fwd_mid_line)
+		emit(fwd_prefix, strlen(fwd_prefix));
+	emit(p, n);
+}
 
 static void forward(const char *p, size_t n)
 {
@@ -268,15 +279,30 @@ static void forward(const char *p, size_t n)
 		fwd_len += take;
 		p += take;
 		n -= take;
-		nl = memrchr(fwd, '\n', fwd_len);
-		if (nl) {
-			size_t upto = (size_t)(nl - fwd) + 1;
-			emit(fwd, upto);
-			memmove(fwd, fwd + upto, fwd_len - upto);
-			fwd_len -= upto;
-			fwd_mid_line = 0;
-		} else if (fwd_len == sizeof(fwd)) {
-			emit(fwd, fwd_len);
+		if (fwd_prefix) {
+			/* Line by line: each line gets its prefix. */
+			size_t done = 0;
+
+			while ((nl = memchr(fwd + done, '\n', fwd_len - done)) != NULL) {
+				size_t len = (size_t)(nl - (fwd + done)) + 1;
+				emit_piece(fwd + done, len);
+				fwd_mid_line = 0;
+				done += len;
+			}
+			memmove(fwd, fwd + done, fwd_len - done);
+			fwd_len -= done;
+		} else {
+			nl = memrchr(fwd, '\n', fwd_len);
+			if (nl) {
+				size_t upto = (size_t)(nl - fwd) + 1;
+				emit(fwd, upto);
+				memmove(fwd, fwd + upto, fwd_len - upto);
+				fwd_len -= upto;
+				fwd_mid_line = 0;
+			}
+		}
+		if (fwd_len == sizeof(fwd)) {
+			emit_piece(fwd, fwd_len);
 			fwd_len = 0;
 			fwd_mid_line = 1;
 		}
@@ -288,7 +314,7 @@ static void forward_finish(void)
 {
 	if (fwd_len > 0 || fwd_mid_line) {
 		fwd[fwd_len++] = '\n';
-		emit(fwd, fwd_len);
+		emit_piece(fwd, fwd_len);
 	}
 	fwd_len = 0;
 	fwd_mid_line = 0;
@@ -338,21 +364,38 @@ static int pump(int fd, uint64_t deadline_us)
 	}
 }
 
-/* The child side: a new session, stdout on the pipe, exec the probe. */
+/*
+ * The child side: a new session, stdout on the pipe, exec the probe:
+ * vmaprobe with the plan, or (binary != NULL) a custom probe with stdout
+ * and stderr on the pipe and stdin on /dev/null.
+ */
 __attribute__((noreturn))
-static void exec_probe(int out_fd, const char *plan)
+static void exec_probe(int out_fd, const char *plan, const char *binary)
 {
 	char *argv[] = { "vmaprobe", (char *)plan, NULL };
+	char *custom_argv[] = { (char *)binary, NULL };
 	char msg[64];
 	int n;
 
 	setsid();
 	if (out_fd != STDOUT_FILENO) {
 		dup2(out_fd, STDOUT_FILENO);
+		if (binary)
+			dup2(out_fd, STDERR_FILENO);
 		close(out_fd);
 	}
+	if (binary) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0 && null != STDIN_FILENO) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
+	}
 	signal(SIGPIPE, SIG_DFL);
-	execv(PROBE, argv);
+	if (binary)
+		execv(binary, custom_argv);
+	else
+		execv(PROBE, argv);
 	n = snprintf(msg, sizeof(msg), "B exec failed: %d\n", errno);
 	write_all(STDOUT_FILENO, msg, (size_t)n);
 	_exit(127);
@@ -380,7 +423,8 @@ static void kill_case(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
-static void run_case(const char *index, unsigned long timeout_ms, const char *plan)
+/* One case: vmaprobe on the plan, or the custom probe `binary` when not NULL. */
+static void run_case(const char *index, unsigned long timeout_ms, const char *plan, const char *binary)
 {
 	int pipefd[2], status = 0, timed_out = 0;
 	uint64_t t0, deadline;
@@ -397,7 +441,7 @@ static void run_case(const char *index, unsigned long timeout_ms, const char *pl
 	deadline = t0 + (uint64_t)timeout_ms * 1000u;
 	pid = fork();
 	if (pid == 0)
-		exec_probe(pipefd[1], plan);
+		exec_probe(pipefd[1], plan, binary);
 	close(pipefd[1]);
 	if (pid < 0) {
 		record("B fork failed: %d", errno);
@@ -406,6 +450,7 @@ static void run_case(const char *index, unsigned long timeout_ms, const char *pl
 		return;
 	}
 
+	fwd_prefix = binary ? "O " : NULL;
 	if (pump(pipefd[0], deadline) != 0) {
 		timed_out = 1;
 		kill_case(pid);
@@ -445,24 +490,29 @@ static int all_digits(const char *s)
 	return 1;
 }
 
-/* One manifest line: `<index> <timeout_ms> <plan path>`. */
+/* One manifest line: `<index> <timeout_ms> <plan path>` or `<index> <timeout_ms> exec <binary>`. */
 static void run_manifest_line(char *line, unsigned long lineno)
 {
-	char *index = line, *timeout, *path;
+	static const char want[] = "want <index> <timeout_ms> <plan path> or <index> <timeout_ms> exec <binary>";
+	char *index = line, *timeout, *path, *binary = NULL;
 
 	timeout = strchr(index, ' ');
 	path = timeout ? strchr(timeout + 1, ' ') : NULL;
 	if (!path) {
-		record("B manifest line %lu: want <index> <timeout_ms> <plan path>", lineno);
+		record("B manifest line %lu: %s", lineno, want);
 		return;
 	}
 	*timeout++ = '\0';
 	*path++ = '\0';
-	if (!all_digits(index) || !all_digits(timeout) || !*path) {
-		record("B manifest line %lu: want <index> <timeout_ms> <plan path>", lineno);
+	if (strncmp(path, "exec ", 5) == 0) {
+		binary = path + 5;
+		path = NULL;
+	}
+	if (!all_digits(index) || !all_digits(timeout) || (path && !*path) || (binary && (!*binary || strchr(binary, ' ')))) {
+		record("B manifest line %lu: %s", lineno, want);
 		return;
 	}
-	run_case(index, strtoul(timeout, NULL, 10), path);
+	run_case(index, strtoul(timeout, NULL, 10), path, binary);
 }
 
 static void run_manifest(void)

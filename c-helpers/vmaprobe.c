@@ -152,7 +152,9 @@ static void broken_full(const char *msg, const char *detail, const char *label, 
 /* Plan.                                                                */
 
 enum op_kind { OP_MAP, OP_UNMAP, OP_MPROTECT, OP_NAME, OP_TOUCH,
-	       OP_SNAPSHOT, OP_FORK, OP_PARENT, OP_WAIT };
+	       OP_SNAPSHOT, OP_FORK, OP_PARENT, OP_WAIT,
+	       /* observations (probe_observe.h) */
+	       OP_SMAPS, OP_ROLLUP, OP_QUERY, OP_MAPFILE, OP_PAGEMAP };
 
 struct op {
 	enum op_kind kind;
@@ -174,7 +176,7 @@ static struct op ops[OPS_MAX];
 static size_t n_ops;
 static uint64_t window_pages;
 
-#define MAX_TOKENS 8
+#define MAX_TOKENS 12 /* step, op and up to 10 arguments (query has 8) */
 struct line {
 	const char *tok[MAX_TOKENS];
 	size_t len[MAX_TOKENS];
@@ -360,7 +362,14 @@ static const struct { const char *name; enum op_kind kind; int args; } op_table[
 	{ "touch", OP_TOUCH, 3 },   { "snapshot", OP_SNAPSHOT, 0 },
 	{ "fork", OP_FORK, 0 },     { "parent", OP_PARENT, 0 },
 	{ "wait", OP_WAIT, 0 },
+	{ "smaps", OP_SMAPS, 0 },   { "rollup", OP_ROLLUP, 0 },
+	{ "query", OP_QUERY, 8 },   { "mapfile", OP_MAPFILE, 2 },
+	{ "pagemap", OP_PAGEMAP, 2 },
 };
+
+/* The observation ops live in probe_observe.h (included below the window code). */
+static void observe_parse(const struct line *l, struct op *op);
+static void observe_run(const struct op *op);
 
 static void parse_op(const struct line *l, struct op *op)
 {
@@ -407,6 +416,11 @@ static void parse_op(const struct line *l, struct op *op)
 			op->write = 1;
 		else if (!tok_is(l, 4, "r"))
 			bad_line(l, "bad access (want r or w)");
+		break;
+	case OP_QUERY:
+	case OP_MAPFILE:
+	case OP_PAGEMAP:
+		observe_parse(l, op);
 		break;
 	default:
 		break;
@@ -719,6 +733,8 @@ static void run_snapshot(const struct op *op)
 	record_step(op->step, 0, 0);
 }
 
+#include "probe_observe.h" /* smaps, rollup, query, mapfile, pagemap */
+
 /* ------------------------------------------------------------------ */
 /* The interpreter and fork blocks.                                     */
 
@@ -836,6 +852,13 @@ static void run_op(const struct op *op)
 		break;
 	case OP_SNAPSHOT:
 		run_snapshot(op);
+		break;
+	case OP_SMAPS:
+	case OP_ROLLUP:
+	case OP_QUERY:
+	case OP_MAPFILE:
+	case OP_PAGEMAP:
+		observe_run(op);
 		break;
 	case OP_FORK:
 		run_fork_block(op);

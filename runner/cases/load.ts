@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js';
+import { probeFileDiagnostics } from './probe.js';
 import type { Case } from './types.js';
 import { validateCase } from './validate.js';
 
@@ -86,6 +87,19 @@ export function parseCase(source: string, file: string, id: string): { case: Cas
 }
 
 /**
+ * Parses, validates and checks the probe file of a case that is not a file of its own,
+ * e.g. a YAML block of docs/cases.md: `file` is shown in diagnostics, and `firstLine`
+ * (1-based) is the line of `file` the text starts on, so positions point into `file`.
+ */
+export async function parseCaseText(source: string, file: string, id: string, firstLine = 1): Promise<{ case: Case | null; diagnostics: Diagnostic[] }> {
+  const padded = '\n'.repeat(Math.max(0, firstLine - 1)) + source;
+  const result = parseCase(padded, file, id);
+  if (!result.case?.probe) return result;
+  const diagnostics = await probeFileDiagnostics(result.case.probe, padded);
+  return diagnostics.length ? { case: null, diagnostics } : result;
+}
+
+/**
  * Loads the cases under `root` (the cases directory, e.g. `cases/`): every `**\/*.yaml`,
  * or only the given files and directories (resolved against the working directory,
  * inside `root`). Sorted by id. Throws one CaseError with every problem of every file.
@@ -103,11 +117,14 @@ export async function loadCases(root: string, paths?: string[]): Promise<Case[]>
   }
   const cases: Case[] = [];
   const sources = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+  const probeChecks: Promise<Diagnostic[]>[] = [];
   files.forEach((abs, i) => {
     const result = parseCase(sources[i] ?? '', shown(abs), caseId(absRoot, abs));
     diags.push(...result.diagnostics);
     if (result.case) cases.push(result.case);
+    if (result.case?.probe) probeChecks.push(probeFileDiagnostics(result.case.probe, sources[i] ?? ''));
   });
+  diags.push(...(await Promise.all(probeChecks)).flat());
   if (diags.length > 0) throw new CaseError(diags.sort(compareDiagnostics));
   return cases;
 }

@@ -1,6 +1,8 @@
 // The validated case model: what `cases/**/*.yaml` becomes after loading.
 // Everything downstream (compile to a plan, assertions, reports) trusts it.
 
+import type { ExtraStep, MapBacking, NamePointer, NameTarget, SpecialExpectation } from './steps/types.js';
+
 /** Where something came from in a case file (1-based line and column). */
 export interface SourcePos {
   file: string;
@@ -17,6 +19,8 @@ export interface PageRange {
 /** Expected outcome of a step that makes a syscall: success, or failure with this errno name. */
 export interface Outcome {
   errno: string | null;
+  /** Expected return value on success (`ret:`), where the step allows it. */
+  ret?: number;
 }
 
 /** One expected VMA of a layout; an omitted field is not compared. */
@@ -33,31 +37,43 @@ export interface Expectation {
   layout?: ExpectedVma[];
   /** Number of VMAs overlapping the window (the reserve excluded). */
   vmas?: number;
+  /** VMAs of special areas outside the window (heap, stack, vdso, vvar): steps/types.ts. */
+  special?: SpecialExpectation[];
 }
 
-export type Step =
-  | { kind: 'map'; id: string | null; range: PageRange; prot: string; shared: boolean; flags: ('noreserve' | 'growsdown' | 'populate')[]; outcome: Outcome; pos: SourcePos }
+/** Any step may carry `when`: it runs only on a kernel that meets it (decided when the plan is compiled). */
+export type Step = StepBody & { when?: Requirements };
+
+/** What a step does, by kind. */
+export type StepBody =
+  | { kind: 'map'; id: string | null; range: PageRange; prot: string; shared: boolean; flags: ('noreserve' | 'growsdown' | 'populate')[]; outcome: Outcome; pos: SourcePos; /** Absent: anonymous memory. */ backing?: MapBacking }
   | { kind: 'unmap'; range: PageRange; outcome: Outcome; pos: SourcePos }
   | { kind: 'mprotect'; range: PageRange; prot: string; outcome: Outcome; pos: SourcePos }
   | {
       kind: 'name';
       /** Byte offset from page 0 of the window and byte length, at a 4096-byte page (x86_64). */
       start: number;
-      len: number;
+      /** A bigint when it does not fit a JS number (R7: lengths near 2^64). */
+      len: number | bigint;
       name: Uint8Array | null;
       outcome: Outcome;
       pos: SourcePos;
+      /** A bad name pointer instead of the name buffer (R2); `name` then gives the bytes (null for `unmapped`). */
+      pointer?: NamePointer;
+      /** Name a VMA outside the window, found by the probe (F5, S15, S16); start, len and range are then unused. */
+      target?: NameTarget;
       /**
        * How start/len were written, for other page sizes: start = range.at * pageSize + offset,
        * len = byteLen ?? range.pages * pageSize. Absent on steps built by hand (start/len are then final).
        */
       range?: PageRange;
       offset?: number;
-      byteLen?: number | null;
+      byteLen?: number | bigint | null;
     }
   | { kind: 'touch'; range: PageRange; access: 'r' | 'w'; outcome: Outcome; pos: SourcePos }
   | { kind: 'fork'; child: Step[]; parent: Step[]; pos: SourcePos }
-  | { kind: 'expect'; expect: Expectation; pos: SourcePos };
+  | { kind: 'expect'; expect: Expectation; pos: SourcePos }
+  | ExtraStep;
 
 export interface Requirements {
   /** Kconfig options (without `CONFIG_`) that must be `y` in the kernel under test. */
@@ -76,4 +92,15 @@ export interface Case {
   windowPages: number;
   timeoutMs: number;
   steps: Step[];
+  /** A custom C probe run instead of steps (`probe:`; `steps` is then empty). */
+  probe?: ProbeSource;
+}
+
+/** The C source of a `probe:` case. */
+export interface ProbeSource {
+  /** As written in the case file, relative to it. */
+  path: string;
+  /** Resolved, absolute. */
+  abs: string;
+  pos: SourcePos;
 }

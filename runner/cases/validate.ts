@@ -5,21 +5,24 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import { canonicalErrno, similarErrnos } from './errno.js';
+import { readProbe } from './probe.js';
+import { readGuarded } from './when.js';
+import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePointer, readNameTarget, readSpecial, readTouchErrno } from './steps/validate.js';
 import type { Case, ExpectedVma, Expectation, Outcome, PageRange, Requirements, SourcePos, Step } from './types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
 export const CASE_PAGE_SIZE = 4096;
 
-export const TOP_KEYS = ['title', 'spec', 'requires', 'window', 'timeout', 'steps'] as const;
-export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect'] as const;
-export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', 'noreserve', 'growsdown', 'populate', 'errno'] as const;
+export const TOP_KEYS = ['title', 'spec', 'requires', 'window', 'timeout', 'steps', 'probe'] as const;
+export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect', 'mremap', 'madvise', 'process_madvise', 'brk', 'sysctl'] as const;
+export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', 'noreserve', 'growsdown', 'populate', 'backing', 'unlink', 'errno'] as const;
 export const UNMAP_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
 export const MPROTECT_KEYS = ['region', 'at', 'page', 'pages', 'prot', 'errno'] as const;
-export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access'] as const;
-export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'errno'] as const;
+export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access', 'errno'] as const;
+export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'pointer', 'target', 'errno'] as const;
 export const NAME_VALUE_KEYS = ['hex', 'repeat', 'count'] as const;
 export const FORK_KEYS = ['child', 'parent'] as const;
-export const EXPECT_KEYS = ['layout', 'vmas'] as const;
+export const EXPECT_KEYS = ['layout', 'vmas', 'special'] as const;
 export const LAYOUT_KEYS = ['at', 'region', 'page', 'pages', 'perms', 'name'] as const;
 export const REQUIRES_KEYS = ['kconfig', 'kernel'] as const;
 
@@ -48,21 +51,27 @@ const REGION_ID = /^[a-z][a-z0-9_]*$/;
 const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
 const KCONFIG = /^[A-Z0-9_]+$/;
 const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
-const PERMS = /^[r-][w-][x-][ps]$/;
+export const PERMS = /^[r-][w-][x-][ps]$/;
 
-type Field = { key: Scalar; value: Node | null };
-type Fields = Map<string, Field>;
+export type Field = { key: Scalar; value: Node | null };
+export type Fields = Map<string, Field>;
 
-interface Region {
+/** A region id and the page range it names now (moved by mremap). */
+export interface Region {
   id: string;
   /** null when the defining step was invalid: references then skip their checks quietly. */
   range: PageRange | null;
   path: string;
 }
 
-class Scope {
+/** Region ids visible at a step; a fork branch opens a scope of its own. */
+export class Scope {
   private readonly own = new Map<string, Region>();
-  constructor(readonly parent: Scope | null) {}
+  constructor(
+    readonly parent: Scope | null,
+    /** The fork branch this scope is the steps of, null at the top level. */
+    readonly branch: 'child' | 'parent' | null = null,
+  ) {}
   lookup(id: string): Region | undefined {
     return this.own.get(id) ?? this.parent?.lookup(id);
   }
@@ -76,11 +85,11 @@ class Scope {
   }
 }
 
-const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
-const list = (xs: readonly string[]): string => xs.join(', ');
+export const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+export const list = (xs: readonly string[]): string => xs.join(', ');
 
 /** Scalar text as the user wrote it, for messages. */
-function describe(n: Node | null): string {
+export function describe(n: Node | null): string {
   if (n === null) return 'nothing';
   if (isScalar(n)) {
     const v = n.value;
@@ -95,7 +104,8 @@ function describe(n: Node | null): string {
   return 'an unsupported node';
 }
 
-class Ctx {
+/** The validation context of one file: diagnostics, positions and the typed readers. */
+export class Ctx {
   readonly diags: Diagnostic[] = [];
   /** Every region id defined anywhere in the case, for hints about branch-local ids. */
   readonly allRegions = new Map<string, Region>();
@@ -244,7 +254,7 @@ function checkDuplicates(ctx: Ctx, n: Node | null, path: string): void {
 
 // --- shared pieces -------------------------------------------------------------------------
 
-function readErrno(ctx: Ctx, F: Fields, path: string): Outcome {
+export function readErrno(ctx: Ctx, F: Fields, path: string): Outcome {
   const f = F.get('errno');
   if (!f) return { errno: null };
   const p = join(path, 'errno');
@@ -270,7 +280,7 @@ function readProt(ctx: Ctx, f: Field | undefined, path: string): string | undefi
 }
 
 /** A page range written as `region` (+ `page`, `pages`) or `at` + `pages`. `pages` null: omitted where optional. */
-function readRange(
+export function readRange(
   ctx: Ctx,
   F: Fields,
   m: YAMLMap,
@@ -419,11 +429,12 @@ function readMap(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePo
     // An invalid id: later references to it stay quiet instead of cascading.
     scope.define({ id: badId, range: null, path: regionPath });
   }
-  if (range === null || prot === undefined || shared === undefined || !flagsOk) return undefined;
-  return { kind: 'map', id, range, prot, shared, flags, outcome, pos };
+  const backing = readMapBacking(ctx, F, path);
+  if (range === null || prot === undefined || shared === undefined || !flagsOk || backing === undefined) return undefined;
+  return { kind: 'map', id, range, prot, shared, flags, outcome, pos, ...(backing ? { backing } : {}) };
 }
 
-function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | null | undefined {
+export function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | null | undefined {
   const v = ctx.deref(f.value);
   const what = 'a string, null, { hex: "…" } or { repeat: "…", count: n }';
   if (v !== null && isScalar(v)) {
@@ -482,26 +493,28 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
     if (v === undefined) return undefined;
     offset = v;
   }
-  let byteLen: number | null = null;
+  let byteLen: number | bigint | null = null;
   const lenF = F.get('len');
   if (lenF) {
-    const v = ctx.int(lenF, join(path, 'len'), 0, Number.MAX_SAFE_INTEGER, ' (bytes)');
+    const v = readByteLen(ctx, lenF, join(path, 'len'));
     if (v === undefined) return undefined;
     byteLen = v;
   }
-  const nameF = ctx.required(F, m, path, 'name');
-  const name = nameF ? readNameValue(ctx, nameF, join(path, 'name')) : undefined;
+  const { pointer, ok: pointerOk } = readNamePointer(ctx, F, path);
+  const nameF = pointer === 'unmapped' ? undefined : ctx.required(F, m, path, 'name');
+  const name = pointer === 'unmapped' ? null : nameF ? readNameValue(ctx, nameF, join(path, 'name')) : undefined;
   const outcome = readErrno(ctx, F, path);
-  if (!r || name === undefined) return undefined;
+  if (!r || name === undefined || !pointerOk) return undefined;
   const start = r.at * CASE_PAGE_SIZE + offset;
   const len = byteLen ?? (r.pages ?? 0) * CASE_PAGE_SIZE;
   const windowBytes = ctx.window * CASE_PAGE_SIZE;
-  if (lenF && start + len > windowBytes) {
+  // A len beyond a JS number (R7: near 2^64) is meant to leave the address space.
+  if (lenF && typeof len === 'number' && start + len > windowBytes) {
     ctx.error(lenF.value, join(path, 'len'), `len ${len} from byte ${start} runs past the window (${windowBytes} bytes)`);
     return undefined;
   }
-  const range: PageRange = { at: r.at, pages: r.pages ?? Math.ceil(len / CASE_PAGE_SIZE) };
-  return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen };
+  const range: PageRange = { at: r.at, pages: r.pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
+  return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen, ...(pointer ? { pointer } : {}) };
 }
 
 function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
@@ -572,6 +585,12 @@ function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourceP
       }
     }
   }
+  const specialF = F.get('special');
+  if (specialF) {
+    const sp = readSpecial(ctx, specialF, join(path, 'special'));
+    if (sp === undefined) ok = false;
+    else expect.special = sp;
+  }
   return ok && F.size > 0 ? { kind: 'expect', expect, pos } : undefined;
 }
 
@@ -584,7 +603,7 @@ function readFork(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos
     if (!bf) return [];
     const bp = join(path, key);
     const items = ctx.seq(bf, bp, 'a list of steps');
-    return items ? readSteps(ctx, items, bp, new Scope(scope)) : undefined;
+    return items ? readSteps(ctx, items, bp, new Scope(scope, key === 'child' ? 'child' : 'parent')) : undefined;
   };
   const child = childF ? branch(childF, 'child') : undefined;
   const parent = branch(F.get('parent'), 'parent');
@@ -650,11 +669,21 @@ function readStep(ctx: Ctx, item: Node | null, path: string, scope: Scope): Step
       const accessF = F.get('access');
       const word = accessF ? ctx.oneOf(accessF, join(p, 'access'), Object.keys(ACCESS)) : 'write';
       const access = word === undefined ? undefined : ACCESS[word];
-      return r && r.pages !== null && access ? { kind: 'touch', range: { at: r.at, pages: r.pages }, access, outcome: { errno: null }, pos } : undefined;
+      const outcome = readTouchErrno(ctx, F, p);
+      return r && r.pages !== null && access && outcome ? { kind: 'touch', range: { at: r.at, pages: r.pages }, access, outcome, pos } : undefined;
     }
     case 'name': {
       const sm = ctx.map(f.value, k, p, `a mapping { ${list(NAME_KEYS)} }`);
+      if (sm && isNameTarget(sm)) return readNameTarget(ctx, sm, p, pos);
       return sm ? readName(ctx, sm, p, scope, pos) : undefined;
+    }
+    case 'mremap':
+    case 'madvise':
+    case 'process_madvise':
+    case 'brk':
+    case 'sysctl': {
+      const sm = ctx.map(f.value, k, p, `a mapping (${kind} keys: cases/README.md)`);
+      return sm ? readExtraStep(ctx, kind, sm, p, scope, pos) : undefined;
     }
     case 'fork':
       return readFork(ctx, f, p, scope, pos);
@@ -667,7 +696,7 @@ function readSteps(ctx: Ctx, items: Node[], path: string, scope: Scope): Step[] 
   const steps: Step[] = [];
   let ok = true;
   items.forEach((item, i) => {
-    const s = readStep(ctx, item, `${path}[${i}]`, scope);
+    const s = readGuarded(ctx, item, `${path}[${i}]`, scope, readStep, STEP_KINDS);
     if (s) steps.push(s);
     else ok = false;
   });
@@ -781,7 +810,9 @@ export function validateCase(input: ValidateInput): { case: Case | null; diagnos
     }
   }
   let steps: Step[] | undefined;
-  const stepsF = ctx.required(F, v, '', 'steps');
+  const probe = readProbe(ctx, F, v);
+  const stepsF = probe === undefined ? F.get('steps') : undefined;
+  if (probe) steps = [];
   if (stepsF) {
     const items = ctx.seq(stepsF, 'steps', 'a list of steps');
     if (items && items.length === 0) ctx.error(stepsF.value, 'steps', 'a case needs at least one step');
@@ -789,7 +820,7 @@ export function validateCase(input: ValidateInput): { case: Case | null; diagnos
   }
   if (ctx.diags.length > 0 || !steps) return { case: null, diagnostics: ctx.diags };
   return {
-    case: { id, file, title, spec, requires, windowPages: ctx.window, timeoutMs, steps },
+    case: { id, file, title, spec, requires, windowPages: ctx.window, timeoutMs, steps, ...(probe ? { probe } : {}) },
     diagnostics: [],
   };
 }

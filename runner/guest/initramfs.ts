@@ -1,12 +1,37 @@
-// The initramfs of one boot: the supervisor, the probe, the manifest and the plans (docs/protocol.md).
+// The initramfs of one boot: the supervisor, the probe, the manifest, the plans and the
+// custom probes of `probe:` cases (docs/protocol.md).
 import { readFile, writeFile } from 'node:fs/promises';
 import { manifestLine, serializePlan, type CasePlan } from '../plan/plan.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
 import type { HelperBinaries } from './helpers.js';
 
-/** The archive entries for these binaries and plans (pure). */
-export function initramfsEntries(binaries: Record<keyof HelperBinaries, Uint8Array>, plans: CasePlan[]): CpioEntry[] {
+/** A case that runs its own probe binary instead of vmaprobe (manifest `exec`). */
+export interface ProbeCase {
+  index: number;
+  timeoutMs: number;
+  /** The built static binary on the host. */
+  binary: string;
+}
+
+/** Where the custom probe of case `index` lives in the guest. */
+export const probeGuestPath = (index: number): string => `/vmaspec/probes/${index}`;
+
+/** The manifest line of a custom-probe case. */
+export function probeManifestLine(p: Pick<ProbeCase, 'index' | 'timeoutMs'>): string {
+  return `${p.index} ${p.timeoutMs} exec ${probeGuestPath(p.index)}`;
+}
+
+/** The archive entries for these binaries, plans and custom probes (pure); the manifest runs them by index. */
+export function initramfsEntries(
+  binaries: Record<keyof HelperBinaries, Uint8Array>,
+  plans: CasePlan[],
+  probes: (Omit<ProbeCase, 'binary'> & { data: Uint8Array })[] = [],
+): CpioEntry[] {
   const text = (s: string): Uint8Array => Buffer.from(s);
+  const manifest = [
+    ...plans.map((p) => ({ index: p.index, line: manifestLine(p) })),
+    ...probes.map((p) => ({ index: p.index, line: probeManifestLine(p) })),
+  ].sort((a, b) => a.index - b.index);
   return [
     { type: 'dir', path: 'dev' },
     { type: 'chardev', path: 'dev/console', major: 5, minor: 1 },
@@ -18,13 +43,16 @@ export function initramfsEntries(binaries: Record<keyof HelperBinaries, Uint8Arr
     { type: 'file', path: 'bin/vmaprobe', data: binaries.vmaprobe, mode: 0o755 },
     { type: 'dir', path: 'vmaspec' },
     { type: 'dir', path: 'vmaspec/cases' },
-    { type: 'file', path: 'vmaspec/manifest', data: text(plans.map((p) => `${manifestLine(p)}\n`).join('')) },
+    { type: 'dir', path: 'vmaspec/probes' },
+    { type: 'file', path: 'vmaspec/manifest', data: text(manifest.map((m) => `${m.line}\n`).join('')) },
     ...plans.map((p): CpioEntry => ({ type: 'file', path: `vmaspec/cases/${p.index}.plan`, data: text(serializePlan(p)) })),
+    ...probes.map((p): CpioEntry => ({ type: 'file', path: probeGuestPath(p.index).slice(1), data: p.data, mode: 0o755 })),
   ];
 }
 
-/** Writes the initramfs for these plans to `path`. */
-export async function writeInitramfs(path: string, binaries: HelperBinaries, plans: CasePlan[]): Promise<void> {
+/** Writes the initramfs for these plans and custom probes to `path`. */
+export async function writeInitramfs(path: string, binaries: HelperBinaries, plans: CasePlan[], probes: ProbeCase[] = []): Promise<void> {
   const [init, vmaprobe] = await Promise.all([readFile(binaries.init), readFile(binaries.vmaprobe)]);
-  await writeFile(path, writeCpio(initramfsEntries({ init, vmaprobe }, plans)));
+  const withData = await Promise.all(probes.map(async (p) => ({ index: p.index, timeoutMs: p.timeoutMs, data: await readFile(p.binary) })));
+  await writeFile(path, writeCpio(initramfsEntries({ init, vmaprobe }, plans, withData)));
 }

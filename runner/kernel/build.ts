@@ -5,7 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { run, tail } from '../util/exec.js';
+import { run, shellLine, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
@@ -155,7 +155,10 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
   await mkdir(out, { recursive: true });
   const { wasBuilt, steps } = await withLock(out, 'kernel', log, async () => {
     const wasBuilt = existsSync(marker);
-    if (wasBuilt && !incremental) return { wasBuilt, steps: 0 };
+    if (wasBuilt && !incremental) {
+      log.verbose(`kernel: cached; it was built by: ${shellLine('make', ['-C', src.dir, ...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'])}`);
+      return { wasBuilt, steps: 0 };
+    }
     await configure(dir, request, fragments, log);
     const steps = await compile(dir, request, !wasBuilt, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);

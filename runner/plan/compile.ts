@@ -2,13 +2,14 @@
 // with a map from each plan step number back to the case step that produced it.
 
 import type { Case, Step } from '../cases/types.js';
+import { extraOps, specialOps } from '../cases/steps/plan.js';
 import type { CasePlan, CompiledCase, PlanOp, StepOrigin } from './plan.js';
 
 /** x86_64 base pages. */
 export const DEFAULT_PAGE_SIZE = 4096;
 
 /** Byte start and length of a name step at the given page size. */
-function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { start: number; len: number } {
+function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { start: number; len: number | bigint } {
   if (!s.range) return { start: s.start, len: s.len };
   return {
     start: s.range.at * pageSize + (s.offset ?? 0),
@@ -38,6 +39,11 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
     steps.forEach((s, i) => {
       const path = `${base}[${i}]`;
       const origin: StepOrigin = { step: s, path, proc };
+      const extra = extraOps(s);
+      if (extra) {
+        for (const make of extra) emit(make, origin);
+        return;
+      }
       switch (s.kind) {
         case 'map':
           emit((step) => ({ op: 'map', step, at: s.range.at, pages: s.range.pages, prot: s.prot, shared: s.shared, flags: [...s.flags] }), origin);
@@ -50,7 +56,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
           break;
         case 'name': {
           const { start, len } = nameBytes(s, pageSize);
-          emit((step) => ({ op: 'name', step, start, len, name: s.name }), origin);
+          emit((step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}) }), origin);
           break;
         }
         case 'touch':
@@ -58,6 +64,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
           break;
         case 'expect':
           emit((step) => ({ op: 'snapshot', step }), origin);
+          for (const make of specialOps(s)) emit(make, origin);
           break;
         case 'fork': {
           const childProc = proc === 'parent' ? 'child' : `${proc}.child`;

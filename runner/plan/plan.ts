@@ -1,6 +1,10 @@
 // The plan: what the guest probe executes for one case (docs/protocol.md).
 // Host-side types plus the serializer; the C side parses the same text.
 
+import { extraOpArgs, nameToken, type ExtraPlanOp } from '../cases/steps/plan.js';
+import type { NamePointer } from '../cases/steps/types.js';
+import { observeOpArgs, type ObserveOp } from './observe-ops.js';
+
 /** Three characters from `rwx` or `-`, as mprotect/mmap prot, e.g. `rw-`. */
 export type ProtText = string;
 
@@ -8,12 +12,14 @@ export type PlanOp =
   | { op: 'map'; step: number; at: number; pages: number; prot: ProtText; shared: boolean; flags: MapFlag[] }
   | { op: 'unmap'; step: number; at: number; pages: number }
   | { op: 'mprotect'; step: number; at: number; pages: number; prot: ProtText }
-  | { op: 'name'; step: number; start: number; len: number; name: Uint8Array | null }
+  | { op: 'name'; step: number; start: number; len: number | bigint; name: Uint8Array | null; pointer?: NamePointer }
   | { op: 'touch'; step: number; at: number; pages: number; access: 'r' | 'w' }
   | { op: 'snapshot'; step: number }
   | { op: 'fork'; step: number }
   | { op: 'parent'; step: number }
-  | { op: 'wait'; step: number };
+  | { op: 'wait'; step: number }
+  | ExtraPlanOp
+  | ObserveOp;
 
 export type MapFlag = 'noreserve' | 'growsdown' | 'populate';
 
@@ -27,8 +33,6 @@ export interface CasePlan {
 
 export const PLAN_MAGIC = 'vmaspec-plan 1';
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
 function opArgs(op: PlanOp): string[] {
   switch (op.op) {
     case 'map':
@@ -38,7 +42,7 @@ function opArgs(op: PlanOp): string[] {
     case 'mprotect':
       return [String(op.at), String(op.pages), op.prot];
     case 'name':
-      return [String(op.start), String(op.len), op.name === null ? 'null' : `hex:${hex(op.name)}`];
+      return [String(op.start), String(op.len), nameToken(op.name, op.pointer)];
     case 'touch':
       return [String(op.at), String(op.pages), op.access];
     case 'snapshot':
@@ -46,6 +50,14 @@ function opArgs(op: PlanOp): string[] {
     case 'parent':
     case 'wait':
       return [];
+    case 'smaps':
+    case 'rollup':
+    case 'query':
+    case 'mapfile':
+    case 'pagemap':
+      return observeOpArgs(op);
+    default:
+      return extraOpArgs(op);
   }
 }
 

@@ -1,5 +1,6 @@
 // Parser of the guest's result stream (docs/protocol.md, "Result stream").
 import type { CaseEnd, CaseRecord, GarbageLine, ResultStream, StepRecord, WindowInfo } from './types.js';
+import { OBS_LETTERS, type ObsLetter, type ObsLine } from './observe.js';
 
 export const RESULTS_MAGIC = 'vmaspec-results 1';
 
@@ -9,9 +10,11 @@ type Rec =
   | { t: 'W'; window: WindowInfo }
   | { t: 'S'; step: number; ret: number; errno: number }
   | { t: 'M'; step: number; line: string }
+  | { t: 'obs'; letter: ObsLetter; step: number; text: string }
   | { t: 'C'; step: number; pid: number }
   | { t: 'X'; step: number; status: number }
   | { t: 'B'; message: string }
+  | { t: 'O'; text: string }
   | { t: 'D' };
 
 const UINT = '(0|[1-9][0-9]*)';
@@ -34,9 +37,13 @@ const PATTERNS: [RegExp, (m: string[]) => Rec | string][] = [
   [new RegExp(`^S ${UINT} ${INT} ${UINT}$`), (m) => ({ t: 'S', step: num(m[1]), ret: num(m[2]), errno: num(m[3]) })],
   // The maps line is kept verbatim, trailing space included; maps.ts parses it.
   [new RegExp(`^M ${UINT} (.+)$`, 's'), (m) => ({ t: 'M', step: num(m[1]), line: m[2] ?? '' })],
+  // Observation records (smaps, rollup, query, map_files, pagemap), kept verbatim: runner/results/observe.ts.
+  [new RegExp(`^([${OBS_LETTERS.join('')}]) ${UINT}(?: (.*))?$`, 's'), (m) => ({ t: 'obs', letter: m[1] as ObsLetter, step: num(m[2]), text: m[3] ?? '' })],
   [new RegExp(`^C ${UINT} ${UINT}$`), (m) => ({ t: 'C', step: num(m[1]), pid: num(m[2]) })],
   [new RegExp(`^X ${UINT} ${UINT}$`), (m) => ({ t: 'X', step: num(m[1]), status: num(m[2]) })],
   [/^B(?: (.*))?$/s, (m) => ({ t: 'B', message: m[1] ?? '' })],
+  // A custom probe's output line, verbatim (runner/tap/ parses it).
+  [/^O(?: (.*))?$/s, (m) => ({ t: 'O', text: m[1] ?? '' })],
   [/^D$/, () => ({ t: 'D' })],
 ];
 
@@ -85,13 +92,13 @@ export function parseResultStream(text: string): ResultStream {
 
   let current: CaseRecord | null = null;
   // maps lines wait for the S record of their step.
-  let pending = new Map<number, { line: number; lines: string[] }>();
+  let pending = new Map<number, { line: number; lines: string[]; obs?: ObsLine[] }>();
   const junk = (line: number, text: string, reason: string): void => {
     out.garbage.push({ line, text, reason });
   };
   const close = (): void => {
     if (!current) return;
-    for (const [step, p] of pending) junk(p.line, `M ${step} …`, `${p.lines.length} maps line(s) of step ${step} without its S record`);
+    for (const [step, p] of pending) junk(p.line, `M ${step} …`, `${p.lines.length} maps line(s)${p.obs ? ` and ${p.obs.length} observation record(s)` : ''} of step ${step} without its S record`);
     pending = new Map();
     out.cases.push(current);
     current = null;
@@ -120,6 +127,7 @@ export function parseResultStream(text: string): ResultStream {
         steps: new Map(),
         children: new Map(),
         broken: [],
+        output: [],
         end: null,
         durationUs: null,
       };
@@ -161,12 +169,23 @@ export function parseResultStream(text: string): ResultStream {
         pending.set(rec.step, p);
         break;
       }
+      case 'obs': {
+        if (c.steps.has(rec.step)) {
+          junk(line, text, `observation record after the S record of step ${rec.step}`);
+          break;
+        }
+        const p = pending.get(rec.step) ?? { line, lines: [] };
+        (p.obs ??= []).push({ letter: rec.letter, text: rec.text });
+        pending.set(rec.step, p);
+        break;
+      }
       case 'S': {
         if (c.steps.has(rec.step)) {
           junk(line, text, `second S record of step ${rec.step}`);
           break;
         }
-        const s: StepRecord = { step: rec.step, ret: rec.ret, errno: rec.errno, maps: pending.get(rec.step)?.lines ?? [] };
+        const obs = pending.get(rec.step)?.obs;
+        const s: StepRecord = { step: rec.step, ret: rec.ret, errno: rec.errno, maps: pending.get(rec.step)?.lines ?? [], ...(obs ? { obs } : {}) };
         pending.delete(rec.step);
         c.steps.set(rec.step, s);
         break;
@@ -184,6 +203,9 @@ export function parseResultStream(text: string): ResultStream {
       }
       case 'B':
         c.broken.push(rec.message);
+        break;
+      case 'O':
+        c.output.push(rec.text);
         break;
     }
   }

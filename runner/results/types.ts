@@ -1,4 +1,5 @@
 // What the guest reported for each case, parsed from the result stream (docs/protocol.md).
+import type { ObsLine } from './observe.js';
 
 /** One step's record; `maps` holds the raw maps lines of a snapshot step. */
 export interface StepRecord {
@@ -8,6 +9,8 @@ export interface StepRecord {
   maps: string[];
   /** Raw wait status, for a `wait` step. */
   waitStatus?: number;
+  /** Observation records of the step (`A`, `U`, `Q`, `L`, `P`), in stream order: runner/results/observe.ts. */
+  obs?: ObsLine[];
 }
 
 export type CaseEnd =
@@ -32,6 +35,8 @@ export interface CaseRecord {
   /** Pid of each forked child, by the step number of its `C` record (the `fork` step). */
   children: Map<number, number>;
   broken: string[];
+  /** A custom probe's output lines (`O` records), in order. */
+  output: string[];
   end: CaseEnd | null;
   durationUs: number | null;
 }

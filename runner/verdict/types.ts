@@ -25,6 +25,8 @@ export type FailureKind =
   | 'layout'
   /** an `expect.vmas` count differs. */
   | 'vmas'
+  /** an `expect.special` entry (heap, stack, vdso, vvar VMAs) differs. */
+  | 'special'
   /** the harness, the probe or the guest did not do its part (makes the case broken or crashed). */
   | 'harness';
 

@@ -54,7 +54,7 @@ const EXPECTED: Record<string, string[]> = {
     'bad-requires.yaml:6:39: steps[0].touch.access: invalid value "exec"; allowed: read, write',
   ],
   'not-a-mapping.yaml': [
-    'not-a-mapping.yaml:1:1: expected a mapping with keys title, spec, requires, window, timeout, steps, got a list',
+    'not-a-mapping.yaml:1:1: expected a mapping with keys title, spec, requires, window, timeout, steps, probe, got a list',
   ],
 };
 
