@@ -1,8 +1,8 @@
 /*
  * init — the vmaspec supervisor, PID 1 of the guest.
  *
- * Mounts /proc, /sys and /dev, opens the result channel (the second UART,
- * /dev/ttyS1, raw mode) and runs every case of /vmaspec/manifest: one
+ * Mounts /proc, /sys, /dev and a tmpfs on /tmp, opens the result channel
+ * (the second UART, /dev/ttyS1, raw mode) and runs every case of /vmaspec/manifest: one
  * /bin/vmaprobe per case, in its own session, with its stdout on a pipe
  * whose lines are forwarded verbatim to the channel between `T … begin`
  * and `T … end` records. A case with a custom probe (manifest `exec`) runs
@@ -543,6 +543,7 @@ int main(void)
 	ensure_std_fds();
 	mount_fs("proc", "/proc", "proc");
 	mount_fs("sysfs", "/sys", "sysfs");
+	mount_fs("tmpfs", "/tmp", "tmpfs"); /* shmem files for `map: { backing: tmpfs }` */
 	verbose = cmdline_has("vmaspec.verbose=1");
 	signal(SIGPIPE, SIG_IGN);
 

@@ -34,6 +34,11 @@
 
 #include "io.h"
 
+/* probe_steps.h: puts back the sysctls and files this process changed (every exit path). */
+static void steps_restore(void);
+/* probe_steps.h: at the start, puts back the sysctls a killed earlier probe left. */
+static void steps_recover(void);
+
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #endif
@@ -143,6 +148,7 @@ static void broken_full(const char *msg, const char *detail, const char *label, 
 		out_str(")");
 	}
 	out_end();
+	steps_restore();
 	_exit(EXIT_BROKEN);
 }
 
@@ -154,7 +160,10 @@ static void broken_full(const char *msg, const char *detail, const char *label, 
 enum op_kind { OP_MAP, OP_UNMAP, OP_MPROTECT, OP_NAME, OP_TOUCH,
 	       OP_SNAPSHOT, OP_FORK, OP_PARENT, OP_WAIT,
 	       /* observations (probe_observe.h) */
-	       OP_SMAPS, OP_ROLLUP, OP_QUERY, OP_MAPFILE, OP_PAGEMAP };
+	       OP_SMAPS, OP_ROLLUP, OP_QUERY, OP_MAPFILE, OP_PAGEMAP,
+	       /* steps (probe_steps.h) */
+	       OP_MAPFD, OP_MREMAP, OP_MADVISE, OP_PMADVISE, OP_NAME_TARGET,
+	       OP_SPECIAL, OP_BRK, OP_SYSCTL };
 
 struct op {
 	enum op_kind kind;
@@ -169,6 +178,10 @@ struct op {
 	int name_null;       /* name: `null` */
 	size_t parent_idx;   /* fork: index of the matching parent */
 	size_t wait_idx;     /* fork, parent: index of the matching wait */
+	uint64_t c, d;       /* steps ops: more numbers (probe_steps.h) */
+	int sub;             /* steps ops: backing, target, pointer or value kind */
+	const char *text;    /* steps ops: file name part or sysctl key, in the plan text */
+	size_t text_len;
 };
 
 static char plan_text[PLAN_MAX + 1];
@@ -365,11 +378,22 @@ static const struct { const char *name; enum op_kind kind; int args; } op_table[
 	{ "smaps", OP_SMAPS, 0 },   { "rollup", OP_ROLLUP, 0 },
 	{ "query", OP_QUERY, 8 },   { "mapfile", OP_MAPFILE, 2 },
 	{ "pagemap", OP_PAGEMAP, 2 },
+	{ "mapfd", OP_MAPFD, 6 },   { "mremap", OP_MREMAP, 4 },
+	{ "madvise", OP_MADVISE, 3 }, { "pmadvise", OP_PMADVISE, 3 },
+	{ "name-target", OP_NAME_TARGET, 2 }, { "special", OP_SPECIAL, 1 },
+	{ "brk", OP_BRK, 1 },       { "sysctl", OP_SYSCTL, 2 },
 };
 
 /* The observation ops live in probe_observe.h (included below the window code). */
 static void observe_parse(const struct line *l, struct op *op);
 static void observe_run(const struct op *op);
+
+/* The steps ops live in probe_steps.h (included below the window code). */
+static void steps_parse(const struct line *l, struct op *op);
+static void steps_name_arg(const struct line *l, int i, struct op *op);
+static const char *steps_name_pointer(const struct op *op, const char *name);
+static void steps_run(const struct op *op);
+static pid_t steps_set_child(pid_t pid);
 
 static void parse_op(const struct line *l, struct op *op)
 {
@@ -407,7 +431,7 @@ static void parse_op(const struct line *l, struct op *op)
 	case OP_NAME:
 		op->a = num_arg(l, 2, 1);
 		op->b = num_arg(l, 3, 0);
-		name_arg(l, 4, op);
+		steps_name_arg(l, 4, op); /* name_arg(), or a bad pointer (R2) */
 		break;
 	case OP_TOUCH:
 		op->a = num_arg(l, 2, 1);
@@ -421,6 +445,16 @@ static void parse_op(const struct line *l, struct op *op)
 	case OP_MAPFILE:
 	case OP_PAGEMAP:
 		observe_parse(l, op);
+		break;
+	case OP_MAPFD:
+	case OP_MREMAP:
+	case OP_MADVISE:
+	case OP_PMADVISE:
+	case OP_NAME_TARGET:
+	case OP_SPECIAL:
+	case OP_BRK:
+	case OP_SYSCTL:
+		steps_parse(l, op);
 		break;
 	default:
 		break;
@@ -604,6 +638,8 @@ static void run_name(const struct op *op)
 		name_buf[k] = '\0';
 		name = name_buf;
 	}
+	if (op->sub)
+		name = steps_name_pointer(op, name); /* R2: a bad pointer instead */
 	run_syscall_result(op->step, sys_prctl_name(page0 + (unsigned long)op->a,
 						     (unsigned long)op->b, name));
 }
@@ -617,6 +653,7 @@ static void on_fault(int sig)
 {
 	if (fault_armed)
 		siglongjmp(fault_env, 1);
+	steps_restore();
 	signal(sig, SIG_DFL); /* a real bug: die of the signal */
 	raise(sig);
 }
@@ -734,6 +771,7 @@ static void run_snapshot(const struct op *op)
 }
 
 #include "probe_observe.h" /* smaps, rollup, query, mapfile, pagemap */
+#include "probe_steps.h"   /* mapfd, mremap, madvise, pmadvise, name-target, special, brk, sysctl */
 
 /* ------------------------------------------------------------------ */
 /* The interpreter and fork blocks.                                     */
@@ -783,6 +821,7 @@ static void run_child(const struct op *fork_op, pid_t parent, int ready_w, int r
 	record_step(ops[fork_op->parent_idx].step, 0, 0);
 	write_all(ready_w, &c, 1);
 	read_one(release_r);
+	steps_restore();
 	_exit(0);
 }
 
@@ -795,7 +834,7 @@ static void run_fork_block(const struct op *fork_op)
 {
 	const struct op *wait_op = &ops[fork_op->wait_idx];
 	int ready[2], release[2], status, err;
-	pid_t self = getpid(), pid;
+	pid_t self = getpid(), pid, prev_child;
 
 	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(release, O_CLOEXEC) != 0)
 		broken("pipe failed", "errno", errno);
@@ -813,7 +852,9 @@ static void run_fork_block(const struct op *fork_op)
 	close(ready[0]);
 	record_step(fork_op->step, pid, pid < 0 ? err : 0);
 
+	prev_child = steps_set_child(pid); /* for pmadvise, special child */
 	run_ops(fork_op->parent_idx + 1, fork_op->wait_idx);
+	steps_set_child(prev_child);
 
 	close(release[1]); /* EOF releases the child (a write could SIGPIPE if it died) */
 	if (pid < 0) {
@@ -860,6 +901,16 @@ static void run_op(const struct op *op)
 	case OP_PAGEMAP:
 		observe_run(op);
 		break;
+	case OP_MAPFD:
+	case OP_MREMAP:
+	case OP_MADVISE:
+	case OP_PMADVISE:
+	case OP_NAME_TARGET:
+	case OP_SPECIAL:
+	case OP_BRK:
+	case OP_SYSCTL:
+		steps_run(op);
+		break;
 	case OP_FORK:
 		run_fork_block(op);
 		break;
@@ -884,11 +935,13 @@ static void run_ops(size_t lo, size_t hi)
 
 int main(int argc, char **argv)
 {
+	steps_recover();
 	if (argc != 2)
 		broken("usage: vmaprobe <plan file>", NULL, 0);
 	load_plan(argv[1]);
 	install_fault_handler();
 	reserve_window();
 	run_ops(0, n_ops);
+	steps_restore();
 	_exit(0);
 }

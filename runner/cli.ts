@@ -1,5 +1,6 @@
 // The `vmaspec` command line: parse arguments, run a stage, map errors to exit codes.
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
@@ -10,12 +11,14 @@ import { loadArch, repoRoot } from './qemu/arch.js';
 import { jsonReporter } from './report/json.js';
 import { terminalReporter } from './report/terminal.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
+import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
 
 const USAGE = `usage: vmaspec <command> [options] [case files or folders]
 
 commands:
   run             build the kernel, boot it and run the cases (default: every case under cases/)
-  check           validate case files only (no build, no boot)
+  check           validate case files only (no build, no boot); a .md page checks its yaml examples
+  schema          write schema/case.schema.json (the JSON Schema of case files) from the validator
   kernel build    build (or find in the cache) the kernel only
 
 kernel options (run, kernel build):
@@ -123,6 +126,14 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${cases.length} case(s) valid\n`);
         return EXIT.ok;
       }
+      case 'schema': {
+        if (paths.length > 0) throw new VmaspecError('E_USAGE', 'schema takes no arguments');
+        const out = join(repoRoot, SCHEMA_FILE);
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, caseSchemaText());
+        process.stdout.write(`${out}\n`);
+        return EXIT.ok;
+      }
       case 'kernel build': {
         const spec = await loadArch(values.arch);
         const kernel = await buildKernel(buildKernelRequest(kernelOptions(values), spec), log);
@@ -143,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
         return s.fail + s.crashed + s.broken > 0 ? EXIT.testsFailed : EXIT.ok;
       }
       default:
-        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, kernel build`);
+        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, schema, kernel build`);
     }
   } catch (error) {
     // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.

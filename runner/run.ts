@@ -3,11 +3,14 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { CaseError, compareDiagnostics } from './cases/diagnostics.js';
+import { loadDocCases } from './cases/doc-examples.js';
 import { loadCases } from './cases/load.js';
 import type { Case } from './cases/types.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers } from './guest/helpers.js';
-import { writeInitramfs } from './guest/initramfs.js';
+import { writeInitramfs, type ProbeCase } from './guest/initramfs.js';
+import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
 import { unmetRequirement } from './kernel/requirements.js';
 import type { BuiltKernel, KernelRequest } from './kernel/types.js';
@@ -20,6 +23,7 @@ import { chooseAccel, type AccelChoice } from './qemu/kvm.js';
 import { caseReport, emit, runReport } from './report/build.js';
 import type { CaseReport, KernelInfo, Reporter, RunReport } from './report/types.js';
 import { casesByIndex, parseResultStream } from './results/stream.js';
+import { judgeProbe } from './tap/verdict.js';
 import { judgeCase, skipVerdict } from './verdict/judge.js';
 
 export interface RunRequest {
@@ -39,6 +43,8 @@ export interface RunRequest {
 interface Runnable {
   case: Case;
   compiled: CompiledCase;
+  /** The built custom probe of a `probe:` case (it runs instead of the plan). */
+  probe?: string;
 }
 
 /** Seconds a boot may take beyond the cases' own timeouts before the host watchdog kills QEMU. */
@@ -46,9 +52,23 @@ const BOOT_ALLOWANCE_MS = { tcg: 60_000, kvm: 20_000 } as const;
 /** Per-case slack on top of its timeout (process start, snapshots, serial output). */
 const CASE_SLACK_MS = 2_000;
 
-/** Loads and validates the cases (nothing is built before they are valid). */
+/**
+ * Loads and validates the cases (nothing is built before they are valid): case files and
+ * folders under casesRoot, and Markdown pages (`docs/cases.md`) whose ```yaml blocks are cases.
+ */
 export async function loadSuite(casesRoot: string, paths: string[]): Promise<Case[]> {
-  return loadCases(casesRoot, paths.length > 0 ? paths.map((p) => resolve(p)) : undefined);
+  const pages = paths.filter((p) => p.endsWith('.md'));
+  const files = paths.filter((p) => !p.endsWith('.md'));
+  const loads = [
+    ...(files.length > 0 || pages.length === 0 ? [loadCases(casesRoot, files.length > 0 ? files.map((p) => resolve(p)) : undefined)] : []),
+    ...pages.map((p) => loadDocCases(p)),
+  ];
+  const settled = await Promise.allSettled(loads);
+  const diagnostics = settled.flatMap((r) => (r.status === 'rejected' && r.reason instanceof CaseError ? r.reason.diagnostics : []));
+  const other = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof CaseError));
+  if (other) throw other.reason;
+  if (diagnostics.length > 0) throw new CaseError(diagnostics.sort(compareDiagnostics));
+  return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
 async function prepareArtifacts(dir: string): Promise<void> {
@@ -85,13 +105,26 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   let pending: Runnable[] = [];
+  const buildProbe = probeBuilder(request.kernel.cacheDir, log);
   for (const c of cases) {
     const reason = unmetRequirement(c.requires, kernel);
     if (reason) {
       await done(c, caseReport(c, skipVerdict(reason)));
       continue;
     }
-    const compiled = compileCase(c, pending.length, spec.pageSize);
+    if (c.probe) {
+      const built = await buildProbe(c.probe.abs);
+      if (!built.ok) {
+        const failure = { kind: 'harness' as const, message: `probe: ${built.message}`, path: 'probe', proc: null, step: null, details: built.output };
+        await done(c, caseReport(c, { verdict: 'broken', failures: [failure], durationMs: null, notes: [] }));
+        continue;
+      }
+      const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
+      pending.push({ case: c, compiled, probe: built.binary });
+      await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${c.probe.abs}\n${built.binary}\n`);
+      continue;
+    }
+    const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
     pending.push({ case: c, compiled });
     await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
   }
@@ -104,7 +137,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   for (let boot = 1; pending.length > 0; boot++) {
     if (request.signal?.aborted) break;
     const initrd = join(artifactsDir, `initramfs-${boot}.cpio`);
-    await writeInitramfs(initrd, helpers, pending.map((r) => r.compiled.plan));
+    const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
+    await writeInitramfs(initrd, helpers, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
     const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
     const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] + pending.reduce((sum, r) => sum + r.case.timeoutMs + CASE_SLACK_MS, 0);
     log.verbose(`boot ${boot}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
@@ -116,7 +150,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       const record = casesByIndex(parseResultStream(text)).get(index);
       if (!record && !final) return;
       judged.add(index);
-      await done(runnable.case, caseReport(runnable.case, judgeCase(runnable.compiled, runnable.case, record)));
+      const verdict = runnable.probe ? judgeProbe(runnable.case, record) : judgeCase(runnable.compiled, runnable.case, record);
+      await done(runnable.case, caseReport(runnable.case, verdict));
     };
     const ends: number[] = [];
     const outcome = await bootGuest(

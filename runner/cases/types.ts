@@ -2,6 +2,7 @@
 // Everything downstream (compile to a plan, assertions, reports) trusts it.
 
 import type { ExtraStep, MapBacking, NamePointer, NameTarget, SpecialExpectation } from './steps/types.js';
+import type { ObserveExpectation } from './expect-types.js';
 
 /** Where something came from in a case file (1-based line and column). */
 export interface SourcePos {
@@ -39,6 +40,8 @@ export interface Expectation {
   vmas?: number;
   /** VMAs of special areas outside the window (heap, stack, vdso, vvar): steps/types.ts. */
   special?: SpecialExpectation[];
+  /** smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains: expect-types.ts. */
+  observe?: ObserveExpectation;
 }
 
 /** Any step may carry `when`: it runs only on a kernel that meets it (decided when the plan is compiled). */

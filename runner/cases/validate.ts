@@ -4,6 +4,8 @@
 
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+import { readObserve } from './expect-observe.js';
+import { OBSERVE_KEYS } from './expect-types.js';
 import { canonicalErrno, similarErrnos } from './errno.js';
 import { readProbe } from './probe.js';
 import { readGuarded } from './when.js';
@@ -22,7 +24,7 @@ export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access', 'errno'] a
 export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'pointer', 'target', 'errno'] as const;
 export const NAME_VALUE_KEYS = ['hex', 'repeat', 'count'] as const;
 export const FORK_KEYS = ['child', 'parent'] as const;
-export const EXPECT_KEYS = ['layout', 'vmas', 'special'] as const;
+export const EXPECT_KEYS = ['layout', 'vmas', 'special', ...OBSERVE_KEYS] as const;
 export const LAYOUT_KEYS = ['at', 'region', 'page', 'pages', 'perms', 'name'] as const;
 export const REQUIRES_KEYS = ['kconfig', 'kernel'] as const;
 
@@ -38,19 +40,19 @@ export const PROT: Readonly<Record<string, string>> = Object.freeze({
   wx: '-wx',
 });
 const PROT_WORDS = Object.keys(PROT);
-const ACCESS: Readonly<Record<string, 'r' | 'w'>> = { read: 'r', write: 'w' };
+export const ACCESS: Readonly<Record<string, 'r' | 'w'>> = { read: 'r', write: 'w' };
 
-const DEFAULT_WINDOW = 32;
-const WINDOW_MIN = 4;
-const WINDOW_MAX = 4096;
-const DEFAULT_TIMEOUT_S = 10;
-const TIMEOUT_MAX_S = 3600;
-const REPEAT_MAX = 4096;
+export const DEFAULT_WINDOW = 32;
+export const WINDOW_MIN = 4;
+export const WINDOW_MAX = 4096;
+export const DEFAULT_TIMEOUT_S = 10;
+export const TIMEOUT_MAX_S = 3600;
+export const REPEAT_MAX = 4096;
 
-const REGION_ID = /^[a-z][a-z0-9_]*$/;
-const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
-const KCONFIG = /^[A-Z0-9_]+$/;
-const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
+export const REGION_ID = /^[a-z][a-z0-9_]*$/;
+export const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
+export const KCONFIG = /^[A-Z0-9_]+$/;
+export const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
 export const PERMS = /^[r-][w-][x-][ps]$/;
 
 export type Field = { key: Scalar; value: Node | null };
@@ -587,10 +589,13 @@ function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourceP
   }
   const specialF = F.get('special');
   if (specialF) {
-    const sp = readSpecial(ctx, specialF, join(path, 'special'));
+    const sp = readSpecial(ctx, specialF, join(path, 'special'), scope);
     if (sp === undefined) ok = false;
     else expect.special = sp;
   }
+  const observe = readObserve(ctx, F, path, scope);
+  if (observe === undefined) ok = false;
+  else if (observe !== null) expect.observe = observe;
   return ok && F.size > 0 ? { kind: 'expect', expect, pos } : undefined;
 }
 
@@ -696,7 +701,7 @@ function readSteps(ctx: Ctx, items: Node[], path: string, scope: Scope): Step[] 
   const steps: Step[] = [];
   let ok = true;
   items.forEach((item, i) => {
-    const s = readGuarded(ctx, item, `${path}[${i}]`, scope, readStep, STEP_KINDS);
+    const s = readGuarded(ctx, item, `${path}[${i}]`, scope, readStep);
     if (s) steps.push(s);
     else ok = false;
   });

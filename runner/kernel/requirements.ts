@@ -19,7 +19,7 @@ export function isVersionRange(range: string): boolean {
   return parts.length > 0 && parts.every((p) => COMPARATOR.test(p));
 }
 
-/** True when `release` (e.g. `6.12.117` or `6.12.0-rc1+`) lies in the range. */
+/** True when `release` (e.g. `6.12.117` or `6.12.0-rc1+`) lies in the range; each bound is compared at its own precision. */
 export function versionSatisfies(release: string, range: string): boolean {
   const version = /^\d+(?:\.\d+){0,2}/.exec(release)?.[0] ?? '0';
   return range
@@ -28,7 +28,9 @@ export function versionSatisfies(release: string, range: string): boolean {
     .every((part) => {
       const m = COMPARATOR.exec(part);
       if (!m) return false;
-      const c = compareVersions(version, m[2]!);
+      // The release is compared at the bound's precision: `=6.12` and `<=6.12` take in 6.12.117.
+      const bound = m[2]!;
+      const c = compareVersions(version.split('.').slice(0, bound.split('.').length).join('.'), bound);
       switch (m[1] ?? '=') {
         case '>=':
           return c >= 0;

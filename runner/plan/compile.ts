@@ -3,7 +3,9 @@
 
 import type { Case, Step } from '../cases/types.js';
 import { extraOps, specialOps } from '../cases/steps/plan.js';
+import { observeOps } from './observe-compile.js';
 import type { CasePlan, CompiledCase, PlanOp, StepOrigin } from './plan.js';
+import { stepRuns, type KernelFacts } from './when.js';
 
 /** x86_64 base pages. */
 export const DEFAULT_PAGE_SIZE = 4096;
@@ -23,8 +25,10 @@ function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { star
  * `child`, `child.child` … A fork step becomes `fork` (run by the forking
  * process), the child's ops, `parent` (reported by the child: path
  * `….fork.parent`), the parent's ops, and `wait` (run by the forking process).
+ * A step whose `when` the kernel does not meet is left out (its path index is kept);
+ * without `kernel`, every guarded step is left out.
  */
-export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE): CompiledCase {
+export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE, kernel: KernelFacts | null = null): CompiledCase {
   const ops: PlanOp[] = [];
   const origins = new Map<number, StepOrigin>();
   let next = 0;
@@ -37,6 +41,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
 
   const walk = (steps: Step[], base: string, proc: string): void => {
     steps.forEach((s, i) => {
+      if (!stepRuns(s, kernel)) return;
       const path = `${base}[${i}]`;
       const origin: StepOrigin = { step: s, path, proc };
       const extra = extraOps(s);
@@ -65,6 +70,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
         case 'expect':
           emit((step) => ({ op: 'snapshot', step }), origin);
           for (const make of specialOps(s)) emit(make, origin);
+          for (const make of observeOps(s.expect, pageSize)) emit(make, origin);
           break;
         case 'fork': {
           const childProc = proc === 'parent' ? 'child' : `${proc}.child`;

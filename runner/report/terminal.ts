@@ -30,6 +30,7 @@ export function formatFailures(failures: readonly Failure[], opts: TerminalOptio
   const key = (f: Failure): string | null => (f.layout ? `${f.step}\0${f.layout.path}` : null);
   failures.forEach((f, i) => {
     out.push(indent + f.message);
+    for (const d of f.details ?? []) out.push(`${indent}    ${d}`);
     const k = key(f);
     const next = failures[i + 1];
     if (f.layout && (next === undefined || key(next) !== k)) {

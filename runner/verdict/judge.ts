@@ -1,11 +1,13 @@
 // Decides one case's verdict from its compiled plan, the case and what the guest reported.
 import { errnoNumber } from '../cases/errno.js';
+import { checkRet, judgeSpecial } from '../cases/steps/judge.js';
 import type { Case, Step } from '../cases/types.js';
 import type { CompiledCase, PlanOp, StepOrigin } from '../plan/plan.js';
 import { MapsLineError, windowLayout } from '../results/maps.js';
 import type { CaseRecord, StepRecord } from '../results/types.js';
 import { errnoText } from './errno.js';
 import { compareExpectation } from './layout.js';
+import { judgeObservation, judgeSnapshotObservations } from './observe.js';
 import { decodeWaitStatus, describeEnd, describeWaitStatus, taintLetters } from './status.js';
 import type { Failure, Verdict, VerdictKind } from './types.js';
 
@@ -34,7 +36,7 @@ function checkOutcome(op: PlanOp, origin: StepOrigin & { step: OutcomeStep }, re
     if (op.op === 'map' && rec.ret !== 0) {
       return [{ kind: 'outcome', ...where, message: `${stepPath} (${origin.proc}): the mapping did not land at page ${op.at} (ret ${rec.ret})`, expected: 0, actual: rec.ret }];
     }
-    return [];
+    return checkRet(origin.step.outcome.ret, rec, stepPath, origin, op.step);
   }
   const n = errnoNumber(want);
   if (n === null) return [harness(`${stepPath}.errno (${origin.proc}): unknown errno name ${want}`, { origin, step: op.step })];
@@ -54,12 +56,21 @@ function checkStep(op: PlanOp, origin: StepOrigin, rec: StepRecord, record: Case
       if (!record.window) return [harness(`${label}: no W record: the window was never reserved`, at)];
       try {
         const actual = windowLayout(rec.maps, record.window);
-        return compareExpectation(step.expect, actual, record.window, { path: origin.path, proc: origin.proc, step: op.step });
+        const where = { path: origin.path, proc: origin.proc, step: op.step };
+        return [...compareExpectation(step.expect, actual, record.window, where), ...judgeSnapshotObservations(step.expect, rec.maps, actual, record.window, where)];
       } catch (e) {
         if (e instanceof MapsLineError) return [harness(`${label}: ${e.message}`, at)];
         throw e;
       }
     }
+    case 'special':
+      return judgeSpecial(op, origin, rec, record.window);
+    case 'smaps':
+    case 'rollup':
+    case 'query':
+    case 'mapfile':
+    case 'pagemap':
+      return judgeObservation(op, origin, rec, record);
     case 'fork':
     case 'parent':
       return rec.errno === 0 ? [] : [harness(`${label} failed: ${errnoText(rec.errno)}`, at)];

@@ -27,6 +27,17 @@ export type FailureKind =
   | 'vmas'
   /** an `expect.special` entry (heap, stack, vdso, vvar VMAs) differs. */
   | 'special'
+  /** a test of a custom C probe (`probe:`) reported not ok, or its TAP output was incomplete. */
+  | 'test'
+  /** an observation of an `expect` step differs (verdict/observe.ts): one kind per expect key. */
+  | 'contains'
+  | 'maps_line'
+  | 'smaps'
+  | 'smaps_fields'
+  | 'rollup'
+  | 'query'
+  | 'map_files'
+  | 'pagemap'
   /** the harness, the probe or the guest did not do its part (makes the case broken or crashed). */
   | 'harness';
 
@@ -46,6 +57,8 @@ export interface Failure {
   vma?: { side: 'expected' | 'actual'; index: number; at: number; address: string };
   field?: LayoutField;
   layout?: LayoutContext;
+  /** Lines shown under the message, e.g. a failing probe test's diagnostic lines. */
+  details?: string[];
 }
 
 export interface Verdict {

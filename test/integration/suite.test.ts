@@ -1,8 +1,10 @@
 // Boots the real kernel once (building it first if the cache is cold) and
-// reports every YAML case under cases/ as its own test.
+// reports every YAML case under cases/, and every example of docs/cases.md
+// (ids `docs/cases.md#<n>`), as its own test.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
+import { loadDocCases } from '../../runner/cases/doc-examples.js';
 import type { Case } from '../../runner/cases/types.js';
 import { createLogger } from '../../runner/log.js';
 import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
@@ -11,7 +13,10 @@ import type { CaseReport, RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
 
 const casesRoot = join(repoRoot, 'cases');
-const cases: Case[] = await loadSuite(casesRoot, []);
+const docPage = join(repoRoot, 'docs/cases.md');
+const docCases: Case[] = await loadDocCases(docPage); // ids docs/cases.md#<n> (vitest runs in the repo root)
+const cases: Case[] = [...(await loadSuite(casesRoot, [])), ...docCases];
+
 let report: RunReport | undefined;
 let failure: unknown;
 

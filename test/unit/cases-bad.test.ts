@@ -12,7 +12,7 @@ const rel = path.relative(process.cwd(), dir);
 const EXPECTED: Record<string, string[]> = {
   'unknown-key.yaml': [
     'unknown-key.yaml:3:10: steps[0].map: missing required key "pages"',
-    'unknown-key.yaml:3:26: steps[0].map.pgs: unknown key "pgs"; allowed: id, at, pages, prot, shared, noreserve, growsdown, populate, errno',
+    'unknown-key.yaml:3:26: steps[0].map.pgs: unknown key "pgs"; allowed: id, at, pages, prot, shared, noreserve, growsdown, populate, backing, unlink, errno',
   ],
   'wrong-type.yaml': ['wrong-type.yaml:3:33: steps[0].map.pages: expected an integer >= 1, got string "3"'],
   'bad-errno.yaml': ['bad-errno.yaml:4:45: steps[1].name.errno: unknown errno name "EINVALID"; did you mean EINVAL?'],
@@ -37,8 +37,8 @@ const EXPECTED: Record<string, string[]> = {
     'branch-local-region.yaml:7:28: steps[0].fork.parent[0].unmap.region: region "c" is not visible here (defined at steps[0].fork.child[0].map.id (line 5), in a fork branch that does not enclose this step)',
   ],
   'unknown-step.yaml': [
-    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect',
-    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas',
+    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect, mremap, madvise, process_madvise, brk, sysctl',
+    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas, special, contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap',
   ],
   'bad-name-value.yaml': [
     'bad-name-value.yaml:4:30: steps[1].name.name: expected a string, null, { hex: "…" } or { repeat: "…", count: n }, got integer 5; quote it to use it as a name',
@@ -55,6 +55,21 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'not-a-mapping.yaml': [
     'not-a-mapping.yaml:1:1: expected a mapping with keys title, spec, requires, window, timeout, steps, probe, got a list',
+  ],
+  'missing-probe-file.yaml': [
+    'missing-probe-file.yaml:2:8: probe: probe "probes/missing.c" does not exist (looked for test/fixtures/cases-bad/probes/missing.c)',
+  ],
+  'bad-when-range.yaml': [
+    'bad-when-range.yaml:4:21: steps[0].when.kernel: invalid version range "6.13+"; expected terms like >=6.13 or <6.13 separated by spaces',
+    'bad-when-range.yaml:6:21: steps[1].when.kernel: version range ">=6.13 <6.2" matches no kernel (no kernel is >=6.13 and <6.2); the step would never run',
+    'bad-when-range.yaml:6:46: steps[1].when.kconfig[0]: write "ANON_VMA_NAME" without the CONFIG_ prefix',
+    'bad-when-range.yaml:7:5: steps[2].when: when guards a step; put the step beside it in the same list item, e.g. - expect: { vmas: 1 }',
+    'bad-when-range.yaml:9:13: steps[3].when.kernels: unknown key "kernels"; allowed: kernel, kconfig',
+  ],
+  'probe-with-steps.yaml': [
+    'probe-with-steps.yaml:2:1: window: window is only used with steps; a probe maps its own memory',
+    'probe-with-steps.yaml:3:8: probe: invalid probe path "probe.h"; expected a C source file ending in .c',
+    'probe-with-steps.yaml:4:1: steps: give steps or probe, not both (a probe case runs its C program instead of steps)',
   ],
 };
 

@@ -13,6 +13,11 @@ describe('kernel requirements', () => {
     expect(versionSatisfies('6.12.0-rc1+', '>=6.2 <6.13')).toBe(true);
     expect(versionSatisfies('6.1.158', '>=6.2')).toBe(false);
     expect(versionSatisfies('6.11', '=6.11')).toBe(true);
+    expect(versionSatisfies('6.12.117', '=6.12')).toBe(true);
+    expect(versionSatisfies('6.12.117', '<=6.12')).toBe(true);
+    expect(versionSatisfies('6.12.117', '>6.12')).toBe(false);
+    expect(versionSatisfies('6.12.117', '<6.12.5')).toBe(false);
+    expect(versionSatisfies('6.13.1', '=6.12')).toBe(false);
     expect(isVersionRange('>=5.17 <6.13')).toBe(true);
     expect(isVersionRange('>=5.x')).toBe(false);
   });

@@ -1,0 +1,527 @@
+/*
+ * probe_observe.h — the observation ops of vmaprobe: what an `expect` step
+ * needs beyond /proc/self/maps (docs/protocol.md, ops `smaps`, `rollup`,
+ * `query`, `mapfile`, `pagemap`; records `A`, `U`, `M`, `Q`, `L`, `P`).
+ *
+ * Included once by vmaprobe.c, after the window and snapshot code: it uses
+ * that file's record writers (out_*, record_step, broken, bad_line), its plan
+ * parsing helpers (struct line, num_arg, tok_is) and the window (page0,
+ * page_size, win_lo, win_hi). Same rules as the probe: static buffers only,
+ * no stdio, no malloc, so reading these files does not change the address
+ * space being observed.
+ */
+#ifndef VMASPEC_PROBE_OBSERVE_H
+#define VMASPEC_PROBE_OBSERVE_H
+
+#include <sys/ioctl.h>
+
+/* PROCMAP_QUERY (linux/fs.h, 6.11+): defined here, musl's headers lack it. */
+struct vmaspec_procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+_Static_assert(sizeof(struct vmaspec_procmap_query) == 104, "procmap_query is 104 bytes");
+#define VMASPEC_PROCMAP_QUERY 0xc0686611UL /* _IOWR('f', 17, struct procmap_query) */
+
+#define OBS_QUERIES_MAX 4096  /* query ops per plan */
+#define OBS_NAME_BUF 4096     /* PATH_MAX: the kernel caps the name buffer there */
+#define OBS_LINE_MAX 8192     /* a maps line (name up to PATH_MAX) */
+
+/* ------------------------------------------------------------------ */
+/* Plan arguments.                                                      */
+
+enum obs_file { OBS_MAPS, OBS_SMAPS, OBS_ROLLUP };
+enum obs_name_addr { OBS_NAME_BUFFER, OBS_NAME_NULL, OBS_NAME_BAD };
+enum obs_spell { SPELL_EXACT, SPELL_UPPER, SPELL_LEADING_ZERO, SPELL_0X,
+		 SPELL_DIGITS17, SPELL_SPACE, SPELL_PLUS };
+
+static const char *const obs_files[] = { "/proc/self/maps", "/proc/self/smaps",
+					 "/proc/self/smaps_rollup" };
+
+struct obs_query {
+	int file;
+	uint64_t flags;
+	uint64_t name_buf;
+	int name_addr;
+	uint64_t size;
+	int tail;
+	uint64_t build_id_size;
+};
+
+static struct obs_query obs_queries[OBS_QUERIES_MAX];
+static size_t n_obs_queries;
+
+static int word_arg(const struct line *l, int i, const char *const *words, int n, const char *why)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (tok_is(l, i, words[k]))
+			return k;
+	bad_line(l, why);
+	return 0;
+}
+
+/*
+ * smaps, rollup: no arguments.
+ * query <file> <start> <flags> <name_buf> <name_addr> <size> <tail> <build_id_size>
+ *   (a = start, b = index into obs_queries)
+ * mapfile <start> <spelling>   (a = start, b = spelling)
+ * pagemap <at> <pages>         (a = at, b = pages)
+ */
+static void observe_parse(const struct line *l, struct op *op)
+{
+	static const char *const files[] = { "maps", "smaps", "smaps_rollup" };
+	static const char *const addrs[] = { "buf", "null", "bad" };
+	static const char *const spells[] = { "exact", "upper", "leading_zero", "0x",
+					      "digits17", "space", "plus" };
+	struct obs_query *q;
+
+	switch (op->kind) {
+	case OP_QUERY:
+		if (n_obs_queries == OBS_QUERIES_MAX)
+			bad_line(l, "too many query ops");
+		q = &obs_queries[n_obs_queries];
+		q->file = word_arg(l, 2, files, 3, "bad query file (want maps, smaps or smaps_rollup)");
+		op->a = num_arg(l, 3, 1);
+		q->flags = num_arg(l, 4, 0);
+		q->name_buf = num_arg(l, 5, 0);
+		if (q->name_buf > OBS_NAME_BUF)
+			bad_line(l, "query name buffer larger than 4096");
+		q->name_addr = word_arg(l, 6, addrs, 3, "bad name address (want buf, null or bad)");
+		q->size = num_arg(l, 7, 0);
+		if (tok_is(l, 8, "1"))
+			q->tail = 1;
+		else if (!tok_is(l, 8, "0"))
+			bad_line(l, "bad tail (want 0 or 1)");
+		q->build_id_size = num_arg(l, 9, 0);
+		if (q->build_id_size > UINT32_MAX || q->name_buf > UINT32_MAX)
+			bad_line(l, "size out of range");
+		op->b = n_obs_queries++;
+		break;
+	case OP_MAPFILE:
+		op->a = num_arg(l, 2, 1);
+		op->b = (uint64_t)word_arg(l, 3, spells, 7, "bad map_files spelling");
+		break;
+	case OP_PAGEMAP:
+		op->a = num_arg(l, 2, 1);
+		op->b = num_arg(l, 3, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading /proc files line by line into a static buffer.               */
+
+static char obs_buf[MAPS_BUF];
+
+/*
+ * Calls fn(ctx, line, len) for each line of path (without its '\n').
+ * Returns 0, or -1 with errno set when the file cannot be opened or read.
+ */
+static int obs_each_line(const char *path, void (*fn)(void *, const char *, size_t), void *ctx)
+{
+	size_t have = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		size_t used = 0;
+		char *nl;
+		ssize_t r = read(fd, obs_buf + have, sizeof(obs_buf) - have);
+
+		if (r < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		while ((nl = memchr(obs_buf + used, '\n', have - used)) != NULL) {
+			fn(ctx, obs_buf + used, (size_t)(nl - (obs_buf + used)));
+			used = (size_t)(nl - obs_buf) + 1;
+		}
+		if (used == 0 && have == sizeof(obs_buf))
+			broken_full("line too long in", path, NULL, 0);
+		memmove(obs_buf, obs_buf + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	if (have > 0)
+		fn(ctx, obs_buf, have);
+	return 0;
+}
+
+/* start and end of a maps or smaps header line; 0 when it is not one. */
+static int obs_header(const char *line, size_t n, unsigned long *start, unsigned long *end)
+{
+	const char *p = line, *e = line + n;
+
+	return parse_hex(&p, e, '-', start) && parse_hex(&p, e, ' ', end);
+}
+
+static void obs_record(char letter, uint64_t step, const char *line, size_t n)
+{
+	char head[2] = { letter, ' ' };
+
+	out_mem(head, 2);
+	out_u64(step);
+	out_str(" ");
+	out_mem(line, n);
+	out_end();
+}
+
+/* ------------------------------------------------------------------ */
+/* smaps: `A` for every line of the blocks of VMAs overlapping the window. */
+
+struct smaps_ctx {
+	uint64_t step;
+	int in_window;
+};
+
+static void smaps_line(void *vctx, const char *line, size_t n)
+{
+	struct smaps_ctx *c = vctx;
+	unsigned long start, end;
+
+	if (obs_header(line, n, &start, &end))
+		c->in_window = start < win_hi && end > win_lo;
+	if (c->in_window)
+		obs_record('A', c->step, line, n);
+}
+
+static void run_smaps(const struct op *op)
+{
+	struct smaps_ctx c = { op->step, 0 };
+
+	if (obs_each_line("/proc/self/smaps", smaps_line, &c) < 0)
+		record_step(op->step, -1, errno);
+	else
+		record_step(op->step, 0, 0);
+}
+
+/*
+ * rollup: `U` for every line of smaps_rollup, then `M` for the maps lines
+ * its header is made of: the first VMA, the [stack] VMA and the last VMA
+ * (each once, in maps order).
+ */
+static char rollup_first[OBS_LINE_MAX], rollup_stack[OBS_LINE_MAX], rollup_last[OBS_LINE_MAX];
+static size_t rollup_first_n, rollup_stack_n, rollup_last_n;
+static int rollup_lines;
+
+static void rollup_line(void *vctx, const char *line, size_t n)
+{
+	uint64_t step = *(const uint64_t *)vctx;
+
+	obs_record('U', step, line, n);
+}
+
+static void keep_line(char *dst, size_t *dst_n, const char *line, size_t n)
+{
+	if (n > OBS_LINE_MAX)
+		n = OBS_LINE_MAX;
+	memcpy(dst, line, n);
+	*dst_n = n;
+}
+
+static void rollup_maps_line(void *vctx, const char *line, size_t n)
+{
+	(void)vctx;
+	if (rollup_lines++ == 0)
+		keep_line(rollup_first, &rollup_first_n, line, n);
+	if (n >= 7 && memcmp(line + n - 7, "[stack]", 7) == 0)
+		keep_line(rollup_stack, &rollup_stack_n, line, n);
+	keep_line(rollup_last, &rollup_last_n, line, n);
+}
+
+static int same_line(const char *a, size_t an, const char *b, size_t bn)
+{
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+static void run_rollup(const struct op *op)
+{
+	uint64_t step = op->step;
+
+	if (obs_each_line("/proc/self/smaps_rollup", rollup_line, &step) < 0) {
+		record_step(step, -1, errno);
+		return;
+	}
+	rollup_lines = 0;
+	rollup_first_n = rollup_stack_n = rollup_last_n = 0;
+	if (obs_each_line("/proc/self/maps", rollup_maps_line, NULL) < 0)
+		broken("cannot read /proc/self/maps", "errno", errno);
+	if (rollup_first_n)
+		obs_record('M', step, rollup_first, rollup_first_n);
+	if (rollup_stack_n && !same_line(rollup_stack, rollup_stack_n, rollup_first, rollup_first_n))
+		obs_record('M', step, rollup_stack, rollup_stack_n);
+	if (rollup_last_n && !same_line(rollup_last, rollup_last_n, rollup_first, rollup_first_n) &&
+	    !same_line(rollup_last, rollup_last_n, rollup_stack, rollup_stack_n))
+		obs_record('M', step, rollup_last, rollup_last_n);
+	record_step(step, 0, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* query: one PROCMAP_QUERY ioctl; `Q` with the out fields on success.  */
+
+static unsigned char query_arg[8192];
+static unsigned char query_name[OBS_NAME_BUF + 64];
+
+static void out_hex_bytes(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		out_str("-");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char two[2] = { "0123456789abcdef"[p[i] >> 4], "0123456789abcdef"[p[i] & 15] };
+		out_mem(two, 2);
+	}
+}
+
+static void run_query(const struct op *op)
+{
+	const struct obs_query *q = &obs_queries[op->b];
+	struct vmaspec_procmap_query *arg = (struct vmaspec_procmap_query *)query_arg;
+	int fd, err;
+	long r;
+
+	memset(query_arg, 0, sizeof(query_arg));
+	memset(query_name, 0, sizeof(query_name));
+	arg->size = q->size;
+	arg->query_flags = q->flags;
+	arg->query_addr = page0 + (unsigned long)op->a;
+	arg->vma_name_size = (uint32_t)q->name_buf;
+	if (q->name_addr == OBS_NAME_BUFFER) /* even with size 0: Q5's half-set pair */
+		arg->vma_name_addr = (uint64_t)(unsigned long)query_name;
+	else if (q->name_addr == OBS_NAME_BAD)
+		arg->vma_name_addr = win_lo; /* the reserve's guard page: PROT_NONE */
+	arg->build_id_size = (uint32_t)q->build_id_size; /* its address stays 0 */
+	if (q->tail)
+		query_arg[sizeof(*arg)] = 1;
+
+	fd = open(obs_files[q->file], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		broken_full("cannot open", obs_files[q->file], "errno", errno);
+	r = ioctl(fd, VMASPEC_PROCMAP_QUERY, query_arg);
+	err = errno;
+	close(fd);
+	if (r == 0) {
+		out_str("Q ");
+		out_u64(op->step);
+		out_str(" ");
+		out_hex(arg->vma_start);
+		out_str(" ");
+		out_hex(arg->vma_end);
+		out_str(" ");
+		out_u64(arg->vma_flags);
+		out_str(" ");
+		out_u64(arg->vma_page_size);
+		out_str(" ");
+		out_hex(arg->vma_offset);
+		out_str(" ");
+		out_u64(arg->inode);
+		out_str(" ");
+		out_u64(arg->dev_major);
+		out_str(" ");
+		out_u64(arg->dev_minor);
+		out_str(" ");
+		out_u64(arg->vma_name_size);
+		out_str(" ");
+		out_u64(arg->build_id_size);
+		out_str(" ");
+		out_hex_bytes(query_name, arg->vma_name_addr == (uint64_t)(unsigned long)query_name &&
+				  arg->vma_name_size <= OBS_NAME_BUF ? arg->vma_name_size : 0);
+		out_end();
+	}
+	record_step(op->step, r == 0 ? 0 : -1, r == 0 ? 0 : err);
+}
+
+/* ------------------------------------------------------------------ */
+/* mapfile: look up /proc/self/map_files/<start>-<end> of the VMA that  */
+/* holds an address, spelt one of several ways; `L` with the outcome.   */
+
+struct find_ctx {
+	unsigned long addr, start, end;
+	int found;
+};
+
+static void find_line(void *vctx, const char *line, size_t n)
+{
+	struct find_ctx *c = vctx;
+	unsigned long start, end;
+
+	if (!c->found && obs_header(line, n, &start, &end) && start <= c->addr && c->addr < end) {
+		c->start = start;
+		c->end = end;
+		c->found = 1;
+	}
+}
+
+static char mf_path[128];
+static size_t mf_len;
+static char mf_target[OBS_NAME_BUF + 1];
+
+static void mf_put(const char *s, size_t n)
+{
+	memcpy(mf_path + mf_len, s, n);
+	mf_len += n;
+}
+
+/* v in hex: at least `width` digits, lower or upper case. */
+static void mf_hex(unsigned long v, int width, int upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[20];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v || (int)sizeof(tmp) - i < width);
+	mf_put(tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+static void run_mapfile(const struct op *op)
+{
+	static const char prefix[] = "/proc/self/map_files/";
+	struct find_ctx c = { page0 + (unsigned long)op->a, 0, 0, 0 };
+	int spell = (int)op->b, rl_err = 0, open_err = 0, fd;
+	ssize_t rl;
+	size_t name_at;
+
+	if (obs_each_line("/proc/self/maps", find_line, &c) < 0)
+		broken("cannot read /proc/self/maps", "errno", errno);
+	if (!c.found)
+		broken("mapfile: no VMA holds the address", "step", op->step);
+	mf_len = 0;
+	mf_put(prefix, sizeof(prefix) - 1);
+	name_at = mf_len;
+	switch (spell) {
+	case SPELL_LEADING_ZERO: mf_put("0", 1); break;
+	case SPELL_0X: mf_put("0x", 2); break;
+	case SPELL_DIGITS17: mf_put("1", 1); break;
+	case SPELL_PLUS: mf_put("+", 1); break;
+	default: break;
+	}
+	mf_hex(c.start, spell == SPELL_DIGITS17 ? 16 : 1, spell == SPELL_UPPER);
+	mf_put("-", 1);
+	mf_hex(c.end, 1, spell == SPELL_UPPER);
+	if (spell == SPELL_SPACE)
+		mf_put(" ", 1);
+	mf_path[mf_len] = '\0';
+
+	rl = readlink(mf_path, mf_target, sizeof(mf_target) - 1);
+	if (rl < 0)
+		rl_err = errno;
+	fd = open(mf_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		open_err = errno;
+	else
+		close(fd);
+
+	out_str("L ");
+	out_u64(op->step);
+	out_str(" ");
+	out_u64((uint64_t)rl_err);
+	out_str(" ");
+	out_u64((uint64_t)open_err);
+	out_str(" ");
+	out_hex_bytes((const unsigned char *)mf_target, rl < 0 ? 0 : (size_t)rl);
+	out_str(" ");
+	out_hex_bytes((const unsigned char *)mf_path + name_at, mf_len - name_at);
+	out_end();
+	record_step(op->step, 0, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* pagemap: `P <step> <page> <entry hex>` for each page of a range.      */
+
+static uint64_t pm_buf[512];
+
+static void run_pagemap(const struct op *op)
+{
+	uint64_t done = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		record_step(op->step, -1, errno);
+		return;
+	}
+	while (done < op->b) {
+		uint64_t want = op->b - done, k;
+		off_t off = (off_t)((page_addr(op->a + done) / page_size) * sizeof(uint64_t));
+		ssize_t r;
+
+		if (want > sizeof(pm_buf) / sizeof(pm_buf[0]))
+			want = sizeof(pm_buf) / sizeof(pm_buf[0]);
+		r = pread(fd, pm_buf, want * sizeof(uint64_t), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || r % sizeof(uint64_t) != 0) {
+			int err = r < 0 ? errno : EIO;
+			close(fd);
+			record_step(op->step, -1, err);
+			return;
+		}
+		for (k = 0; k < (uint64_t)r / sizeof(uint64_t); k++) {
+			out_str("P ");
+			out_u64(op->step);
+			out_str(" ");
+			out_s64((int64_t)(op->a + done + k));
+			out_str(" ");
+			out_hex(pm_buf[k]);
+			out_end();
+		}
+		done += (uint64_t)r / sizeof(uint64_t);
+	}
+	close(fd);
+	record_step(op->step, 0, 0);
+}
+
+static void observe_run(const struct op *op)
+{
+	switch (op->kind) {
+	case OP_SMAPS:
+		run_smaps(op);
+		break;
+	case OP_ROLLUP:
+		run_rollup(op);
+		break;
+	case OP_QUERY:
+		run_query(op);
+		break;
+	case OP_MAPFILE:
+		run_mapfile(op);
+		break;
+	case OP_PAGEMAP:
+		run_pagemap(op);
+		break;
+	default:
+		broken("internal: not an observation op", "step", op->step);
+	}
+}
+
+#endif

@@ -1,0 +1,68 @@
+// Builds the custom C probes of `probe:` cases with musl-gcc -static, cached by content
+// (the source, the headers beside it and in c-helpers/, the flags and the compiler).
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { VmaspecError } from '../errors.js';
+import { contentKey } from '../kernel/cache.js';
+import type { Logger } from '../log.js';
+import { repoRoot } from '../qemu/arch.js';
+import { run } from '../util/exec.js';
+
+const CC = 'musl-gcc';
+/** No -Werror: a warning in a case's probe should not stop it; the compiler's words are kept. */
+const CFLAGS = ['-static', '-O2', '-Wall', '-Wextra', '-std=gnu11'];
+
+/** A built probe, or why it could not be built (the case is then broken with these lines). */
+export type ProbeBuild = { ok: true; binary: string } | { ok: false; message: string; output: string[] };
+
+async function headersOf(dir: string): Promise<Buffer[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.h')).sort();
+  return Promise.all(names.map(async (h) => Buffer.concat([Buffer.from(`${h}\n`), await readFile(join(dir, h))])));
+}
+
+async function compilerVersion(log: Logger): Promise<string> {
+  try {
+    return (await run(CC, ['--version'], { log })).split('\n')[0] ?? '';
+  } catch (cause) {
+    throw new VmaspecError('E_TOOL_MISSING', `${CC} is not installed`, { cause, details: ['install it: apt-get install musl-tools'] });
+  }
+}
+
+/** The builder of a run: one compiler check, then one cached build per distinct probe source. */
+export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(repoRoot, 'c-helpers')): (source: string) => Promise<ProbeBuild> {
+  let compiler: Promise<string> | undefined;
+  const builds = new Map<string, Promise<ProbeBuild>>();
+  const build = async (source: string): Promise<ProbeBuild> => {
+    compiler ??= compilerVersion(log);
+    const cc = await compiler;
+    let text: Buffer;
+    try {
+      text = await readFile(source);
+    } catch (e) {
+      return { ok: false, message: `cannot read the probe ${source}: ${(e as Error).message}`, output: [] };
+    }
+    const flags = [...CFLAGS, '-I', helperDir];
+    const key = contentKey([cc, CFLAGS.join(' '), text, ...(await headersOf(helperDir)), ...(await headersOf(dirname(source)))]);
+    const name = basename(source, '.c').replace(/[^A-Za-z0-9_.-]/g, '_');
+    const dir = join(cacheDir, 'probes', key);
+    const binary = join(dir, name);
+    if (existsSync(binary)) return { ok: true, binary };
+    await mkdir(dir, { recursive: true });
+    const tmp = `${binary}.tmp-${process.pid}`;
+    try {
+      await run(CC, [...flags, '-o', tmp, source], { log });
+    } catch (cause) {
+      const all = String((cause as { all?: unknown }).all ?? (cause as Error).message);
+      return { ok: false, message: `${CC} failed on ${source}`, output: all.trimEnd().split('\n').slice(0, 30) };
+    }
+    await rename(tmp, binary);
+    log.verbose(`probes: built ${source} (${key})`);
+    return { ok: true, binary };
+  };
+  return (source) => {
+    let p = builds.get(source);
+    if (!p) builds.set(source, (p = build(source)));
+    return p;
+  };
+}

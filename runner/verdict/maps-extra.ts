@@ -1,0 +1,80 @@
+// Compares the maps-based observations of an expect step: `contains` (listed VMAs appear,
+// in order, others allowed) and `maps_line` (one maps line, byte-exact: F1–F3).
+import type { MapsLineExpect } from '../cases/expect-types.js';
+import type { ExpectedVma } from '../cases/types.js';
+import { NAME_COLUMN } from '../results/maps.js';
+import type { ObservedVma, WindowInfo } from '../results/types.js';
+import { quoted, visible } from '../util/text.js';
+import { describeVma, selectVma, windowVmas } from './select.js';
+import { failer, type ObserveWhere } from './observe-failure.js';
+import type { Failure, LayoutContext } from './types.js';
+
+/** Failures of `expect.contains`: each entry must match a VMA starting at its page, in order. */
+export function judgeContains(contains: readonly ExpectedVma[], actual: ObservedVma[], window: WindowInfo, where: ObserveWhere): Failure[] {
+  const fail = failer(where);
+  const path = `${where.path}.expect.contains`;
+  const layout: LayoutContext = { path, proc: where.proc, expected: null, actual };
+  const out: Failure[] = [];
+  let from = 0;
+  contains.forEach((e, i) => {
+    const j = actual.findIndex((a, k) => k >= from && a.at === e.at);
+    const address = `0x${(window.base + BigInt(e.at) * BigInt(window.pageSize)).toString(16)}`;
+    if (j < 0) {
+      const holder = actual.find((a) => a.at < e.at && e.at < a.at + a.pages);
+      const why = holder ? `page ${e.at} is inside the VMA at page ${holder.at} (${holder.pages} pages)` : 'no VMA starts there';
+      out.push({ ...fail('contains', `${path}[${i}]`, `VMA ${i} at page ${e.at} (${address}) missing: ${why}`, `${e.at} +${e.pages}`, null), layout });
+      return;
+    }
+    from = j + 1;
+    const a = actual[j] as ObservedVma;
+    const fields: ['pages' | 'perms' | 'name', string | number | undefined, string | number][] = [
+      ['pages', e.pages, a.pages],
+      ['perms', e.perms, a.perms],
+      ['name', e.name, a.name],
+    ];
+    for (const [field, want, got] of fields) {
+      if (want === undefined || want === got) continue;
+      out.push({ ...fail('contains', `${path}[${i}].${field}`, `VMA ${i} at page ${e.at} (${a.address}): ${field}: expected ${quoted(want)}, got ${quoted(got)}`, want, got), layout });
+    }
+  });
+  return out;
+}
+
+/**
+ * `{inode}` in an expected line stands for the VMA's inode (shmem inode numbers depend on what
+ * ran before in the boot); the spaces after it are re-counted so the name starts at byte 73,
+ * or one space after a longer header (F2). Other bytes stay exact.
+ */
+export function expandLine(line: string, inode: bigint): string {
+  const i = line.indexOf('{inode}');
+  if (i < 0) return line;
+  const head = line.slice(0, i) + String(inode);
+  const rest = line.slice(i + '{inode}'.length);
+  const m = /^( +)(\S.*)$/s.exec(rest);
+  if (!m) return head + rest;
+  return head.padEnd(Math.max(NAME_COLUMN, head.length + 1), ' ') + (m[2] ?? '');
+}
+
+/** Failures of `expect.maps_line` items against the snapshot's maps lines. */
+export function judgeMapsLines(items: readonly MapsLineExpect[], maps: readonly string[], window: WindowInfo, where: ObserveWhere): Failure[] {
+  const fail = failer(where);
+  const vmas = windowVmas(maps, window);
+  const out: Failure[] = [];
+  items.forEach((item) => {
+    const path = `${where.path}.expect.${item.key}`;
+    const sel = selectVma(vmas, item.vma, true);
+    if ('error' in sel) {
+      out.push(fail('maps_line', path, sel.error, item.line, null, maps.map((l) => visible(l))));
+      return;
+    }
+    const got = sel.vma.line;
+    const want = expandLine(item.line, sel.vma.entry.inode);
+    if (got === want) return;
+    const at = [...want].findIndex((c, k) => got[k] !== c);
+    const pos = at < 0 ? want.length : at;
+    out.push(
+      fail('maps_line', `${path}.line`, `${describeVma(sel.vma)}: expected ${quoted(want)}, got ${quoted(got)} (first difference at byte ${pos}; ${want.length} vs ${got.length} bytes)`, want, got),
+    );
+  });
+  return out;
+}

@@ -1,0 +1,91 @@
+// The plan text of the added steps (docs/protocol.md, "Steps ops"), as the probe parses it.
+import { describe, expect, it } from 'vitest';
+import { parseCase } from '../../runner/cases/load.js';
+import { backingToken, nameToken, sysctlTokens } from '../../runner/cases/steps/plan.js';
+import { compileCase } from '../../runner/plan/compile.js';
+import { serializePlan } from '../../runner/plan/plan.js';
+
+function plan(steps: string): string[] {
+  const r = parseCase(`title: t\nsteps:\n${steps}`, 'cases/x/p.yaml', 'x/p');
+  if (!r.case) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return serializePlan(compileCase(r.case, 0).plan).trimEnd().split('\n').slice(2);
+}
+
+describe('steps ops in the plan', () => {
+  it('writes every added op with its arguments', () => {
+    expect(
+      plan(
+        [
+          '  - map: { id: f, at: 2, pages: 2, backing: tmpfs, shared: true, unlink: after }',
+          '  - map: { at: 5, pages: 1, backing: memfd, noreserve: true }',
+          '  - map: { id: z, at: 7, pages: 1, backing: zero, prot: r }',
+          '  - mremap: { region: f, to: 10, pages: 3 }',
+          '  - mremap: { region: f, pages: 1 }',
+          '  - madvise: { region: f, advice: wipeonfork }',
+          '  - name: { region: f, pointer: unmapped, errno: EFAULT }',
+          '  - name: { region: f, pointer: prot-none, name: ab, errno: EFAULT }',
+          '  - name: { region: f, len: 18446744073709547520, pointer: runs-off, name: "", errno: EFAULT }',
+          '  - brk: { grow: 2 }',
+          '  - brk: { shrink: 1 }',
+          '  - name: { target: heap, name: h }',
+          '  - name: { target: stack-bottom-page, name: null }',
+          '  - sysctl: { key: vm.max_map_count, value: { current_maps: -1 } }',
+          '  - sysctl: { key: vm.max_map_count, value: 18446744073709551615 }',
+          '  - fork:',
+          '      child: []',
+          '      parent:',
+          '        - process_madvise: { region: f, advice: cold, ret: 4096 }',
+          '        - expect: { special: [ { target: child, vmas: 1 } ] }',
+          '  - expect: { vmas: 1, special: [ { target: heap, vmas: 1 }, { target: vdso, vmas: 1 } ] }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '0 mapfd 2 2 rw- shared - tmpfs-unlink-after:f',
+      '1 mapfd 5 1 rw- private noreserve memfd:p5',
+      '2 mapfd 7 1 r-- private - zero',
+      '3 mremap 2 2 3 10',
+      '4 mremap 10 3 1 -',
+      '5 madvise 10 1 18',
+      '6 name 40960 4096 unmapped',
+      '7 name 40960 4096 prot-none:hex:6162',
+      '8 name 40960 18446744073709547520 runs-off:hex:',
+      '9 brk 2',
+      '10 brk -1',
+      '11 name-target heap hex:68',
+      '12 name-target stack-bottom-page null',
+      '13 sysctl vm/max_map_count maps-1',
+      '14 sysctl vm/max_map_count 18446744073709551615',
+      '15 fork',
+      '16 parent',
+      '17 pmadvise 10 1 20',
+      '18 snapshot',
+      '19 special child',
+      '20 wait',
+      '21 snapshot',
+      '22 special heap',
+      '23 special vdso',
+    ]);
+  });
+
+  it('keeps the origin of each special op: the expect step, its entry in the op', () => {
+    const r = parseCase('title: t\nsteps:\n  - expect: { special: [ { target: stack, vmas: 1 }, { target: vvar, vmas: 1 } ] }\n', 'f.yaml', 'f');
+    if (!r.case) throw new Error('invalid');
+    const c = compileCase(r.case, 0);
+    expect(c.plan.ops).toEqual([
+      { op: 'snapshot', step: 0 },
+      { op: 'special', step: 1, target: 'stack', entry: 0 },
+      { op: 'special', step: 2, target: 'vvar', entry: 1 },
+    ]);
+    expect([...c.origins.values()].map((o) => `${o.path} ${o.step.kind}`)).toEqual(['steps[0] expect', 'steps[0] expect', 'steps[0] expect']);
+  });
+
+  it('spells tokens as docs/protocol.md says', () => {
+    expect(backingToken({ kind: 'tmpfs', unlink: null }, 'a')).toBe('tmpfs:a');
+    expect(backingToken({ kind: 'tmpfs', unlink: 'before' }, 'p3')).toBe('tmpfs-unlink-before:p3');
+    expect(nameToken(new Uint8Array([0x80, 0xff]), 'runs-off')).toBe('runs-off:hex:80ff');
+    expect(nameToken(null)).toBe('null');
+    expect(sysctlTokens('vm.max_map_count', { kind: 'current_maps', delta: 0 })).toEqual({ key: 'vm/max_map_count', value: 'maps+0' });
+    expect(sysctlTokens('kernel.x', { kind: 'number', value: -5n })).toEqual({ key: 'kernel/x', value: '-5' });
+  });
+});

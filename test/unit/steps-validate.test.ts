@@ -1,0 +1,224 @@
+// The added steps (runner/cases/steps/): what the validator makes of them, and the
+// diagnostics of the mistakes a case author makes (file:line:col: key.path: message).
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic, parseCase } from '../../runner/cases/load.js';
+import type { Case, Step } from '../../runner/cases/types.js';
+
+const FILE = 'cases/x/steps.yaml';
+
+function parse(steps: string, extra = ''): { c: Case | null; errors: string[] } {
+  const src = `title: t\n${extra}steps:\n${steps}`;
+  const r = parseCase(src, FILE, 'x/steps');
+  return { c: r.case, errors: r.diagnostics.map((d) => formatDiagnostic(d, { excerpt: false })) };
+}
+
+function steps(text: string): Step[] {
+  const { c, errors } = parse(text);
+  expect(errors).toEqual([]);
+  return c?.steps ?? [];
+}
+
+const errorsOf = (text: string): string[] => parse(text).errors;
+
+describe('map backings', () => {
+  it('reads tmpfs with unlink, memfd, zero; anon stays without a backing', () => {
+    const s = steps(
+      [
+        '  - map: { id: f, at: 0, pages: 2, backing: tmpfs, shared: true, unlink: after }',
+        '  - map: { id: g, at: 2, pages: 1, backing: tmpfs, unlink: never }',
+        '  - map: { id: m, at: 4, pages: 1, backing: memfd }',
+        '  - map: { id: z, at: 6, pages: 1, backing: zero, shared: true }',
+        '  - map: { id: a, at: 8, pages: 1, backing: anon }',
+        '',
+      ].join('\n'),
+    );
+    expect(s.map((x) => (x.kind === 'map' ? [x.shared, x.backing ?? null] : null))).toEqual([
+      [true, { kind: 'tmpfs', unlink: 'after' }],
+      [false, { kind: 'tmpfs', unlink: null }],
+      [false, { kind: 'memfd' }],
+      [true, { kind: 'zero' }],
+      [false, null],
+    ]);
+  });
+
+  it('reports a bad backing and unlink without tmpfs', () => {
+    expect(errorsOf('  - map: { at: 0, pages: 1, backing: file }\n  - map: { at: 2, pages: 1, backing: memfd, unlink: before }\n')).toEqual([
+      'cases/x/steps.yaml:3:38: steps[0].map.backing: invalid value "file"; allowed: anon, tmpfs, memfd, zero',
+      'cases/x/steps.yaml:4:45: steps[1].map.unlink: unlink is only for backing: tmpfs (a file with a name to unlink); backing here is memfd',
+    ]);
+  });
+});
+
+describe('name: pointers, u64 len, targets', () => {
+  it('carries a bad pointer, and no name bytes for unmapped', () => {
+    const s = steps(
+      ['  - map: { id: a, at: 2, pages: 1 }', '  - name: { region: a, pointer: unmapped, errno: EFAULT }', '  - name: { region: a, pointer: runs-off, name: abc, errno: EFAULT }', ''].join('\n'),
+    );
+    expect(s[1]).toMatchObject({ kind: 'name', pointer: 'unmapped', name: null, outcome: { errno: 'EFAULT' } });
+    expect(s[2]).toMatchObject({ kind: 'name', pointer: 'runs-off', name: new TextEncoder().encode('abc') });
+  });
+
+  it('reads len beyond 2^53 exactly, as an integer, a decimal string or 0x hex, and skips the window check for it', () => {
+    const s = steps(
+      [
+        '  - map: { id: a, at: 2, pages: 1 }',
+        '  - name: { region: a, len: 18446744073709547520, name: x, errno: EINVAL }',
+        '  - name: { region: a, len: "18446744073709551615", name: x, errno: EINVAL }',
+        '  - name: { region: a, len: "0xfffffffffffff000", name: x, errno: EINVAL }',
+        '  - name: { region: a, len: 4096, name: x }',
+        '',
+      ].join('\n'),
+    );
+    const lens = s.filter((x) => x.kind === 'name').map((x) => (x.kind === 'name' ? x.len : null));
+    expect(lens).toEqual([18446744073709547520n, 18446744073709551615n, 18446744073709547520n, 4096]);
+  });
+
+  it('rejects a len past 2^64-1, a number past the window, and name with pointer unmapped or null with runs-off', () => {
+    expect(
+      errorsOf(
+        [
+          '  - map: { id: a, at: 2, pages: 1 }',
+          '  - name: { region: a, len: 18446744073709551616, name: x }',
+          '  - name: { region: a, len: 1000000, name: x }',
+          '  - name: { region: a, pointer: unmapped, name: x }',
+          '  - name: { region: a, pointer: runs-off, name: null }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'cases/x/steps.yaml:4:29: steps[1].name.len: expected a byte length, an integer from 0 to 18446744073709551615 (a string of digits or 0x hex also works), got integer 18446744073709551616',
+      'cases/x/steps.yaml:5:29: steps[2].name.len: len 1000000 from byte 8192 runs past the window (131072 bytes)',
+      'cases/x/steps.yaml:6:43: steps[3].name.name: pointer: unmapped passes an address with nothing mapped: no name bytes are used; drop name',
+      'cases/x/steps.yaml:7:49: steps[4].name.name: pointer: runs-off places the name\'s bytes; give them as a string, { hex } or { repeat, count }, not null',
+    ]);
+  });
+
+  it('names a target; the heap needs an earlier brk', () => {
+    const s = steps('  - brk: { grow: 2 }\n  - name: { target: heap, name: h }\n  - name: { target: vdso-page, name: null, errno: EINVAL }\n');
+    expect(s[0]).toMatchObject({ kind: 'brk', pages: 2 });
+    expect(s[1]).toMatchObject({ kind: 'name', target: 'heap', name: new TextEncoder().encode('h') });
+    expect(s[2]).toMatchObject({ kind: 'name', target: 'vdso-page', name: null, outcome: { errno: 'EINVAL' } });
+    expect(errorsOf('  - name: { target: heap, name: h }\n  - name: { target: vdso, region: a, name: v }\n')).toEqual([
+      'cases/x/steps.yaml:3:21: steps[0].name.target: the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one',
+      'cases/x/steps.yaml:4:27: steps[1].name.region: unknown key "region"; allowed: target, name, errno',
+    ]);
+  });
+});
+
+describe('mremap', () => {
+  it('moves the region id to the new place (and keeps it when the call is expected to fail)', () => {
+    const s = steps(
+      [
+        '  - map: { id: b, at: 10, pages: 2 }',
+        '  - mremap: { region: b, to: 4 }',
+        '  - mremap: { region: b, pages: 3 }',
+        '  - mremap: { region: b, pages: 9, errno: ENOMEM }',
+        '  - touch: { region: b }',
+        '',
+      ].join('\n'),
+    );
+    expect(s[1]).toMatchObject({ kind: 'mremap', range: { at: 10, pages: 2 }, newPages: 2, to: 4 });
+    expect(s[2]).toMatchObject({ kind: 'mremap', range: { at: 4, pages: 2 }, newPages: 3, to: null });
+    expect(s[3]).toMatchObject({ kind: 'mremap', range: { at: 4, pages: 3 }, newPages: 9 });
+    expect(s[4]).toMatchObject({ kind: 'touch', range: { at: 4, pages: 3 } });
+  });
+
+  it('a move in a fork branch stays in that branch', () => {
+    const s = steps(
+      [
+        '  - map: { id: b, at: 10, pages: 2 }',
+        '  - fork:',
+        '      child:',
+        '        - mremap: { region: b, to: 2 }',
+        '        - touch: { region: b }',
+        '      parent:',
+        '        - touch: { region: b }',
+        '',
+      ].join('\n'),
+    );
+    const fork = s[1];
+    expect(fork?.kind).toBe('fork');
+    if (fork?.kind !== 'fork') return;
+    expect(fork.child[1]).toMatchObject({ kind: 'touch', range: { at: 2, pages: 2 } });
+    expect(fork.parent[0]).toMatchObject({ kind: 'touch', range: { at: 10, pages: 2 } });
+  });
+
+  it('needs a region and pages or to, inside the window', () => {
+    expect(errorsOf('  - map: { id: b, at: 10, pages: 2 }\n  - mremap: { region: b }\n  - mremap: { region: b, to: 31 }\n  - mremap: { at: 2 }\n')).toEqual([
+      'cases/x/steps.yaml:4:13: steps[1].mremap: missing required key "pages" (the new size) or "to" (the window page to move to)',
+      'cases/x/steps.yaml:5:30: steps[2].mremap.to: 2 pages at page 31 run past the window (32 pages)',
+      'cases/x/steps.yaml:6:15: steps[3].mremap.at: unknown key "at"; allowed: region, pages, to, errno',
+      'cases/x/steps.yaml:6:13: steps[3].mremap: missing required key "region" (mremap works on a whole region)',
+    ]);
+  });
+});
+
+describe('madvise, process_madvise, sysctl, touch', () => {
+  it('maps advice names and numbers to MADV_ values', () => {
+    const s = steps('  - map: { id: a, at: 2, pages: 3 }\n  - madvise: { region: a, page: 1, pages: 1, advice: dontfork }\n  - madvise: { at: 2, pages: 1, advice: 999, errno: EINVAL }\n');
+    expect(s[1]).toMatchObject({ kind: 'madvise', range: { at: 3, pages: 1 }, advice: 'dontfork', adviceNumber: 10 });
+    expect(s[2]).toMatchObject({ kind: 'madvise', adviceNumber: 999, outcome: { errno: 'EINVAL' } });
+  });
+
+  it('allows process_madvise only in parent steps, with ret only on success', () => {
+    const s = steps('  - map: { id: a, at: 2, pages: 2 }\n  - fork:\n      child: []\n      parent:\n        - process_madvise: { region: a, advice: cold, ret: 8192 }\n');
+    const fork = s[1];
+    if (fork?.kind !== 'fork') throw new Error('no fork');
+    expect(fork.parent[0]).toMatchObject({ kind: 'process_madvise', adviceNumber: 20, outcome: { errno: null, ret: 8192 } });
+    expect(
+      errorsOf(
+        [
+          '  - map: { id: a, at: 2, pages: 2 }',
+          '  - process_madvise: { region: a, advice: cold }',
+          '  - fork:',
+          '      child:',
+          '        - process_madvise: { region: a, advice: cold }',
+          '      parent:',
+          '        - process_madvise: { region: a, advice: cold, ret: 1, errno: EINVAL }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      "cases/x/steps.yaml:4:22: steps[1].process_madvise: process_madvise advises the child of the enclosing fork: use it in a fork's parent: steps (the child is alive there)",
+      "cases/x/steps.yaml:7:28: steps[2].fork.child[0].process_madvise: process_madvise advises the child of the enclosing fork: use it in a fork's parent: steps (the child is alive there)",
+      'cases/x/steps.yaml:9:55: steps[2].fork.parent[0].process_madvise.ret: ret is the return value on success; with errno: EINVAL the call returns -1',
+    ]);
+  });
+
+  it('reads sysctl values: a number (any i64/u64) or current_maps ± n', () => {
+    const s = steps('  - sysctl: { key: vm.max_map_count, value: { current_maps: -2 } }\n  - sysctl: { key: vm.max_map_count, value: 65530 }\n  - sysctl: { key: kernel.x, value: "-1" }\n');
+    expect(s.map((x) => (x.kind === 'sysctl' ? x.value : null))).toEqual([
+      { kind: 'current_maps', delta: -2 },
+      { kind: 'number', value: 65530n },
+      { kind: 'number', value: -1n },
+    ]);
+    expect(errorsOf('  - sysctl: { key: vm/x, value: 1 }\n  - sysctl: { key: vm.x, value: { maps: 1 } }\n')).toEqual([
+      'cases/x/steps.yaml:3:20: steps[0].sysctl.key: invalid sysctl key "vm/x"; expected dotted lower-case words as in sysctl(8), e.g. vm.max_map_count',
+      'cases/x/steps.yaml:4:35: steps[1].sysctl.value.maps: unknown key "maps"; allowed: current_maps',
+      "cases/x/steps.yaml:4:33: steps[1].sysctl.value: expected { current_maps: ±n } (the process's VMA count at this step, plus n)",
+    ]);
+  });
+
+  it('takes errno EFAULT on touch, and nothing else', () => {
+    const s = steps('  - map: { id: a, at: 2, pages: 1, prot: none }\n  - touch: { region: a, access: read, errno: EFAULT }\n');
+    expect(s[1]).toMatchObject({ kind: 'touch', access: 'r', outcome: { errno: 'EFAULT' } });
+    expect(errorsOf('  - map: { id: a, at: 2, pages: 1 }\n  - touch: { region: a, errno: ENOMEM }\n')).toEqual([
+      'cases/x/steps.yaml:4:32: steps[1].touch.errno: a touch fails only with EFAULT (the page faulted: SIGSEGV or SIGBUS), not ENOMEM',
+    ]);
+  });
+});
+
+describe('expect.special', () => {
+  it('reads per-VMA lists and checks they agree with vmas', () => {
+    const s = steps('  - brk: { grow: 1 }\n  - expect: { special: [ { target: heap, vmas: 1, names: ["[heap]"], perms: [rw-p], pages: [1] } ] }\n');
+    expect(s[1]).toMatchObject({ kind: 'expect', expect: { special: [{ target: 'heap', vmas: 1, names: ['[heap]'], perms: ['rw-p'], pages: [1] }] } });
+    expect(
+      errorsOf('  - expect: { special: [ { target: stack, vmas: 1, names: [a, b] }, { target: vdso }, { target: child, vmas: 1 }, { target: vvar, perms: [rwxq] } ] }\n'),
+    ).toEqual([
+      'cases/x/steps.yaml:3:26: steps[0].expect.special[0]: names describes 2 VMA(s) but vmas 1; give one entry per VMA',
+      'cases/x/steps.yaml:3:69: steps[0].expect.special[1]: a special entry needs at least one of: vmas, names, perms, pages',
+      "cases/x/steps.yaml:3:97: steps[0].expect.special[2].target: target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)",
+      'cases/x/steps.yaml:3:139: steps[0].expect.special[3].perms[0]: invalid perms "rwxq"; expected 4 characters [r-][w-][x-][ps], e.g. rw-p',
+    ]);
+  });
+});
