@@ -22,7 +22,7 @@ import {
   type VmaSelector,
 } from './expect-types.js';
 import type { ExpectedVma, PageRange } from './types.js';
-import { describe, join, list, PERMS, type Ctx, type Field, type Fields, type Scope } from './validate.js';
+import { describe, join, list, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
 
 /** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
 export const SMAPS_FIELDS = [
@@ -302,48 +302,10 @@ function readFieldChecks(ctx: Ctx, F: Fields, path: string, names: readonly stri
 // --- the keys --------------------------------------------------------------------------------
 
 function readContains(ctx: Ctx, f: Field, path: string, scope: Scope): ExpectedVma[] | undefined {
-  const nodes = ctx.seq(f, path, 'a list of { region | at, page?, pages?, perms?, name? }');
-  if (!nodes) return undefined;
-  const out: ExpectedVma[] = [];
-  let ok = true;
-  let prevEnd = -1;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, 'a mapping { region | at, page?, pages?, perms?, name? }');
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, CONTAINS_KEYS);
+  return readVmaList(ctx, f, path, CONTAINS_KEYS, 'region | at, page?, pages?, perms?, name?', (F, m, ip) => {
     const sel = readSelector(ctx, F, m, ip, scope, true);
-    const vma: ExpectedVma = { at: sel?.at ?? 0, pages: sel?.pages ?? 0, pos: ctx.pos(m) };
-    const permsF = F.get('perms');
-    if (permsF) {
-      const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
-      if (s === undefined) ok = false;
-      else if (!PERMS.test(s)) {
-        ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
-        ok = false;
-      } else vma.perms = s;
-    }
-    const nameF = F.get('name');
-    if (nameF) {
-      const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
-      if (s === undefined) ok = false;
-      else vma.name = s;
-    }
-    if (!sel) {
-      ok = false;
-      return;
-    }
-    if (vma.at < prevEnd) {
-      ctx.error(m, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
-      ok = false;
-    }
-    prevEnd = vma.at + vma.pages;
-    out.push(vma);
+    return sel ? { at: sel.at, pages: sel.pages ?? 0 } : undefined;
   });
-  return ok ? out : undefined;
 }
 
 function readMapsLines(ctx: Ctx, f: Field, path: string, scope: Scope): MapsLineExpect[] | undefined {

@@ -519,6 +519,62 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
   return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen, ...(pointer ? { pointer } : {}) };
 }
 
+/**
+ * A list of expected VMAs in address order (`layout`, `contains`): each entry's
+ * page range comes from `range`, then optional `perms` and `name`.
+ */
+export function readVmaList(
+  ctx: Ctx,
+  f: Field,
+  path: string,
+  keys: readonly string[],
+  shape: string,
+  range: (F: Fields, m: YAMLMap, path: string) => PageRange | undefined,
+): ExpectedVma[] | undefined {
+  const nodes = ctx.seq(f, path, `a list of { ${shape} }`);
+  if (!nodes) return undefined;
+  const out: ExpectedVma[] = [];
+  let ok = true;
+  let prevEnd = 0;
+  nodes.forEach((n, i) => {
+    const ip = `${path}[${i}]`;
+    const m = ctx.map(n, f.key, ip, `a mapping { ${shape} }`);
+    if (!m) {
+      ok = false;
+      return;
+    }
+    const F = ctx.fields(m, ip, keys);
+    const r = range(F, m, ip);
+    const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(m) };
+    const permsF = F.get('perms');
+    if (permsF) {
+      const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
+      if (s === undefined) ok = false;
+      else if (!PERMS.test(s)) {
+        ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
+        ok = false;
+      } else vma.perms = s;
+    }
+    const nameF = F.get('name');
+    if (nameF) {
+      const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
+      if (s === undefined) ok = false;
+      else vma.name = s;
+    }
+    if (!r) {
+      ok = false;
+      return;
+    }
+    if (vma.at < prevEnd) {
+      ctx.error(m, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
+      ok = false;
+    }
+    prevEnd = vma.at + vma.pages;
+    out.push(vma);
+  });
+  return ok ? out : undefined;
+}
+
 function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
   const m = ctx.map(f.value, f.key, path, 'a mapping with layout and/or vmas');
   if (!m) return undefined;
@@ -531,49 +587,12 @@ function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourceP
   let ok = true;
   const layoutF = F.get('layout');
   if (layoutF) {
-    const lp = join(path, 'layout');
-    const items = ctx.seq(layoutF, lp, 'a list of { at, pages, perms?, name? }');
-    if (items) {
-      const layout: ExpectedVma[] = [];
-      let prevEnd = 0;
-      items.forEach((item, i) => {
-        const ip = `${lp}[${i}]`;
-        const im = ctx.map(item, layoutF.key, ip, 'a mapping { at, pages, perms?, name? }');
-        if (!im) {
-          ok = false;
-          return;
-        }
-        const IF = ctx.fields(im, ip, LAYOUT_KEYS);
-        const r = readRange(ctx, IF, im, ip, scope);
-        const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(im) };
-        const permsF = IF.get('perms');
-        if (permsF) {
-          const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
-          if (s !== undefined && !PERMS.test(s)) {
-            ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
-            ok = false;
-          } else if (s === undefined) ok = false;
-          else vma.perms = s;
-        }
-        const nameF = IF.get('name');
-        if (nameF) {
-          const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
-          if (s === undefined) ok = false;
-          else vma.name = s;
-        }
-        if (!r) {
-          ok = false;
-          return;
-        }
-        if (vma.at < prevEnd) {
-          ctx.error(im, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
-          ok = false;
-        }
-        prevEnd = vma.at + vma.pages;
-        layout.push(vma);
-      });
-      expect.layout = layout;
-    } else ok = false;
+    const layout = readVmaList(ctx, layoutF, join(path, 'layout'), LAYOUT_KEYS, 'at, pages, perms?, name?', (IF, im, ip) => {
+      const r = readRange(ctx, IF, im, ip, scope);
+      return r ? { at: r.at, pages: r.pages ?? 0 } : undefined;
+    });
+    if (layout) expect.layout = layout;
+    else ok = false;
   }
   const vmasF = F.get('vmas');
   if (vmasF) {
