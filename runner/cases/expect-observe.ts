@@ -22,7 +22,7 @@ import {
   type VmaSelector,
 } from './expect-types.js';
 import type { ExpectedVma, PageRange } from './types.js';
-import { describe, join, list, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
+import { describe, join, list, readEntries, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
 
 /** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
 export const SMAPS_FIELDS = [
@@ -333,18 +333,8 @@ function readMapsLines(ctx: Ctx, f: Field, path: string, scope: Scope): MapsLine
 }
 
 function readSmaps(ctx: Ctx, f: Field, path: string, scope: Scope): SmapsExpect[] | undefined {
-  const nodes = ctx.seq(f, path, 'a list of { region | at, page?, pages?, <field>: check, VmFlags?, name? }');
-  if (!nodes) return undefined;
-  const out: SmapsExpect[] = [];
-  let ok = true;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, 'a mapping { region | at, page?, pages?, <field>: check, VmFlags?, name? }');
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, SMAPS_ITEM_KEYS);
+  return readEntries(ctx, f, path, 'a mapping { region | at, page?, pages?, <field>: check, VmFlags?, name? }', SMAPS_ITEM_KEYS, (F, m, ip) => {
+    let ok = true;
     const vma = readSelector(ctx, F, m, ip, scope);
     const fields = readFieldChecks(ctx, F, ip, SMAPS_FIELDS);
     const item: SmapsExpect = { vma: vma ?? { at: 0, pages: null }, fields: fields ?? [], pos: ctx.pos(m) };
@@ -361,17 +351,14 @@ function readSmaps(ctx: Ctx, f: Field, path: string, scope: Scope): SmapsExpect[
       else item.name = s;
     }
     if (!vma || !fields) {
-      ok = false;
-      return;
+      return undefined;
     }
     if (item.fields.length === 0 && !item.vmFlags && item.name === undefined && !hasUnknownKeys(m, F)) {
       ctx.error(m, ip, `nothing to compare; give a field (${SMAPS_FIELDS.slice(0, 6).join(', ')}, …), VmFlags or name`);
-      ok = false;
-      return;
+      return undefined;
     }
-    out.push(item);
-  });
-  return ok ? out : undefined;
+    return ok ? item : undefined;
+  }, 'a list of { region | at, page?, pages?, <field>: check, VmFlags?, name? }');
 }
 
 function readFieldOrder(ctx: Ctx, f: Field, path: string): string[] | undefined {
@@ -448,18 +435,8 @@ function readQueryFlags(ctx: Ctx, f: Field, path: string): { flags: number; word
 
 function readQuery(ctx: Ctx, f: Field, path: string, scope: Scope): QueryExpect[] | undefined {
   const what = 'a mapping { region | at, page?, byte?, file?, flags?, name_buf?, …, errno? | start?, end?, name?, … }';
-  const nodes = ctx.seq(f, path, `a list of ${what}`);
-  if (!nodes) return undefined;
-  const out: QueryExpect[] = [];
-  let ok = true;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, what);
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, QUERY_KEYS);
+  return readEntries(ctx, f, path, what, QUERY_KEYS, (F, m, ip) => {
+    let ok = true;
     let itemOk = true;
     const sel = readSelector(ctx, F, m, ip, scope);
     const num = (key: string, min: number, max: number, dflt: number, hint = ''): number => {
@@ -531,28 +508,16 @@ function readQuery(ctx: Ctx, f: Field, path: string, scope: Scope): QueryExpect[
       }
     }
     if (!sel || file === undefined || flags === undefined || nameAddr === undefined || tail === undefined || errno === undefined || !itemOk) {
-      ok = false;
-      return;
+      return undefined;
     }
-    out.push({ file, at: sel.at, offset: byte, flags: flags.flags, flagWords: flags.words, nameBuf, nameAddr, size, tail, buildIdSize, errno, out: q, pos: ctx.pos(m) });
+    return ok ? { file, at: sel.at, offset: byte, flags: flags.flags, flagWords: flags.words, nameBuf, nameAddr, size, tail, buildIdSize, errno, out: q, pos: ctx.pos(m) } : undefined;
   });
-  return ok ? out : undefined;
 }
 
 function readMapFiles(ctx: Ctx, f: Field, path: string, scope: Scope): MapFileExpect[] | undefined {
   const what = 'a mapping { region | at, page?, spell?, present? | errno?, link?, open? }';
-  const nodes = ctx.seq(f, path, `a list of ${what}`);
-  if (!nodes) return undefined;
-  const out: MapFileExpect[] = [];
-  let ok = true;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, what);
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, MAP_FILES_KEYS);
+  return readEntries(ctx, f, path, what, MAP_FILES_KEYS, (F, m, ip) => {
+    let ok = true;
     const sel = readSelector(ctx, F, m, ip, scope);
     const spellF = F.get('spell');
     const spelling = spellF ? (ctx.oneOf(spellF, join(ip, 'spell'), MAPFILE_SPELLINGS) as MapFileSpelling | undefined) : 'exact';
@@ -591,28 +556,16 @@ function readMapFiles(ctx: Ctx, f: Field, path: string, scope: Scope): MapFileEx
       itemOk = false;
     }
     if (!itemOk) {
-      ok = false;
-      return;
+      return undefined;
     }
-    out.push(item);
+    return ok ? item : undefined;
   });
-  return ok ? out : undefined;
 }
 
 function readPagemap(ctx: Ctx, f: Field, path: string, scope: Scope): PagemapExpect[] | undefined {
   const what = `a mapping { region | at, page?, pages?, ${PAGEMAP_BIT_NAMES.map((b) => `${b}?`).join(', ')} }`;
-  const nodes = ctx.seq(f, path, `a list of ${what}`);
-  if (!nodes) return undefined;
-  const out: PagemapExpect[] = [];
-  let ok = true;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, what);
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, PAGEMAP_KEYS);
+  return readEntries(ctx, f, path, what, PAGEMAP_KEYS, (F, m, ip) => {
+    let ok = true;
     const sel = readSelector(ctx, F, m, ip, scope, true);
     const bits: [PagemapBit, boolean][] = [];
     let itemOk = sel !== undefined;
@@ -628,13 +581,11 @@ function readPagemap(ctx: Ctx, f: Field, path: string, scope: Scope): PagemapExp
       itemOk = false;
     }
     if (!itemOk || !sel) {
-      ok = false;
-      return;
+      return undefined;
     }
     const range: PageRange = { at: sel.at, pages: sel.pages ?? 1 };
-    out.push({ range, bits, pos: ctx.pos(m) });
+    return ok ? { range, bits, pos: ctx.pos(m) } : undefined;
   });
-  return ok ? out : undefined;
 }
 
 /**

@@ -520,6 +520,34 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
 }
 
 /**
+ * A list of mappings, each read by `read` after its keys are checked against
+ * `keys`; every entry is read (so every mistake is reported), and the list is
+ * returned only when all entries are valid.
+ */
+export function readEntries<T>(
+  ctx: Ctx,
+  f: Field,
+  path: string,
+  item: string,
+  keys: readonly string[],
+  read: (F: Fields, m: YAMLMap, path: string) => T | undefined,
+  listText = `a list of ${item}`,
+): T[] | undefined {
+  const nodes = ctx.seq(f, path, listText);
+  if (!nodes) return undefined;
+  const out: T[] = [];
+  let ok = true;
+  nodes.forEach((n, i) => {
+    const ip = `${path}[${i}]`;
+    const m = ctx.map(n, f.key, ip, item);
+    const entry = m ? read(ctx.fields(m, ip, keys), m, ip) : undefined;
+    if (entry === undefined) ok = false;
+    else out.push(entry);
+  });
+  return ok ? out : undefined;
+}
+
+/**
  * A list of expected VMAs in address order (`layout`, `contains`): each entry's
  * page range comes from `range`, then optional `perms` and `name`.
  */
@@ -531,48 +559,42 @@ export function readVmaList(
   shape: string,
   range: (F: Fields, m: YAMLMap, path: string) => PageRange | undefined,
 ): ExpectedVma[] | undefined {
-  const nodes = ctx.seq(f, path, `a list of { ${shape} }`);
-  if (!nodes) return undefined;
-  const out: ExpectedVma[] = [];
-  let ok = true;
   let prevEnd = 0;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, `a mapping { ${shape} }`);
-    if (!m) {
-      ok = false;
-      return;
-    }
-    const F = ctx.fields(m, ip, keys);
-    const r = range(F, m, ip);
-    const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(m) };
-    const permsF = F.get('perms');
-    if (permsF) {
-      const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
-      if (s === undefined) ok = false;
-      else if (!PERMS.test(s)) {
-        ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
+  return readEntries(
+    ctx,
+    f,
+    path,
+    `a mapping { ${shape} }`,
+    keys,
+    (F, m, ip) => {
+      let ok = true;
+      const r = range(F, m, ip);
+      const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(m) };
+      const permsF = F.get('perms');
+      if (permsF) {
+        const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
+        if (s === undefined) ok = false;
+        else if (!PERMS.test(s)) {
+          ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
+          ok = false;
+        } else vma.perms = s;
+      }
+      const nameF = F.get('name');
+      if (nameF) {
+        const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
+        if (s === undefined) ok = false;
+        else vma.name = s;
+      }
+      if (!r) return undefined;
+      if (vma.at < prevEnd) {
+        ctx.error(m, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
         ok = false;
-      } else vma.perms = s;
-    }
-    const nameF = F.get('name');
-    if (nameF) {
-      const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
-      if (s === undefined) ok = false;
-      else vma.name = s;
-    }
-    if (!r) {
-      ok = false;
-      return;
-    }
-    if (vma.at < prevEnd) {
-      ctx.error(m, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
-      ok = false;
-    }
-    prevEnd = vma.at + vma.pages;
-    out.push(vma);
-  });
-  return ok ? out : undefined;
+      }
+      prevEnd = vma.at + vma.pages;
+      return ok ? vma : undefined;
+    },
+    `a list of { ${shape} }`,
+  );
 }
 
 function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
