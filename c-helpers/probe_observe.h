@@ -130,46 +130,10 @@ static void observe_parse(const struct line *l, struct op *op)
 
 static char obs_buf[MAPS_BUF];
 
-/*
- * Calls fn(ctx, line, len) for each line of path (without its '\n').
- * Returns 0, or -1 with errno set when the file cannot be opened or read.
- */
+/* Calls fn(ctx, line, len) for each line of path; 0, or -1 with errno set. */
 static int obs_each_line(const char *path, void (*fn)(void *, const char *, size_t), void *ctx)
 {
-	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		size_t used = 0;
-		char *nl;
-		ssize_t r = read(fd, obs_buf + have, sizeof(obs_buf) - have);
-
-		if (r < 0) {
-			int err = errno;
-			if (err == EINTR)
-				continue;
-			close(fd);
-			errno = err;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		while ((nl = memchr(obs_buf + used, '\n', have - used)) != NULL) {
-			fn(ctx, obs_buf + used, (size_t)(nl - (obs_buf + used)));
-			used = (size_t)(nl - obs_buf) + 1;
-		}
-		if (used == 0 && have == sizeof(obs_buf))
-			broken_full("line too long in", path, NULL, 0);
-		memmove(obs_buf, obs_buf + used, have - used);
-		have -= used;
-	}
-	close(fd);
-	if (have > 0)
-		fn(ctx, obs_buf, have);
-	return 0;
+	return each_line(path, obs_buf, sizeof(obs_buf), fn, ctx);
 }
 
 /* start and end of a maps or smaps header line; 0 when it is not one. */

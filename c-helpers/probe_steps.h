@@ -348,52 +348,9 @@ static void steps_restore(void)
 /* ------------------------------------------------------------------ */
 /* /proc/self/maps, line by line (maps_buf, as run_snapshot).           */
 
-typedef void (*steps_line_fn)(void *arg, const char *line, size_t n, unsigned long start,
-			      unsigned long end);
-
-/* Calls fn for each line of a maps file; -1 with errno when it cannot be opened. */
-static int steps_each_line_of(const char *path, uint64_t step, steps_line_fn fn, void *arg)
+static void steps_each_maps_line(uint64_t step, maps_line_fn fn, void *arg)
 {
-	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		size_t used = 0;
-		char *nl;
-		ssize_t r = read(fd, maps_buf + have, sizeof(maps_buf) - have);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			broken("cannot read /proc/self/maps", "errno", errno);
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		while ((nl = memchr(maps_buf + used, '\n', have - used)) != NULL) {
-			const char *line = maps_buf + used, *p = line;
-			size_t n = (size_t)(nl - line);
-			unsigned long start, end;
-
-			if (!parse_hex(&p, line + n, '-', &start) || !parse_hex(&p, line + n, ' ', &end))
-				broken("unparsable maps line", "step", step);
-			fn(arg, line, n, start, end);
-			used = (size_t)(nl - maps_buf) + 1;
-		}
-		if (used == 0 && have == sizeof(maps_buf))
-			broken("maps line too long", "step", step);
-		memmove(maps_buf, maps_buf + used, have - used);
-		have -= used;
-	}
-	close(fd);
-	return 0;
-}
-
-static void steps_each_maps_line(uint64_t step, steps_line_fn fn, void *arg)
-{
-	if (steps_each_line_of("/proc/self/maps", step, fn, arg) != 0)
+	if (each_maps_line_of("/proc/self/maps", step, fn, arg) != 0)
 		broken("cannot open /proc/self/maps", "errno", errno);
 }
 
@@ -772,7 +729,7 @@ static void steps_run_special(const struct op *op)
 	n = steps_cat(path, 0, sizeof(path), "/proc/", 6);
 	n = steps_cat_u64(path, n, sizeof(path), (uint64_t)steps_child);
 	steps_cat(path, n, sizeof(path), "/maps", 5);
-	if (steps_each_line_of(path, op->step, steps_special_line, &s) != 0)
+	if (each_maps_line_of(path, op->step, steps_special_line, &s) != 0)
 		record_step(op->step, -1, errno);
 	else
 		record_step(op->step, 0, 0);

@@ -719,17 +719,84 @@ static int parse_hex(const char **p, const char *end, char stop, unsigned long *
 	return 1;
 }
 
-static void maps_line(uint64_t step, const char *line, size_t n)
+/*
+ * Calls fn(arg, line, len) for each line of path (without its '\n'), read
+ * through buf. Returns 0, or -1 with errno set when the file cannot be opened
+ * or read. A line longer than buf is a harness fault.
+ */
+static int each_line(const char *path, char *buf, size_t size, void (*fn)(void *, const char *, size_t), void *arg)
 {
+	size_t have = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		size_t used = 0;
+		char *nl;
+		ssize_t r = read(fd, buf + have, size - have);
+
+		if (r < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		while ((nl = memchr(buf + used, '\n', have - used)) != NULL) {
+			fn(arg, buf + used, (size_t)(nl - (buf + used)));
+			used = (size_t)(nl - buf) + 1;
+		}
+		if (used == 0 && have == size)
+			broken_full("line too long in", path, NULL, 0);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	if (have > 0)
+		fn(arg, buf, have);
+	return 0;
+}
+
+/* A maps line with its VMA's start and end parsed. */
+typedef void (*maps_line_fn)(void *arg, const char *line, size_t n, unsigned long start, unsigned long end);
+
+struct maps_walk {
+	uint64_t step;
+	maps_line_fn fn;
+	void *arg;
+};
+
+static void maps_walk_line(void *vw, const char *line, size_t n)
+{
+	struct maps_walk *w = vw;
 	const char *p = line, *end = line + n;
 	unsigned long start, stop;
 
 	if (!parse_hex(&p, end, '-', &start) || !parse_hex(&p, end, ' ', &stop))
-		broken("unparsable maps line", "step", step);
-	if (start >= win_hi || stop <= win_lo)
+		broken("unparsable maps line", "step", w->step);
+	w->fn(w->arg, line, n, start, stop);
+}
+
+/* Calls fn for each line of a maps file (maps_buf); -1 with errno when it cannot be read. */
+static int each_maps_line_of(const char *path, uint64_t step, maps_line_fn fn, void *arg)
+{
+	struct maps_walk w = { step, fn, arg };
+
+	return each_line(path, maps_buf, sizeof(maps_buf), maps_walk_line, &w);
+}
+
+/* `M` for a line whose VMA overlaps the reservation. */
+static void snapshot_line(void *vstep, const char *line, size_t n, unsigned long start, unsigned long end)
+{
+	if (start >= win_hi || end <= win_lo)
 		return;
 	out_str("M ");
-	out_u64(step);
+	out_u64(*(const uint64_t *)vstep);
 	out_str(" ");
 	out_mem(line, n);
 	out_end();
@@ -737,36 +804,10 @@ static void maps_line(uint64_t step, const char *line, size_t n)
 
 static void run_snapshot(const struct op *op)
 {
-	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	uint64_t step = op->step;
 
-	if (fd < 0)
-		broken("cannot open /proc/self/maps", "errno", errno);
-	for (;;) {
-		size_t used = 0;
-		char *nl;
-		ssize_t r = read(fd, maps_buf + have, sizeof(maps_buf) - have);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			broken("cannot read /proc/self/maps", "errno", errno);
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		while ((nl = memchr(maps_buf + used, '\n', have - used)) != NULL) {
-			maps_line(op->step, maps_buf + used, (size_t)(nl - (maps_buf + used)));
-			used = (size_t)(nl - maps_buf) + 1;
-		}
-		if (used == 0 && have == sizeof(maps_buf))
-			broken("maps line too long", "step", op->step);
-		memmove(maps_buf, maps_buf + used, have - used);
-		have -= used;
-	}
-	close(fd);
-	if (have > 0)
-		maps_line(op->step, maps_buf, have);
+	if (each_maps_line_of("/proc/self/maps", step, snapshot_line, &step) != 0)
+		broken("cannot read /proc/self/maps", "errno", errno);
 	record_step(op->step, 0, 0);
 }
 
