@@ -71,17 +71,31 @@ function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean
  * an edge piece is dropped with it: cases that depend on either need the reserve named.
  */
 export function windowLayout(lines: readonly string[], window: WindowInfo): ObservedVma[] {
+  return windowVmas(lines, window)
+    .filter((v) => !v.reserve)
+    .map(({ at, pages, perms, name, address, line }) => ({ at, pages, perms, name, address, line }));
+}
+
+/** A VMA overlapping the window, with its parsed entry and whether it is a piece of the reservation. */
+export interface WindowVma extends ObservedVma {
+  entry: MapsEntry;
+  reserve: boolean;
+}
+
+/** The maps-format lines (maps lines or smaps headers) that overlap the window, reservation pieces included. */
+export function windowVmas(lines: readonly string[], window: WindowInfo): WindowVma[] {
   const ps = BigInt(window.pageSize);
   const lo = window.base;
   const hi = window.base + BigInt(window.pages) * ps;
-  const out: ObservedVma[] = [];
+  const out: WindowVma[] = [];
   for (const line of lines) {
     const e = parseMapsLine(line);
-    if (e.end <= lo || e.start >= hi || isReserve(e, window, lo, hi)) continue;
+    if (e.end <= lo || e.start >= hi) continue;
     const from = e.start - lo;
     const len = e.end - e.start;
     if (from % ps !== 0n || len % ps !== 0n) throw new MapsLineError(line, `not aligned to the ${window.pageSize}-byte page`);
-    out.push({ at: Number(from / ps), pages: Number(len / ps), perms: e.perms, name: e.name, address: `0x${e.start.toString(16)}`, line });
+    const vma = { at: Number(from / ps), pages: Number(len / ps), perms: e.perms, name: e.name, address: `0x${e.start.toString(16)}`, line };
+    out.push({ ...vma, entry: e, reserve: isReserve(e, window, lo, hi) });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // Parser of the guest's result stream (docs/protocol.md, "Result stream").
-import type { CaseEnd, CaseRecord, GarbageLine, ResultStream, StepRecord, WindowInfo } from './types.js';
+import type { CaseEnd, CaseRecord, ResultStream, StepRecord, WindowInfo } from './types.js';
 import { OBS_LETTERS, type ObsLetter, type ObsLine } from './observe.js';
 
 export const RESULTS_MAGIC = 'vmaspec-results 1';

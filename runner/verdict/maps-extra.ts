@@ -5,7 +5,8 @@ import type { ExpectedVma } from '../cases/types.js';
 import { NAME_COLUMN } from '../results/maps.js';
 import type { ObservedVma, WindowInfo } from '../results/types.js';
 import { quoted, visible } from '../util/text.js';
-import { describeVma, selectVma, windowVmas } from './select.js';
+import { windowVmas } from '../results/maps.js';
+import { describeVma, selectVma } from './select.js';
 import { failer, type ObserveWhere } from './observe-failure.js';
 import type { Failure, LayoutContext } from './types.js';
 

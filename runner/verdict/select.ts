@@ -1,46 +1,8 @@
 // Which VMA an observation expectation speaks of (a `VmaSelector`), among the VMAs of one
 // snapshot that overlap the window, reservation pieces included.
 import type { VmaSelector } from '../cases/expect-types.js';
-import { parseMapsLine, RESERVE_NAME } from '../results/maps.js';
-import type { MapsEntry, WindowInfo } from '../results/types.js';
+import type { WindowVma } from '../results/maps.js';
 import { quoted } from '../util/text.js';
-
-/** A VMA overlapping the window, in page units from page 0 (negative before it). */
-export interface WindowVma {
-  at: number;
-  pages: number;
-  perms: string;
-  name: string;
-  /** Start address, `0x` hex. */
-  address: string;
-  line: string;
-  entry: MapsEntry;
-  /** A piece of the window reservation (not mapped by the case). */
-  reserve: boolean;
-}
-
-/** The maps-format lines (maps lines or smaps headers) that overlap the window, as window VMAs. */
-export function windowVmas(lines: readonly string[], window: WindowInfo): WindowVma[] {
-  const ps = BigInt(window.pageSize);
-  const lo = window.base;
-  const hi = window.base + BigInt(window.pages) * ps;
-  const out: WindowVma[] = [];
-  for (const line of lines) {
-    const e = parseMapsLine(line);
-    if (e.end <= lo || e.start >= hi) continue;
-    out.push({
-      at: Number((e.start - lo) / ps),
-      pages: Number((e.end - e.start) / ps),
-      perms: e.perms,
-      name: e.name,
-      address: `0x${e.start.toString(16)}`,
-      line,
-      entry: e,
-      reserve: e.name === RESERVE_NAME,
-    });
-  }
-  return out;
-}
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 

@@ -6,7 +6,8 @@ import type { Rollup, SmapsBlock, SmapsField } from '../results/smaps.js';
 import type { WindowInfo } from '../results/types.js';
 import { quoted, visible } from '../util/text.js';
 import { checkText, runCheck, type FieldLookup } from './compare.js';
-import { describeVma, selectVma, windowVmas, type WindowVma } from './select.js';
+import { windowVmas, type WindowVma } from '../results/maps.js';
+import { describeVma, selectVma } from './select.js';
 import { failer, type Fail, type ObserveWhere } from './observe-failure.js';
 import type { Failure, FailureKind } from './types.js';
 
