@@ -10,6 +10,7 @@ import type { Case } from './cases/types.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers } from './guest/helpers.js';
 import { writeInitramfs, type ProbeCase } from './guest/initramfs.js';
+import { probeFiles } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
 import { unmetRequirement } from './kernel/requirements.js';
@@ -23,6 +24,7 @@ import { chooseAccel, type AccelChoice } from './qemu/kvm.js';
 import { caseReport, emit, runReport } from './report/build.js';
 import type { CaseReport, KernelInfo, Reporter, RunReport } from './report/types.js';
 import { casesByIndex, parseResultStream } from './results/stream.js';
+import { wrapSelftest } from './tap/selftest.js';
 import { judgeProbe } from './tap/verdict.js';
 import { judgeCase, skipVerdict } from './verdict/judge.js';
 
@@ -106,6 +108,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
 
   let pending: Runnable[] = [];
   const buildProbe = probeBuilder(request.kernel.cacheDir, log);
+  const probeFile = probeFiles(kernel, request.kernel.arch, request.kernel.cacheDir, log);
   for (const c of cases) {
     const reason = unmetRequirement(c.requires, kernel);
     if (reason) {
@@ -113,7 +116,12 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       continue;
     }
     if (c.probe) {
-      const built = await buildProbe(c.probe.abs);
+      const file = await probeFile(c.probe);
+      if ('skip' in file) {
+        await done(c, caseReport(c, skipVerdict(file.skip)));
+        continue;
+      }
+      const built = await buildProbe(file.source, file.tree);
       if (!built.ok) {
         const failure = { kind: 'harness' as const, message: `probe: ${built.message}`, path: 'probe', proc: null, step: null, details: built.output };
         await done(c, caseReport(c, { verdict: 'broken', failures: [failure], durationMs: null, notes: [] }));
@@ -121,7 +129,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       }
       const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
       pending.push({ case: c, compiled, probe: built.binary });
-      await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${c.probe.abs}\n${built.binary}\n`);
+      await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${file.source}\n${built.binary}\n`);
       continue;
     }
     const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
@@ -150,7 +158,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       const record = casesByIndex(parseResultStream(text)).get(index);
       if (!record && !final) return;
       judged.add(index);
-      const verdict = runnable.probe ? judgeProbe(runnable.case, record) : judgeCase(runnable.compiled, runnable.case, record);
+      const probe = runnable.case.probe;
+      const verdict = runnable.probe ? judgeProbe(runnable.case, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);
       await done(runnable.case, caseReport(runnable.case, verdict));
     };
     const ends: number[] = [];

@@ -99,11 +99,22 @@ export interface Case {
   probe?: ProbeSource;
 }
 
-/** The C source of a `probe:` case. */
-export interface ProbeSource {
-  /** As written in the case file, relative to it. */
-  path: string;
-  /** Resolved, absolute. */
-  abs: string;
-  pos: SourcePos;
-}
+/**
+ * The C source of a `probe:` case: a file beside the case (`probe: x.c`), or a file of the
+ * kernel tree under test (`probe: { kernel_source: tools/testing/selftests/… .c }`).
+ */
+export type ProbeSource =
+  | {
+      from: 'case';
+      /** As written in the case file, relative to it. */
+      path: string;
+      /** Resolved, absolute. */
+      abs: string;
+      pos: SourcePos;
+    }
+  | {
+      from: 'kernel';
+      /** As written, relative to the top of the kernel source tree; resolved when the kernel is known. */
+      path: string;
+      pos: SourcePos;
+    };

@@ -1,5 +1,6 @@
 // Builds the custom C probes of `probe:` cases with musl-gcc -static, cached by content
-// (the source, the headers beside it and in c-helpers/, the flags and the compiler).
+// (the source, the headers beside it and in c-helpers/, the flags and the compiler), and
+// the kernel's own selftests (`probe: { kernel_source }`) as the selftests' lib.mk does.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -12,6 +13,19 @@ import { run } from '../util/exec.js';
 const CC = 'musl-gcc';
 /** No -Werror: a warning in a case's probe should not stop it; the compiler's words are kept. */
 const CFLAGS = ['-static', '-O2', '-Wall', '-Wextra', '-std=gnu11'];
+/** lib.mk's flags for a selftest (-D_GNU_SOURCE=, -Wall), static with musl; the kernel's files are never edited. */
+const SELFTEST_CFLAGS = ['-static', '-O2', '-Wall', '-Wno-unused-function', '-D_GNU_SOURCE='];
+
+/** A program of the kernel tree: its top and installed UAPI headers (`key`: of their sources). */
+export interface KernelTree {
+  sourceDir: string;
+  headers: { include: string; key: string };
+}
+
+/** The compiler flags of a selftest of `tree` (KHDR_INCLUDES and TOOLS_INCLUDES of lib.mk). */
+export function selftestFlags(tree: KernelTree): string[] {
+  return [...SELFTEST_CFLAGS, '-isystem', tree.headers.include, '-isystem', join(tree.sourceDir, 'tools', 'include', 'uapi')];
+}
 
 /** A built probe, or why it could not be built (the case is then broken with these lines). */
 export type ProbeBuild = { ok: true; binary: string } | { ok: false; message: string; output: string[] };
@@ -30,10 +44,10 @@ async function compilerVersion(log: Logger): Promise<string> {
 }
 
 /** The builder of a run: one compiler check, then one cached build per distinct probe source. */
-export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(repoRoot, 'c-helpers')): (source: string) => Promise<ProbeBuild> {
+export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(repoRoot, 'c-helpers')): (source: string, tree?: KernelTree) => Promise<ProbeBuild> {
   let compiler: Promise<string> | undefined;
   const builds = new Map<string, Promise<ProbeBuild>>();
-  const build = async (source: string): Promise<ProbeBuild> => {
+  const build = async (source: string, tree?: KernelTree): Promise<ProbeBuild> => {
     compiler ??= compilerVersion(log);
     const cc = await compiler;
     let text: Buffer;
@@ -42,8 +56,10 @@ export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(rep
     } catch (e) {
       return { ok: false, message: `cannot read the probe ${source}: ${(e as Error).message}`, output: [] };
     }
-    const flags = [...CFLAGS, '-I', helperDir];
-    const key = contentKey([cc, CFLAGS.join(' '), text, ...(await headersOf(helperDir)), ...(await headersOf(dirname(source)))]);
+    // A selftest includes ../kselftest*.h: the headers one level up are part of its key too.
+    const flags = tree ? selftestFlags(tree) : [...CFLAGS, '-I', helperDir];
+    const near = tree ? [...(await headersOf(dirname(source))), ...(await headersOf(dirname(dirname(source)))), tree.headers.key] : [...(await headersOf(helperDir)), ...(await headersOf(dirname(source)))];
+    const key = contentKey([cc, tree ? flags.join(' ') : CFLAGS.join(' '), text, ...near]);
     const name = basename(source, '.c').replace(/[^A-Za-z0-9_.-]/g, '_');
     const dir = join(cacheDir, 'probes', key);
     const binary = join(dir, name);
@@ -60,9 +76,9 @@ export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(rep
     log.verbose(`probes: built ${source} (${key})`);
     return { ok: true, binary };
   };
-  return (source) => {
+  return (source, tree) => {
     let p = builds.get(source);
-    if (!p) builds.set(source, (p = build(source)));
+    if (!p) builds.set(source, (p = build(source, tree)));
     return p;
   };
 }

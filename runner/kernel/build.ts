@@ -166,5 +166,5 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
   });
   const configPath = join(out, '.config');
   const release = (await readFile(join(out, 'include', 'config', 'kernel.release'), 'utf8')).trim();
-  return { image: join(out, 'vmlinux'), configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release, key, cached: wasBuilt && steps === 0, label: src.label };
+  return { image: join(out, 'vmlinux'), configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release, key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir };
 }

@@ -34,4 +34,6 @@ export interface BuiltKernel {
   cached: boolean;
   /** A short human description: `debian:6.12 + 1 patch`. */
   label: string;
+  /** The source tree it was built from (absent for a prebuilt image): upstream selftests compile from it. */
+  sourceDir?: string;
 }

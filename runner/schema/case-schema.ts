@@ -103,7 +103,12 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'TOP_KEYS.window': int(core.WINDOW_MIN, core.WINDOW_MAX, `pages of the PROT_NONE window (default ${core.DEFAULT_WINDOW})`),
   'TOP_KEYS.timeout': { type: 'number', exclusiveMinimum: 0, maximum: core.TIMEOUT_MAX_S, description: `seconds (default ${core.DEFAULT_TIMEOUT_S})` },
   'TOP_KEYS.steps': list(ref('step'), 'the steps, in order', 1),
-  'TOP_KEYS.probe': str('a C source file relative to the case file, run instead of steps (KTAP output, c-helpers/ktap.h)', /^[^/\\].*\.c$/),
+  'TOP_KEYS.probe': anyOf(str('a C source file relative to the case file, run instead of steps (KTAP output, c-helpers/ktap.h)', /^[^/\\].*\.c$/), {
+    type: 'object',
+    properties: { kernel_source: str('a C file of the kernel tree under test, e.g. tools/testing/selftests/prctl/set-anon-vma-name-test.c (an upstream selftest)', /^[^/\\].*\.c$/) },
+    required: ['kernel_source'],
+    additionalProperties: false,
+  }),
   kconfig: KCONFIG_LIST,
   kernel: str('a kernel version range such as ">=6.2 <6.13"', VERSION_RANGE),
   // ranges and common step keys

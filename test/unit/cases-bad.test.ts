@@ -66,6 +66,10 @@ const EXPECTED: Record<string, string[]> = {
     'bad-when-range.yaml:7:5: steps[2].when: when guards a step; put the step beside it in the same list item, e.g. - expect: { vmas: 1 }',
     'bad-when-range.yaml:9:13: steps[3].when.kernels: unknown key "kernels"; allowed: kernel, kconfig',
   ],
+  'bad-kernel-source.yaml': [
+    'bad-kernel-source.yaml:2:25: probe.kernel_source: invalid probe path "tools/../../etc/x.c"; give a path relative to the top of the kernel source tree with / separators and no ..',
+    'bad-kernel-source.yaml:2:46: probe.file: unknown key "file"; allowed: kernel_source',
+  ],
   'probe-with-steps.yaml': [
     'probe-with-steps.yaml:2:1: window: window is only used with steps; a probe maps its own memory',
     'probe-with-steps.yaml:3:8: probe: invalid probe path "probe.h"; expected a C source file ending in .c',

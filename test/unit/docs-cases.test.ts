@@ -64,7 +64,7 @@ describe('docs/cases.md', () => {
       const pos = c.probe?.pos ?? c.steps[0]?.pos;
       expect(pos).toBeDefined();
       const line = lines[(pos?.line ?? 0) - 1] ?? '';
-      expect(line.slice((pos?.col ?? 1) - 1)).toMatch(c.probe ? /^\.\.\/cases\/probes\// : new RegExp(`^${c.steps[0]?.kind}:`));
+      expect(line.slice((pos?.col ?? 1) - 1)).toMatch(c.probe ? /^(\.\.\/cases\/probes\/|tools\/testing\/selftests\/)/ : new RegExp(`^${c.steps[0]?.kind}:`));
     }
   });
 

@@ -17,7 +17,7 @@ describe('loadSuite', () => {
     const cases = await loadSuite(casesRoot, [join(casesRoot, 'probes'), join(repoRoot, 'docs/cases.md')]);
     const ids = cases.map((c) => c.id);
     expect(ids).toEqual(expect.arrayContaining(['probes/anon-name', 'probes/sysv-shm-name', 'docs/cases.md#1']));
-    expect(cases.find((c) => c.id === 'probes/anon-name')?.probe?.abs).toBe(join(casesRoot, 'probes/anon-name.c'));
+    expect(cases.find((c) => c.id === 'probes/anon-name')?.probe).toMatchObject({ from: 'case', abs: join(casesRoot, 'probes/anon-name.c') });
   });
 
   it('reports the problems of a page and of case files in one error', async () => {
