@@ -42,6 +42,7 @@ describe('the cases under cases/', () => {
     for (const c of cases) {
       expect(c.title, c.id).not.toBe('');
       expect(c.spec.length, c.id).toBeGreaterThan(0);
+      if (c.probe) continue; // a custom C probe asserts through its KTAP results
       const asserts = flat(c.steps).filter((s) => s.kind === 'expect' || ('outcome' in s && s.outcome.errno !== null));
       expect(asserts.length, c.id).toBeGreaterThan(0);
     }
