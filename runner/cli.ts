@@ -12,6 +12,9 @@ import { jsonReporter } from './report/json.js';
 import { terminalReporter } from './report/terminal.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
 import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
+import { loadMutants } from './mutants/patches.js';
+import { runMutants } from './mutants/run.js';
+import { COVERAGE_FILE, renderCoverage, repoCoverage } from './coverage/coverage.js';
 
 const USAGE = `usage: vmaspec <command> [options] [case files or folders]
 
@@ -19,7 +22,10 @@ commands:
   run             build the kernel, boot it and run the cases (default: every case under cases/)
   check           validate case files only (no build, no boot); a .md page checks its yaml examples
   schema          write schema/case.schema.json (the JSON Schema of case files) from the validator
+  coverage        write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md
   kernel build    build (or find in the cache) the kernel only
+  mutants         build each kernel mutant of mutants/ (or those named) incrementally, run every case
+                  on it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json
 
 kernel options (run, kernel build):
   --patch FILE          apply a patch to a pristine copy of the source (repeatable, in order)
@@ -126,6 +132,15 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${cases.length} case(s) valid\n`);
         return EXIT.ok;
       }
+      case 'coverage': {
+        if (paths.length > 0) throw new VmaspecError('E_USAGE', 'coverage takes no arguments');
+        const cov = await repoCoverage(repoRoot);
+        const out = join(repoRoot, COVERAGE_FILE);
+        await writeFile(out, renderCoverage(cov));
+        process.stdout.write(`${out}: ${cov.facts.length - cov.uncovered.length}/${cov.facts.length} keys covered; uncovered: ${cov.uncovered.map((u) => u.fact.key).join(' ') || 'none'}\n`);
+        for (const u of cov.unknown) process.stderr.write(`vmaspec: key ${u.key} is not in docs/kernel-behaviour.md, cited by ${u.cases.join(', ')}\n`);
+        return cov.unknown.length > 0 || cov.staleReasons.length > 0 ? EXIT.couldNotRun : EXIT.ok;
+      }
       case 'schema': {
         if (paths.length > 0) throw new VmaspecError('E_USAGE', 'schema takes no arguments');
         const out = join(repoRoot, SCHEMA_FILE);
@@ -153,8 +168,23 @@ export async function main(argv: string[]): Promise<number> {
         const s = result.summary;
         return s.fail + s.crashed + s.broken > 0 ? EXIT.testsFailed : EXIT.ok;
       }
+      case 'mutants': {
+        const cases = await loadSuite(casesRoot, []);
+        const dir = join(repoRoot, 'mutants');
+        const [mutants, known] = await Promise.all([loadMutants(dir, paths), loadMutants(dir)]);
+        const { cacheDir, jobs, kconfig, patches, tree, image } = kernelOptions(values);
+        if (patches?.length || tree || image) throw new VmaspecError('E_USAGE', 'mutants builds its own working copy of Debian 6.12: --patch, --kernel-tree and --kernel-image do not apply');
+        const spec = await loadArch(values.arch);
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), new Date()).replace(/run-([^/]*)$/, 'mutants-$1');
+        const reportFile = join(repoRoot, 'docs', 'mutants.md');
+        const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig }, spec, reportFile, artifactsDir, log, signal: abort.signal });
+        log.info(`mutants: report ${reportFile}; artifacts ${artifactsDir}`);
+        if (abort.signal.aborted) return EXIT.interrupted;
+        const bad = (result.baseline?.failed.length ?? 0) + result.mutants.filter((m) => mutants.some((n) => n.name === m.name) && m.status !== 'caught').length;
+        return bad > 0 ? EXIT.testsFailed : EXIT.ok;
+      }
       default:
-        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, schema, kernel build`);
+        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, schema, coverage, mutants, kernel build`);
     }
   } catch (error) {
     // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.
