@@ -13,41 +13,27 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "procmaps.h"
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
 
-static char maps[1 << 16];
-
 /* 1 when the maps line of the VMA starting at addr ends with name, 0 when not, -1 when no VMA starts there. */
 static int named(unsigned long addr, const char *name)
 {
-	char prefix[32];
-	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	struct procmaps_vma v;
 
-	if (fd < 0)
+	if (procmaps_read() != 0)
 		return -1;
-	while ((r = read(fd, maps + have, sizeof(maps) - 1 - have)) > 0)
-		have += (size_t)r;
-	close(fd);
-	maps[have] = '\0';
-	snprintf(prefix, sizeof(prefix), "%08lx-", addr);
-	for (char *p = maps; *p;) {
-		char *nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strncmp(p, prefix, strlen(prefix)) == 0) {
-			size_t n = strlen(p), k = strlen(name);
-			ktap_print_msg("maps: %s", p);
-			return n >= k && strcmp(p + n - k, name) == 0;
+	for (char *c = NULL; procmaps_next(&c, &v);) {
+		if (v.start == addr) {
+			size_t n = strlen(v.line), k = strlen(name);
+
+			ktap_print_msg("maps: %s", v.line);
+			return n >= k && strcmp(v.line + n - k, name) == 0;
 		}
-		if (!nl)
-			break;
-		p = nl + 1;
 	}
 	return -1;
 }

@@ -15,41 +15,27 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "procmaps.h"
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
 
-static char maps[1 << 16];
-
 /* The [start, end) of the VMA holding addr in *s, *e; 0 if found. */
 static int vma_of(unsigned long addr, unsigned long *s, unsigned long *e)
 {
-	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	struct procmaps_vma v;
 
-	if (fd < 0)
+	if (procmaps_read() != 0)
 		return -1;
-	while ((r = read(fd, maps + have, sizeof(maps) - 1 - have)) > 0)
-		have += (size_t)r;
-	close(fd);
-	maps[have] = '\0';
-	for (char *p = maps; *p;) {
-		char *nl = strchr(p, '\n');
-
-		if (nl)
-			*nl = '\0';
-		*s = strtoul(p, NULL, 16);
-		*e = strtoul(strchr(p, '-') + 1, NULL, 16);
-		if (*s <= addr && addr < *e) {
-			ktap_print_msg("maps: %s", p);
+	for (char *c = NULL; procmaps_next(&c, &v);) {
+		if (v.start <= addr && addr < v.end) {
+			ktap_print_msg("maps: %s", v.line);
+			*s = v.start;
+			*e = v.end;
 			return 0;
 		}
-		if (!nl)
-			break;
-		p = nl + 1;
 	}
 	return -1;
 }

@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "procmaps.h"
 
 #ifndef PR_SET_MEMORY_MERGE
 #define PR_SET_MEMORY_MERGE 67
 #define PR_GET_MEMORY_MERGE 68
 #endif
 
-static char maps[1 << 16];
 static size_t page;
 static char *window;
 
@@ -31,29 +31,16 @@ static char *window;
 static int vmas(size_t from, size_t n)
 {
 	unsigned long lo = (unsigned long)(window + from * page), hi = lo + n * page;
-	size_t have = 0;
-	int count = 0, fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	struct procmaps_vma v;
+	int count = 0;
 
-	if (fd < 0)
+	if (procmaps_read() != 0)
 		return -1;
-	while ((r = read(fd, maps + have, sizeof(maps) - 1 - have)) > 0)
-		have += (size_t)r;
-	close(fd);
-	maps[have] = '\0';
-	for (char *p = maps; *p;) {
-		char *nl = strchr(p, '\n');
-		unsigned long s = strtoul(p, NULL, 16), e = strtoul(strchr(p, '-') + 1, NULL, 16);
-
-		if (nl)
-			*nl = '\0';
-		if (s < hi && e > lo) {
-			ktap_print_msg("maps: %s", p);
+	for (char *c = NULL; procmaps_next(&c, &v);) {
+		if (v.start < hi && v.end > lo) {
+			ktap_print_msg("maps: %s", v.line);
 			count++;
 		}
-		if (!nl)
-			break;
-		p = nl + 1;
 	}
 	return count;
 }

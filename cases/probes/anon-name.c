@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "procmaps.h"
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
@@ -25,45 +26,16 @@
 
 #define NAME "vmaspec_probe"
 
-static char maps[1 << 16];
-
-/* /proc/self/maps, whole, NUL-terminated; -1 on error. */
-static int read_maps(void)
-{
-	size_t have = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t r = read(fd, maps + have, sizeof(maps) - 1 - have);
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-	}
-	close(fd);
-	maps[have] = '\0';
-	return 0;
-}
-
 /* The maps line of the VMA starting at addr, without its newline, in out; 0 if found. */
 static int line_at(unsigned long addr, char *out, size_t size)
 {
-	char prefix[32];
-	const char *p = maps;
+	struct procmaps_vma v;
 
-	snprintf(prefix, sizeof(prefix), "%08lx-", addr);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (strncmp(p, prefix, strlen(prefix)) == 0) {
-			if (len >= size)
-				len = size - 1;
-			memcpy(out, p, len);
-			out[len] = '\0';
+	for (char *c = NULL; procmaps_next(&c, &v);) {
+		if (v.start == addr) {
+			snprintf(out, size, "%s", v.line);
 			return 0;
 		}
-		p += len + (nl ? 1 : 0);
 	}
 	return -1;
 }
@@ -104,7 +76,7 @@ int main(void)
 	}
 	ktap_test_pass("prctl_names_middle_page");
 
-	if (read_maps() != 0)
+	if (procmaps_read() != 0)
 		ktap_exit_fail_msg("open /proc/self/maps: %m");
 
 	if (line_at((unsigned long)(base + page), line, sizeof(line)) != 0) {
