@@ -576,13 +576,9 @@ static size_t steps_cat(char *dst, size_t at, size_t cap, const char *s, size_t 
 static size_t steps_cat_u64(char *dst, size_t at, size_t cap, uint64_t v)
 {
 	char tmp[24];
-	int i = sizeof(tmp);
+	const char *p = u64_decimal(tmp, v);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return steps_cat(dst, at, cap, tmp + i, sizeof(tmp) - (size_t)i);
+	return steps_cat(dst, at, cap, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* mmap of a tmpfs file, a memfd or /dev/zero, at the op's window page. */

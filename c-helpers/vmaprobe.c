@@ -75,15 +75,24 @@ static void out_mem(const char *s, size_t n)
 
 static void out_str(const char *s) { out_mem(s, strlen(s)); }
 
+/* v in decimal, written at the end of buf[24]; returns where it starts (it ends at buf + 24). */
+static char *u64_decimal(char buf[24], uint64_t v)
+{
+	char *p = buf + 24;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 static void out_u64(uint64_t v)
 {
 	char tmp[24];
-	int i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	out_mem(tmp + i, sizeof(tmp) - (size_t)i);
+	const char *p = u64_decimal(tmp, v);
+
+	out_mem(p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void out_s64(int64_t v)
