@@ -22,7 +22,7 @@ import {
   type VmaSelector,
 } from './expect-types.js';
 import type { ExpectedVma, PageRange } from './types.js';
-import { describe, join, list, readEntries, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
+import { describe, join, list, lookupRegion, readEntries, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
 
 /** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
 export const SMAPS_FIELDS = [
@@ -144,24 +144,17 @@ function readSelector(ctx: Ctx, F: Fields, m: YAMLMap, path: string, scope: Scop
   let at: number;
   let limit: number; // pages available from `at`
   if (regionF) {
-    const rp = join(path, 'region');
-    const id = ctx.str(regionF, rp, ' (a region id)');
-    if (id === undefined) return undefined;
-    const region = scope.lookup(id);
-    if (!region) {
-      const visible = scope.visible();
-      ctx.error(regionF.value, rp, `region ${JSON.stringify(id)} is not defined by an earlier step; ${visible.length ? `defined: ${list(visible)}` : 'no region is defined yet'}`);
-      return undefined;
-    }
-    if (region.range === null) return undefined;
+    const found = lookupRegion(ctx, regionF, join(path, 'region'), scope);
+    if (!found) return undefined;
+    const { id, range } = found;
     let page = 0;
     if (pageF) {
-      const v = ctx.int(pageF, join(path, 'page'), 0, region.range.pages - 1, ` (a page of region ${JSON.stringify(id)}, ${region.range.pages} pages)`);
+      const v = ctx.int(pageF, join(path, 'page'), 0, range.pages - 1, ` (a page of region ${JSON.stringify(id)}, ${range.pages} pages)`);
       if (v === undefined) return undefined;
       page = v;
     }
-    at = region.range.at + page;
-    limit = region.range.pages - page;
+    at = range.at + page;
+    limit = range.pages - page;
   } else {
     if (pageF) {
       ctx.error(pageF.key, join(path, 'page'), 'page is only used with region; with at, give the window page directly');

@@ -281,6 +281,24 @@ function readProt(ctx: Ctx, f: Field | undefined, path: string): string | undefi
   return word === undefined ? undefined : PROT[word];
 }
 
+/** The region a `region:` key names, visible from this step; undefined once the mistake is reported. */
+export function lookupRegion(ctx: Ctx, f: Field, path: string, scope: Scope): { id: string; range: PageRange } | undefined {
+  const id = ctx.str(f, path, ' (a region id)');
+  if (id === undefined) return undefined;
+  const region = scope.lookup(id);
+  if (!region) {
+    const elsewhere = ctx.allRegions.get(id);
+    const visible = scope.visible();
+    const msg = elsewhere
+      ? `region ${JSON.stringify(id)} is not visible here (defined at ${elsewhere.path}, in a fork branch that does not enclose this step)`
+      : `region ${JSON.stringify(id)} is not defined by an earlier map step; ${visible.length ? `defined: ${list(visible)}` : 'no region is defined yet'}`;
+    ctx.error(f.value, path, msg);
+    return undefined;
+  }
+  if (region.range === null) return undefined; // its map step was reported already
+  return { id, range: region.range };
+}
+
 /** A page range written as `region` (+ `page`, `pages`) or `at` + `pages`. `pages` null: omitted where optional. */
 export function readRange(
   ctx: Ctx,
@@ -304,21 +322,10 @@ export function readRange(
     return undefined;
   }
   if (regionF) {
-    const rp = join(path, 'region');
-    const id = ctx.str(regionF, rp, ' (a region id)');
-    if (id === undefined) return undefined;
-    const region = scope.lookup(id);
-    if (!region) {
-      const elsewhere = ctx.allRegions.get(id);
-      const visible = scope.visible();
-      const msg = elsewhere
-        ? `region ${JSON.stringify(id)} is not visible here (defined at ${elsewhere.path}, in a fork branch that does not enclose this step)`
-        : `region ${JSON.stringify(id)} is not defined by an earlier map step; ${visible.length ? `defined: ${list(visible)}` : 'no region is defined yet'}`;
-      ctx.error(regionF.value, rp, msg);
-      return undefined;
-    }
-    if (region.range === null) return undefined; // its map step was reported already
-    const n = region.range.pages;
+    const found = lookupRegion(ctx, regionF, join(path, 'region'), scope);
+    if (!found) return undefined;
+    const { id, range } = found;
+    const n = range.pages;
     let page = 0;
     if (pageF) {
       const v = ctx.int(pageF, join(path, 'page'), 0);
@@ -345,7 +352,7 @@ export function readRange(
     } else if (opts.pagesOptional && F.has('len')) {
       pages = null;
     }
-    return { at: region.range.at + page, pages };
+    return { at: range.at + page, pages };
   }
   // at form
   if (pageF) {

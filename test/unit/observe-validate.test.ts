@@ -96,7 +96,7 @@ describe('observation expectations: diagnostics', () => {
       ),
     ).toEqual([
       'cases/x/t.yaml:7:29: steps[2].expect.smaps[0].Rs: unknown key "Rs"; allowed: region, at, page, pages, name, ' + SMAPS_FIELDS.join(', ') + ', VmFlags',
-      'cases/x/t.yaml:7:49: steps[2].expect.smaps[1].region: region "b" is not defined by an earlier step; defined: a, s',
+      'cases/x/t.yaml:7:49: steps[2].expect.smaps[1].region: region "b" is not defined by an earlier map step; defined: a, s',
       'cases/x/t.yaml:7:80: steps[2].expect.smaps[2].Pss: invalid expression "Rss/0": / needs a positive integer after it',
       'cases/x/t.yaml:7:106: steps[2].expect.smaps[2].VmFlags.has[0]: unknown VmFlags code "zz"; allowed: rd, wr, ex, sh, mr, mw, me, ms, gd, pf, lo, io, sr, rr, dc, de, lf, ac, nr, ht, sf, ar, wf, dd, bt, sd, mm, hg, nh, mg, um, uw, mt, ui, ss, dp, sl, ??',
       'cases/x/t.yaml:8:37: steps[2].expect.query[0].flags[0]: invalid query flag string "bogus"; allowed: readable, writable, executable, shared, covering_or_next, file_backed, or an integer such as 0x40 (raw bits)',
