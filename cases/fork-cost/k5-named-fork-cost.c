@@ -18,7 +18,8 @@
  *     on every fork and so still in the median);
  *   - Slab from /proc/meminfo before fork() and while the child is alive (it
  *     waits on a pipe): what fork allocated (SLAB_SAMPLES each).
- * Results: medians; the host judges the KTAP, the numbers go out as `#` lines.
+ * Results: medians (for time, the median of the named/unnamed ratios of
+ * back-to-back pairs); the host judges the KTAP, the numbers go out as `#` lines.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -267,7 +268,7 @@ int main(void)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const size_t len = NVMAS * page;
-	int64_t t[2][SAMPLES], sl[2][SLAB_SAMPLES];
+	int64_t t[2][SAMPLES], sl[2][SLAB_SAMPLES], ratio[SAMPLES];
 	struct worker w[2]; /* 0: unnamed, 1: named */
 	long lines[2], named[2];
 	struct timespec res = { 0, 0 };
@@ -313,6 +314,14 @@ int main(void)
 			if ((sl[k][i] = ask(&w[k], 's')) == INT64_MIN || sl[k][i] == LONG_MIN)
 				ktap_exit_fail_msg("sample %d: fork or /proc/meminfo in worker %d failed", i, k);
 		}
+	/* Each pair (t[0][i], t[1][i]) was taken back to back, so a slow spell of the
+	 * host (which comes and goes for seconds under TCG: samples cluster near
+	 * 75 ms or near 150 ms) falls on both of a pair; the median of the pair
+	 * ratios is judged, not the ratio of two medians, which such a spell can
+	 * tip either way. */
+	for (int i = 0; i < SAMPLES; i++)
+		ratio[i] = t[1][i] * 1000 / t[0][i];
+	qsort(ratio, SAMPLES, sizeof(ratio[0]), cmp_i64);
 	for (int k = 0; k < 2; k++) {
 		/* 'q', not EOF: the other worker holds a copy of this pipe's write end */
 		if (write(w[k].cmd, "q", 1) != 1 || waitpid(w[k].pid, NULL, 0) != w[k].pid)
@@ -337,6 +346,8 @@ int main(void)
 	ktap_print_msg("fork+exit+wait, median of %d (each the fastest of %d): unnamed %.1f ms (min %.1f, max %.1f), named %.1f ms (min %.1f, max %.1f), ratio %.3f; clock resolution %.3f ms",
 		       SAMPLES, BURST, tp / 1e6, t[0][0] / 1e6, t[0][SAMPLES - 1] / 1e6, tn / 1e6, t[1][0] / 1e6, t[1][SAMPLES - 1] / 1e6,
 		       (double)tn / (double)tp, res.tv_nsec / 1e6);
-	ktap_test_result(tn * 100 <= tp * TIME_RATIO_MAX, "named_fork_within_1.15x_of_unnamed");
+	ktap_print_msg("named/unnamed of back-to-back pairs: median %.3f (min %.3f, max %.3f)", ratio[SAMPLES / 2] / 1e3, ratio[0] / 1e3,
+		       ratio[SAMPLES - 1] / 1e3);
+	ktap_test_result(ratio[SAMPLES / 2] * 100 <= TIME_RATIO_MAX * 1000, "named_fork_within_1.15x_of_unnamed");
 	ktap_finished();
 }
