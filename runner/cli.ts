@@ -33,6 +33,7 @@ kernel options (run, kernel build):
   --kernel-image PATH   boot a prebuilt vmlinux (PVH); its .config must be beside it or given
   --kernel-config PATH  the .config of --kernel-image
   --kconfig FILE        an extra Kconfig fragment on top of kernel-config/ (repeatable)
+  --profile NAME        a kernel profile: kernel-config/profiles/NAME.config on top (repeatable)
   --cache-dir DIR       cache for sources, builds and helpers (default: $XDG_CACHE_HOME/vmaspec)
   -j, --jobs N          make -j (default: cores + 1)
 
@@ -52,6 +53,7 @@ const OPTIONS = {
   'kernel-image': { type: 'string' },
   'kernel-config': { type: 'string' },
   kconfig: { type: 'string', multiple: true, default: [] },
+  profile: { type: 'string', multiple: true, default: [] },
   'cache-dir': { type: 'string' },
   jobs: { type: 'string', short: 'j' },
   json: { type: 'string' },
@@ -89,6 +91,7 @@ function kernelOptions(values: Values): KernelOptions {
     image: values['kernel-image'],
     imageConfig: values['kernel-config'],
     kconfig: values.kconfig,
+    profiles: values.profile,
     cacheDir: values['cache-dir'],
     jobs,
   };
@@ -172,12 +175,12 @@ export async function main(argv: string[]): Promise<number> {
         const cases = await loadSuite(casesRoot, []);
         const dir = join(repoRoot, 'mutants');
         const [mutants, known] = await Promise.all([loadMutants(dir, paths), loadMutants(dir)]);
-        const { cacheDir, jobs, kconfig, patches, tree, image } = kernelOptions(values);
+        const { cacheDir, jobs, kconfig, profiles, patches, tree, image } = kernelOptions(values);
         if (patches?.length || tree || image) throw new VmaspecError('E_USAGE', 'mutants builds its own working copy of Debian 6.12: --patch, --kernel-tree and --kernel-image do not apply');
         const spec = await loadArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), new Date()).replace(/run-([^/]*)$/, 'mutants-$1');
         const reportFile = join(repoRoot, 'docs', 'mutants.md');
-        const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig }, spec, reportFile, artifactsDir, log, signal: abort.signal });
+        const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig, profiles }, spec, reportFile, artifactsDir, log, signal: abort.signal });
         log.info(`mutants: report ${reportFile}; artifacts ${artifactsDir}`);
         if (abort.signal.aborted) return EXIT.interrupted;
         const bad = (result.baseline?.failed.length ?? 0) + result.mutants.filter((m) => mutants.some((n) => n.name === m.name) && m.status !== 'caught').length;

@@ -1,4 +1,5 @@
 // Turns kernel options (from the command line or a test) into a KernelRequest with sane defaults.
+import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VmaspecError } from '../errors.js';
@@ -15,6 +16,8 @@ export interface KernelOptions {
   imageConfig?: string;
   /** Extra fragments after kernel-config/'s. */
   kconfig?: string[];
+  /** Profiles: kernel-config/profiles/NAME.config, after the defaults and before `kconfig`. */
+  profiles?: string[];
   cacheDir?: string;
   jobs?: number;
 }
@@ -33,7 +36,24 @@ function kernelSource(options: KernelOptions): KernelSource {
 /** The fragments every kernel gets: base, the architecture's, and the feature set under test. */
 export function defaultFragments(spec: ArchSpec): string[] {
   const dir = join(repoRoot, 'kernel-config');
-  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config')];
+  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config'), join(dir, 'fault-injection.config')];
+}
+
+const profileDir = join(repoRoot, 'kernel-config', 'profiles');
+
+/** The profiles kernel-config/profiles/ offers, sorted. */
+export function knownProfiles(): string[] {
+  return readdirSync(profileDir)
+    .filter((f) => f.endsWith('.config'))
+    .map((f) => f.slice(0, -'.config'.length))
+    .sort();
+}
+
+/** The fragment of a profile; E_USAGE with the known ones when there is none. */
+export function profileFragment(name: string): string {
+  const known = knownProfiles();
+  if (!known.includes(name)) throw new VmaspecError('E_USAGE', `--profile: no profile "${name}"; allowed: ${known.join(', ')} (kernel-config/profiles/*.config)`);
+  return join(profileDir, `${name}.config`);
 }
 
 export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): KernelRequest {
@@ -42,7 +62,7 @@ export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): Kern
   return {
     source: kernelSource(options),
     patches: (options.patches ?? []).map((p) => resolve(p)),
-    fragments: [...defaultFragments(spec), ...(options.kconfig ?? []).map((f) => resolve(f))],
+    fragments: [...defaultFragments(spec), ...(options.profiles ?? []).map(profileFragment), ...(options.kconfig ?? []).map((f) => resolve(f))],
     arch: spec.kernelArch,
     cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
     jobs,
