@@ -537,6 +537,35 @@ static void run_manifest(void)
 	}
 }
 
+/*
+ * Fault injection (kernel-config/fault-injection.config), when built: let
+ * failslab fail sleeping allocations too (the default skips GFP_KERNEL), with
+ * one log line per injected failure. Probability stays 0, so only a probe's
+ * /proc/thread-self/fail-nth (`fail_nth:` on a name step) ever fails one.
+ */
+static void setup_fault_injection(void)
+{
+	static const char *const knobs[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "1" },
+	};
+	size_t i;
+
+	if (access("/sys/kernel/debug", F_OK) != 0)
+		return;
+	if (mount("debugfs", "/sys/kernel/debug", "debugfs", MS_NOSUID | MS_NOEXEC, NULL) != 0)
+		return; /* no DEBUG_FS: nothing to set */
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		int fd = open(knobs[i][0], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue; /* no FAILSLAB */
+		if (write(fd, knobs[i][1], strlen(knobs[i][1])) < 0)
+			console("init: %s: %s", knobs[i][0], strerror(errno));
+		close(fd);
+	}
+}
+
 int main(void)
 {
 	mount_fs("devtmpfs", "/dev", "devtmpfs");
@@ -544,6 +573,7 @@ int main(void)
 	mount_fs("proc", "/proc", "proc");
 	mount_fs("sysfs", "/sys", "sysfs");
 	mount_fs("tmpfs", "/tmp", "tmpfs"); /* shmem files for `map: { backing: tmpfs }` */
+	setup_fault_injection();
 	verbose = cmdline_has("vmaspec.verbose=1");
 	signal(SIGPIPE, SIG_IGN);
 

@@ -30,9 +30,6 @@
 #ifndef MREMAP_FIXED
 #define MREMAP_FIXED 2
 #endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 1U
-#endif
 
 /* Bad-pointer pages for `name` (R2), far from the window: page 0 PROT_NONE,
  * page 1 unmapped, page 2 read-write, page 3 unmapped. */

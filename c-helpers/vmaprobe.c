@@ -50,7 +50,12 @@ static void steps_recover(void);
 #endif
 
 #define WINDOW_ADDR 0x200000000000UL
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1U
+#endif
+
 #define WINDOW_NAME "vmaspec:window"
+#define WINDOW_NAME_MEMFD "vmaspec-window" /* maps: /memfd:vmaspec-window (deleted) */
 #define EXIT_BROKEN 3
 
 #define PLAN_MAX (4u << 20)   /* plan file bytes */
@@ -380,7 +385,7 @@ static void name_arg(const struct line *l, int i, struct op *op)
 
 static const struct { const char *name; enum op_kind kind; int args; } op_table[] = {
 	{ "map", OP_MAP, 5 },       { "unmap", OP_UNMAP, 2 },
-	{ "mprotect", OP_MPROTECT, 3 }, { "name", OP_NAME, 3 },
+	{ "mprotect", OP_MPROTECT, 3 }, { "name", OP_NAME, 4 },
 	{ "touch", OP_TOUCH, 3 },   { "snapshot", OP_SNAPSHOT, 0 },
 	{ "fork", OP_FORK, 0 },     { "parent", OP_PARENT, 0 },
 	{ "wait", OP_WAIT, 0 },
@@ -441,6 +446,7 @@ static void parse_op(const struct line *l, struct op *op)
 		op->a = num_arg(l, 2, 1);
 		op->b = num_arg(l, 3, 0);
 		steps_name_arg(l, 4, op); /* name_arg(), or a bad pointer (R2) */
+		op->d = num_arg(l, 5, 0); /* fail_nth, 0 = none */
 		break;
 	case OP_TOUCH:
 		op->a = num_arg(l, 2, 1);
@@ -577,6 +583,24 @@ static long sys_prctl_name(unsigned long addr, unsigned long len, const char *na
 	return syscall(SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name);
 }
 
+/*
+ * A kernel that cannot name VMAs (ANON_VMA_NAME=n: P2) still needs a reserve
+ * that no case mapping merges with and that maps tells apart: a PROT_NONE
+ * private mapping of a memfd, `/memfd:vmaspec-window (deleted)`, laid over
+ * the anonymous one. Without memfd, the reserve stays unnamed anonymous.
+ */
+static void reserve_from_memfd(unsigned long len)
+{
+	int fd = (int)syscall(SYS_memfd_create, WINDOW_NAME_MEMFD, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t)len) == 0)
+		(void)syscall(SYS_mmap, WINDOW_ADDR, len, PROT_NONE,
+			      MAP_PRIVATE | MAP_NORESERVE | MAP_FIXED, fd, 0);
+	close(fd);
+}
+
 static void reserve_window(void)
 {
 	unsigned long len;
@@ -593,6 +617,8 @@ static void reserve_window(void)
 	if ((unsigned long)r != WINDOW_ADDR)
 		broken("window reserve landed elsewhere", NULL, 0);
 	named = sys_prctl_name(WINDOW_ADDR, len, WINDOW_NAME) == 0;
+	if (!named)
+		reserve_from_memfd(len);
 
 	win_lo = WINDOW_ADDR;
 	win_hi = WINDOW_ADDR + len;
@@ -635,6 +661,40 @@ static void run_syscall_result(uint64_t step, long r)
 
 static char name_buf[NAME_MAX_BYTES + 1];
 
+/*
+ * `fail_nth: N` (R5): the Nth fault-injection point the prctl reaches fails
+ * (Documentation/fault-injection/fault-injection.rst, "fail-nth"). Armed just
+ * before the call, read back and disarmed just after; `F <step> <fired>`
+ * says whether the failure was injected (the file reads 0 once it was).
+ */
+static void run_name_failing(const struct op *op, const char *name)
+{
+	char buf[24];
+	const char *nth = u64_decimal(buf, op->d);
+	ssize_t n = buf + sizeof(buf) - nth;
+	long r;
+	int e, fired;
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		broken("fail_nth: cannot open /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)", "errno", errno);
+	if (write(fd, nth, (size_t)n) != n)
+		broken("fail_nth: cannot arm /proc/thread-self/fail-nth", "errno", errno);
+	r = sys_prctl_name(page0 + (unsigned long)op->a, (unsigned long)op->b, name);
+	e = errno;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	fired = n > 0 && buf[0] == '0';
+	if (write(fd, "0", 1) != 1)
+		broken("fail_nth: cannot disarm /proc/thread-self/fail-nth", "errno", errno);
+	close(fd);
+	out_str("F ");
+	out_u64(op->step);
+	out_str(fired ? " 1" : " 0");
+	out_end();
+	errno = e;
+	run_syscall_result(op->step, r);
+}
+
 static void run_name(const struct op *op)
 {
 	const char *name = NULL;
@@ -649,6 +709,10 @@ static void run_name(const struct op *op)
 	}
 	if (op->sub)
 		name = steps_name_pointer(op, name); /* R2: a bad pointer instead */
+	if (op->d) {
+		run_name_failing(op, name);
+		return;
+	}
 	run_syscall_result(op->step, sys_prctl_name(page0 + (unsigned long)op->a,
 						     (unsigned long)op->b, name));
 }

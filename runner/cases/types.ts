@@ -63,6 +63,8 @@ export type StepBody =
       pos: SourcePos;
       /** A bad name pointer instead of the name buffer (R2); `name` then gives the bytes (null for `unmapped`). */
       pointer?: NamePointer;
+      /** R5: the Nth fault-injection point (slab allocation) the prctl reaches fails (`/proc/thread-self/fail-nth`). */
+      failNth?: number;
       /** Name a VMA outside the window, found by the probe (F5, S15, S16); start, len and range are then unused. */
       target?: NameTarget;
       /**
@@ -79,7 +81,7 @@ export type StepBody =
   | ExtraStep;
 
 export interface Requirements {
-  /** Kconfig options (without `CONFIG_`) that must be `y` in the kernel under test. */
+  /** Kconfig terms (without `CONFIG_`): `NAME` must be y or m; `NAME=y`, `NAME=m` exactly that; `NAME=n` not set. */
   kconfig: string[];
   /** A version range such as `>=5.17` or `>=6.2 <6.13`, or null. */
   kernel: string | null;

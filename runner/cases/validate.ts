@@ -10,6 +10,7 @@ import { canonicalErrno, similarErrnos } from './errno.js';
 import { readProbe } from './probe.js';
 import { readGuarded } from './when.js';
 import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePointer, readNameTarget, readSpecial, readTouchErrno } from './steps/validate.js';
+import { withImplied } from './implied.js';
 import type { Case, ExpectedVma, Expectation, Outcome, PageRange, Requirements, SourcePos, Step } from './types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
@@ -21,7 +22,10 @@ export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', 'noreserve', 'gr
 export const UNMAP_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
 export const MPROTECT_KEYS = ['region', 'at', 'page', 'pages', 'prot', 'errno'] as const;
 export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access', 'errno'] as const;
-export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'pointer', 'target', 'errno'] as const;
+/** The largest `fail_nth`: a prctl reaches a handful of allocation points. */
+export const FAIL_NTH_MAX = 1000;
+
+export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'pointer', 'fail_nth', 'target', 'errno'] as const;
 export const NAME_VALUE_KEYS = ['hex', 'repeat', 'count'] as const;
 export const FORK_KEYS = ['child', 'parent'] as const;
 export const EXPECT_KEYS = ['layout', 'vmas', 'special', ...OBSERVE_KEYS] as const;
@@ -51,7 +55,29 @@ export const REPEAT_MAX = 4096;
 
 export const REGION_ID = /^[a-z][a-z0-9_]*$/;
 export const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
-export const KCONFIG = /^[A-Z0-9_]+$/;
+/** A Kconfig term of `requires`/`when`: `NAME` (y or m), or `NAME=y|m|n` (n: not set). */
+export const KCONFIG = /^[A-Z0-9_]+(=[ymn])?$/;
+
+/** `kconfig: [NAME, NAME=n]` of `requires` or `when`; undefined after a reported error. */
+export function readKconfigTerms(ctx: Ctx, f: Field, path: string): string[] | undefined {
+  const items = ctx.seq(f, path, 'a list of Kconfig options such as [ANON_VMA_NAME] or [ANON_VMA_NAME=n]');
+  if (!items) return undefined;
+  const terms: string[] = [];
+  let ok = true;
+  items.forEach((it, i) => {
+    const p = `${path}[${i}]`;
+    const s = ctx.str({ key: f.key, value: it }, p, ' (a Kconfig option)');
+    if (s === undefined) ok = false;
+    else if (s.startsWith('CONFIG_')) {
+      ctx.error(it, p, `write ${JSON.stringify(s.slice('CONFIG_'.length))} without the CONFIG_ prefix`);
+      ok = false;
+    } else if (!KCONFIG.test(s)) {
+      ctx.error(it, p, `invalid Kconfig term ${JSON.stringify(s)}; expected NAME (y or m) or NAME=y, NAME=m, NAME=n, in upper-case letters, digits and _`);
+      ok = false;
+    } else terms.push(s);
+  });
+  return ok ? terms : undefined;
+}
 export const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
 export const PERMS = /^[r-][w-][x-][ps]$/;
 
@@ -510,6 +536,9 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
     byteLen = v;
   }
   const { pointer, ok: pointerOk } = readNamePointer(ctx, F, path);
+  const failF = F.get('fail_nth');
+  const failNth = failF ? ctx.int(failF, join(path, 'fail_nth'), 1, FAIL_NTH_MAX, ' (the Nth allocation of the call fails)') : undefined;
+  if (failF && failNth === undefined) return undefined;
   const nameF = pointer === 'unmapped' ? undefined : ctx.required(F, m, path, 'name');
   const name = pointer === 'unmapped' ? null : nameF ? readNameValue(ctx, nameF, join(path, 'name')) : undefined;
   const outcome = readErrno(ctx, F, path);
@@ -523,7 +552,7 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
     return undefined;
   }
   const range: PageRange = { at: r.at, pages: r.pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
-  return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen, ...(pointer ? { pointer } : {}) };
+  return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen, ...(pointer ? { pointer } : {}), ...(failNth ? { failNth } : {}) };
 }
 
 /**
@@ -785,17 +814,7 @@ function readRequires(ctx: Ctx, f: Field): Requirements {
   if (!m) return req;
   const F = ctx.fields(m, 'requires', REQUIRES_KEYS);
   const kf = F.get('kconfig');
-  if (kf) {
-    const items = ctx.seq(kf, 'requires.kconfig', 'a list of Kconfig names such as [ANON_VMA_NAME]');
-    items?.forEach((it, i) => {
-      const p = `requires.kconfig[${i}]`;
-      const s = ctx.str({ key: kf.key, value: it }, p, ' (a Kconfig name)');
-      if (s === undefined) return;
-      if (s.startsWith('CONFIG_')) ctx.error(it, p, `write ${JSON.stringify(s.slice('CONFIG_'.length))} without the CONFIG_ prefix`);
-      else if (!KCONFIG.test(s)) ctx.error(it, p, `invalid Kconfig name ${JSON.stringify(s)}; expected upper-case letters, digits and _`);
-      else req.kconfig.push(s);
-    });
-  }
+  if (kf) req.kconfig = readKconfigTerms(ctx, kf, 'requires.kconfig') ?? [];
   const vf = F.get('kernel');
   if (vf) {
     const s = ctx.str(vf, 'requires.kernel', ' such as ">=5.17" or ">=6.2 <6.13" (quote it)');
@@ -873,7 +892,7 @@ export function validateCase(input: ValidateInput): { case: Case | null; diagnos
   }
   if (ctx.diags.length > 0 || !steps) return { case: null, diagnostics: ctx.diags };
   return {
-    case: { id, file, title, spec, requires, windowPages: ctx.window, timeoutMs, steps, ...(probe ? { probe } : {}) },
+    case: { id, file, title, spec, requires: withImplied(requires, steps), windowPages: ctx.window, timeoutMs, steps, ...(probe ? { probe } : {}) },
     diagnostics: [],
   };
 }

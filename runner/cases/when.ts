@@ -5,7 +5,7 @@
 import { isMap, isScalar, YAMLMap, type Node } from 'yaml';
 import { compareVersions, isVersionRange } from '../kernel/requirements.js';
 import type { Requirements, Step } from './types.js';
-import { KCONFIG, type Ctx, type Field } from './validate.js';
+import { readKconfigTerms, type Ctx, type Field } from './validate.js';
 
 /** The key that guards a step, beside its kind. */
 export const WHEN_KEY = 'when';
@@ -50,21 +50,9 @@ function readWhen(ctx: Ctx, f: Field, path: string): Requirements | undefined {
   let ok = F.size === m.items.length;
   const kf = F.get('kconfig');
   if (kf) {
-    const kp = join(path, 'kconfig');
-    const items = ctx.seq(kf, kp, 'a list of Kconfig names such as [ANON_VMA_NAME]');
-    if (!items) ok = false;
-    items?.forEach((it, i) => {
-      const p = `${kp}[${i}]`;
-      const s = ctx.str({ key: kf.key, value: it }, p, ' (a Kconfig name)');
-      if (s === undefined) ok = false;
-      else if (s.startsWith('CONFIG_')) {
-        ctx.error(it, p, `write ${JSON.stringify(s.slice('CONFIG_'.length))} without the CONFIG_ prefix`);
-        ok = false;
-      } else if (!KCONFIG.test(s)) {
-        ctx.error(it, p, `invalid Kconfig name ${JSON.stringify(s)}; expected upper-case letters, digits and _`);
-        ok = false;
-      } else req.kconfig.push(s);
-    });
+    const terms = readKconfigTerms(ctx, kf, join(path, 'kconfig'));
+    if (terms) req.kconfig = terms;
+    else ok = false;
   }
   const vf = F.get('kernel');
   if (vf) {

@@ -49,10 +49,25 @@ export function versionSatisfies(release: string, range: string): boolean {
 /** Null when the kernel meets the requirements, else why the case is skipped. */
 export function unmetRequirement(requires: { kconfig: string[]; kernel: string | null }, kernel: { release: string; config: Map<string, string> }): string | null {
   if (requires.kernel !== null && !versionSatisfies(kernel.release, requires.kernel)) return `needs kernel ${requires.kernel}, this is ${kernel.release}`;
-  const missing = requires.kconfig.filter((name) => {
-    const value = kernel.config.get(name);
-    return value !== 'y' && value !== 'm';
-  });
-  if (missing.length > 0) return `needs ${missing.map((n) => `CONFIG_${n}`).join(', ')}, not set in this kernel`;
-  return null;
+  const unmet = requires.kconfig.filter((term) => !kconfigHolds(term, kernel.config));
+  if (unmet.length === 0) return null;
+  const wanted = unmet.filter((t) => !t.endsWith('=n'));
+  const unwanted = unmet.filter((t) => t.endsWith('=n')).map((t) => t.slice(0, -2));
+  const show = (names: string[]): string => names.map((n) => `CONFIG_${n}`).join(', ');
+  return [
+    wanted.length > 0 ? `needs ${show(wanted)}, not set in this kernel` : null,
+    unwanted.length > 0 ? `needs ${show(unwanted)} off, set in this kernel` : null,
+  ]
+    .filter((s) => s !== null)
+    .join('; ');
+}
+
+/** Whether a Kconfig term (`NAME`, `NAME=y|m|n`) holds for a .config (option name → value). */
+export function kconfigHolds(term: string, config: Map<string, string>): boolean {
+  const [name, want] = term.split('=') as [string, string | undefined];
+  const value = config.get(name);
+  const set = value === 'y' || value === 'm';
+  if (want === undefined) return set;
+  if (want === 'n') return !set;
+  return value === want;
 }

@@ -61,7 +61,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
           break;
         case 'name': {
           const { start, len } = nameBytes(s, pageSize);
-          emit((step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}) }), origin);
+          emit((step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0 }), origin);
           break;
         }
         case 'touch':

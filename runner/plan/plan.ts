@@ -12,7 +12,7 @@ export type PlanOp =
   | { op: 'map'; step: number; at: number; pages: number; prot: ProtText; shared: boolean; flags: MapFlag[] }
   | { op: 'unmap'; step: number; at: number; pages: number }
   | { op: 'mprotect'; step: number; at: number; pages: number; prot: ProtText }
-  | { op: 'name'; step: number; start: number; len: number | bigint; name: Uint8Array | null; pointer?: NamePointer }
+  | { op: 'name'; step: number; start: number; len: number | bigint; name: Uint8Array | null; pointer?: NamePointer; /** 0: none */ failNth: number }
   | { op: 'touch'; step: number; at: number; pages: number; access: 'r' | 'w' }
   | { op: 'snapshot'; step: number }
   | { op: 'fork'; step: number }
@@ -42,7 +42,7 @@ function opArgs(op: PlanOp): string[] {
     case 'mprotect':
       return [String(op.at), String(op.pages), op.prot];
     case 'name':
-      return [String(op.start), String(op.len), nameToken(op.name, op.pointer)];
+      return [String(op.start), String(op.len), nameToken(op.name, op.pointer), String(op.failNth)];
     case 'touch':
       return [String(op.at), String(op.pages), op.access];
     case 'snapshot':

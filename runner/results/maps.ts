@@ -6,6 +6,8 @@ export const NAME_COLUMN = 73;
 
 /** The name the probe gives the window reservation, as maps shows it. */
 export const RESERVE_NAME = '[anon:vmaspec:window]';
+/** The reserve on a kernel that cannot name VMAs: a PROT_NONE private memfd mapping (c-helpers/vmaprobe.c). */
+export const RESERVE_MEMFD_NAME = '/memfd:vmaspec-window (deleted)';
 
 export class MapsLineError extends Error {
   constructor(
@@ -55,7 +57,7 @@ export function parseMapsLine(line: string): MapsEntry {
 }
 
 function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean {
-  if (e.name === RESERVE_NAME) return true;
+  if (e.name === RESERVE_NAME || e.name === RESERVE_MEMFD_NAME) return true;
   if (w.reserveNamed) return false;
   const anon = e.name === '' && e.devMajor === 0 && e.devMinor === 0 && e.inode === 0n;
   return anon && e.perms === '---p' && (e.start < lo || e.end > hi);
@@ -64,8 +66,9 @@ function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean
 /**
  * The VMAs of a snapshot that a layout expectation speaks of, in maps order: those overlapping
  * pages [0, pages) of the window, minus the reservation. The reservation is each entry named
- * `[anon:vmaspec:window]`; when the probe could not name it (`reserveNamed` false), each
- * unnamed anonymous `---p` entry that reaches past either window edge (the two guard pages are
+ * `[anon:vmaspec:window]`, or `/memfd:vmaspec-window (deleted)` where VMAs cannot be named
+ * (the probe then lays a memfd mapping over it); failing both (`reserveNamed` false, no
+ * memfd), each unnamed anonymous `---p` entry that reaches past either window edge (the two guard pages are
  * always reserve). Without the name, a reserve piece between two case mappings is kept (it
  * looks like a case's PROT_NONE mapping), and a case's own unnamed `---p` mapping merged into
  * an edge piece is dropped with it: cases that depend on either need the reserve named.

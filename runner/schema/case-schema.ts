@@ -72,7 +72,7 @@ const bigInt = (description: string): JsonSchema => anyOf({ type: 'integer' }, {
 
 const ERRNO_NAMES = [...Object.keys(ERRNO), ...Object.keys(ERRNO_ALIASES)].sort();
 const VERSION_RANGE = new RegExp(`^\\s*${inner(core.KERNEL_TERM)}(\\s+${inner(core.KERNEL_TERM)})*\\s*$`);
-const KCONFIG_LIST = list(str('a Kconfig option without CONFIG_', core.KCONFIG), 'Kconfig options that must be y or m');
+const KCONFIG_LIST = list(str('a Kconfig option without CONFIG_: NAME (y or m) or NAME=y|m|n', core.KCONFIG), 'Kconfig options the kernel must have (NAME, NAME=y, NAME=m) or not have (NAME=n)');
 const REGION = str('a region id defined by an earlier map step', core.REGION_ID);
 
 /** `{ object table }` of a key table, closed. */
@@ -143,6 +143,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'MAP_KEYS.backing': oneOf(stepsV.BACKINGS, 'what is mapped (default anon)'),
   'MAP_KEYS.unlink': oneOf(stepsV.UNLINK_WHEN, 'tmpfs only: remove the file name before or after mmap (default never)'),
   'NAME_KEYS.pointer': oneOf(stepsT.NAME_POINTERS, 'a name pointer the kernel cannot read (R2)'),
+  'NAME_KEYS.fail_nth': int(1, core.FAIL_NTH_MAX, 'R5: the Nth allocation (fault-injection point) of the prctl fails; needs CONFIG_FAULT_INJECTION, FAILSLAB, FAULT_INJECTION_DEBUG_FS'),
   'NAME_KEYS.target': oneOf(stepsT.NAME_TARGETS, 'name a VMA outside the window'),
   'MREMAP_KEYS.to': int(0, undefined, 'move to this window page (MREMAP_MAYMOVE|MREMAP_FIXED)'),
   advice: anyOf(oneOf(advice.ADVICE_NAMES), int(0, 2 ** 31 - 1, 'a MADV_ number')),

@@ -4,6 +4,7 @@ import { checkRet, judgeSpecial } from '../cases/steps/judge.js';
 import type { Case, Step } from '../cases/types.js';
 import type { CompiledCase, PlanOp, StepOrigin } from '../plan/plan.js';
 import { MapsLineError, windowLayout } from '../results/maps.js';
+import { obsTexts } from '../results/observe.js';
 import type { CaseRecord, StepRecord } from '../results/types.js';
 import { errnoText } from './errno.js';
 import { compareExpectation } from './layout.js';
@@ -80,9 +81,21 @@ function checkStep(op: PlanOp, origin: StepOrigin, rec: StepRecord, record: Case
       const w = decodeWaitStatus(rec.waitStatus);
       return w.kind === 'exit' && w.code === 0 ? [] : [harness(`${label}: the child ${describeWaitStatus(rec.waitStatus)}`, at)];
     }
+    case 'name':
+      return [...failNthFired(op, origin, rec), ...(hasOutcome(step) ? checkOutcome(op, { ...origin, step }, rec) : [])];
     default:
       return hasOutcome(step) ? checkOutcome(op, { ...origin, step }, rec) : [];
   }
+}
+
+/** A `fail_nth: N` that injected nothing: the call reached fewer than N fault-injection points. */
+function failNthFired(op: Extract<PlanOp, { op: 'name' }>, origin: StepOrigin, rec: StepRecord): Failure[] {
+  if (op.failNth === 0) return [];
+  const path = `${origin.path}.name.fail_nth`;
+  const fired = obsTexts(rec.obs, 'F');
+  if (fired.length !== 1 || (fired[0] !== '0' && fired[0] !== '1')) return [harness(`${path} (${origin.proc}): expected one F record (0 or 1), got ${JSON.stringify(fired)}`, { origin, step: op.step })];
+  if (fired[0] === '1') return [];
+  return [{ kind: 'outcome', path, proc: origin.proc, step: op.step, message: `${path} (${origin.proc}): no failure was injected: the prctl reached fewer than ${op.failNth} fault-injection points`, expected: op.failNth, actual: null }];
 }
 
 /** Faults of the run as a whole: the guest died, the probe failed or reported `B`. */

@@ -22,10 +22,10 @@ describe('compileCase', () => {
         'vmaspec-plan 1',
         'window 32',
         '0 map 2 3 rw- private -',
-        '1 name 8192 12288 hex:61',
+        '1 name 8192 12288 hex:61 0',
         '2 touch 2 3 w',
         '3 fork',
-        '4 name 12288 4096 hex:63',
+        '4 name 12288 4096 hex:63 0',
         '5 snapshot',
         '6 parent',
         '7 snapshot',
@@ -78,16 +78,16 @@ describe('compileCase', () => {
         'vmaspec-plan 1',
         'window 32',
         '0 map 2 2 rw- private -',
-        '1 name 8193 4096 hex:78',
-        '2 name 10240 4096 hex:78',
-        '3 name 8193 0 hex:78',
+        '1 name 8193 4096 hex:78 0',
+        '2 name 10240 4096 hex:78 0',
+        '3 name 8193 0 hex:78 0',
         '4 snapshot',
         '',
       ].join('\n'),
     );
     const s6 = compileCase(await load('naming/s6-empty-name'), 2).plan;
-    expect(serializePlan(s6).split('\n').slice(2, 5)).toEqual(['0 map 2 3 rw- private -', '1 name 12288 4096 hex:', '2 snapshot']);
-    expect(serializePlan(s6)).toContain('\n5 name 12288 4096 null\n');
+    expect(serializePlan(s6).split('\n').slice(2, 5)).toEqual(['0 map 2 3 rw- private -', '1 name 12288 4096 hex: 0', '2 snapshot']);
+    expect(serializePlan(s6)).toContain('\n5 name 12288 4096 null 0\n');
   });
 
   it('compiles map flags, prot and sharing, and takes the page size as a parameter', () => {
@@ -112,8 +112,8 @@ steps:
         'window 8',
         '0 map 1 2 --- shared noreserve,growsdown',
         '1 mprotect 1 2 r-x',
-        '2 name 8195 5 hex:782079',
-        '3 name 4096 8192 hex:80ff',
+        '2 name 8195 5 hex:782079 0',
+        '3 name 4096 8192 hex:80ff 0',
         '4 unmap 1 2',
         '',
       ].join('\n'),

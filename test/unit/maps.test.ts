@@ -93,6 +93,15 @@ describe('windowLayout', () => {
     ]);
   });
 
+  it('on a kernel without ANON_VMA_NAME, drops the memfd reserve, also between two case mappings (merge/m2 there)', () => {
+    const got = windowLayout(lines('window-reserve-memfd.maps'), { ...window, pages: 32, reserveNamed: false });
+    expect(got.map((v) => [v.at, v.pages, v.perms, v.name])).toEqual([
+      [2, 2, 'r--p', ''],
+      [4, 2, 'r--p', ''],
+      [10, 4, 'r--p', ''],
+    ]);
+  });
+
   it('with a reserve name, keeps unnamed ---p VMAs', () => {
     const got = windowLayout(lines('window-reserve-unnamed.maps'), window);
     expect(got.map((v) => v.at)).toEqual([0, 2, 4, 5]);
