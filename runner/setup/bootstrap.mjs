@@ -26,6 +26,8 @@ export const PACKAGES = {
   patch: 'applies --patch series',
   'xz-utils': 'extracts the kernel source',
   'linux-source-6.12': 'the default kernel source',
+  'linux-config-6.12': "Debian's own kernel configurations (a test checks P3 against them)",
+  'linux-config-6.1': "Debian's own kernel configurations (a test checks P3 against them)",
 };
 
 function say(message) {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COVERAGE_FILE, computeCoverage, FACTS_FILE, renderCoverage, repoCoverage } from '../../runner/coverage/coverage.js';
+import { COVERAGE_FILE, computeCoverage, FACTS_FILE, renderCoverage, repoCoverage, testFileSpecs } from '../../runner/coverage/coverage.js';
 import { parseFacts, tableCells } from '../../runner/coverage/facts.js';
 import { NOT_CHECKABLE } from '../../runner/coverage/not-checkable.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
@@ -73,6 +73,17 @@ describe('coverage', () => {
     expect(cov.staleReasons).toEqual([]);
     const covered = new Set(cov.facts.filter((r) => r.cases.length > 0).map((r) => r.fact.key));
     expect(Object.keys(NOT_CHECKABLE).filter((k) => covered.has(k))).toEqual([]);
+  });
+
+  it('reads the keys of `// spec:` lines of test files, with or without a dash and text after them', () => {
+    expect(testFileSpecs('// spec: P3 — a Kconfig dependency\nimport x;\n  // spec: F9, R5\n// specs: X1\nconst s = "// spec: Q1";\n')).toEqual(['P3', 'F9', 'R5']);
+    expect(testFileSpecs('// no spec here\n')).toEqual([]);
+  });
+
+  it('of the repository: every key has a case or a test', async () => {
+    const cov = await repoCoverage(repoRoot);
+    expect(cov.uncovered.map((u) => u.fact.key)).toEqual([]);
+    expect(cov.facts.find((r) => r.fact.key === 'P3')?.cases).toEqual(['test/integration/kconfig-dependencies.test.ts']);
   });
 
   it(`${COVERAGE_FILE} is what \`vmaspec coverage\` writes (run it after changing cases or the reference)`, async () => {
