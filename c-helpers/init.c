@@ -8,7 +8,11 @@
  * and `T … end` records. A case with a custom probe (manifest `exec`) runs
  * that binary instead, stdout and stderr on the pipe, and each of its lines
  * is forwarded as an `O <line>` record. A case that outlives its timeout is
- * killed. After the last case it writes `D` and ends the VM.
+ * killed; one that does not die then either (stuck in the kernel) ends as
+ * `hung`. Around each case it writes `vmaspec: case <i> begin` / `end` to
+ * /dev/kmsg (so they also mark the console) and forwards the kernel log
+ * records of the case as `K` records. After the last case it writes `D` and
+ * ends the VM.
  *
  * The manifest, the initramfs layout and the result stream are the
  * contract in docs/protocol.md; keep this file and that page in step.
@@ -44,6 +48,9 @@
 #define MANIFEST_MAX (1u << 20)
 #define FWD_BUF 65536          /* partial-line buffer for forwarding */
 #define DRAIN_MS 2000          /* after a kill, how long to wait for EOF */
+#define KILL_WAIT_MS 2000      /* after a kill, how long to wait for the probe to die */
+#define KMSG_RECORD_MAX 8192   /* a /dev/kmsg read must fit one whole record */
+#define KMSG_CASE_MAX 4000     /* K records per case at most; the rest are counted */
 
 static int channel = -1;       /* /dev/ttyS1 */
 static int verbose;            /* vmaspec.verbose=1: echo records to the console */
@@ -423,19 +430,108 @@ static void kill_case(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
-/* One case: vmaprobe on the plan, or the custom probe `binary` when not NULL. */
-static void run_case(const char *index, unsigned long timeout_ms, const char *plan, const char *binary)
+/* ------------------------------------------------------------------ */
+/* Kernel log.                                                          */
+
+/* A line for the kernel log (and so the console), at KERN_NOTICE. */
+static void kmsg_mark(const char *index, const char *what)
 {
-	int pipefd[2], status = 0, timed_out = 0;
+	char line[64];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "<5>vmaspec: case %s %s\n", index, what);
+	if (n > 0)
+		write_all(fd, line, (size_t)n);
+	close(fd);
+}
+
+/* A reader positioned after the last record now; -1 without /dev/kmsg. */
+static int kmsg_open_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Forwards the records the kernel logged since kmsg_open_end() as
+ * `K <seq> <level> <usec> <text>`: the text as /dev/kmsg gives it (the kernel
+ * escapes `\`, control and non-ASCII bytes as `\xNN`); continuation lines
+ * (` KEY=value`) are dropped. `K overrun` when records were overwritten
+ * before they could be read (EPIPE), `K dropped <n>` past KMSG_CASE_MAX.
+ */
+static void kmsg_forward(int fd)
+{
+	static char buf[KMSG_RECORD_MAX];
+	static char line[KMSG_RECORD_MAX + 64];
+	unsigned long sent = 0, dropped = 0;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf) - 1);
+		unsigned long prio, seq;
+		unsigned long long usec;
+		char *text, *end;
+		int n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EPIPE) {
+			record("K overrun");
+			continue;
+		}
+		if (r <= 0)
+			break;
+		buf[r] = '\0';
+		text = strchr(buf, ';');
+		if (!text || sscanf(buf, "%lu,%lu,%llu", &prio, &seq, &usec) != 3)
+			continue;
+		text++;
+		end = strchr(text, '\n');
+		if (end)
+			*end = '\0';
+		if (sent >= KMSG_CASE_MAX) {
+			dropped++;
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "K %lu %lu %llu %s\n", seq, prio & 7, usec, text);
+		if (n > 0)
+			emit(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		sent++;
+	}
+	if (dropped)
+		record("K dropped %lu", dropped);
+	close(fd);
+}
+
+/*
+ * One case: vmaprobe on the plan, or the custom probe `binary` when not NULL.
+ * Returns 1 when the case ended `hung` (its probe could not be killed).
+ */
+static int run_case(const char *index, unsigned long timeout_ms, const char *plan, const char *binary)
+{
+	int pipefd[2], status = 0, timed_out = 0, unkillable = 0, kmsg;
 	uint64_t t0, deadline;
 	char end_status[32];
 	pid_t pid;
 
 	record("T %s begin %s", index, taint());
+	kmsg_mark(index, "begin");
+	kmsg = kmsg_open_end();
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		record("B pipe failed: %d", errno);
+		kmsg_forward(kmsg);
+		kmsg_mark(index, "end");
 		record("T %s end exit:127 %s 0", index, taint());
-		return;
+		return 0;
 	}
 	t0 = now_us();
 	deadline = t0 + (uint64_t)timeout_ms * 1000u;
@@ -446,8 +542,10 @@ static void run_case(const char *index, unsigned long timeout_ms, const char *pl
 	if (pid < 0) {
 		record("B fork failed: %d", errno);
 		close(pipefd[0]);
+		kmsg_forward(kmsg);
+		kmsg_mark(index, "end");
 		record("T %s end exit:127 %s 0", index, taint());
-		return;
+		return 0;
 	}
 
 	fwd_prefix = binary ? "O " : NULL;
@@ -462,13 +560,17 @@ static void run_case(const char *index, unsigned long timeout_ms, const char *pl
 		timed_out = 1;
 		kill_case(pid);
 	}
-	if (timed_out)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+	/* SIGKILL does not end a task stuck in the kernel (D state): give up then. */
+	if (timed_out && wait_until(pid, &status, now_us() + KILL_WAIT_MS * 1000u) != 0)
+		unkillable = 1;
 	uint64_t duration = now_us() - t0;
 	reap_orphans();
+	kmsg_forward(kmsg);
+	kmsg_mark(index, "end");
 
-	if (timed_out)
+	if (unkillable)
+		snprintf(end_status, sizeof(end_status), "hung");
+	else if (timed_out)
 		snprintf(end_status, sizeof(end_status), "timeout");
 	else if (WIFEXITED(status))
 		snprintf(end_status, sizeof(end_status), "exit:%d", WEXITSTATUS(status));
@@ -478,6 +580,7 @@ static void run_case(const char *index, unsigned long timeout_ms, const char *pl
 		snprintf(end_status, sizeof(end_status), "exit:127");
 	record("T %s end %s %s %llu", index, end_status, taint(),
 	       (unsigned long long)duration);
+	return unkillable;
 }
 
 static int all_digits(const char *s)
@@ -490,8 +593,8 @@ static int all_digits(const char *s)
 	return 1;
 }
 
-/* One manifest line: `<index> <timeout_ms> <plan path>` or `<index> <timeout_ms> exec <binary>`. */
-static void run_manifest_line(char *line, unsigned long lineno)
+/* One manifest line: `<index> <timeout_ms> <plan path>` or `<index> <timeout_ms> exec <binary>`; 1 when the case hung. */
+static int run_manifest_line(char *line, unsigned long lineno)
 {
 	static const char want[] = "want <index> <timeout_ms> <plan path> or <index> <timeout_ms> exec <binary>";
 	char *index = line, *timeout, *path, *binary = NULL;
@@ -500,7 +603,7 @@ static void run_manifest_line(char *line, unsigned long lineno)
 	path = timeout ? strchr(timeout + 1, ' ') : NULL;
 	if (!path) {
 		record("B manifest line %lu: %s", lineno, want);
-		return;
+		return 0;
 	}
 	*timeout++ = '\0';
 	*path++ = '\0';
@@ -510,9 +613,9 @@ static void run_manifest_line(char *line, unsigned long lineno)
 	}
 	if (!all_digits(index) || !all_digits(timeout) || (path && !*path) || (binary && (!*binary || strchr(binary, ' ')))) {
 		record("B manifest line %lu: %s", lineno, want);
-		return;
+		return 0;
 	}
-	run_case(index, strtoul(timeout, NULL, 10), path, binary);
+	return run_case(index, strtoul(timeout, NULL, 10), path, binary);
 }
 
 static void run_manifest(void)
@@ -530,8 +633,16 @@ static void run_manifest(void)
 		if (nl)
 			*nl = '\0';
 		lineno++;
-		if (*p)
-			run_manifest_line(p, lineno);
+		/*
+		 * A task the kernel will not let die may hold kernel locks, and the
+		 * hung-task detector keeps reporting it: the cases left must not run
+		 * on this kernel. Power off without `D`; the host boots again for them.
+		 */
+		if (*p && run_manifest_line(p, lineno)) {
+			console("init: a case could not be killed; powering off so the cases left run on a fresh kernel");
+			tcdrain(channel);
+			power_off();
+		}
 		if (!nl)
 			break;
 	}

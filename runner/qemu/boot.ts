@@ -30,6 +30,8 @@ export interface BootOptions {
   timeoutMs: number;
   log: Logger;
   signal?: AbortSignal;
+  /** Kills QEMU (SIGKILL) when aborted: the caller's own watchdog (runner/health/watchdog.ts). */
+  kill?: AbortSignal;
   onEvent?: (event: BootEvent) => void;
 }
 
@@ -49,6 +51,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     encoding: 'latin1',
   });
   if (child.pid !== undefined) options.onEvent?.({ kind: 'started', pid: child.pid });
+  options.kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer | string) => {
     pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');

@@ -14,6 +14,7 @@ export interface TerminalOptions {
 const LABEL: Record<VerdictKind, [string, Style]> = {
   pass: ['PASS', 'green'],
   fail: ['FAIL', 'red'],
+  splat: ['SPLAT', 'red'],
   crashed: ['CRASHED', 'red'],
   broken: ['BROKEN', 'yellow'],
   skip: ['SKIP', 'dim'],

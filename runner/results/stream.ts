@@ -1,5 +1,5 @@
 // Parser of the guest's result stream (docs/protocol.md, "Result stream").
-import type { CaseEnd, CaseRecord, ResultStream, StepRecord, WindowInfo } from './types.js';
+import type { CaseEnd, CaseRecord, KmsgRecord, ResultStream, StepRecord, WindowInfo } from './types.js';
 import { OBS_LETTERS, type ObsLetter, type ObsLine } from './observe.js';
 
 export const RESULTS_MAGIC = 'vmaspec-results 1';
@@ -15,6 +15,8 @@ type Rec =
   | { t: 'X'; step: number; status: number }
   | { t: 'B'; message: string }
   | { t: 'O'; text: string }
+  | { t: 'K'; rec: KmsgRecord }
+  | { t: 'Klost'; what: string }
   | { t: 'D' };
 
 const UINT = '(0|[1-9][0-9]*)';
@@ -23,10 +25,10 @@ const INT = '(-?(?:0|[1-9][0-9]*))';
 const PATTERNS: [RegExp, (m: string[]) => Rec | string][] = [
   [new RegExp(`^T ${UINT} begin ${UINT}$`), (m) => ({ t: 'begin', index: num(m[1]), taint: num(m[2]) })],
   [
-    new RegExp(`^T ${UINT} end (exit:${UINT}|signal:${UINT}|timeout) ${UINT} ${UINT}$`),
+    new RegExp(`^T ${UINT} end (exit:${UINT}|signal:${UINT}|timeout|hung) ${UINT} ${UINT}$`),
     (m) => {
       const end: CaseEnd =
-        m[3] !== undefined ? { kind: 'exit', code: num(m[3]) } : m[4] !== undefined ? { kind: 'signal', signo: num(m[4]) } : { kind: 'timeout' };
+        m[3] !== undefined ? { kind: 'exit', code: num(m[3]) } : m[4] !== undefined ? { kind: 'signal', signo: num(m[4]) } : m[2] === 'hung' ? { kind: 'hung' } : { kind: 'timeout' };
       return { t: 'end', index: num(m[1]), end, taint: num(m[5]), durationUs: num(m[6]) };
     },
   ],
@@ -45,6 +47,9 @@ const PATTERNS: [RegExp, (m: string[]) => Rec | string][] = [
   // A custom probe's output line, verbatim (runner/tap/ parses it).
   [/^O(?: (.*))?$/s, (m) => ({ t: 'O', text: m[1] ?? '' })],
   [/^D$/, () => ({ t: 'D' })],
+  // A kernel log record of the case: `K <seq> <level> <usec> <text>`, or a loss.
+  [new RegExp(`^K ${UINT} ([0-7]) ${UINT} (.*)$`, 's'), (m) => ({ t: 'K', rec: { seq: num(m[1]), level: num(m[2]), usec: num(m[3]), text: m[4] ?? '' } })],
+  [new RegExp(`^K (overrun|dropped ${UINT})$`), (m) => ({ t: 'Klost', what: m[1] ?? '' })],
 ];
 
 function num(s: string | undefined): number {
@@ -206,6 +211,12 @@ export function parseResultStream(text: string): ResultStream {
         break;
       case 'O':
         c.output.push(rec.text);
+        break;
+      case 'K':
+        (c.kmsg ??= []).push(rec.rec);
+        break;
+      case 'Klost':
+        (c.kmsgLost ??= []).push(rec.what);
         break;
     }
   }

@@ -16,7 +16,19 @@ export interface StepRecord {
 export type CaseEnd =
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signo: number }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  /** killed at its timeout, it did not die (stuck in the kernel, e.g. D state): the kernel hung it. */
+  | { kind: 'hung' };
+
+/** One kernel log record of a case (`K`), as /dev/kmsg gave it; `text` still escaped (`\xNN`). */
+export interface KmsgRecord {
+  seq: number;
+  /** Console log level 0-7. */
+  level: number;
+  /** Timestamp in µs since boot. */
+  usec: number;
+  text: string;
+}
 
 export interface WindowInfo {
   base: bigint;
@@ -37,6 +49,10 @@ export interface CaseRecord {
   broken: string[];
   /** A custom probe's output lines (`O` records), in order. */
   output: string[];
+  /** The kernel log records of the case (`K`), in order; absent when the guest sent none. */
+  kmsg?: KmsgRecord[];
+  /** `K overrun` / `K dropped <n>`: records the case lost (overwritten in the ring buffer, or past the limit). */
+  kmsgLost?: string[];
   end: CaseEnd | null;
   durationUs: number | null;
 }

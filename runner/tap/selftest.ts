@@ -15,7 +15,7 @@ export function selftestName(path: string): string {
 
 /** The record with runner.sh's TAP added when the selftest printed none and ended by itself. */
 export function wrapSelftest(record: CaseRecord | undefined, path: string): CaseRecord | undefined {
-  if (!record?.end || record.end.kind === 'timeout' || parseTap(record.output).found) return record;
+  if (!record?.end || record.end.kind === 'timeout' || record.end.kind === 'hung' || parseTap(record.output).found) return record;
   const name = selftestName(path);
   const end = record.end;
   let result: string;

@@ -93,6 +93,9 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
   if (end === null) {
     return { verdict: 'crashed', failures: [harness('the guest stopped during the case (no end record): panic, hang or reboot', tail), ...broken, ...failures], durationMs, notes };
   }
+  if (end.kind === 'hung') {
+    return { verdict: 'crashed', failures: [harness(`timed out after ${c.timeoutMs} ms and could not be killed: the kernel hung it`, tail), ...broken, ...failures], durationMs, notes };
+  }
   if (end.kind === 'timeout') {
     return { verdict: 'broken', failures: [harness(`timed out after ${c.timeoutMs} ms`, tail), ...broken, ...failures], durationMs, notes };
   }

@@ -106,6 +106,9 @@ function caseFaults(compiled: CompiledCase, record: CaseRecord): { verdict: Verd
   if (end === null) {
     verdict = 'crashed';
     failures.push(harness('the guest stopped during the case (no end record): panic, hang or reboot'));
+  } else if (end.kind === 'hung') {
+    verdict = 'crashed';
+    failures.push(harness(`timed out after ${compiled.plan.timeoutMs} ms and could not be killed: the kernel hung it`));
   } else if (end.kind === 'timeout') {
     verdict = 'broken';
     const ran = record.durationUs === null ? '' : ` (stopped at ${Math.round(record.durationUs / 1000)} ms)`;

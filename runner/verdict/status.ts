@@ -41,6 +41,8 @@ export function describeEnd(end: CaseEnd): string {
       return `was killed by signal ${signalText(end.signo)}`;
     case 'timeout':
       return 'timed out';
+    case 'hung':
+      return 'timed out and could not be killed (stuck in the kernel)';
   }
 }
 

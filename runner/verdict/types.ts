@@ -2,9 +2,10 @@
 import type { ExpectedVma } from '../cases/types.js';
 import type { ObservedVma } from '../results/types.js';
 
-export type VerdictKind = 'pass' | 'fail' | 'crashed' | 'broken' | 'skip';
+/** `splat`: the kernel reported a WARN/BUG/KASAN/lockdep/… (runner/health/) during the case, or its taint changed. */
+export type VerdictKind = 'pass' | 'fail' | 'splat' | 'crashed' | 'broken' | 'skip';
 
-export const VERDICT_KINDS: readonly VerdictKind[] = ['pass', 'fail', 'crashed', 'broken', 'skip'];
+export const VERDICT_KINDS: readonly VerdictKind[] = ['pass', 'fail', 'splat', 'crashed', 'broken', 'skip'];
 
 /** A compared field of a layout VMA; `count` is the length of the whole list, `vma` a missing or extra VMA. */
 export type LayoutField = 'count' | 'vma' | 'at' | 'pages' | 'perms' | 'name';
@@ -39,7 +40,9 @@ export type FailureKind =
   | 'map_files'
   | 'pagemap'
   /** the harness, the probe or the guest did not do its part (makes the case broken or crashed). */
-  | 'harness';
+  | 'harness'
+  /** the kernel reported a problem during the case (a splat, an oops, a hang): runner/health/. */
+  | 'kernel';
 
 export interface Failure {
   kind: FailureKind;
@@ -69,4 +72,15 @@ export interface Verdict {
   skipReason?: string;
   /** Facts worth showing that do not change the verdict (e.g. the kernel taint changed). */
   notes: string[];
+  /** What the kernel reported during the case (runner/health/), when anything. */
+  kernel?: KernelHealth;
+}
+
+/** The kernel reports of one case: the title of the one that decided the verdict, and all of them. */
+export interface KernelHealth {
+  /** The title shown with `splat` / `crashed`; null when no report decided the verdict. */
+  title: string | null;
+  reports: { title: string; kind: string; /** The known-splats.yaml entry that accepts it, `file:line: reason`. */ known: string | null }[];
+  /** The case's kernel log in the artifacts folder, when written. */
+  log: string | null;
 }

@@ -40,7 +40,7 @@ describe('terminal report', () => {
   });
 
   it('summarizes counts per verdict and total time', () => {
-    expect(summarize(cases)).toEqual({ pass: 1, fail: 1, crashed: 1, broken: 0, skip: 1, total: 4 });
+    expect(summarize(cases)).toEqual({ pass: 1, fail: 1, splat: 0, crashed: 1, broken: 0, skip: 1, total: 4 });
     expect(formatSummary(report)).toBe('4 cases: 1 pass, 1 fail, 1 crashed, 1 skip in 2345 ms');
   });
 
