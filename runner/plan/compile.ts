@@ -3,6 +3,7 @@
 
 import type { Case, Step } from '../cases/types.js';
 import { extraOps, specialOps } from '../cases/steps/plan.js';
+import { kernelSlowdown } from '../kernel/slowdown.js';
 import { observeOps } from './observe-compile.js';
 import type { CasePlan, CompiledCase, PlanOp, StepOrigin } from './plan.js';
 import { stepRuns, type KernelFacts } from './when.js';
@@ -26,7 +27,8 @@ function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { star
  * process), the child's ops, `parent` (reported by the child: path
  * `….fork.parent`), the parent's ops, and `wait` (run by the forking process).
  * A step whose `when` the kernel does not meet is left out (its path index is kept);
- * without `kernel`, every guarded step is left out.
+ * without `kernel`, every guarded step is left out. The plan's timeout is the case's,
+ * stretched by the kernel's slowdown factor (runner/kernel/slowdown.ts).
  */
 export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE, kernel: KernelFacts | null = null): CompiledCase {
   const ops: PlanOp[] = [];
@@ -86,6 +88,8 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
   };
 
   walk(c.steps, 'steps', 'parent');
-  const plan: CasePlan = { index, windowPages: c.windowPages, timeoutMs: c.timeoutMs, ops };
+  // The case's timeout is for the default kernel; a kernel with run-time checkers gets its factor.
+  const timeoutMs = kernel ? Math.round(c.timeoutMs * kernelSlowdown(kernel.config)) : c.timeoutMs;
+  const plan: CasePlan = { index, windowPages: c.windowPages, timeoutMs, ops };
   return { plan, origins };
 }
