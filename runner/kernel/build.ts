@@ -9,8 +9,9 @@ import { run, shellLine, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
-import { debianSource, patchedSource, userTree, type SourceTree } from './source.js';
-import type { BuiltKernel, KernelRequest } from './types.js';
+import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
+import { debianSource, gitSource, patchedSource, userTree, type SourceTree } from './source.js';
+import type { BuiltKernel, KernelRequest, KernelSource } from './types.js';
 
 /** Bump when the build recipe changes, so old cache entries stop matching. */
 const RECIPE = 'vmaspec-kernel-1';
@@ -79,13 +80,6 @@ async function makeWithProgress(src: string, args: string[], log: Logger, logFil
   return steps;
 }
 
-async function resolveSource(request: KernelRequest, log: Logger): Promise<SourceTree> {
-  const source = request.source;
-  if (source.kind === 'image') throw new Error('unreachable: images are not built');
-  const base = source.kind === 'debian' ? await debianSource(source.version, request.cacheDir, log) : await userTree(source.path, log);
-  return request.patches.length > 0 ? patchedSource(base, request.patches, request.cacheDir, log) : base;
-}
-
 /** A prebuilt image: its `.config` must hold every requested option. */
 async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image' } }): Promise<BuiltKernel> {
   const { image, config: configPath } = request.source;
@@ -139,15 +133,28 @@ async function compile(dir: BuildDir, request: KernelRequest, firstBuild: boolea
   return steps;
 }
 
+/** The source tree of a request, its fragments, and the configuration's cache key. */
+async function sourceAndConfig(request: KernelRequest, source: Exclude<KernelSource, { kind: 'image' }>, log: Logger): Promise<{ base: SourceTree; fragments: Fragments; configKey: string }> {
+  const [base, fragments, compiler] = await Promise.all([
+    source.kind === 'debian' ? debianSource(source.version, request.cacheDir, log) : source.kind === 'git' ? gitSource(source.repo, source.rev, request.cacheDir, log) : userTree(source.path, log),
+    readFragments(request.fragments),
+    compilerIdentity(log),
+  ]);
+  return { base, fragments, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key]) };
+}
+
 /** Builds (or finds in the cache) the kernel a request describes. */
 export async function buildKernel(request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const source = request.source;
   if (source.kind === 'image') return prebuiltKernel({ ...request, source });
-  const [src, fragments, compiler] = await Promise.all([resolveSource(request, log), readFragments(request.fragments), compilerIdentity(log)]);
-  const configKey = contentKey([RECIPE, request.arch, compiler, fragments.key]);
-  // A user's tree keeps one build dir per tree and config (make is incremental);
-  // Debian and patched sources are immutable, so their key covers the content.
-  const incremental = source.kind === 'tree' && request.patches.length === 0;
+  const [{ base, fragments, configKey }, series] = await Promise.all([sourceAndConfig(request, source, log), readSeries(request.patches)]);
+  // Debian's source and a git commit never change: every kernel of one (with or without
+  // a series) is built in its working copy, incrementally, and kept by content.
+  if (source.kind !== 'tree') return seriesBuild(base, series, configKey, fragments, request, log);
+  // A user's tree keeps one build dir per tree and config (make is incremental); with
+  // a series, a pristine patched copy is built on its own (the tree may change later).
+  const incremental = series.length === 0;
+  const src = incremental ? base : await patchedSource(base, request.patches, request.cacheDir, log);
   const key = incremental ? contentKey([src.dir, configKey]) : contentKey([src.identity, configKey]);
   const out = join(request.cacheDir, 'builds', key);
   const dir: BuildDir = { src, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
@@ -164,7 +171,58 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
     await writeFile(marker, `${new Date().toISOString()}\n`);
     return { wasBuilt, steps };
   });
-  const configPath = join(out, '.config');
   const release = (await readFile(join(out, 'include', 'config', 'kernel.release'), 'utf8')).trim();
-  return { image: join(out, 'vmlinux'), configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release, key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir };
+  return builtKernel(out, join(out, 'vmlinux'), release, { key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir, buildDir: out });
+}
+
+/**
+ * Makes another target (e.g. `bzImage`) of the unpatched kernel of an immutable source,
+ * in the build dir its vmlinux came from; returns the file's path. The kernel is built first.
+ */
+export async function makeTarget(request: KernelRequest, target: string, file: string, log: Logger): Promise<string> {
+  const source = request.source;
+  if (source.kind === 'image' || source.kind === 'tree' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
+  await buildKernel(request, log);
+  const { base, fragments, configKey } = await sourceAndConfig(request, source, log);
+  const copy = await workingCopy(base, request.cacheDir, log);
+  const out = workBuildDir(copy, configKey, request.cacheDir);
+  return withLock(copy.root, 'kernel', log, async () => {
+    await withSeriesApplied(copy, [], base.label, log, async () => {
+      await configure({ src: { ...base, dir: copy.tree }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey }, request, fragments, log);
+      await makeWithProgress(copy.tree, [`O=${out}`, `ARCH=${request.arch}`, `-j${request.jobs}`, target], log, join(out, `${target}.log`), null);
+    });
+    return join(out, file);
+  });
+}
+
+async function builtKernel(dir: string, image: string, release: string, rest: Pick<BuiltKernel, 'key' | 'cached' | 'label' | 'sourceDir' | 'buildDir'>): Promise<BuiltKernel> {
+  const configPath = join(dir, '.config');
+  return { image, configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release: release.trim(), ...rest };
+}
+
+/**
+ * A kernel of an immutable source with a series (maybe empty): kept in `builds/<key>/`
+ * (vmlinux, .config, kernel.release); built, when missing, in the source's working copy
+ * with the series applied, in the build dir the copy shares across series.
+ */
+async function seriesBuild(base: SourceTree, series: SeriesPatch[], configKey: string, fragments: Fragments, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
+  const key = contentKey([base.identity, seriesKey(series), configKey]);
+  const result = join(request.cacheDir, 'builds', key);
+  const label = series.length === 0 ? base.label : `${base.label} + ${series.length} patch${series.length === 1 ? '' : 'es'}`;
+  const out = workBuildDir(workingCopyOf(base, request.cacheDir), configKey, request.cacheDir);
+  const done = async (cached: boolean): Promise<BuiltKernel> =>
+    builtKernel(result, join(result, 'vmlinux'), await readFile(join(result, 'kernel.release'), 'utf8'), { key, cached, label, sourceDir: base.dir, buildDir: out });
+  if (existsSync(join(result, '.vmaspec-built'))) return done(true);
+  const copy = await workingCopy(base, request.cacheDir, log);
+  const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
+  await mkdir(out, { recursive: true });
+  return withLock(copy.root, 'kernel', log, async () => {
+    if (existsSync(join(result, '.vmaspec-built'))) return done(true);
+    await withSeriesApplied(copy, series, base.label, log, async () => {
+      await configure(dir, request, fragments, log);
+      await compile(dir, request, !existsSync(join(out, 'vmlinux')), log);
+      await keepResult(out, result, log);
+    });
+    return done(false);
+  });
 }

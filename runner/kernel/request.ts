@@ -14,6 +14,10 @@ export interface KernelOptions {
   image?: string;
   /** The `.config` of `image` (default: `.config` beside it). */
   imageConfig?: string;
+  /** The version of Debian's linux-source package to build (default 6.12). */
+  debian?: string;
+  /** A commit of a git repository as the source (`--git REPO` with a revision). */
+  git?: { repo: string; rev: string };
   /** Extra fragments after kernel-config/'s. */
   kconfig?: string[];
   /** Profiles: kernel-config/profiles/NAME.config, after the defaults and before `kconfig`. */
@@ -22,6 +26,9 @@ export interface KernelOptions {
   jobs?: number;
 }
 
+/** The kernel vmaspec builds when none is named. */
+export const DEFAULT_DEBIAN = '6.12';
+
 function kernelSource(options: KernelOptions): KernelSource {
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
   if (options.image) {
@@ -29,14 +36,16 @@ function kernelSource(options: KernelOptions): KernelSource {
     const image = resolve(options.image);
     return { kind: 'image', image, config: resolve(options.imageConfig ?? join(image, '..', '.config')) };
   }
+  if (options.tree && options.git) throw new VmaspecError('E_USAGE', '--kernel-tree and --git exclude each other');
+  if (options.git) return { kind: 'git', repo: resolve(options.git.repo), rev: options.git.rev };
   if (options.tree) return { kind: 'tree', path: resolve(options.tree) };
-  return { kind: 'debian', version: '6.12' };
+  return { kind: 'debian', version: options.debian ?? DEFAULT_DEBIAN };
 }
 
 /** The fragments every kernel gets: base, the architecture's, and the feature set under test. */
 export function defaultFragments(spec: ArchSpec): string[] {
   const dir = join(repoRoot, 'kernel-config');
-  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config'), join(dir, 'fault-injection.config')];
+  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config'), join(dir, 'fault-injection.config'), join(dir, 'health.config')];
 }
 
 const profileDir = join(repoRoot, 'kernel-config', 'profiles');

@@ -2,7 +2,8 @@
 // user's tree, and pristine copies with a patch series applied.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
@@ -19,15 +20,28 @@ export interface SourceTree {
 /** The tarball of Debian's linux-source-<version> package. */
 export const debianTarball = (version: string): string => `/usr/src/linux-source-${version}.tar.xz`;
 
+const BOOTSTRAP = fileURLToPath(new URL('../setup/bootstrap.mjs', import.meta.url));
+
+/** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. */
 async function debianPackageVersion(version: string, log: Logger): Promise<string> {
-  try {
-    return (await run('dpkg-query', ['-W', '-f', '${Version}', `linux-source-${version}`], { log })).trim();
-  } catch (cause) {
-    throw new VmaspecError('E_KERNEL_SOURCE', `Debian package linux-source-${version} is not installed`, {
+  const pkg = `linux-source-${version}`;
+  const query = async (): Promise<string> => (await run('dpkg-query', ['-W', '-f', '${db:Status-Status} ${Version}', pkg], { log })).trim();
+  const installed = async (): Promise<string | null> => {
+    const [status, v] = (await query().catch(() => '')).split(' ');
+    return status === 'installed' && v ? v : null;
+  };
+  const have = await installed();
+  if (have) return have;
+  log.info(`kernel: ${pkg} is not installed; installing it (runner/setup/bootstrap.mjs --package ${pkg})`);
+  await run(process.execPath, [BOOTSTRAP, '--package', pkg], { log }).catch((cause: unknown) => {
+    throw new VmaspecError('E_KERNEL_SOURCE', `Debian package ${pkg} is not installed and could not be installed`, {
       cause,
-      details: [`install it: apt-get install linux-source-${version}`],
+      details: [...((cause as { all?: string }).all ?? '').trim().split('\n').slice(-5), `install it: apt-get install --no-install-recommends ${pkg}`],
     });
-  }
+  });
+  const now = await installed();
+  if (!now) throw new VmaspecError('E_KERNEL_SOURCE', `Debian package ${pkg} is still not installed`, { details: [`install it: apt-get install --no-install-recommends ${pkg}`] });
+  return now;
 }
 
 /** Extracts the tarball once into `<cache>/src/debian-<version>-<package version>`. */
@@ -38,22 +52,51 @@ export async function debianSource(version: string, cacheDir: string, log: Logge
   const dir = join(cacheDir, 'src', `debian-${version}-${pkg}`);
   const tree = join(dir, `linux-source-${version}`);
   const identity = `debian:${version}:${pkg}`;
-  const result = { dir: tree, identity, label: `debian:${version}` };
-  if (existsSync(join(dir, '.complete'))) return result;
-  await mkdir(join(cacheDir, 'src'), { recursive: true });
+  await extractOnce(dir, log, async (partial) => {
+    log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
+    await run('tar', ['-xf', tarball, '-C', partial], { log });
+    await readFile(join(partial, `linux-source-${version}`, 'Makefile')); // proves the layout
+  });
+  return { dir: tree, identity, label: `debian:${version}` };
+}
+
+/** Fills `dir` once (under its lock, through a partial dir renamed at the end); later calls find it complete. */
+async function extractOnce(dir: string, log: Logger, fill: (partial: string) => Promise<void>): Promise<void> {
+  if (existsSync(join(dir, '.complete'))) return;
+  await mkdir(dirname(dir), { recursive: true });
   await withLock(dir, 'kernel', log, async () => {
     if (existsSync(join(dir, '.complete'))) return;
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true });
-    log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
-    await run('tar', ['-xf', tarball, '-C', partial], { log });
+    await fill(partial);
     await rm(dir, { recursive: true, force: true });
     await rename(partial, dir);
-    await readFile(join(tree, 'Makefile')); // proves the layout
     await writeMarker(join(dir, '.complete'));
   });
-  return result;
+}
+
+/** The full commit id of `rev` in `repo`; E_KERNEL_SOURCE when there is none. */
+export async function gitCommit(repo: string, rev: string, log: Logger): Promise<string> {
+  try {
+    return (await run('git', ['-C', repo, 'rev-parse', '--verify', `${rev}^{commit}`], { log })).trim();
+  } catch (cause) {
+    throw new VmaspecError('E_KERNEL_SOURCE', `${repo}: no commit "${rev}"`, { cause, details: ['give a branch, tag or commit id of that repository'] });
+  }
+}
+
+/** One commit of a git repository, exported once (`git archive`) into `<cache>/src/git-<commit>`. */
+export async function gitSource(repo: string, rev: string, cacheDir: string, log: Logger): Promise<SourceTree> {
+  const commit = await gitCommit(resolve(repo), rev, log);
+  const dir = join(cacheDir, 'src', `git-${commit.slice(0, 16)}`);
+  const tree = join(dir, 'linux');
+  await extractOnce(dir, log, async (partial) => {
+    await mkdir(join(partial, 'linux'));
+    log.info(`kernel: exporting ${rev} (${commit.slice(0, 12)}) of ${repo} into the cache`);
+    await run('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', resolve(repo), commit, join(partial, 'linux')], { log });
+    if (!existsSync(join(partial, 'linux', 'Makefile'))) throw new VmaspecError('E_KERNEL_SOURCE', `${repo} at ${rev} is not a Linux source tree (no Makefile)`);
+  });
+  return { dir: tree, identity: `git:${commit}`, label: `git:${commit.slice(0, 12)} (${rev})` };
 }
 
 async function writeMarker(path: string): Promise<void> {

@@ -6,12 +6,14 @@ export type KernelSource =
   | { kind: 'debian'; version: string }
   /** A user's tree, built out of tree (the tree is left clean). */
   | { kind: 'tree'; path: string }
+  /** One commit of a git repository, exported into the cache (immutable, like Debian's source). */
+  | { kind: 'git'; repo: string; rev: string }
   /** A prebuilt uncompressed vmlinux (PVH) and its `.config`. */
   | { kind: 'image'; image: string; config: string };
 
 export interface KernelRequest {
   source: KernelSource;
-  /** A patch series, applied in order to a pristine copy of the source. */
+  /** A patch series, applied in order: in Debian's working copy (incremental, reversed after), or to a pristine copy of a tree. */
   patches: string[];
   /** Kconfig fragment files, merged in order onto `make tinyconfig`. */
   fragments: string[];
@@ -36,4 +38,6 @@ export interface BuiltKernel {
   label: string;
   /** The source tree it was built from (absent for a prebuilt image): upstream selftests compile from it. */
   sourceDir?: string;
+  /** The build dir make ran in (shared by the kernels of one working copy and configuration); absent for an image. */
+  buildDir?: string;
 }

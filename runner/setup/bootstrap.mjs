@@ -55,11 +55,11 @@ function apt(args) {
   return result.status === 0;
 }
 
-function installPackages() {
-  const missing = missingPackages(Object.keys(PACKAGES));
+function installPackages(names) {
+  const missing = missingPackages(names);
   if (missing.length === 0) return;
   const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  say(`missing Debian packages: ${missing.map((m) => `${m} (${PACKAGES[m]})`).join(', ')}`);
+  say(`missing Debian packages: ${missing.map((m) => `${m} (${PACKAGES[m] ?? 'asked for'})`).join(', ')}`);
   if (process.getuid?.() !== 0) {
     say(`not root, so not installing them. Run:\n  sudo apt-get update && sudo ${line}`);
     process.exit(2);
@@ -89,5 +89,12 @@ function installNodeModules() {
   }
 }
 
-installPackages();
-installNodeModules();
+// `bootstrap.mjs --package NAME …`: only those Debian packages (a kernel source asked
+// for by name, e.g. linux-source-6.1 for `--kernel debian:6.1`), no npm step.
+const asked = process.argv.slice(2).filter((a, i, all) => all[i - 1] === '--package');
+if (asked.length > 0) {
+  installPackages(asked);
+} else {
+  installPackages(Object.keys(PACKAGES));
+  installNodeModules();
+}
