@@ -9,8 +9,24 @@ import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
 import { loadArch, repoRoot } from './qemu/arch.js';
 import { jsonReporter } from './report/json.js';
-import { terminalReporter } from './report/terminal.js';
+import { formatCase, formatSummary, terminalReporter } from './report/terminal.js';
+import { junitReporter } from './report/junit.js';
+import { ktapReporter } from './report/ktap.js';
+import { mergeReports, parseShard, readReports, selectShard } from './report/shard.js';
+import type { Reporter, RunReport } from './report/types.js';
+import type { Case } from './cases/types.js';
+import { formatComparison } from './gate/compare.js';
+import { gateVerdicts } from './gate/verdicts.js';
+import { mergeGates } from './gate/merge.js';
+import { GATE_SCHEMA, gitRangeSeries, runGate, type GateReport } from './gate/run.js';
+import { readChangeSeries } from './gate/series.js';
+import { DEFAULT_REPS, runBench } from './bench/bench.js';
+import { renderPerformance } from './bench/render.js';
+import { parseKernelSpec, type NamedKernel } from './kernel/spec.js';
+import { formatMatrix, matrixPassed } from './matrix/matrix.js';
+import { artifactName, runMatrix } from './matrix/run.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
+import { loadKnownSplats } from './health/allowlist.js';
 import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
 import { loadMutants } from './mutants/patches.js';
 import { runMutants } from './mutants/run.js';
@@ -23,11 +39,18 @@ commands:
   check           validate case files only (no build, no boot); a .md page checks its yaml examples
   schema          write schema/case.schema.json (the JSON Schema of case files) from the validator
   coverage        write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md
+  gate            the suite on a base kernel and on the base with a change (--series or --git
+                  with --base/--head); prints the regression table; exit 1 on a regression
+  merge           join the JSON reports of shards (files given) into one report and verdict
+  bench           measure speed (one case, the suite, kernel builds, the naive -M pc baseline);
+                  writes docs/performance.md and docs/performance.json
   kernel build    build (or find in the cache) the kernel only
   mutants         build each kernel mutant of mutants/ (or those named) incrementally, run every case
                   on it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json
 
 kernel options (run, kernel build):
+  --kernel SPEC         the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,
+                        git:REPO@REV; given twice or more, run prints a matrix (a column per kernel)
   --patch FILE          apply a patch to a pristine copy of the source (repeatable, in order)
   --kernel-tree PATH    build a kernel tree of yours, out of tree (the tree stays clean)
   --kernel-image PATH   boot a prebuilt vmlinux (PVH); its .config must be beside it or given
@@ -35,10 +58,20 @@ kernel options (run, kernel build):
   --kconfig FILE        an extra Kconfig fragment on top of kernel-config/ (repeatable)
   --profile NAME        a kernel profile: kernel-config/profiles/NAME.config on top (repeatable)
   --cache-dir DIR       cache for sources, builds and helpers (default: $XDG_CACHE_HOME/vmaspec)
-  -j, --jobs N          make -j (default: cores + 1)
+  --make-jobs N         make -j (default: cores + 1)
 
-run options:
-  --json FILE           write the JSON report (schema vmaspec-report/1)
+gate options:
+  --series PATH         the change: a patch, a folder of patches, or an mbox from git format-patch
+                        (repeatable, in order), on Debian's 6.12 source or --kernel-tree
+  --git REPO            the base is commit --base of REPO, the change is --base..--head
+  --base REV, --head REV
+
+run options (also gate, merge):
+  --json FILE           write the JSON report (schema vmaspec-report/1; gate: vmaspec-gate/1)
+  --ktap FILE           write the KTAP report (a case per test, its steps as subtests)
+  --junit FILE          write the JUnit XML report
+  --shard I/N           run the I-th of N deterministic parts of the cases (run, gate)
+  -j, --jobs N          guests booted side by side, each with a share of the cases (default: cores)
   --artifacts DIR       where console logs, result streams and plans go (default: artifacts/)
   --arch ARCH           guest architecture, a file in qemu/ (default: x86_64)
   --color / --no-color  colour in the terminal report (default: when stdout is a terminal)
@@ -53,10 +86,19 @@ const OPTIONS = {
   'kernel-image': { type: 'string' },
   'kernel-config': { type: 'string' },
   kconfig: { type: 'string', multiple: true, default: [] },
+  kernel: { type: 'string', multiple: true, default: [] },
   profile: { type: 'string', multiple: true, default: [] },
   'cache-dir': { type: 'string' },
   jobs: { type: 'string', short: 'j' },
+  'make-jobs': { type: 'string' },
   json: { type: 'string' },
+  ktap: { type: 'string' },
+  junit: { type: 'string' },
+  shard: { type: 'string' },
+  series: { type: 'string', multiple: true, default: [] },
+  git: { type: 'string' },
+  base: { type: 'string' },
+  head: { type: 'string' },
   artifacts: { type: 'string' },
   arch: { type: 'string', default: 'x86_64' },
   color: { type: 'boolean' },
@@ -84,7 +126,7 @@ function parse(argv: string[]): { command: string[]; paths: string[]; values: Va
 
 /** The kernel options of the command line. */
 function kernelOptions(values: Values): KernelOptions {
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  const jobs = values['make-jobs'] === undefined ? undefined : Number(values['make-jobs']);
   return {
     patches: values.patch,
     tree: values['kernel-tree'],
@@ -95,6 +137,51 @@ function kernelOptions(values: Values): KernelOptions {
     cacheDir: values['cache-dir'],
     jobs,
   };
+}
+
+/** The kernel options of one `--kernel SPEC`, with the shared ones (patches, profiles, cache …); it replaces --kernel-tree/--kernel-image. */
+function singleKernel(values: Values, named: NamedKernel): KernelOptions {
+  if (values['kernel-tree'] || values['kernel-image']) throw new VmaspecError('E_USAGE', '--kernel replaces --kernel-tree and --kernel-image (write tree:PATH or image:PATH)');
+  return { ...kernelOptions(values), ...named.options };
+}
+
+/** `--jobs N`: guests side by side; undefined lets the run choose (the host's cores). */
+function vmsOf(values: Values): number | undefined {
+  if (values.jobs === undefined) return undefined;
+  const n = Number(values.jobs);
+  if (!Number.isInteger(n) || n < 1) throw new VmaspecError('E_USAGE', `--jobs: expected a positive integer, got "${values.jobs}"`);
+  return n;
+}
+
+const useColor = (values: Values): boolean => (values['no-color'] ? false : (values.color ?? process.stdout.isTTY === true));
+
+/** True when every case passed or was skipped. */
+const allPassed = (r: RunReport): boolean => r.summary.pass + r.summary.skip === r.summary.total;
+
+/** The cases the paths name, or this shard of them. */
+async function selectedCases(casesRoot: string, paths: string[], values: Values): Promise<Case[]> {
+  const cases = await loadSuite(casesRoot, paths);
+  return values.shard === undefined ? cases : selectShard(cases, parseShard(values.shard));
+}
+
+/** JSON, KTAP and JUnit reporters: into the artifacts folder always, and where --json/--ktap/--junit say. */
+function fileReporters(values: Values, artifactsDir: string | null): Reporter[] {
+  const own = artifactsDir ? [ktapReporter(join(artifactsDir, 'report.ktap')), junitReporter(join(artifactsDir, 'report.xml'))] : [];
+  return [
+    ...own,
+    ...(values.json ? [jsonReporter(resolve(values.json))] : []),
+    ...(values.ktap ? [ktapReporter(resolve(values.ktap))] : []),
+    ...(values.junit ? [junitReporter(resolve(values.junit))] : []),
+  ];
+}
+
+/** The gate's JSON (vmaspec-gate/1) and, from its verdicts, KTAP and JUnit; in the artifacts folder and where asked. */
+async function writeGateReports(gate: GateReport, verdicts: RunReport, values: Values, artifactsDir: string | null): Promise<void> {
+  const json = `${JSON.stringify(gate, null, 2)}\n`;
+  if (artifactsDir) await writeFile(join(artifactsDir, 'gate.json'), json);
+  if (values.json) await writeFile(resolve(values.json), json);
+  const reporters = fileReporters({ ...values, json: undefined }, artifactsDir);
+  for (const r of reporters) await r.onRunDone?.(verdicts);
 }
 
 function report(error: unknown, log: Logger): number {
@@ -132,7 +219,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command.join(' ')) {
       case 'check': {
         const cases = await loadSuite(casesRoot, paths);
-        process.stdout.write(`${cases.length} case(s) valid\n`);
+        const known = await loadKnownSplats(join(repoRoot, 'known-splats.yaml'), 'known-splats.yaml');
+        process.stdout.write(`${cases.length} case(s) valid; known-splats.yaml: ${known.length} entr${known.length === 1 ? 'y' : 'ies'} valid\n`);
         return EXIT.ok;
       }
       case 'coverage': {
@@ -154,22 +242,93 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'kernel build': {
         const spec = await loadArch(values.arch);
-        const kernel = await buildKernel(buildKernelRequest(kernelOptions(values), spec), log);
+        if (values.kernel.length > 1) throw new VmaspecError('E_USAGE', 'kernel build takes one --kernel');
+        const options = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
+        const kernel = await buildKernel(buildKernelRequest(options, spec), log);
         process.stdout.write(`${kernel.image}\n`);
         log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''}; config ${kernel.configPath}`);
         return EXIT.ok;
       }
       case 'run': {
-        const cases = await loadSuite(casesRoot, paths); // validate before anything is built
+        const cases = await selectedCases(casesRoot, paths, values); // validate before anything is built
         const spec = await loadArch(values.arch);
-        const color = values['no-color'] ? false : (values.color ?? process.stdout.isTTY === true);
-        const reporters = [terminalReporter({ color }), ...(values.json ? [jsonReporter(resolve(values.json))] : [])];
+        if (values.kernel.length > 1) {
+          const kernels = values.kernel.map(parseKernelSpec);
+          const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
+          const color = useColor(values);
+          const matrix = await runMatrix({
+            casesRoot, paths, cases, spec, log, signal: abort.signal, vms: vmsOf(values),
+            kernels: kernels.map((k) => ({ label: k.label, kernel: buildKernelRequest(singleKernel(values, k), spec) })),
+            artifactsDir: base,
+            reporters: (label) => [{ onRunStart: (r) => void process.stdout.write(`\n== ${label}: ${r.kernel.source} ${r.kernel.release} ==\n`) }, terminalReporter({ color }), ...fileReporters({ ...values, json: undefined, ktap: undefined, junit: undefined }, join(base, artifactName(label)))],
+          });
+          process.stdout.write(`\n${formatMatrix(matrix)}`);
+          if (values.json) await writeFile(resolve(values.json), `${JSON.stringify(matrix, null, 2)}\n`);
+          await writeFile(join(base, 'matrix.json'), `${JSON.stringify(matrix, null, 2)}\n`);
+          log.info(`artifacts: ${base}`);
+          if (abort.signal.aborted) return EXIT.interrupted;
+          return matrixPassed(matrix) ? EXIT.ok : EXIT.testsFailed;
+        }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
-        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(kernelOptions(values), spec), spec, artifactsDir, log, reporters, signal: abort.signal }, cases);
+        const reporters = [terminalReporter({ color: useColor(values) }), ...fileReporters(values, artifactsDir)];
+        const one = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
+        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(one, spec), spec, artifactsDir, log, reporters, signal: abort.signal, vms: vmsOf(values) }, cases);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return EXIT.interrupted;
-        const s = result.summary;
-        return s.fail + s.crashed + s.broken > 0 ? EXIT.testsFailed : EXIT.ok;
+        return allPassed(result) ? EXIT.ok : EXIT.testsFailed;
+      }
+      case 'gate': {
+        const cases = await selectedCases(casesRoot, paths, values);
+        const spec = await loadArch(values.arch);
+        const options = kernelOptions(values);
+        if (options.patches?.length || options.image) throw new VmaspecError('E_USAGE', 'gate: give the change with --series (or --git with --base and --head), not --patch; a prebuilt --kernel-image cannot be patched');
+        let series;
+        if (values.git) {
+          if (!values.base || !values.head) throw new VmaspecError('E_USAGE', 'gate --git REPO needs --base REV and --head REV');
+          if (values.series.length > 0) throw new VmaspecError('E_USAGE', 'gate: --git and --series exclude each other');
+          options.git = { repo: values.git, rev: values.base };
+          series = await gitRangeSeries(resolve(values.git), values.base, values.head, log);
+        } else {
+          if (values.base || values.head) throw new VmaspecError('E_USAGE', 'gate: --base and --head go with --git REPO');
+          series = await readChangeSeries(values.series);
+        }
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'gate-$1');
+        const gate = await runGate({ casesRoot, paths, cases, spec, base: options, series, artifactsDir, log, reporters: [terminalReporter({ color: useColor(values) })], signal: abort.signal, vms: vmsOf(values) });
+        const verdicts = gateVerdicts(gate);
+        await writeGateReports(gate, verdicts, values, artifactsDir);
+        process.stdout.write(`\n${formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`)}`);
+        log.info(`artifacts: ${artifactsDir}`);
+        if (abort.signal.aborted) return EXIT.interrupted;
+        return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
+      }
+      case 'bench': {
+        const cases = await loadSuite(casesRoot, []);
+        const oneId = paths[0] ?? 'naming/s1-name-middle-page';
+        const oneCase = cases.find((c) => c.id === oneId);
+        if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
+        const spec = await loadArch(values.arch);
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
+        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), artifactsDir, reps: DEFAULT_REPS, log });
+        await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
+        await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
+        process.stdout.write(renderPerformance(result));
+        return EXIT.ok;
+      }
+      case 'merge': {
+        if (paths.length === 0) throw new VmaspecError('E_USAGE', 'merge: give the JSON reports of the shards');
+        const reports = await readReports(paths);
+        if (reports.every((r) => (r as { schema: string }).schema === GATE_SCHEMA)) {
+          const gate = mergeGates(reports as unknown as GateReport[], paths);
+          await writeGateReports(gate, gateVerdicts(gate), values, null);
+          process.stdout.write(formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`));
+          return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
+        }
+        const merged = mergeReports(reports, paths);
+        const color = useColor(values);
+        for (const c of merged.cases) process.stdout.write(`${formatCase(c, { color })}\n`);
+        process.stdout.write(`${formatSummary(merged, { color })}\n`);
+        for (const r of fileReporters(values, null)) await r.onRunDone?.(merged);
+        return allPassed(merged) ? EXIT.ok : EXIT.testsFailed;
       }
       case 'mutants': {
         const cases = await loadSuite(casesRoot, []);
@@ -187,7 +346,7 @@ export async function main(argv: string[]): Promise<number> {
         return bad > 0 ? EXIT.testsFailed : EXIT.ok;
       }
       default:
-        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, check, schema, coverage, mutants, kernel build`);
+        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, gate, merge, check, schema, coverage, mutants, bench, kernel build`);
     }
   } catch (error) {
     // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.

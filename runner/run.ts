@@ -1,12 +1,14 @@
 // One run, stage by stage: load cases → build kernel and helpers → compile
 // plans → boot (again after a crash, for the cases left) → judge → report.
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { CaseError, compareDiagnostics } from './cases/diagnostics.js';
 import { loadDocCases } from './cases/doc-examples.js';
 import { loadCases } from './cases/load.js';
 import type { Case } from './cases/types.js';
+import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers } from './guest/helpers.js';
 import { writeInitramfs, type ProbeCase } from './guest/initramfs.js';
@@ -14,16 +16,28 @@ import { probeFiles } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
 import { unmetRequirement } from './kernel/requirements.js';
+import { kernelSlowdown, slowOptionsOf } from './kernel/slowdown.js';
 import type { BuiltKernel, KernelRequest } from './kernel/types.js';
 import type { Logger } from './log.js';
 import { compileCase } from './plan/compile.js';
+import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
+import { splitByWeight } from './plan/split.js';
 import { serializePlan, type CompiledCase } from './plan/plan.js';
 import type { ArchSpec } from './qemu/arch.js';
 import { bootGuest } from './qemu/boot.js';
+import { repoRoot } from './qemu/arch.js';
+import { loadKnownSplats } from './health/allowlist.js';
+import { attributeLines } from './health/attribute.js';
+import { judgeCaseHealth } from './health/case.js';
+import { consoleLines } from './health/log.js';
+import { CaseWatchdog, type Expiry } from './health/watchdog.js';
 import { chooseAccel, type AccelChoice } from './qemu/kvm.js';
+import { stepResults } from './report/steps.js';
+import { BootClock, type BootTiming } from './qemu/timing.js';
 import { caseReport, emit, runReport } from './report/build.js';
 import type { CaseReport, KernelInfo, Reporter, RunReport } from './report/types.js';
 import { casesByIndex, parseResultStream } from './results/stream.js';
+import type { CaseRecord } from './results/types.js';
 import { wrapSelftest } from './tap/selftest.js';
 import { judgeProbe } from './tap/verdict.js';
 import { judgeCase, skipVerdict } from './verdict/judge.js';
@@ -39,6 +53,10 @@ export interface RunRequest {
   log: Logger;
   reporters: Reporter[];
   signal?: AbortSignal;
+  /** Kernel reports the run accepts (runner/health/allowlist.ts); default `known-splats.yaml` at the top of the repository. */
+  knownSplats?: string;
+  /** Guests booted side by side, each with its share of the cases (default: the host's cores). */
+  vms?: number;
 }
 
 /** A case ready to boot: its plan and where it came from. */
@@ -53,6 +71,10 @@ interface Runnable {
 const BOOT_ALLOWANCE_MS = { tcg: 60_000, kvm: 20_000 } as const;
 /** Per-case slack on top of its timeout (process start, snapshots, serial output). */
 const CASE_SLACK_MS = 2_000;
+/** The supervisor's kill path after a case's timeout (c-helpers/init.c: DRAIN_MS + KILL_WAIT_MS), and its K records. */
+const GUEST_KILL_MS = 5_000;
+/** Between cases: from an end record to the next begin or `D`, and from `D` to QEMU's exit. */
+const CASE_GAP_MS = 10_000;
 
 /**
  * Loads and validates the cases (nothing is built before they are valid): case files and
@@ -75,6 +97,8 @@ export async function loadSuite(casesRoot: string, paths: string[]): Promise<Cas
 
 async function prepareArtifacts(dir: string): Promise<void> {
   await mkdir(join(dir, 'plans'), { recursive: true });
+  // `artifacts/latest` names the newest run folder; the runs inside a gate's folder (base, change) get none.
+  if (!basename(dir).startsWith('run-')) return;
   const latest = join(dir, '..', 'latest');
   await rm(latest, { force: true });
   await symlink(dir, latest).catch(() => undefined);
@@ -92,11 +116,15 @@ async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: strin
 export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunReport> {
   const { log, spec, artifactsDir } = request;
   const started = new Date();
+  const knownFile = request.knownSplats ?? join(repoRoot, 'known-splats.yaml');
+  const known = await loadKnownSplats(knownFile, relative(process.cwd(), knownFile) || knownFile);
   await prepareArtifacts(artifactsDir);
   const kernel = await buildKernel(request.kernel, log);
   log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''} ${kernel.image}`);
   await copyFile(kernel.configPath, join(artifactsDir, 'kernel.config'));
   const helpers = await buildHelpers(request.kernel.cacheDir, log);
+  const slowdown = kernelSlowdown(kernel.config);
+  if (slowdown > 1) log.info(`kernel: run-time checkers (${slowOptionsOf(kernel.config).join(', ')}): case timeouts and the boot watchdog x${slowdown}`);
 
   const kernelInfo: KernelInfo = { release: kernel.release, arch: spec.arch, source: kernel.label, id: kernel.key };
   const reports = new Map<string, CaseReport>();
@@ -142,62 +170,115 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const accel = await pickAccel(request, kernel, probeInitrd);
   if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
 
-  for (let boot = 1; pending.length > 0; boot++) {
-    if (request.signal?.aborted) break;
-    const initrd = join(artifactsDir, `initramfs-${boot}.cpio`);
-    const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
-    await writeInitramfs(initrd, helpers, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
-    const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
-    const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] + pending.reduce((sum, r) => sum + r.case.timeoutMs + CASE_SLACK_MS, 0);
-    log.verbose(`boot ${boot}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
-    let text = '';
-    const judged = new Set<number>();
-    const judge = async (index: number, final: boolean): Promise<void> => {
-      const runnable = byIndex.get(index);
-      if (!runnable || judged.has(index)) return;
-      const record = casesByIndex(parseResultStream(text)).get(index);
-      if (!record && !final) return;
-      judged.add(index);
-      const probe = runnable.case.probe;
-      const verdict = runnable.probe ? judgeProbe(runnable.case, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);
-      await done(runnable.case, caseReport(runnable.case, verdict));
-    };
-    const ends: number[] = [];
-    const outcome = await bootGuest(
-      spec,
-      { kernel: kernel.image, initrd, consoleLog: join(artifactsDir, `console-${boot}.log`), accel: accel.accel, append: [] },
-      {
-        timeoutMs,
-        log,
-        signal: request.signal,
-        onEvent: (event) => {
-          if (event.kind !== 'line') return;
-          text += `${event.line}\n`;
-          const end = /^T (\d+) end /.exec(event.line);
-          if (end) ends.push(Number(end[1]));
+  const boots: BootTiming[] = [];
+  /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
+  const runGroup = async (group: Runnable[], vm: number, tag: string): Promise<void> => {
+    let pending = group;
+    for (let boot = 1; pending.length > 0; boot++) {
+      const name = `${tag}${boot}`;
+      if (request.signal?.aborted) break;
+      const initrd = join(artifactsDir, `initramfs-${name}.cpio`);
+      const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
+      await writeInitramfs(initrd, helpers, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
+      const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
+      // Plan timeouts already carry the kernel's slowdown factor; the boot's allowance gets it here.
+      const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] * slowdown + pending.reduce((sum, r) => sum + r.compiled.plan.timeoutMs + CASE_SLACK_MS, 0);
+      log.verbose(`boot ${name}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
+      let text = '';
+      let records: Map<number, CaseRecord> | null = null; // parsed once the boot is over
+      // Console lines by case (its `vmaspec: case <i>` marks), filled once the boot is over.
+      let consoleCases = new Map<number, LogLine[]>();
+      const kill = new AbortController();
+      const clock = new BootClock();
+      const watchdog = new CaseWatchdog(
+        { bootMs: BOOT_ALLOWANCE_MS[accel.accel] * slowdown, caseMs: (i) => (byIndex.get(i)?.compiled.plan.timeoutMs ?? 0) + (CASE_SLACK_MS + GUEST_KILL_MS) * slowdown, gapMs: CASE_GAP_MS * slowdown },
+        (e: Expiry) => {
+          log.info(`qemu: ${e.reason}`);
+          kill.abort();
         },
-      },
-    );
-    // Judge in stream order, after the boot (the reporters print as cases end).
-    for (const index of ends) await judge(index, false);
-    await writeFile(join(artifactsDir, `results-${boot}.txt`), outcome.stream);
-    const stream = parseResultStream(outcome.stream);
-    const began = stream.cases.map((r) => r.index);
-    if (outcome.cancelled) break;
-    if (began.length === 0) {
-      throw new VmaspecError('E_BOOT', `boot ${boot} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
-        details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...outcome.console.trimEnd().split('\n').slice(-15), `console: ${join(artifactsDir, `console-${boot}.log`)}`],
-      });
+      );
+      const judged = new Set<number>();
+      const judge = async (index: number, final: boolean): Promise<void> => {
+        const runnable = byIndex.get(index);
+        if (!runnable || judged.has(index)) return;
+        records ??= casesByIndex(parseResultStream(text));
+        const record = records.get(index);
+        if (!record && !final) return;
+        judged.add(index);
+        const probe = runnable.case.probe;
+        const asRun = { ...runnable.case, timeoutMs: runnable.compiled.plan.timeoutMs };
+        const base = runnable.probe ? judgeProbe(asRun, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);
+        const expiry = watchdog.expired();
+        const verdict = await judgeCaseHealth({
+          caseId: runnable.case.id,
+          verdict: base,
+          record,
+          console: consoleCases.get(index),
+          known,
+          release: kernel.release,
+          artifactsDir,
+          ...(expiry?.index === index ? { watchdog: expiry.reason } : {}),
+        });
+        const ran = new Set([...runnable.compiled.origins.values()].map((o) => /^steps\[\d+\]/.exec(o.path)?.[0] ?? o.path));
+        await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures)));
+      };
+      const ends: number[] = [];
+      const outcome = await bootGuest(
+        spec,
+        { kernel: kernel.image, initrd, consoleLog: join(artifactsDir, `console-${name}.log`), accel: accel.accel, append: [] },
+        {
+          timeoutMs,
+          log,
+          signal: request.signal,
+          kill: kill.signal,
+          onEvent: (event) => {
+            if (event.kind === 'started') {
+              watchdog.start();
+              clock.start();
+            }
+            if (event.kind === 'exited') clock.exit();
+            if (event.kind !== 'line') return;
+            watchdog.line(event.line);
+            clock.line(event.line);
+            text += `${event.line}\n`;
+            const end = /^T (\d+) end /.exec(event.line);
+            if (end) ends.push(Number(end[1]));
+          },
+        },
+      );
+      watchdog.stop();
+      consoleCases = attributeLines(consoleLines(outcome.console)).cases;
+      // Judge in stream order, after the boot (the reporters print as cases end).
+      for (const index of ends) await judge(index, false);
+      await writeFile(join(artifactsDir, `results-${name}.txt`), outcome.stream);
+      const stream = parseResultStream(outcome.stream);
+      const began = stream.cases.map((r) => r.index);
+      if (outcome.cancelled) break;
+      if (began.length === 0) {
+        throw new VmaspecError('E_BOOT', `boot ${name} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
+          details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...outcome.console.trimEnd().split('\n').slice(-15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
+        });
+      }
+      // A case that began but did not end was running when the guest died: crashed.
+      for (const record of stream.cases) await judge(record.index, true);
+      clock.verdict();
+      boots.push({ ...clock.timing(boot, pending.length, outcome.console), vm });
+      pending = pending.filter((r) => !judged.has(r.compiled.plan.index));
+      if (!stream.complete && pending.length > 0) log.info(`qemu: the guest stopped before its last case (a crash, a hang, or a case it could not kill); booting again for the ${pending.length} case(s) left`);
     }
-    // A case that began but did not end was running when the guest died: crashed.
-    for (const record of stream.cases) await judge(record.index, true);
-    pending = pending.filter((r) => !judged.has(r.compiled.plan.index));
-    if (!stream.complete && pending.length > 0) log.info(`qemu: the guest died during a case; booting again for the ${pending.length} case(s) left`);
-  }
+  };
+  const durations = await readDurations(request.kernel.cacheDir);
+  const groups = splitByWeight(pending, Math.max(1, Math.min(request.vms ?? cpus().length, pending.length)), (r) => caseWeight(durations, r.case.id, r.compiled.plan.timeoutMs));
+  if (groups.length > 1) log.verbose(`qemu: ${groups.length} guests side by side: ${groups.map((g) => g.length).join(' + ')} case(s)`);
+  const settled = await Promise.allSettled(groups.map((g, i) => runGroup(g, i + 1, groups.length > 1 ? `${i + 1}.` : '')));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  boots.sort((a, b) => (a.vm ?? 1) - (b.vm ?? 1) || a.boot - b.boot);
 
   const ordered = cases.map((c) => reports.get(c.id)).filter((r): r is CaseReport => r !== undefined);
-  const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered });
+  const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, boots, accel: accel.accel });
   await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
+  await saveDurations(request.kernel.cacheDir, durations, ordered);
   await emit(request.reporters, 'onRunDone', report);
   return report;
 }

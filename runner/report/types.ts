@@ -1,5 +1,7 @@
 // The run report: what reporters (terminal, JSON, …) consume.
-import type { Failure, VerdictKind } from '../verdict/types.js';
+import type { Accel } from '../qemu/arch.js';
+import type { BootTiming } from '../qemu/timing.js';
+import type { Failure, KernelHealth, VerdictKind } from '../verdict/types.js';
 
 export const REPORT_SCHEMA = 'vmaspec-report/1';
 
@@ -23,6 +25,20 @@ export interface CaseReport {
   failures: Failure[];
   skipReason?: string;
   notes?: string[];
+  /** What the kernel reported during the case (runner/health/): the deciding title, every report, the log file. */
+  kernel?: KernelHealth;
+  /** The case's top-level steps, for reports that show them as subtests; absent for custom probes and skipped cases. */
+  steps?: StepResult[];
+}
+
+/** One top-level step of a case: `steps[2].name`, and how it went. */
+export interface StepResult {
+  name: string;
+  status: 'pass' | 'fail' | 'skip';
+  /** skip: why (a `when` that this kernel does not meet). */
+  reason?: string;
+  /** fail: the failure messages whose key path lies in the step. */
+  messages?: string[];
 }
 
 /** Cases per verdict, and their total. */
@@ -36,6 +52,10 @@ export interface RunReport {
   durationMs: number;
   cases: CaseReport[];
   summary: Summary;
+  /** Where the time of each boot went (runner/qemu/timing.ts); absent in merged reports. */
+  boots?: BootTiming[];
+  /** How the guests ran: under KVM or software emulation (TCG). */
+  accel?: Accel;
 }
 
 export interface RunStart {
