@@ -43,9 +43,9 @@
 
 #define NVMAS 30000
 /* Timing samples per kind; each is the fastest of BURST forks in a row (see below). */
-#define SAMPLES 15
-#define BURST 4
-#define SLAB_SAMPLES 5
+#define SAMPLES 7
+#define BURST 2
+#define SLAB_SAMPLES 3
 /* One 79-character name: the longest accepted (R3). */
 #define NAME "vmaspec-fork-cost-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVW"
 #define MAX_MAP_COUNT "/proc/sys/vm/max_map_count"
