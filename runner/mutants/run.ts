@@ -60,7 +60,7 @@ export async function runMutants(request: MutantsRequest): Promise<MutantsReport
     const seconds = (): number => Math.round((Date.now() - started) / 1000);
     log.info(`mutants: [${i + 1}/${request.mutants.length}] ${mutant.name} (${mutant.files.join(', ')})`);
     try {
-      results.push(mutantResult(mutant, await suite(mutant.name, [mutant.path]), seconds(), ran));
+      results.push(mutantResult(mutant, await suite(mutant.name, [mutant.path]), seconds(), ran, base));
     } catch (error) {
       if (request.signal?.aborted) throw error;
       results.push(mutantError(mutant, (error as Error).message, seconds(), ran));

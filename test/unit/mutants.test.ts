@@ -54,6 +54,8 @@ describe('mutants report', () => {
   const judged = records.map((r, i) => caseReport({ ...c, id: `case-${i}` }, judgeCase(compiled, c, r)));
   const skipped = caseReport({ ...c, id: 'skipped' }, skipVerdict('needs kernel >=6.13'));
   const report = (cases: typeof judged) => runReport({ kernel: { release: '6.12.117', arch: 'x86_64', source: 'tree:/w' }, started: '2026-01-01T00:00:00.000Z', durationMs: 1, cases });
+  /** The unpatched run: every case passes. */
+  const base = report(judged.map((r) => ({ ...r, verdict: 'pass' as const, failures: [] })));
   const mutant = { name: 'length-limit-81', path: '/m/length-limit-81.patch', description: 'Mutant: 81. Breaks: R3.', keys: ['R3'], files: ['kernel/sys.c'] };
 
   it('counts every verdict but pass and skip as a failed case', () => {
@@ -65,14 +67,16 @@ describe('mutants report', () => {
   });
 
   it('calls a mutant caught when a case failed, survived when every case passed', () => {
-    expect(mutantResult(mutant, report(judged), 42, 't').status).toBe('caught');
-    const survived = mutantResult(mutant, report([judged[0]!, skipped]), 42, 't');
+    expect(mutantResult(mutant, report(judged), 42, 't', base).status).toBe('caught');
+    const survived = mutantResult(mutant, report([judged[0]!, skipped]), 42, 't', base);
     expect(survived).toMatchObject({ status: 'survived', failed: [], cases: 2 });
+    // the gate's regressions against the unpatched run are the failing cases
+    expect(mutantResult(mutant, report(judged), 42, 't', base).regressions).toEqual(['case-1', 'case-2']);
   });
 
   it('merges a partial run into the earlier report and drops mutants no longer in mutants/', () => {
     const earlier: MutantsReport = mergeReports(null, { kernel: 'k', cases: 3, failed: [], ran: 't0' }, [mutantError({ ...mutant, name: 'gone' }, 'x', 1, 't0'), mutantError({ ...mutant, name: 'b' }, 'old', 1, 't0')], ['gone', 'b']);
-    const merged = mergeReports(earlier, null, [mutantResult({ ...mutant, name: 'b' }, report(judged), 5, 't1'), mutantResult({ ...mutant, name: 'a' }, report(judged), 5, 't1')], ['a', 'b']);
+    const merged = mergeReports(earlier, null, [mutantResult({ ...mutant, name: 'b' }, report(judged), 5, 't1', base), mutantResult({ ...mutant, name: 'a' }, report(judged), 5, 't1', base)], ['a', 'b']);
     expect(merged.mutants.map((m) => [m.name, m.status, m.ran])).toEqual([
       ['a', 'caught', 't1'],
       ['b', 'caught', 't1'],
@@ -81,13 +85,13 @@ describe('mutants report', () => {
   });
 
   it('renders the baseline, one table row per mutant with the failed cases, and the mutants not run', () => {
-    const merged = mergeReports(null, { kernel: 'tree 6.12.117', cases: 3, failed: [], ran: 't0' }, [mutantResult(mutant, report(judged), 42, 't1'), mutantResult({ ...mutant, name: 'fork-copies-names' }, report([judged[0]!]), 9, 't1'), mutantError({ ...mutant, name: 'broken|patch' }, 'patch failed', 1, 't1')], ['length-limit-81', 'fork-copies-names', 'broken|patch', 'maps-format-anon']);
+    const merged = mergeReports(null, { kernel: 'tree 6.12.117', cases: 3, failed: [], ran: 't0' }, [mutantResult(mutant, report(judged), 42, 't1', base), mutantResult({ ...mutant, name: 'fork-copies-names' }, report([judged[0]!]), 9, 't1', base), mutantError({ ...mutant, name: 'broken|patch' }, 'patch failed', 1, 't1')], ['length-limit-81', 'fork-copies-names', 'broken|patch', 'maps-format-anon']);
     const md = renderMutants(merged, ['maps-format-anon']);
     const lines = md.split('\n');
     expect(md).toContain('Unpatched kernel (tree 6.12.117, t0): all 3 cases pass.');
     expect(md).toContain('1 of 3 mutant(s) run are caught; not run yet: `maps-format-anon`.');
-    expect(lines).toContain('| [length-limit-81](../mutants/length-limit-81.patch) | R3 | `kernel/sys.c` | caught (2/3) | `case-1`, `case-2` (crashed) |');
-    expect(lines).toContain('| [fork-copies-names](../mutants/fork-copies-names.patch) | R3 | `kernel/sys.c` | **survived** (0/1) |  |');
+    expect(lines).toContain('| [length-limit-81](../mutants/length-limit-81.patch) | R3 | `kernel/sys.c` | caught (2/3) | `case-1`, `case-2` (crashed) | 2 regression(s), the same cases |');
+    expect(lines).toContain('| [fork-copies-names](../mutants/fork-copies-names.patch) | R3 | `kernel/sys.c` | **survived** (0/1) |  | 0 regression(s), the same cases |');
     expect(md).toContain('| **error**: patch failed |');
     expect(lines).toContain('- **length-limit-81** (42 s, t1): Mutant: 81. Breaks: R3.');
   });
