@@ -15,16 +15,20 @@ const diag = (indent: string, lines: readonly string[]): string[] => lines.flatM
 function caseLines(c: CaseReport, n: number): string[] {
   const out: string[] = [];
   const name = ktapText(c.id);
+  // Failures outside any step (harness, crash, kernel reports) and the verdict itself.
+  const stepless = c.failures.filter((f) => !c.steps || f.path === null || !/^steps\[\d+\]/.test(f.path));
   if (c.steps && c.verdict !== 'skip') {
-    out.push('    KTAP version 1', `    # Subtest: ${name}`, `    1..${c.steps.length}`);
+    // A case that did not pass with no failing step (a crash, a kernel report) gets a
+    // failing subtest of its own, so that tools counting leaf tests see it too.
+    const extra = c.verdict !== 'pass' && !c.steps.some((s) => s.status === 'fail');
+    out.push('    KTAP version 1', `    # Subtest: ${name}`, `    1..${c.steps.length + (extra ? 1 : 0)}`);
     c.steps.forEach((s, i) => {
       if (s.status === 'fail') out.push(...diag('    ', s.messages ?? []));
       const skip = s.status === 'skip' ? ` # SKIP ${ktapText(s.reason ?? '')}` : '';
       out.push(`    ${s.status === 'fail' ? 'not ok' : 'ok'} ${i + 1} ${ktapText(s.name)}${skip}`);
     });
+    if (extra) out.push(...diag('    ', stepless.map((f) => f.message)), `    not ok ${c.steps.length + 1} ${c.verdict}`);
   }
-  // Failures outside any step (harness, crash, kernel reports) and the verdict itself.
-  const stepless = c.failures.filter((f) => !c.steps || f.path === null || !/^steps\[\d+\]/.test(f.path));
   out.push(...diag('', [...stepless.map((f) => f.message), ...(c.notes ?? []).map((n) => `note: ${n}`)]));
   if (c.verdict !== 'pass' && c.verdict !== 'skip') out.push(`# ${name}: verdict ${c.verdict} (${c.file})`);
   if (c.verdict === 'skip') out.push(`ok ${n} ${name} # SKIP ${ktapText(c.skipReason ?? '')}`);

@@ -64,6 +64,13 @@ describe('KTAP report', () => {
     expect(m2.subtests?.results[2]?.diagnostics.join('\n')).toContain('expected 3 VMAs, got 4');
   });
 
+  it('gives a case that crashed with no failing step a failing subtest of its own', () => {
+    const crashed = { ...failing, verdict: 'crashed' as const, failures: [{ kind: 'harness' as const, message: 'the guest stopped', path: null, proc: null, step: null }], steps: [{ name: 'steps[0].map', status: 'pass' as const }] };
+    const doc = parseTap(renderKtap({ ...real, cases: [crashed] }).split('\n'));
+    expect(doc.root.results[0]?.subtests?.results.map((s) => [s.ok, s.description])).toEqual([[true, 'steps[0].map'], [false, 'crashed']]);
+    expect(doc.root.results[0]?.subtests?.results[1]?.diagnostics).toContain('# the guest stopped');
+  });
+
   it('keeps names and reasons on one line without #', () => {
     expect(ktapText('a # b\nc')).toBe('a %23 b c');
   });
