@@ -3,7 +3,7 @@
 // the change incrementally in the base's working copy), so a patch that does not apply
 // or build stops the gate before any boot.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Case } from '../cases/types.js';
 import { buildKernel } from '../kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from '../kernel/request.js';
@@ -63,7 +63,9 @@ export async function runGate(request: GateRequest): Promise<GateReport> {
   // The series as files in the artifacts folder: what was applied, and how to apply it again.
   const patches = await Promise.all(
     request.series.map(async (p, i) => {
-      const file = join(seriesDir, `${String(i + 1).padStart(4, '0')}.patch`);
+      // Named after where it came from, so that an error about it says which patch it is.
+      const from = basename(p.label.replace(/ \[\d+\/\d+\].*$/, '')).replace(/\.(patch|diff|mbox)$/, '').replace(/[^A-Za-z0-9._-]+/g, '-');
+      const file = join(seriesDir, `${String(i + 1).padStart(4, '0')}-${from}.patch`);
       await writeFile(file, p.text);
       return file;
     }),
