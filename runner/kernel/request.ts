@@ -67,7 +67,7 @@ export function profileFragment(name: string): string {
 
 export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): KernelRequest {
   const jobs = options.jobs ?? cpus().length + 1;
-  if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--jobs: expected a positive integer, got "${options.jobs}"`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--make-jobs: expected a positive integer, got "${options.jobs}"`);
   return {
     source: kernelSource(options),
     patches: (options.patches ?? []).map((p) => resolve(p)),
