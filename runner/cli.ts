@@ -153,6 +153,9 @@ function vmsOf(values: Values): number | undefined {
   return n;
 }
 
+/** The gate's regression table, each side named by its kernel. */
+const gateTable = (gate: GateReport): string => formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`);
+
 const useColor = (values: Values): boolean => (values['no-color'] ? false : (values.color ?? process.stdout.isTTY === true));
 
 /** True when every case passed or was skipped. */
@@ -296,7 +299,7 @@ export async function main(argv: string[]): Promise<number> {
         const gate = await runGate({ casesRoot, paths, cases, spec, base: options, series, artifactsDir, log, reporters: [terminalReporter({ color: useColor(values) })], signal: abort.signal, vms: vmsOf(values) });
         const verdicts = gateVerdicts(gate);
         await writeGateReports(gate, verdicts, values, artifactsDir);
-        process.stdout.write(`\n${formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`)}`);
+        process.stdout.write(`\n${gateTable(gate)}`);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return EXIT.interrupted;
         return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
@@ -320,7 +323,7 @@ export async function main(argv: string[]): Promise<number> {
         if (reports.every((r) => (r as { schema: string }).schema === GATE_SCHEMA)) {
           const gate = mergeGates(reports as unknown as GateReport[], paths);
           await writeGateReports(gate, gateVerdicts(gate), values, null);
-          process.stdout.write(formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`));
+          process.stdout.write(gateTable(gate));
           return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
         }
         const merged = mergeReports(reports, paths);

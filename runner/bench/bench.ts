@@ -90,17 +90,18 @@ async function touchMadvise(request: BenchRequest, nonce: string): Promise<strin
   return file;
 }
 
-const seconds = async (work: () => Promise<unknown>): Promise<number> => {
+/** What `work` returns, and how long it took in seconds (to 0.1 s). */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const t = performance.now();
-  await work();
-  return Math.round((performance.now() - t) / 100) / 10;
-};
+  const value = await work();
+  return { value, seconds: Math.round((performance.now() - t) / 100) / 10 };
+}
 
 export async function runBench(request: BenchRequest): Promise<BenchResult> {
   const { log, reps } = request;
   const started = new Date().toISOString();
   log.info('bench: the kernel (cached, or built now: not measured)');
-  await buildKernel(request.kernel, log);
+  const built = await buildKernel(request.kernel, log);
 
   log.info(`bench: one case (${request.oneCase.id}), ${reps.oneCase} times`);
   const one: RunReport[] = [];
@@ -129,7 +130,6 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   log.info(`bench: naive baseline (-M pc, SeaBIOS, bzImage), ${reps.naive} times`);
   const pc = await loadArch('x86_64-pc');
   const bzImage = await makeTarget(request.kernel, 'bzImage', pc.kernelImage, log);
-  const built = await buildKernel(request.kernel, log);
   const imageRequest: KernelRequest = { ...request.kernel, source: { kind: 'image', image: bzImage, config: built.configPath } };
   const naive = await repeat(reps.naive, async (i) => oneBoot(await suiteRun(request, `naive-${i + 1}`, [request.oneCase], imageRequest, pc), 'naive baseline').toVerdictMs ?? NaN);
 
@@ -138,9 +138,9 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   const incrementalBuild = await repeat(reps.incremental, async (i) => {
     const patch = await touchMadvise(request, `${nonce}-${i}`);
     const kernel = { ...request.kernel, patches: [...request.kernel.patches, patch] };
-    const s = await seconds(() => buildKernel(kernel, log));
-    await rm(join(request.kernel.cacheDir, 'builds', (await buildKernel(kernel, log)).key), { recursive: true, force: true });
-    return s;
+    const { value, seconds } = await timed(() => buildKernel(kernel, log));
+    await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
+    return seconds;
   });
 
   log.info(`bench: cold kernel build (a new build dir), ${reps.cold} time(s)`);
@@ -148,11 +148,10 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     const fragment = join(request.artifactsDir, `cold-${nonce}-${i}.config`);
     await writeFile(fragment, `# vmaspec bench: a cold build (${nonce}-${i}); no options, a new build dir\n`);
     const kernel = { ...request.kernel, fragments: [...request.kernel.fragments, fragment] };
-    const s = await seconds(() => buildKernel(kernel, log));
-    const { key, buildDir } = await buildKernel(kernel, log);
-    await rm(join(request.kernel.cacheDir, 'builds', key), { recursive: true, force: true });
-    if (buildDir) await rm(buildDir, { recursive: true, force: true });
-    return s;
+    const { value, seconds } = await timed(() => buildKernel(kernel, log));
+    await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
+    if (value.buildDir) await rm(value.buildDir, { recursive: true, force: true });
+    return seconds;
   });
 
   const cpu = cpus();

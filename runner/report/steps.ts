@@ -1,17 +1,15 @@
 // Per-step results of a case, for the reports that show a case's steps as subtests
 // (KTAP, JUnit): each top-level step passed, failed (a failure's key path lies in it)
 // or was left out by its `when` on this kernel.
-import type { Case, Step } from '../cases/types.js';
+import type { Case } from '../cases/types.js';
 import type { Failure } from '../verdict/types.js';
 import type { StepResult } from './types.js';
-
-const kindOf = (s: Step): string => s.kind;
 
 /** The results of the case's top-level steps; `ran` holds the key paths the plan compiler kept (a `when` left the others out). */
 export function stepResults(c: Pick<Case, 'steps'>, ran: ReadonlySet<string>, failures: readonly Failure[]): StepResult[] {
   return c.steps.map((s, i) => {
     const path = `steps[${i}]`;
-    const name = `${path}.${kindOf(s)}`;
+    const name = `${path}.${s.kind}`;
     if (!ran.has(path)) return { name, status: 'skip', reason: 'when: not this kernel' };
     const own = failures.filter((f) => f.path !== null && (f.path === path || f.path.startsWith(`${path}.`)));
     return own.length === 0 ? { name, status: 'pass' } : { name, status: 'fail', messages: own.map((f) => f.message) };
