@@ -2,7 +2,10 @@
  * init — the vmaspec supervisor, PID 1 of the guest.
  *
  * Mounts /proc, /sys, /dev and a tmpfs on /tmp, opens the result channel
- * (the second UART, /dev/ttyS1, raw mode) and runs every case of /vmaspec/manifest: one
+ * (the second UART, /dev/ttyS1, raw mode) and parks: it says so and waits for
+ * the host's `g` (the host may save the VM meanwhile: a snapshot that later
+ * runs restore instead of booting). Then it unpacks the run's payload from
+ * QEMU's fw_cfg into /, reseeds the kernel's RNG, and runs every case of /vmaspec/manifest: one
  * /bin/vmaprobe per case, in its own session, with its stdout on a pipe
  * whose lines are forwarded verbatim to the channel between `T … begin`
  * and `T … end` records. A case with a custom probe (manifest `exec`) runs
@@ -14,7 +17,7 @@
  * records of the case as `K` records. After the last case it writes `D` and
  * ends the VM.
  *
- * The manifest, the initramfs layout and the result stream are the
+ * The park, the payload, the manifest and the result stream are the
  * contract in docs/protocol.md; keep this file and that page in step.
  *
  * PID 1 must never return or exit (the kernel panics): every path ends in
@@ -31,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -39,10 +44,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fwcfg.h"
 #include "io.h"
+#include "newc.h"
 
 #define CHANNEL_DEV "/dev/ttyS1"
 #define MANIFEST "/vmaspec/manifest"
+#define PAYLOAD "opt/vmaspec/payload" /* the run's fw_cfg file: a newc archive */
+#define SEED "/vmaspec/seed"           /* in the payload: bytes for the kernel's RNG */
+#ifndef RNDRESEEDCRNG
+#define RNDRESEEDCRNG _IO('R', 0x07)
+#endif
 #define PROBE "/bin/vmaprobe"
 
 #define MANIFEST_MAX (1u << 20)
@@ -677,6 +689,80 @@ static void setup_fault_injection(void)
 	}
 }
 
+/*
+ * Parked: the kernel is up and everything so far is the same for every run.
+ * `vmaspec-parked 1` tells the host, which may save the VM's state now (a snapshot that
+ * later runs restore instead of booting), then sends `g` on the channel.
+ */
+static void park(void)
+{
+	char c;
+
+	record("vmaspec-parked 1");
+	tcdrain(channel);
+	for (;;) {
+		ssize_t r = read(channel, &c, 1);
+
+		if (r == 1 && c == 'g')
+			return;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			console("init: the channel closed while parked; powering off");
+			power_off();
+		}
+	}
+}
+
+/* Unpacks the run's cases (manifest, plans, probes, seed) from fw_cfg into /; -1 after a `B` record. */
+static int load_payload(void)
+{
+	char err[256];
+	uint16_t key;
+	uint32_t size;
+	char *buf;
+	int r;
+
+	if (fwcfg_find(PAYLOAD, &key, &size) != 0) {
+		record("B cannot find fw_cfg file %s: %s", PAYLOAD, strerror(errno));
+		return -1;
+	}
+	buf = mmap(NULL, size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		record("B cannot map %u bytes for the cases: %s", size, strerror(errno));
+		return -1;
+	}
+	fwcfg_read(key, buf, size);
+	ioperm(FW_CFG_PORT_SEL, 2, 0); /* the probes do not inherit port access */
+	r = newc_unpack("", buf, size, err, sizeof(err));
+	munmap(buf, size + 1);
+	if (r != 0)
+		record("B the cases' archive (fw_cfg %s): %s", PAYLOAD, err);
+	return r;
+}
+
+/*
+ * A restored snapshot would give every run the kernel's random state of the
+ * moment it was saved: mix the host's seed in and reseed the CRNG, so that
+ * address-space layouts and the like differ between runs as after a boot.
+ */
+static void reseed(void)
+{
+	char seed[64];
+	ssize_t n = read_small_file(SEED, seed, sizeof(seed));
+	int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || n <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	write_all(fd, seed, (size_t)n);
+	if (ioctl(fd, RNDRESEEDCRNG) != 0 && verbose)
+		console("init: RNDRESEEDCRNG: %s", strerror(errno));
+	close(fd);
+}
+
 int main(void)
 {
 	mount_fs("devtmpfs", "/dev", "devtmpfs");
@@ -694,8 +780,12 @@ int main(void)
 		power_off();
 	}
 
+	park();
 	record("vmaspec-results 1");
-	run_manifest();
+	if (load_payload() == 0) {
+		reseed();
+		run_manifest();
+	}
 	record("D");
 	tcdrain(channel);
 	power_off();

@@ -72,6 +72,8 @@ run options (also gate, merge):
   --junit FILE          write the JUnit XML report
   --shard I/N           run the I-th of N deterministic parts of the cases (run, gate)
   -j, --jobs N          guests booted side by side, each with a share of the cases (default: cores)
+  --no-snapshot         boot every guest; by default guests start from a snapshot of a booted one,
+                        saved by the first boot of each kernel (cached; docs/performance.md)
   --artifacts DIR       where console logs, result streams and plans go (default: artifacts/)
   --arch ARCH           guest architecture, a file in qemu/ (default: x86_64)
   --color / --no-color  colour in the terminal report (default: when stdout is a terminal)
@@ -90,6 +92,7 @@ const OPTIONS = {
   profile: { type: 'string', multiple: true, default: [] },
   'cache-dir': { type: 'string' },
   jobs: { type: 'string', short: 'j' },
+  'no-snapshot': { type: 'boolean', default: false },
   'make-jobs': { type: 'string' },
   json: { type: 'string' },
   ktap: { type: 'string' },
@@ -139,18 +142,35 @@ function kernelOptions(values: Values): KernelOptions {
   };
 }
 
+/** The kernel options given, as arguments again (the bench runs `vmaspec run` with them). */
+function kernelArgv(values: Values): string[] {
+  const flag = (name: string, value: string | undefined): string[] => (value === undefined ? [] : [`--${name}`, value]);
+  return [
+    ...values.kernel.flatMap((k) => flag('kernel', k)),
+    ...values.patch.flatMap((p) => flag('patch', p)),
+    ...values.kconfig.flatMap((k) => flag('kconfig', k)),
+    ...values.profile.flatMap((p) => flag('profile', p)),
+    ...flag('kernel-tree', values['kernel-tree']),
+    ...flag('kernel-image', values['kernel-image']),
+    ...flag('kernel-config', values['kernel-config']),
+    ...flag('cache-dir', values['cache-dir']),
+    ...flag('arch', values.arch),
+  ];
+}
+
 /** The kernel options of one `--kernel SPEC`, with the shared ones (patches, profiles, cache …); it replaces --kernel-tree/--kernel-image. */
 function singleKernel(values: Values, named: NamedKernel): KernelOptions {
   if (values['kernel-tree'] || values['kernel-image']) throw new VmaspecError('E_USAGE', '--kernel replaces --kernel-tree and --kernel-image (write tree:PATH or image:PATH)');
   return { ...kernelOptions(values), ...named.options };
 }
 
-/** `--jobs N`: guests side by side; undefined lets the run choose (the host's cores). */
-function vmsOf(values: Values): number | undefined {
-  if (values.jobs === undefined) return undefined;
+/** How guests start: how many side by side (--jobs), and whether from a snapshot (--no-snapshot). */
+function guestOptions(values: Values): { vms?: number; snapshots: boolean } {
+  const snapshots = !values['no-snapshot'];
+  if (values.jobs === undefined) return { snapshots };
   const n = Number(values.jobs);
   if (!Number.isInteger(n) || n < 1) throw new VmaspecError('E_USAGE', `--jobs: expected a positive integer, got "${values.jobs}"`);
-  return n;
+  return { vms: n, snapshots };
 }
 
 /** The gate's regression table, each side named by its kernel. */
@@ -260,7 +280,7 @@ export async function main(argv: string[]): Promise<number> {
           const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
           const color = useColor(values);
           const matrix = await runMatrix({
-            casesRoot, paths, cases, spec, log, signal: abort.signal, vms: vmsOf(values),
+            casesRoot, paths, cases, spec, log, signal: abort.signal, ...guestOptions(values),
             kernels: kernels.map((k) => ({ label: k.label, kernel: buildKernelRequest(singleKernel(values, k), spec) })),
             artifactsDir: base,
             reporters: (label) => [{ onRunStart: (r) => void process.stdout.write(`\n== ${label}: ${r.kernel.source} ${r.kernel.release} ==\n`) }, terminalReporter({ color }), ...fileReporters({ ...values, json: undefined, ktap: undefined, junit: undefined }, join(base, artifactName(label)))],
@@ -275,7 +295,7 @@ export async function main(argv: string[]): Promise<number> {
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
         const reporters = [terminalReporter({ color: useColor(values) }), ...fileReporters(values, artifactsDir)];
         const one = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
-        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(one, spec), spec, artifactsDir, log, reporters, signal: abort.signal, vms: vmsOf(values) }, cases);
+        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(one, spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values) }, cases);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return EXIT.interrupted;
         return allPassed(result) ? EXIT.ok : EXIT.testsFailed;
@@ -296,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
           series = await readChangeSeries(values.series);
         }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'gate-$1');
-        const gate = await runGate({ casesRoot, paths, cases, spec, base: options, series, artifactsDir, log, reporters: [terminalReporter({ color: useColor(values) })], signal: abort.signal, vms: vmsOf(values) });
+        const gate = await runGate({ casesRoot, paths, cases, spec, base: options, series, artifactsDir, log, reporters: [terminalReporter({ color: useColor(values) })], signal: abort.signal, ...guestOptions(values) });
         const verdicts = gateVerdicts(gate);
         await writeGateReports(gate, verdicts, values, artifactsDir);
         process.stdout.write(`\n${gateTable(gate)}`);
@@ -311,7 +331,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
         const spec = await loadArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
-        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), artifactsDir, reps: DEFAULT_REPS, log });
+        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
         await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
         process.stdout.write(renderPerformance(result));

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'E_PATCH' // a patch did not apply
   | 'E_HELPERS_BUILD' // musl-gcc failed on c-helpers/
   | 'E_BOOT' // QEMU failed or the guest never answered
+  | 'E_QMP' // QEMU's monitor refused a command or went away (snapshot save or restore)
   | 'E_INTERRUPTED'; // Ctrl-C
 
 export class VmaspecError extends Error {

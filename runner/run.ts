@@ -11,7 +11,7 @@ import type { Case } from './cases/types.js';
 import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers } from './guest/helpers.js';
-import { writeInitramfs, type ProbeCase } from './guest/initramfs.js';
+import { cachedInitramfs, writePayload, type ProbeCase } from './guest/initramfs.js';
 import { probeFiles } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
@@ -24,7 +24,8 @@ import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
 import { splitByWeight } from './plan/split.js';
 import { serializePlan, type CompiledCase } from './plan/plan.js';
 import type { ArchSpec } from './qemu/arch.js';
-import { bootGuest } from './qemu/boot.js';
+import { bootGuest, type BootOptions } from './qemu/boot.js';
+import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
 import { repoRoot } from './qemu/arch.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { attributeLines } from './health/attribute.js';
@@ -57,6 +58,8 @@ export interface RunRequest {
   knownSplats?: string;
   /** Guests booted side by side, each with its share of the cases (default: the host's cores). */
   vms?: number;
+  /** Start guests from a snapshot of a booted one, saved by the first boot (default: when qemu/<arch>.yaml allows). */
+  snapshots?: boolean;
 }
 
 /** A case ready to boot: its plan and where it came from. */
@@ -108,7 +111,9 @@ async function prepareArtifacts(dir: string): Promise<void> {
 async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: string): Promise<AccelChoice> {
   const { spec, log } = request;
   return chooseAccel(spec.binary, request.kernel.cacheDir, log, async () => {
-    const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [] }, { timeoutMs: 15_000, log });
+    const payload = join(request.artifactsDir, 'payload-kvm-probe.cpio');
+    await writePayload(payload, []);
+    const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [], payload }, { timeoutMs: 15_000, log });
     return parseResultStream(outcome.stream).complete ? null : outcome.timedOut ? 'a test boot under KVM hung' : `a test boot under KVM failed (exit ${outcome.exitCode})`;
   });
 }
@@ -165,10 +170,12 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
     await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
   }
 
-  const probeInitrd = join(artifactsDir, 'initramfs-empty.cpio');
-  await writeInitramfs(probeInitrd, helpers, []);
-  const accel = await pickAccel(request, kernel, probeInitrd);
+  const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
+  const accel = await pickAccel(request, kernel, initrd);
   if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
+  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
+  const snapshot = spec.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, spec, { ...machine, consoleLog: '', payload: '' }) : null;
+  if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
 
   const boots: BootTiming[] = [];
   /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
@@ -177,9 +184,9 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
     for (let boot = 1; pending.length > 0; boot++) {
       const name = `${tag}${boot}`;
       if (request.signal?.aborted) break;
-      const initrd = join(artifactsDir, `initramfs-${name}.cpio`);
+      const payload = join(artifactsDir, `payload-${name}.cpio`);
       const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
-      await writeInitramfs(initrd, helpers, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
+      await writePayload(payload, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
       const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
       // Plan timeouts already carry the kernel's slowdown factor; the boot's allowance gets it here.
       const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] * slowdown + pending.reduce((sum, r) => sum + r.compiled.plan.timeoutMs + CASE_SLACK_MS, 0);
@@ -223,29 +230,23 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures)));
       };
       const ends: number[] = [];
-      const outcome = await bootGuest(
-        spec,
-        { kernel: kernel.image, initrd, consoleLog: join(artifactsDir, `console-${name}.log`), accel: accel.accel, append: [] },
-        {
+      const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
+      const bootOptions: BootOptions = {
           timeoutMs,
           log,
           signal: request.signal,
           kill: kill.signal,
           onEvent: (event) => {
-            if (event.kind === 'started') {
-              watchdog.start();
-              clock.start();
-            }
-            if (event.kind === 'exited') clock.exit();
+            clock.on(event);
+            if (event.kind === 'started') watchdog.start();
             if (event.kind !== 'line') return;
             watchdog.line(event.line);
-            clock.line(event.line);
             text += `${event.line}\n`;
             const end = /^T (\d+) end /.exec(event.line);
             if (end) ends.push(Number(end[1]));
           },
-        },
-      );
+      };
+      const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
       watchdog.stop();
       consoleCases = attributeLines(consoleLines(outcome.console)).cases;
       // Judge in stream order, after the boot (the reporters print as cases end).

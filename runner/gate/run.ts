@@ -36,6 +36,7 @@ export interface GateRequest {
   signal?: AbortSignal;
   /** Guests side by side per run (runner/run.ts). */
   vms?: number;
+  snapshots?: boolean;
 }
 
 /** The gate report (JSON, schema vmaspec-gate/1): both runs and the comparison. */
@@ -77,7 +78,7 @@ export async function runGate(request: GateRequest): Promise<GateReport> {
   log.info(`gate: building the changed kernel (${patches.length} patch${patches.length === 1 ? '' : 'es'})`);
   await buildKernel(changeKernel, log);
   const suite = (name: string, kernel: typeof baseKernel, reporters: Reporter[]): Promise<RunReport> =>
-    runSuite({ casesRoot: request.casesRoot, paths: request.paths, kernel, spec, artifactsDir: join(request.artifactsDir, name), log, reporters, signal: request.signal, vms: request.vms }, request.cases);
+    runSuite({ casesRoot: request.casesRoot, paths: request.paths, kernel, spec, artifactsDir: join(request.artifactsDir, name), log, reporters, signal: request.signal, vms: request.vms, snapshots: request.snapshots }, request.cases);
   log.info(`gate: the suite on the base kernel`);
   const base = await suite('base', baseKernel, []);
   log.info(`gate: the suite on the changed kernel`);

@@ -22,6 +22,7 @@ export interface MatrixRequest {
   signal?: AbortSignal;
   /** Guests side by side per kernel's run (runner/run.ts). */
   vms?: number;
+  snapshots?: boolean;
 }
 
 /** A folder name for a kernel label: `debian:6.1` → `debian-6.1`. */
@@ -32,7 +33,7 @@ export async function runMatrix(request: MatrixRequest): Promise<MatrixReport> {
   for (const { label, kernel } of request.kernels) {
     if (request.signal?.aborted) break;
     request.log.info(`matrix: ${label}`);
-    runs.push(await runSuite({ casesRoot: request.casesRoot, paths: request.paths, kernel, spec: request.spec, artifactsDir: join(request.artifactsDir, artifactName(label)), log: request.log, reporters: request.reporters(label), signal: request.signal, vms: request.vms }, request.cases));
+    runs.push(await runSuite({ casesRoot: request.casesRoot, paths: request.paths, kernel, spec: request.spec, artifactsDir: join(request.artifactsDir, artifactName(label)), log: request.log, reporters: request.reporters(label), signal: request.signal, vms: request.vms, snapshots: request.snapshots }, request.cases));
   }
   return buildMatrix(request.kernels.map((k) => k.label), runs);
 }

@@ -20,10 +20,12 @@ export interface ArchSpec {
   consoleDevice: string;
   resultsDevice: string;
   kernelArgs: string[];
+  /** Runs may start guests from a saved snapshot of a booted one (runner/qemu/snapshot.ts). */
+  snapshots: boolean;
 }
 
-/** The repository root (this file lives in runner/qemu/). */
-export const repoRoot = new URL('../../', import.meta.url).pathname;
+/** The repository root: set by runner/bin/vmaspec.js (which runs a bundle kept in the cache), else from this file's place in runner/qemu/. */
+export const repoRoot = process.env.VMASPEC_REPO_ROOT ?? new URL('../../', import.meta.url).pathname;
 
 function field<T>(data: Record<string, unknown>, key: string, check: (v: unknown) => v is T, file: string, what: string): T {
   const value = data[key];
@@ -33,6 +35,7 @@ function field<T>(data: Record<string, unknown>, key: string, check: (v: unknown
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isPair =
   <T>(inner: (v: unknown) => v is T) =>
@@ -62,5 +65,6 @@ export async function loadArch(arch: string, root = repoRoot): Promise<ArchSpec>
     consoleDevice: field(data, 'console_device', isString, file, 'a device name'),
     resultsDevice: field(data, 'results_device', isString, file, 'a -device value'),
     kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
+    snapshots: field(data, 'snapshots', isBoolean, file, 'true or false'),
   };
 }

@@ -9,7 +9,19 @@ export interface BootRequest {
   accel: Accel;
   /** Extra kernel command-line arguments. */
   append: string[];
+  /** The run's payload (a newc archive: manifest, plans, probes), the guest's fw_cfg file opt/vmaspec/payload. */
+  payload: string;
+  /** Save the parked guest's state to `path`, or start from the state saved there instead of booting. */
+  snapshot?: { mode: 'save' | 'restore'; path: string };
+  /** QEMU's monitor (QMP) on this unix socket; needed for a snapshot. */
+  qmp?: string;
 }
+
+/** The fw_cfg file init reads its cases from (c-helpers/init.c). */
+export const PAYLOAD_FW_CFG_NAME = 'opt/vmaspec/payload';
+
+/** A value inside a QEMU option list: commas doubled. */
+const optionValue = (s: string): string => s.replaceAll(',', ',,');
 
 export const machineArgs = (spec: ArchSpec, accel: Accel): string[] => ['-M', [spec.machine, ...spec.machineOptions].join(','), '-accel', accel];
 
@@ -30,7 +42,7 @@ export const kernelArgs = (spec: ArchSpec, request: BootRequest): string[] => [
 /** Console to a file; the result stream to QEMU's stdout through the second UART. */
 export const serialArgs = (spec: ArchSpec, request: BootRequest): string[] => [
   '-chardev',
-  `file,id=console,path=${request.consoleLog}`,
+  `file,id=console,path=${optionValue(request.consoleLog)}`,
   '-serial',
   'chardev:console',
   '-chardev',
@@ -39,7 +51,24 @@ export const serialArgs = (spec: ArchSpec, request: BootRequest): string[] => [
   `${spec.resultsDevice},chardev=results`,
 ];
 
+/** The payload as a fw_cfg file. */
+export const payloadArgs = (request: BootRequest): string[] => ['-fw_cfg', `name=${PAYLOAD_FW_CFG_NAME},file=${optionValue(request.payload)}`];
+
+/** QMP on a unix socket (server, not waiting for a client), and `-incoming defer` when restoring a snapshot. */
+export const snapshotArgs = (request: BootRequest): string[] => [
+  ...(request.qmp ? ['-qmp', `unix:${optionValue(request.qmp)},server=on,wait=off`] : []),
+  ...(request.snapshot?.mode === 'restore' ? ['-incoming', 'defer'] : []),
+];
+
 /** The full argv (without the binary). */
 export function qemuArgv(spec: ArchSpec, request: BootRequest): string[] {
-  return [...machineArgs(spec, request.accel), ...cpuArgs(spec, request.accel), ...quietArgs(), ...kernelArgs(spec, request), ...serialArgs(spec, request)];
+  return [
+    ...machineArgs(spec, request.accel),
+    ...cpuArgs(spec, request.accel),
+    ...quietArgs(),
+    ...kernelArgs(spec, request),
+    ...serialArgs(spec, request),
+    ...payloadArgs(request),
+    ...snapshotArgs(request),
+  ];
 }

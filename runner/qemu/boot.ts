@@ -1,14 +1,37 @@
 // Runs one guest: QEMU with a host-side timeout, never left running after an
 // error or Ctrl-C. The result stream arrives on QEMU's stdout, line by line.
-import { readFile } from 'node:fs/promises';
+// A booted guest parks (`vmaspec-parked 1`) before its cases; the host may save
+// its state then, and sends `g` (docs/protocol.md). A restored guest is parked.
+// stdin stays open: at its EOF QEMU's stdio chardev closes and bytes the guest
+// writes later are lost.
+import { readFile, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { Logger } from '../log.js';
 import { shellLine } from '../util/exec.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
+import { Qmp } from './qmp.js';
+import { restoreVmState, saveVmState } from './vmstate.js';
 
 /** Progress of a boot, as typed events. */
-export type BootEvent = { kind: 'started'; pid: number } | { kind: 'line'; line: string } | { kind: 'exited'; code: number | null; signal: string | null };
+export type BootEvent =
+  | { kind: 'started'; pid: number }
+  /** QEMU's monitor answered (QEMU is up; only with a monitor). */
+  | { kind: 'monitor' }
+  /** A booted guest is up and waits for its cases (init wrote `vmaspec-parked 1`). */
+  | { kind: 'parked' }
+  /** The parked guest's state was saved (`ms`: how long the guest stood still for it). */
+  | { kind: 'saved'; path: string; ms: number }
+  /** A restored guest runs again, parked, waiting for its cases. */
+  | { kind: 'restored' }
+  | { kind: 'line'; line: string }
+  | { kind: 'exited'; code: number | null; signal: string | null };
+
+/** The supervisor's line when it is ready for the run's cases (c-helpers/init.c park()). */
+export const PARKED = 'vmaspec-parked 1';
+
+/** How long QEMU may take to open its monitor socket. */
+const QMP_CONNECT_MS = 10_000;
 
 export interface BootOutcome {
   /** The result stream, as the guest wrote it. */
@@ -23,6 +46,8 @@ export interface BootOutcome {
   cancelled: boolean;
   /** QEMU's own stderr (its error messages). */
   stderr: string;
+  /** Why restoring the snapshot failed (the guest never ran); null otherwise. */
+  restoreFailed: string | null;
   durationMs: number;
 }
 
@@ -41,7 +66,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   const started = Date.now();
   const child = execa(spec.binary, args, {
     reject: false,
-    stdin: 'ignore',
+    stdin: 'pipe',
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
     cancelSignal: options.signal,
@@ -52,24 +77,74 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   });
   if (child.pid !== undefined) options.onEvent?.({ kind: 'started', pid: child.pid });
   options.kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+  child.stdin?.on('error', () => undefined); // QEMU gone before `g`: its exit tells the story
+  const go = (): void => {
+    child.stdin?.write('g');
+  };
+  const qmp = request.qmp
+    ? Qmp.connect(request.qmp, QMP_CONNECT_MS).then((m) => {
+        options.onEvent?.({ kind: 'monitor' });
+        return m;
+      })
+    : null;
+  qmp?.catch(() => undefined); // awaited where it is used
+  let restoreFailed: string | null = null;
+  const snapshot = request.snapshot;
+  if (snapshot?.mode === 'restore' && qmp) {
+    void qmp
+      .then((m) => restoreVmState(m, snapshot.path))
+      .then(
+        () => {
+          options.onEvent?.({ kind: 'restored' });
+          go();
+        },
+        (error: unknown) => {
+          restoreFailed = error instanceof Error ? error.message : String(error);
+          child.kill('SIGKILL');
+        },
+      );
+  }
+  const parked = async (): Promise<void> => {
+    options.onEvent?.({ kind: 'parked' });
+    if (snapshot?.mode === 'save' && qmp) {
+      const t0 = performance.now();
+      try {
+        await saveVmState(await qmp, snapshot.path);
+        options.onEvent?.({ kind: 'saved', path: snapshot.path, ms: Math.round(performance.now() - t0) });
+      } catch (error) {
+        options.log.info(`qemu: could not save a snapshot of the booted guest (${error instanceof Error ? error.message : String(error)}); the next run boots again`);
+      }
+    }
+    go();
+  };
   let pending = '';
+  let seenPark = false;
   child.stdout?.on('data', (chunk: Buffer | string) => {
     pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) options.onEvent?.({ kind: 'line', line: line.replace(/\r$/, '') });
+    for (const raw of lines) {
+      const line = raw.replace(/\r$/, '');
+      if (line === PARKED && !seenPark) {
+        seenPark = true;
+        void parked();
+      } else options.onEvent?.({ kind: 'line', line });
+    }
   });
   const result = await child;
+  (await qmp?.catch(() => null))?.close();
+  if (request.qmp) await rm(request.qmp, { force: true });
   options.onEvent?.({ kind: 'exited', code: result.exitCode ?? null, signal: result.signal ?? null });
   const consoleText = await readFile(request.consoleLog, 'latin1').catch(() => '');
   return {
-    stream: String(result.stdout ?? ''),
+    stream: String(result.stdout ?? '').replace(`${PARKED}\n`, ''),
     console: consoleText,
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
     timedOut: result.timedOut === true,
     cancelled: result.isCanceled === true,
     stderr: String(result.stderr ?? ''),
+    restoreFailed,
     durationMs: Date.now() - started,
   };
 }

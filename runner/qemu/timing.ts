@@ -1,6 +1,8 @@
-// Where the time of one boot goes: host clocks at QEMU's start, the supervisor's first
-// line, the last case's end and QEMU's exit, plus the kernel's own clock (printk.time)
-// at "Run /init" from the console.
+// Where the time of one boot goes: host clocks at QEMU's start, its monitor's
+// answer, the guest's park (booted) or resumption (restored), the supervisor's
+// first line, the last case's end and QEMU's exit, plus the kernel's own clock
+// (printk.time) at "Run /init" from the console.
+import type { BootEvent } from './boot.js';
 
 /** One boot's time, split. Null where the boot never got there. */
 export interface BootTiming {
@@ -9,9 +11,17 @@ export interface BootTiming {
   /** Which of the guests booted side by side (1-based); absent with one. */
   vm?: number;
   cases: number;
-  /** QEMU spawned → the supervisor's header line: QEMU start-up plus the kernel's boot. */
+  /** The kernel booted, or the guest was restored from a snapshot of a booted one. */
+  start: 'boot' | 'restore';
+  /** QEMU spawned → its monitor answered (QEMU's own start-up); null without a monitor. */
+  monitorMs: number | null;
+  /** QEMU spawned → the guest parked, ready for its cases: QEMU and the kernel's boot, or QEMU and the restore. */
+  toReadyMs: number | null;
+  /** Saving the snapshot at the park (the guest stood still meanwhile); null when none was saved. */
+  saveMs: number | null;
+  /** QEMU spawned → the supervisor's header line (sent once the cases are handed over). */
   toInitMs: number | null;
-  /** The kernel's clock at `Run /init` (its share of toInitMs; the rest is QEMU and firmware). */
+  /** The kernel's clock at `Run /init` (a boot only). */
   kernelToInitMs: number | null;
   /** The header line → the last case's end record. */
   casesMs: number | null;
@@ -26,6 +36,10 @@ export interface BootTiming {
 /** Collects the host side of a BootTiming from boot events, as they come. */
 export class BootClock {
   private started: number | null = null;
+  private monitor: number | null = null;
+  private ready: number | null = null;
+  private restored = false;
+  private saveMs: number | null = null;
   private header: number | null = null;
   private lastEnd: number | null = null;
   private exited: number | null = null;
@@ -33,20 +47,34 @@ export class BootClock {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** QEMU was spawned. */
-  start(): void {
-    this.started = this.now();
-  }
-
-  /** A line of the result stream arrived. */
-  line(line: string): void {
-    if (this.header === null && line.startsWith('vmaspec-results ')) this.header = this.now();
-    if (/^T \d+ end /.test(line)) this.lastEnd = this.now();
-  }
-
-  /** QEMU exited. */
-  exit(): void {
-    this.exited = this.now();
+  /** A boot event; a second `started` (a restore that failed, booted instead) starts the clock again. */
+  on(event: BootEvent): void {
+    const t = this.now();
+    switch (event.kind) {
+      case 'started':
+        Object.assign(this, { started: t, monitor: null, ready: null, restored: false, saveMs: null, header: null, lastEnd: null, exited: null });
+        break;
+      case 'monitor':
+        this.monitor ??= t;
+        break;
+      case 'parked':
+        this.ready ??= t;
+        break;
+      case 'restored':
+        this.ready ??= t;
+        this.restored = true;
+        break;
+      case 'saved':
+        this.saveMs = event.ms;
+        break;
+      case 'line':
+        if (this.header === null && event.line.startsWith('vmaspec-results ')) this.header = t;
+        if (/^T \d+ end /.test(event.line)) this.lastEnd = t;
+        break;
+      case 'exited':
+        this.exited = t;
+        break;
+    }
   }
 
   /** The boot's cases were judged. */
@@ -60,8 +88,12 @@ export class BootClock {
     return {
       boot,
       cases,
+      start: this.restored ? 'restore' : 'boot',
+      monitorMs: span(this.started, this.monitor),
+      toReadyMs: span(this.started, this.ready),
+      saveMs: this.saveMs,
       toInitMs: span(this.started, this.header),
-      kernelToInitMs: kernelInitMs(consoleText),
+      kernelToInitMs: this.restored ? null : kernelInitMs(consoleText),
       casesMs: span(this.header, this.lastEnd),
       powerOffMs: span(this.lastEnd, this.exited),
       totalMs: span(this.started, this.exited) ?? 0,

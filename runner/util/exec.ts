@@ -4,11 +4,13 @@ import { execa, type ResultPromise } from 'execa';
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../log.js';
 
+/** One word for /bin/sh, quoted only when it needs to be. */
+export const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
 /** A command line as a shell would take it (for --verbose and error messages). */
 export function shellLine(file: string, args: readonly string[], cwd?: string): string {
-  const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
-  const line = [file, ...args].map(quote).join(' ');
-  return cwd ? `(cd ${quote(cwd)} && ${line})` : line;
+  const line = [file, ...args].map(shellQuote).join(' ');
+  return cwd ? `(cd ${shellQuote(cwd)} && ${line})` : line;
 }
 
 export interface RunOptions {

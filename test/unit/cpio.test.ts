@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { writeCpio } from '../../runner/guest/cpio.js';
-import { initramfsEntries } from '../../runner/guest/initramfs.js';
+import { initramfsEntries, payloadEntries } from '../../runner/guest/initramfs.js';
 
 describe('cpio newc writer', () => {
   const archive = writeCpio([
@@ -30,12 +30,18 @@ describe('cpio newc writer', () => {
     expect(odd).toBe('abc');
   });
 
-  it('lays out the initramfs of docs/protocol.md', () => {
+  it('lays out the initramfs of docs/protocol.md: nothing of the run in it', () => {
     const bin = { init: Buffer.from('I'), vmaprobe: Buffer.from('P') };
+    const paths = initramfsEntries(bin).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['init', 'bin/vmaprobe', 'dev/console', 'proc', 'sys', 'tmp']));
+    expect(paths.filter((p) => p.startsWith('vmaspec'))).toEqual([]);
+  });
+
+  it('lays out the payload of docs/protocol.md: manifest, plans and the seed', () => {
     const plan = { index: 3, windowPages: 8, timeoutMs: 5000, ops: [{ op: 'snapshot' as const, step: 0 }] };
-    const entries = initramfsEntries(bin, [plan]);
+    const entries = payloadEntries([plan], [], Buffer.alloc(32, 7));
     const paths = entries.map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['init', 'bin/vmaprobe', 'dev/console', 'vmaspec/manifest', 'vmaspec/cases/3.plan']));
+    expect(paths).toEqual(['vmaspec', 'vmaspec/cases', 'vmaspec/probes', 'vmaspec/seed', 'vmaspec/manifest', 'vmaspec/cases/3.plan']);
     const manifest = entries.find((e) => e.path === 'vmaspec/manifest');
     expect(manifest?.type === 'file' && Buffer.from(manifest.data).toString()).toBe('3 5000 /vmaspec/cases/3.plan\n');
   });

@@ -65,23 +65,51 @@ describe('the kernel matrix', () => {
 });
 
 describe('the boot clock', () => {
-  it('splits a boot at the header, the last end record and the exit', () => {
+  it('splits a boot at the park, the header, the last end record and the exit', () => {
     let t = 0;
     const clock = new BootClock(() => t);
-    clock.start();
-    t = 620;
-    clock.line('vmaspec-results 1');
+    clock.on({ kind: 'started', pid: 1 });
+    t = 40;
+    clock.on({ kind: 'monitor' });
+    t = 600;
+    clock.on({ kind: 'parked' });
+    clock.on({ kind: 'saved', path: '/s', ms: 90 });
     t = 700;
-    clock.line('T 0 end exit 0 taint 0 us 5000');
-    t = 730;
-    clock.line('T 1 end exit 0 taint 0 us 5000');
-    t = 790;
-    clock.exit();
-    t = 800;
+    clock.on({ kind: 'line', line: 'vmaspec-results 1' });
+    t = 780;
+    clock.on({ kind: 'line', line: 'T 0 end exit 0 taint 0 us 5000' });
+    t = 810;
+    clock.on({ kind: 'line', line: 'T 1 end exit 0 taint 0 us 5000' });
+    t = 870;
+    clock.on({ kind: 'exited', code: 0, signal: null });
+    t = 880;
     clock.verdict();
     expect(clock.timing(1, 2, '[    0.000000] Linux version 6.12.117\n[    0.451203] Run /init as init process\n')).toEqual({
-      boot: 1, cases: 2, toInitMs: 620, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 790, toVerdictMs: 800,
+      boot: 1, cases: 2, start: 'boot', monitorMs: 40, toReadyMs: 600, saveMs: 90, toInitMs: 700, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 870, toVerdictMs: 880,
     });
+  });
+
+  it('a restore: ready when the guest resumed, no kernel boot time; a failed restore then a boot counts the boot only', () => {
+    let t = 0;
+    const clock = new BootClock(() => t);
+    clock.on({ kind: 'started', pid: 1 });
+    t = 35;
+    clock.on({ kind: 'monitor' });
+    t = 90;
+    clock.on({ kind: 'restored' });
+    t = 110;
+    clock.on({ kind: 'line', line: 'vmaspec-results 1' });
+    t = 200;
+    clock.on({ kind: 'line', line: 'T 0 end exit 0 taint 0 us 5000' });
+    t = 210;
+    clock.on({ kind: 'exited', code: 0, signal: null });
+    clock.verdict();
+    expect(clock.timing(1, 1, '[    0.451203] Run /init as init process\n')).toMatchObject({ start: 'restore', monitorMs: 35, toReadyMs: 90, saveMs: null, toInitMs: 110, kernelToInitMs: null, casesMs: 90, totalMs: 210 });
+    t = 1000;
+    clock.on({ kind: 'started', pid: 2 });
+    t = 1700;
+    clock.on({ kind: 'parked' });
+    expect(clock.timing(1, 1, '')).toMatchObject({ start: 'boot', monitorMs: null, toReadyMs: 700, toInitMs: null });
   });
 
   it("reads the kernel's time of Run /init from a real console", async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initramfsEntries } from '../../runner/guest/initramfs.js';
+import { payloadEntries } from '../../runner/guest/initramfs.js';
 import { probeBuilder } from '../../runner/guest/probes.js';
 import type { Logger } from '../../runner/log.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
@@ -42,11 +42,10 @@ describe('probeBuilder', () => {
   });
 });
 
-describe('initramfs with custom probes', () => {
+describe('payload with custom probes', () => {
   it('puts each probe at /vmaspec/probes/<index> and orders the manifest by index', () => {
-    const bin = { init: Buffer.from('I'), vmaprobe: Buffer.from('P') };
     const plans = [0, 2].map((index) => ({ index, windowPages: 8, timeoutMs: 5000, ops: [] }));
-    const entries = initramfsEntries(bin, plans, [{ index: 1, timeoutMs: 7000, data: Buffer.from('ELF') }]);
+    const entries = payloadEntries(plans, [{ index: 1, timeoutMs: 7000, data: Buffer.from('ELF') }], Buffer.alloc(32));
     const probe = entries.find((e) => e.path === 'vmaspec/probes/1');
     expect(probe).toMatchObject({ type: 'file', mode: 0o755 });
     const manifest = entries.find((e) => e.path === 'vmaspec/manifest');

@@ -5,7 +5,7 @@ import { probeArgv, probeFirmware } from '../../runner/qemu/kvm.js';
 
 describe('QEMU argv from qemu/x86_64.yaml', async () => {
   const spec = await loadArch('x86_64');
-  const request = { kernel: '/k/vmlinux', initrd: '/a/i.cpio', consoleLog: '/a/console.log', accel: 'tcg' as const, append: ['vmaspec.verbose=1'] };
+  const request = { kernel: '/k/vmlinux', initrd: '/a/i.cpio', consoleLog: '/a/console.log', accel: 'tcg' as const, append: ['vmaspec.verbose=1'], payload: '/a/payload.cpio' };
 
   it('boots microvm with the PVH vmlinux, one vCPU under TCG', () => {
     const argv = qemuArgv(spec, request);
@@ -22,6 +22,28 @@ describe('QEMU argv from qemu/x86_64.yaml', async () => {
     const argv = qemuArgv(spec, request).join(' ');
     expect(argv).toContain('-chardev file,id=console,path=/a/console.log -serial chardev:console');
     expect(argv).toContain('-chardev stdio,id=results,signal=off -device isa-serial,index=1,chardev=results');
+  });
+
+  it('hands the payload over as the fw_cfg file init reads, commas in paths doubled', () => {
+    expect(qemuArgv(spec, request).join(' ')).toContain('-fw_cfg name=opt/vmaspec/payload,file=/a/payload.cpio');
+    const argv = qemuArgv(spec, { ...request, payload: '/a,b/p.cpio', consoleLog: '/a,b/c.log' });
+    expect(argv).toContain('name=opt/vmaspec/payload,file=/a,,b/p.cpio');
+    expect(argv).toContain('file,id=console,path=/a,,b/c.log');
+  });
+
+  it('has no monitor and no -incoming without a snapshot', () => {
+    const argv = qemuArgv(spec, request);
+    expect(argv).not.toContain('-qmp');
+    expect(argv).not.toContain('-incoming');
+  });
+
+  it('saving a snapshot adds QMP only; restoring one also waits for the state (-incoming defer)', () => {
+    const save = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'save', path: '/c/s.vmstate' } });
+    expect(save.slice(-2)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off']);
+    const restore = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'restore', path: '/c/s.vmstate' } });
+    expect(restore.slice(-4)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off', '-incoming', 'defer']);
+    // Everything that shapes the machine is the same in both: the saved state fits the restoring QEMU.
+    expect(restore.slice(0, -4)).toEqual(save.slice(0, -2));
   });
 
   it('uses the host CPU and more vCPUs under KVM', () => {

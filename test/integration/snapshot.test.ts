@@ -1,0 +1,74 @@
+// Guests start from a snapshot of a booted one (runner/qemu/snapshot.ts): a run
+// restores it, the supervisor reseeds the kernel's CRNG after the restore, a
+// snapshot QEMU cannot load is replaced by a boot, and --no-snapshot boots.
+// Real kernel, real QEMU, a real probe (test/fixtures/snapshot/addresses.c).
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cachedInitramfs } from '../../runner/guest/initramfs.js';
+import { buildHelpers } from '../../runner/guest/helpers.js';
+import { buildKernel } from '../../runner/kernel/build.js';
+import { buildKernelRequest } from '../../runner/kernel/request.js';
+import { createLogger } from '../../runner/log.js';
+import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
+import { snapshotFile } from '../../runner/qemu/snapshot.js';
+import type { RunReport } from '../../runner/report/types.js';
+import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
+
+const casesRoot = join(repoRoot, 'test/fixtures/snapshot');
+const spec = await loadArch('x86_64');
+const kernel = buildKernelRequest({}, spec);
+const log = createLogger({ verbose: false, stream: process.stderr });
+
+/** One run of the fixture case; its report and the addresses the probe printed. */
+async function run(snapshots: boolean): Promise<{ report: RunReport; addresses: string }> {
+  const artifactsDir = artifactsFolder(join(repoRoot, 'artifacts'));
+  const report = await runSuite({ casesRoot, paths: [], kernel, spec, artifactsDir, log, reporters: [], snapshots }, await loadSuite(casesRoot, []));
+  const stream = await readFile(join(artifactsDir, 'results-1.txt'), 'utf8');
+  return { report, addresses: /^O # (addresses stack=\w+ mmap=\w+)$/m.exec(stream)?.[1] ?? '' };
+}
+
+let snapshot: string;
+
+beforeAll(async () => {
+  const built = await buildKernel(kernel, log);
+  const initrd = await cachedInitramfs(kernel.cacheDir, await buildHelpers(kernel.cacheDir, log));
+  const first = await run(true); // restores, or boots and saves the snapshot
+  snapshot = await snapshotFile(kernel.cacheDir, spec, { kernel: built.image, initrd, accel: first.report.accel ?? 'tcg', append: [], consoleLog: '', payload: '' });
+}, 20 * 60_000);
+
+describe('snapshots of the booted guest', () => {
+  it('a run restores the saved guest, and the case passes', async () => {
+    const { report, addresses } = await run(true);
+    expect(report.summary.pass).toBe(1);
+    expect(report.boots?.[0]).toMatchObject({ start: 'restore', kernelToInitMs: null, saveMs: null });
+    expect(addresses).toMatch(/^addresses stack=[0-9a-f]+ mmap=[0-9a-f]+$/);
+  }, 60_000);
+
+  it('two guests restored from the same snapshot place the stack and a mapping differently (the CRNG is reseeded)', async () => {
+    const a = await run(true);
+    const b = await run(true);
+    expect([a.report.boots?.[0]?.start, b.report.boots?.[0]?.start]).toEqual(['restore', 'restore']);
+    expect(a.addresses).not.toBe('');
+    expect(a.addresses).not.toBe(b.addresses);
+  }, 60_000);
+
+  it('a snapshot QEMU cannot load is replaced: the run boots, passes and saves a new one', async () => {
+    await writeFile(snapshot, 'not a migration stream');
+    const { report } = await run(true);
+    expect(report.summary.pass).toBe(1);
+    expect(report.boots?.[0]).toMatchObject({ start: 'boot' });
+    expect(report.boots?.[0]?.saveMs).toBeGreaterThan(0);
+    expect((await stat(snapshot)).size).toBeGreaterThan(1 << 20);
+    expect((await run(true)).report.boots?.[0]?.start).toBe('restore');
+  }, 120_000);
+
+  it('--no-snapshot boots the kernel and saves nothing', async () => {
+    const before = (await stat(snapshot)).mtimeMs;
+    const { report } = await run(false);
+    expect(report.summary.pass).toBe(1);
+    expect(report.boots?.[0]).toMatchObject({ start: 'boot', saveMs: null, monitorMs: null });
+    expect(report.boots?.[0]?.kernelToInitMs).toBeGreaterThan(0);
+    expect((await stat(snapshot)).mtimeMs).toBe(before);
+  }, 120_000);
+});
