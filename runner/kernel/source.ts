@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../qemu/arch.js';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
@@ -20,7 +20,7 @@ export interface SourceTree {
 /** The tarball of Debian's linux-source-<version> package. */
 export const debianTarball = (version: string): string => `/usr/src/linux-source-${version}.tar.xz`;
 
-const BOOTSTRAP = fileURLToPath(new URL('../setup/bootstrap.mjs', import.meta.url));
+const BOOTSTRAP = join(repoRoot, 'runner/setup/bootstrap.mjs');
 
 /** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. */
 async function debianPackageVersion(version: string, log: Logger): Promise<string> {
