@@ -10,16 +10,15 @@
  * PROT_READ. Two workers are forked from that: U keeps the VMAs unnamed, N
  * names them all with one 79-character name (one prctl over the mapping). The
  * driver then asks them in turn (U N, N U, U N, …), so host load and drift
- * (TCG on a shared machine) fall on both alike, for:
- *   - the time of fork() + the child's _exit() + waitpid() (SAMPLES each,
- *     each the fastest of BURST forks in a row: under TCG the guest clock runs
- *     on while QEMU waits for a host CPU, which only ever adds time, so the
- *     fastest of a burst is the fork itself; a kernel copying names is slower
- *     on every fork and so still in the median). BURST is 1: the median of
- *     the pairs' ratios already rides out a slow spell, and each fork with
- *     30000 VMAs costs 90-170 ms under TCG, the longest case of the suite;
+ * (TCG on a shared machine) fall on both alike, for SAMPLES forks each. Each
+ * fork gives both figures:
  *   - Slab from /proc/meminfo before fork() and while the child is alive (it
- *     waits on a pipe): what fork allocated (SLAB_SAMPLES each).
+ *     waits on a pipe): what fork allocated;
+ *   - the time of fork() in the parent plus the child's _exit() and the
+ *     parent's waitpid(), from the child's release: fork + exit + wait
+ *     without the hand-shake and the Slab read between them.
+ * Each fork with 30000 VMAs costs 90-170 ms under TCG: this is the longest
+ * case of the suite, so one fork serves both figures.
  * Results: medians (for time, the median of the named/unnamed ratios of
  * back-to-back pairs); the host judges the KTAP, the numbers go out as `#` lines.
  */
@@ -44,10 +43,8 @@
 #endif
 
 #define NVMAS 30000
-/* Timing samples per kind; each is the fastest of BURST forks in a row (see below). */
+/* Forks per kind (each gives a time and a Slab growth, see above). */
 #define SAMPLES 7
-#define BURST 1
-#define SLAB_SAMPLES 3
 /* One 79-character name: the longest accepted (R3). */
 #define NAME "vmaspec-fork-cost-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMNOPQRSTUVW"
 #define MAX_MAP_COUNT "/proc/sys/vm/max_map_count"
@@ -135,66 +132,40 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* fork + _exit + waitpid, in ns; 0 on failure. */
-static uint64_t time_fork(void)
+/* One fork of this process; in the caller's two slots: 0 the time in ns, 1 the Slab growth in kB. -1 on failure. */
+static int sample_fork(int64_t out[2])
 {
-	uint64_t t0 = now_ns();
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return 0;
-	return now_ns() - t0;
-}
-
-/* Slab growth in kB while a forked child is alive; LONG_MIN on failure. */
-static long slab_during_fork(void)
-{
-	int ready[2], go[2], status;
+	int ready[2], go[2], status, ok;
 	long before, during;
+	uint64_t t0, t1, t2, t3;
 	char c = 0;
 	pid_t pid;
 
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC))
-		return LONG_MIN;
+		return -1;
 	before = slab_kb();
+	t0 = now_ns();
 	pid = fork();
 	if (pid == 0) {
 		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
-	if (pid < 0)
-		return LONG_MIN;
-	if (read(ready[0], &c, 1) != 1)
-		return LONG_MIN;
+	t1 = now_ns();
+	ok = pid > 0 && read(ready[0], &c, 1) == 1;
 	during = slab_kb();
-	if (write(go[1], &c, 1) != 1)
-		return LONG_MIN;
-	waitpid(pid, &status, 0);
+	t2 = now_ns();
+	ok = ok && write(go[1], &c, 1) == 1 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	t3 = now_ns();
 	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
-	return before < 0 || during < 0 ? LONG_MIN : during - before;
+	if (!ok || before < 0 || during < 0)
+		return -1;
+	out[0] = (int64_t)((t1 - t0) + (t3 - t2));
+	out[1] = during - before;
+	return 0;
 }
 
-/* The fastest of BURST fork + _exit + waitpid, in ns; 0 when one failed. */
-static int64_t fastest_fork(void)
-{
-	int64_t best = INT64_MAX;
-
-	for (int i = 0; i < BURST; i++) {
-		int64_t t = (int64_t)time_fork();
-
-		if (t == 0)
-			return 0;
-		if (t < best)
-			best = t;
-	}
-	return best;
-}
-
-/* A worker: answers each command byte on `cmd` ('t' time a fork, 's' Slab of a fork, 'p' ping: 0) with one 8-byte result on `out`; 'q' ends it. */
+/* A worker: answers each command byte on `cmd` ('f' a fork sample, 'p' ping) with 16 bytes on `out` (for 'f': time ns, Slab kB; -1 -1 when it failed); 'q' ends it. */
 struct worker {
 	pid_t pid;
 	int cmd, out;
@@ -206,9 +177,11 @@ static void worker_loop(int cmd, int out)
 	char c;
 
 	while (read(cmd, &c, 1) == 1 && c != 'q') {
-		int64_t v = c == 't' ? fastest_fork() : c == 's' ? (int64_t)slab_during_fork() : 0;
+		int64_t v[2] = { 0, 0 };
 
-		if (write(out, &v, sizeof(v)) != sizeof(v))
+		if (c == 'f' && sample_fork(v))
+			v[0] = v[1] = -1;
+		if (write(out, v, sizeof(v)) != sizeof(v))
 			break;
 	}
 	_exit(0);
@@ -238,14 +211,12 @@ static int start_worker(struct worker *w, char *area, size_t len, const char *na
 	return 0;
 }
 
-/* One measurement by a worker; INT64_MIN when it failed. */
-static int64_t ask(struct worker *w, char what)
+/* One answer of a worker into v; -1 when it failed or is gone. */
+static int ask(struct worker *w, char what, int64_t v[2])
 {
-	int64_t v;
-
-	if (write(w->cmd, &what, 1) != 1 || read(w->out, &v, sizeof(v)) != sizeof(v))
-		return INT64_MIN;
-	return v;
+	if (write(w->cmd, &what, 1) != 1 || read(w->out, v, 2 * sizeof(v[0])) != (ssize_t)(2 * sizeof(v[0])))
+		return -1;
+	return v[0] < 0 ? -1 : 0;
 }
 
 /* The worker's /proc/PID/maps: its lines and how many end in [anon:NAME]. */
@@ -268,14 +239,14 @@ int main(void)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const size_t len = NVMAS * page;
-	int64_t t[2][SAMPLES], sl[2][SLAB_SAMPLES], ratio[SAMPLES];
+	int64_t t[2][SAMPLES], sl[2][SAMPLES], ratio[SAMPLES], v[2];
 	struct worker w[2]; /* 0: unnamed, 1: named */
 	long lines[2], named[2];
 	struct timespec res = { 0, 0 };
 	char saved[32] = "";
 	char *area;
 	/* When each phase ended (ns): the numbers say where the case's time goes. */
-	uint64_t at[6];
+	uint64_t at[5];
 
 	at[0] = now_ns();
 	ktap_print_header();
@@ -296,7 +267,7 @@ int main(void)
 	if (start_worker(&w[0], area, len, NULL) || start_worker(&w[1], area, len, NAME))
 		ktap_exit_fail_msg("starting the workers: %s", strerror(errno));
 	munmap(area, len); /* only the workers hold the VMAs now */
-	if (ask(&w[0], 'p') == INT64_MIN || ask(&w[1], 'p') == INT64_MIN) /* both answer: N named its VMAs */
+	if (ask(&w[0], 'p', v) || ask(&w[1], 'p', v)) /* both answer: N named its VMAs */
 		ktap_exit_fail_msg("a worker failed to start (exit 3: the prctl naming its VMAs failed)");
 	at[2] = now_ns();
 	for (int k = 0; k < 2; k++)
@@ -310,25 +281,19 @@ int main(void)
 		for (int j = 0; j < 2; j++) {
 			int k = (i + j) & 1; /* U N, N U, U N, … */
 
-			if ((t[k][i] = ask(&w[k], 't')) <= 0)
-				ktap_exit_fail_msg("sample %d: fork in worker %d failed", i, k);
-		}
-	at[4] = now_ns();
-	for (int i = 0; i < SLAB_SAMPLES; i++)
-		for (int j = 0; j < 2; j++) {
-			int k = (i + j) & 1;
-
-			if ((sl[k][i] = ask(&w[k], 's')) == INT64_MIN || sl[k][i] == LONG_MIN)
+			if (ask(&w[k], 'f', v))
 				ktap_exit_fail_msg("sample %d: fork or /proc/meminfo in worker %d failed", i, k);
+			t[k][i] = v[0];
+			sl[k][i] = v[1];
 		}
 	/* Each pair (t[0][i], t[1][i]) was taken back to back, so a slow spell of the
 	 * host (which comes and goes for seconds under TCG: samples cluster near
 	 * 75 ms or near 150 ms) falls on both of a pair; the median of the pair
 	 * ratios is judged, not the ratio of two medians, which such a spell can
 	 * tip either way. */
-	at[5] = now_ns();
-	ktap_print_msg("time (ms): %d VMAs made %.0f, workers started %.0f, their maps read %.0f, timing forks %.0f, Slab forks %.0f", NVMAS,
-		       (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6, (at[4] - at[3]) / 1e6, (at[5] - at[4]) / 1e6);
+	at[4] = now_ns();
+	ktap_print_msg("time (ms): %d VMAs made %.0f, workers started %.0f, their maps read %.0f, %d forks sampled %.0f", NVMAS,
+		       (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6, 2 * SAMPLES, (at[4] - at[3]) / 1e6);
 	for (int i = 0; i < SAMPLES; i++)
 		ratio[i] = t[1][i] * 1000 / t[0][i];
 	qsort(ratio, SAMPLES, sizeof(ratio[0]), cmp_i64);
@@ -337,24 +302,24 @@ int main(void)
 		if (write(w[k].cmd, "q", 1) != 1 || waitpid(w[k].pid, NULL, 0) != w[k].pid)
 			ktap_exit_fail_msg("worker %d did not end", k);
 		qsort(t[k], SAMPLES, sizeof(t[k][0]), cmp_i64);
-		qsort(sl[k], SLAB_SAMPLES, sizeof(sl[k][0]), cmp_i64);
+		qsort(sl[k], SAMPLES, sizeof(sl[k][0]), cmp_i64);
 	}
 	if (saved[0])
 		write_small(MAX_MAP_COUNT, saved);
 
-	int64_t sp = sl[0][SLAB_SAMPLES / 2], sn = sl[1][SLAB_SAMPLES / 2];
+	int64_t sp = sl[0][SAMPLES / 2], sn = sl[1][SAMPLES / 2];
 	int64_t tp = t[0][SAMPLES / 2], tn = t[1][SAMPLES / 2];
 
 	ktap_print_msg("Slab growth while the child lives, median of %d: unnamed %lld kB (min %lld, max %lld), named %lld kB (min %lld, max %lld)",
-		       SLAB_SAMPLES, (long long)sp, (long long)sl[0][0], (long long)sl[0][SLAB_SAMPLES - 1], (long long)sn,
-		       (long long)sl[1][0], (long long)sl[1][SLAB_SAMPLES - 1]);
+		       SAMPLES, (long long)sp, (long long)sl[0][0], (long long)sl[0][SAMPLES - 1], (long long)sn,
+		       (long long)sl[1][0], (long long)sl[1][SAMPLES - 1]);
 	ktap_test_result(sp >= MIN_FORK_SLAB_KB, "slab_shows_the_fork (unnamed growth %lld kB >= %d kB)", (long long)sp, MIN_FORK_SLAB_KB);
 	ktap_print_msg("named - unnamed = %lld kB; copying the names would add ~%d kB; allowed %d kB", (long long)(sn - sp), NVMAS * 96 / 1024, SLAB_TOLERANCE_KB);
 	ktap_test_result(sn - sp <= SLAB_TOLERANCE_KB, "named_fork_allocates_no_more_slab");
 
 	clock_getres(CLOCK_MONOTONIC, &res);
-	ktap_print_msg("fork+exit+wait, median of %d (each the fastest of %d): unnamed %.1f ms (min %.1f, max %.1f), named %.1f ms (min %.1f, max %.1f), ratio %.3f; clock resolution %.3f ms",
-		       SAMPLES, BURST, tp / 1e6, t[0][0] / 1e6, t[0][SAMPLES - 1] / 1e6, tn / 1e6, t[1][0] / 1e6, t[1][SAMPLES - 1] / 1e6,
+	ktap_print_msg("fork+exit+wait, median of %d: unnamed %.1f ms (min %.1f, max %.1f), named %.1f ms (min %.1f, max %.1f), ratio %.3f; clock resolution %.3f ms",
+		       SAMPLES, tp / 1e6, t[0][0] / 1e6, t[0][SAMPLES - 1] / 1e6, tn / 1e6, t[1][0] / 1e6, t[1][SAMPLES - 1] / 1e6,
 		       (double)tn / (double)tp, res.tv_nsec / 1e6);
 	ktap_print_msg("named/unnamed of back-to-back pairs: median %.3f (min %.3f, max %.3f)", ratio[SAMPLES / 2] / 1e3, ratio[0] / 1e3,
 		       ratio[SAMPLES - 1] / 1e3);
