@@ -22,9 +22,9 @@ const breakdownRows = (b: Breakdown, restored: boolean): string[] =>
         `| judging on the host (QEMU exit → verdict) | ${ms(b.judgeMs)} |`,
       ]
     : [
-        `| QEMU start-up + firmware (spawn → kernel entry, by difference) | ${ms(b.toReadyMs - b.kernelToInitMs)} |`,
-        `| kernel boot to \`Run /init\` (the kernel's own clock; init's set-up and park follow) | ${ms(b.kernelToInitMs)} |`,
-        `| handing the cases over (\`P\` → the supervisor's header) | ${ms(b.handoverMs)} |`,
+        `| kernel boot to \`Run /init\` (the kernel's own clock) | ${ms(b.kernelToInitMs)} |`,
+        `| QEMU start-up, firmware, and init's set-up to its park (spawn → park, by difference) | ${ms(b.toReadyMs - b.kernelToInitMs)} |`,
+        `| handing the cases over (park → the supervisor's header) | ${ms(b.handoverMs)} |`,
         `| unpacking and running the case (header → its end record) | ${ms(b.casesMs)} |`,
         `| power-off (end record → QEMU exit) | ${ms(b.powerOffMs)} |`,
         `| judging on the host (QEMU exit → verdict) | ${ms(b.judgeMs)} |`,
