@@ -124,10 +124,13 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const knownFile = request.knownSplats ?? join(repoRoot, 'known-splats.yaml');
   const known = await loadKnownSplats(knownFile, relative(process.cwd(), knownFile) || knownFile);
   await prepareArtifacts(artifactsDir);
+  // The guest programs build (or are found in the cache) while the kernel stage runs.
+  const helpersBuilt = buildHelpers(request.kernel.cacheDir, log);
+  helpersBuilt.catch(() => undefined); // awaited below, after the kernel
   const kernel = await buildKernel(request.kernel, log);
   log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''} ${kernel.image}`);
   await copyFile(kernel.configPath, join(artifactsDir, 'kernel.config'));
-  const helpers = await buildHelpers(request.kernel.cacheDir, log);
+  const helpers = await helpersBuilt;
   const slowdown = kernelSlowdown(kernel.config);
   if (slowdown > 1) log.info(`kernel: run-time checkers (${slowOptionsOf(kernel.config).join(', ')}): case timeouts and the boot watchdog x${slowdown}`);
 
