@@ -9,7 +9,7 @@ import { cachedInitramfs } from '../../runner/guest/initramfs.js';
 import { buildHelpers } from '../../runner/guest/helpers.js';
 import { buildKernel } from '../../runner/kernel/build.js';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
-import { createLogger } from '../../runner/log.js';
+import { createLogger, type Logger } from '../../runner/log.js';
 import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
 import { snapshotFile } from '../../runner/qemu/snapshot.js';
 import type { RunReport } from '../../runner/report/types.js';
@@ -21,9 +21,9 @@ const kernel = buildKernelRequest({}, spec);
 const log = createLogger({ verbose: false, stream: process.stderr });
 
 /** One run of the fixture case; its report and the addresses the probe printed. */
-async function run(snapshots: boolean): Promise<{ report: RunReport; addresses: string }> {
+async function run(snapshots: boolean, logger: Logger = log): Promise<{ report: RunReport; addresses: string }> {
   const artifactsDir = artifactsFolder(join(repoRoot, 'artifacts'));
-  const report = await runSuite({ casesRoot, paths: [], kernel, spec, artifactsDir, log, reporters: [], snapshots }, await loadSuite(casesRoot, []));
+  const report = await runSuite({ casesRoot, paths: [], kernel, spec, artifactsDir, log: logger, reporters: [], snapshots }, await loadSuite(casesRoot, []));
   const stream = await readFile(join(artifactsDir, 'results-1.txt'), 'utf8');
   return { report, addresses: /^O # (addresses stack=\w+ mmap=\w+)$/m.exec(stream)?.[1] ?? '' };
 }
@@ -43,6 +43,18 @@ describe('snapshots of the booted guest', () => {
     expect(report.summary.pass).toBe(1);
     expect(report.boots?.[0]).toMatchObject({ start: 'restore', kernelToInitMs: null, saveMs: null });
     expect(addresses).toMatch(/^addresses stack=[0-9a-f]+ mmap=[0-9a-f]+$/);
+  }, 60_000);
+
+  it('warm start: a second run of the unchanged case on the unchanged kernel builds nothing and boots nothing', async () => {
+    await run(true);
+    const lines: string[] = [];
+    const capture: Logger = { info: (m) => lines.push(m), verbose: (m) => lines.push(m), progress: (m) => lines.push(m), done: () => undefined };
+    const { report } = await run(true, capture);
+    expect(report.summary.pass).toBe(1);
+    expect(lines.find((l) => l.startsWith('kernel: debian:6.12'))).toMatch(/\(cached\)/);
+    expect(lines.filter((l) => /\bbuilt\b|building|make |musl-gcc -static|configuring/.test(l))).toEqual([]);
+    expect(lines.some((l) => /restoring the snapshot/.test(l))).toBe(true);
+    expect(report.boots?.map((b) => b.start)).toEqual(['restore']);
   }, 60_000);
 
   it('two guests restored from the same snapshot place the stack and a mapping differently (the CRNG is reseeded)', async () => {
