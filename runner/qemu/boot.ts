@@ -81,8 +81,9 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   const go = (): void => {
     child.stdin?.write('g');
   };
+  const exited = new AbortController();
   const qmp = request.qmp
-    ? Qmp.connect(request.qmp, QMP_CONNECT_MS).then((m) => {
+    ? Qmp.connect(request.qmp, QMP_CONNECT_MS, exited.signal).then((m) => {
         options.onEvent?.({ kind: 'monitor' });
         return m;
       })
@@ -90,20 +91,22 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   qmp?.catch(() => undefined); // awaited where it is used
   let restoreFailed: string | null = null;
   const snapshot = request.snapshot;
-  if (snapshot?.mode === 'restore' && qmp) {
-    void qmp
-      .then((m) => restoreVmState(m, snapshot.path))
-      .then(
-        () => {
-          options.onEvent?.({ kind: 'restored' });
-          go();
-        },
-        (error: unknown) => {
-          restoreFailed = error instanceof Error ? error.message : String(error);
-          child.kill('SIGKILL');
-        },
-      );
-  }
+  // Settles (never rejects) once the guest runs again or the restore failed; awaited before the outcome.
+  const restoring =
+    snapshot?.mode === 'restore' && qmp
+      ? qmp
+          .then((m) => restoreVmState(m, snapshot.path))
+          .then(
+            () => {
+              options.onEvent?.({ kind: 'restored' });
+              go();
+            },
+            (error: unknown) => {
+              restoreFailed = error instanceof Error ? error.message : String(error);
+              child.kill('SIGKILL');
+            },
+          )
+      : null;
   const parked = async (): Promise<void> => {
     options.onEvent?.({ kind: 'parked' });
     if (snapshot?.mode === 'save' && qmp) {
@@ -132,6 +135,8 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     }
   });
   const result = await child;
+  exited.abort();
+  await restoring;
   (await qmp?.catch(() => null))?.close();
   if (request.qmp) await rm(request.qmp, { force: true });
   options.onEvent?.({ kind: 'exited', code: result.exitCode ?? null, signal: result.signal ?? null });

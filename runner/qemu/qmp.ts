@@ -36,10 +36,11 @@ export class Qmp {
     socket.on('error', close);
   }
 
-  /** Connects to `path` (retrying while QEMU starts), reads the greeting and leaves capability negotiation. */
-  static async connect(path: string, timeoutMs: number): Promise<Qmp> {
+  /** Connects to `path` (retrying while QEMU starts, until `timeoutMs` or `signal`), reads the greeting and leaves capability negotiation. */
+  static async connect(path: string, timeoutMs: number, signal?: AbortSignal): Promise<Qmp> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (signal?.aborted) throw new VmaspecError('E_QMP', `QEMU exited before its monitor at ${path} answered`);
       try {
         const socket = await new Promise<Socket>((resolve, reject) => {
           const s = connect(path, () => resolve(s));
