@@ -235,19 +235,19 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       const ends: number[] = [];
       const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
       const bootOptions: BootOptions = {
-          timeoutMs,
-          log,
-          signal: request.signal,
-          kill: kill.signal,
-          onEvent: (event) => {
-            clock.on(event);
-            if (event.kind === 'started') watchdog.start();
-            if (event.kind !== 'line') return;
-            watchdog.line(event.line);
-            text += `${event.line}\n`;
-            const end = /^T (\d+) end /.exec(event.line);
-            if (end) ends.push(Number(end[1]));
-          },
+        timeoutMs,
+        log,
+        signal: request.signal,
+        kill: kill.signal,
+        onEvent: (event) => {
+          clock.on(event);
+          if (event.kind === 'started') watchdog.start();
+          if (event.kind !== 'line') return;
+          watchdog.line(event.line);
+          text += `${event.line}\n`;
+          const end = /^T (\d+) end /.exec(event.line);
+          if (end) ends.push(Number(end[1]));
+        },
       };
       const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
       watchdog.stop();

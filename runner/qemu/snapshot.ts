@@ -52,7 +52,8 @@ export async function bootFromSnapshot(spec: ArchSpec, request: BootRequest, fil
   if (existsSync(file)) {
     await utimes(file, new Date(), new Date()).catch(() => undefined); // recently used: kept longest
     const outcome = await bootGuest(spec, { ...request, qmp: monitorSocket(), snapshot: { mode: 'restore', path: file } }, options);
-    if (outcome.restoreFailed === null) return outcome;
+    // Cancelled (Ctrl-C): the snapshot is not to blame, and nothing more is to run.
+    if (outcome.restoreFailed === null || outcome.cancelled || options.signal?.aborted) return outcome;
     options.log.info(`qemu: the snapshot ${file} did not restore (${outcome.restoreFailed}${outcome.stderr.trim() ? `: ${outcome.stderr.trim().split('\n').at(-1)}` : ''}); booting instead`);
     await rm(file, { force: true });
   }
