@@ -1,22 +1,20 @@
 // A QMP client on QEMU's unix socket (docs: qemu "QMP specification"): one JSON
-// object per line; commands answered in order; events kept until someone waits.
+// object per line; commands answered in order; events are not needed here and dropped.
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VmaspecError } from '../errors.js';
 
-type Message = { return?: unknown; error?: { class: string; desc: string }; event?: string; data?: Record<string, unknown>; QMP?: unknown };
+type Message = { return?: unknown; error?: { class: string; desc: string }; event?: string; QMP?: unknown };
 
 export class Qmp {
   private buffer = '';
   private readonly pending: { resolve: (v: unknown) => void; reject: (e: Error) => void; command: string }[] = [];
-  private readonly events: Message[] = [];
-  private readonly waiters: { name: string; resolve: (data: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   private closed: Error | null = null;
-  private greeted!: Promise<void>;
+  private readonly greeted: Promise<void>;
+  private greet: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   private constructor(private readonly socket: Socket) {
-    let greet: () => void;
-    this.greeted = new Promise((resolve) => (greet = resolve));
+    this.greeted = new Promise((resolve, reject) => (this.greet = { resolve, reject }));
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -26,9 +24,8 @@ export class Qmp {
         this.buffer = this.buffer.slice(nl + 1);
         if (!line) continue;
         const message = JSON.parse(line) as Message;
-        if (message.QMP !== undefined) greet();
-        else if (message.event !== undefined) this.onEvent(message);
-        else this.answer(message);
+        if (message.QMP !== undefined) this.greet?.resolve();
+        else if (message.event === undefined) this.answer(message);
       }
     });
     const close = (): void => this.fail(new VmaspecError('E_QMP', 'QEMU closed its monitor (it exited)'));
@@ -66,14 +63,6 @@ export class Qmp {
     });
   }
 
-  /** The data of the first event `name` (already received or still to come). */
-  waitEvent(name: string): Promise<Record<string, unknown>> {
-    const i = this.events.findIndex((e) => e.event === name);
-    if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]?.data ?? {});
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve, reject) => this.waiters.push({ name, resolve, reject }));
-  }
-
   close(): void {
     this.socket.destroy();
   }
@@ -85,14 +74,9 @@ export class Qmp {
     else next.resolve(message.return);
   }
 
-  private onEvent(message: Message): void {
-    const i = this.waiters.findIndex((w) => w.name === message.event);
-    if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(message.data ?? {});
-    else this.events.push(message);
-  }
-
   private fail(error: Error): void {
     this.closed ??= error;
-    for (const p of [...this.pending.splice(0), ...this.waiters.splice(0)]) p.reject(this.closed);
+    this.greet?.reject(this.closed);
+    for (const p of this.pending.splice(0)) p.reject(this.closed);
   }
 }
