@@ -724,7 +724,13 @@ static int load_payload(void)
 	int r;
 
 	if (fwcfg_find(PAYLOAD, &key, &size) != 0) {
-		record("B cannot find fw_cfg file %s: %s", PAYLOAD, strerror(errno));
+		int err_no = errno;
+
+		ioperm(FW_CFG_PORT_SEL, 2, 0);
+		if (err_no == ENOSYS || err_no == EPERM)
+			record("B cannot read fw_cfg: ioperm: %s (the kernel needs CONFIG_X86_IOPL_IOPERM=y)", strerror(err_no));
+		else
+			record("B cannot find fw_cfg file %s: %s", PAYLOAD, strerror(err_no));
 		return -1;
 	}
 	buf = mmap(NULL, size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
