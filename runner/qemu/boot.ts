@@ -28,7 +28,7 @@ export type BootEvent =
   | { kind: 'exited'; code: number | null; signal: string | null };
 
 /** The supervisor's line when it is ready for the run's cases (c-helpers/init.c park()). */
-export const PARKED = 'vmaspec-parked 1';
+const PARKED = 'vmaspec-parked 1';
 
 /** How long QEMU may take to open its monitor socket. */
 const QMP_CONNECT_MS = 10_000;

@@ -41,7 +41,7 @@ export async function snapshotFile(cacheDir: string, spec: ArchSpec, request: Bo
 
 let sockets = 0;
 /** A short path for QEMU's monitor socket (unix socket paths are limited to 107 bytes). */
-export const monitorSocket = (): string => join(tmpdir(), `vmaspec-qmp-${process.pid}-${++sockets}.sock`);
+const monitorSocket = (): string => join(tmpdir(), `vmaspec-qmp-${process.pid}-${++sockets}.sock`);
 
 /**
  * Boots the guest of `request` through its snapshot `file`: restores it when it
