@@ -161,14 +161,20 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   log.info('bench: the snapshot of the booted guest (saved now if missing: not measured)');
   await commandRun(request, 'warm-up', one);
 
+  /** The one case `reps.oneCase` times in a row as a command: each run's wall time, report and boot. */
+  const oneCaseRuns = async (name: string, args: string[]): Promise<{ wallMs: number; report: RunReport; boot: BootTiming }[]> => {
+    const runs = [];
+    for (let i = 0; i < reps.oneCase; i++) {
+      const run = await commandRun(request, `${name}-${i + 1}`, args);
+      runs.push({ ...run, boot: oneBoot(run.report, `${name}-${i + 1}`) });
+    }
+    return runs;
+  };
   log.info(`bench: one case (${request.oneCase.id}), restored from the snapshot, ${reps.oneCase} times`);
-  const restored = [];
-  for (let i = 0; i < reps.oneCase; i++) restored.push(await commandRun(request, `one-${i + 1}`, one));
-  const restoredBoots = restored.map((r, i) => oneBoot(r.report, `one-${i + 1}`));
-
+  const restored = await oneCaseRuns('one', one);
   log.info(`bench: one case, the kernel booted (--no-snapshot), ${reps.oneCase} times`);
-  const booted = [];
-  for (let i = 0; i < reps.oneCase; i++) booted.push(oneBoot((await commandRun(request, `one-boot-${i + 1}`, ['--no-snapshot', ...one])).report, `one-boot-${i + 1}`));
+  const booted = await oneCaseRuns('one-boot', ['--no-snapshot', ...one]);
+  const oneCase = stat(restored.map((r) => r.boot.toVerdictMs ?? NaN));
 
   log.info(`bench: the whole suite (${request.cases.length} cases), ${reps.suite} times`);
   const perCaseRuns: number[] = [];
@@ -211,17 +217,17 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     started,
     machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), accel: restored[0]?.report.accel ?? 'unknown', kernel: `${restored[0]?.report.kernel.source} ${restored[0]?.report.kernel.release}` },
     oneCaseId: request.oneCase.id,
-    oneCase: stat(restoredBoots.map((b) => b.toVerdictMs ?? NaN)),
-    oneCaseBreakdown: breakdown(restoredBoots),
+    oneCase,
+    oneCaseBreakdown: breakdown(restored.map((r) => r.boot)),
     oneCaseCommand: stat(restored.map((r) => r.wallMs)),
-    oneCaseBoot: stat(booted.map((b) => b.toVerdictMs ?? NaN)),
-    oneCaseBootBreakdown: breakdown(booted),
+    oneCaseBoot: stat(booted.map((r) => r.boot.toVerdictMs ?? NaN)),
+    oneCaseBootBreakdown: breakdown(booted.map((r) => r.boot)),
     suite,
     suiteCases: request.cases.length,
     perCase: stat(perCaseRuns),
     coldBuild,
     incrementalBuild,
     naive,
-    naiveRatio: Math.round((naive.median / med(restoredBoots.map((b) => b.toVerdictMs ?? NaN))) * 100) / 100,
+    naiveRatio: Math.round((naive.median / oneCase.median) * 100) / 100,
   };
 }

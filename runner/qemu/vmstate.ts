@@ -18,12 +18,9 @@ export async function saveVmState(qmp: Qmp, path: string): Promise<void> {
   try {
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': MAX_BANDWIDTH });
     await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(tmp)}` });
-    for (;;) {
-      const state = (await qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
-      if (state.status === 'completed') break;
-      if (state.status === 'failed' || state.status === 'cancelled') throw new VmaspecError('E_QMP', `saving the VM state: ${state['error-desc'] ?? state.status}`);
-      await sleep(2);
-    }
+    await poll(qmp, 'query-migrate', (r) =>
+      r.status === 'completed' || (r.status === 'failed' || r.status === 'cancelled' ? `saving the VM state: ${r['error-desc'] ?? r.status}` : false),
+    );
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -36,11 +33,18 @@ export async function saveVmState(qmp: Qmp, path: string): Promise<void> {
 /** Loads the state saved at `path` into a QEMU started with `-incoming defer`, then lets the guest run (it was saved stopped). */
 export async function restoreVmState(qmp: Qmp, path: string): Promise<void> {
   await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(path)}` });
+  await poll(qmp, 'query-status', (r) => r.status === 'paused' || (r.status === 'inmigrate' ? false : `restoring the VM state: the guest is ${r.status}`));
+  await qmp.execute('cont');
+}
+
+type StatusReply = { status?: string; 'error-desc'?: string };
+
+/** Asks `command` every 2 ms until `check` says done (true); false: not yet; a string: the error. */
+async function poll(qmp: Qmp, command: string, check: (reply: StatusReply) => boolean | string): Promise<void> {
   for (;;) {
-    const { status } = (await qmp.execute('query-status')) as { status: string };
-    if (status === 'paused') break;
-    if (status !== 'inmigrate') throw new VmaspecError('E_QMP', `restoring the VM state: the guest is ${status}`);
+    const verdict = check((await qmp.execute(command)) as StatusReply);
+    if (verdict === true) return;
+    if (typeof verdict === 'string') throw new VmaspecError('E_QMP', verdict);
     await sleep(2);
   }
-  await qmp.execute('cont');
 }
