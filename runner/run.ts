@@ -28,12 +28,13 @@ import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
 import { repoRoot } from './qemu/arch.js';
 import { loadKnownSplats } from './health/allowlist.js';
-import { attributeLines } from './health/attribute.js';
+import { attributeLines, type Attribution } from './health/attribute.js';
+import { caseFates, diedRecord } from './health/fate.js';
 import { judgeCaseHealth } from './health/case.js';
 import { consoleLines } from './health/log.js';
 import { CaseWatchdog, type Expiry } from './health/watchdog.js';
 import { chooseAccel, type AccelChoice } from './qemu/kvm.js';
-import { stepResults } from './report/steps.js';
+import { stepResults, topStep } from './report/steps.js';
 import { BootClock, type BootTiming } from './qemu/timing.js';
 import { caseReport, emit, runReport } from './report/build.js';
 import type { CaseReport, KernelInfo, Reporter, RunReport } from './report/types.js';
@@ -184,6 +185,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
   const runGroup = async (group: Runnable[], vm: number, tag: string): Promise<void> => {
     let pending = group;
+    const lostOnce = new Set<number>(); // cases whose results a dying guest took along: run again once, then judged on what came
     for (let boot = 1; pending.length > 0; boot++) {
       const name = `${tag}${boot}`;
       if (request.signal?.aborted) break;
@@ -197,7 +199,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       let text = '';
       let records: Map<number, CaseRecord> | null = null; // parsed once the boot is over
       // Console lines by case (its `vmaspec: case <i>` marks), filled once the boot is over.
-      let consoleCases = new Map<number, LogLine[]>();
+      let marks: Attribution = { cases: new Map<number, LogLine[]>(), ended: new Set(), outside: [] };
       const kill = new AbortController();
       const clock = new BootClock();
       const watchdog = new CaseWatchdog(
@@ -212,7 +214,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         const runnable = byIndex.get(index);
         if (!runnable || judged.has(index)) return;
         records ??= casesByIndex(parseResultStream(text));
-        const record = records.get(index);
+        // A case the guest died in whose begin record died with it: the console's begin mark witnessed it.
+        const record = records.get(index) ?? (final && marks.cases.has(index) ? diedRecord(index) : undefined);
         if (!record && !final) return;
         judged.add(index);
         const probe = runnable.case.probe;
@@ -223,14 +226,17 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
           caseId: runnable.case.id,
           verdict: base,
           record,
-          console: consoleCases.get(index),
+          console: marks.cases.get(index),
           known,
           release: kernel.release,
           artifactsDir,
           ...(expiry?.index === index ? { watchdog: expiry.reason } : {}),
         });
-        const ran = new Set([...runnable.compiled.origins.values()].map((o) => /^steps\[\d+\]/.exec(o.path)?.[0] ?? o.path));
-        await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures)));
+        const origins = [...runnable.compiled.origins];
+        const ran = new Set(origins.map(([, o]) => topStep(o.path)));
+        const unreported = new Set(origins.filter(([step]) => !record?.steps.has(step)).map(([, o]) => topStep(o.path)));
+        const why = record?.end ? 'the probe stopped before it' : 'the guest died before it';
+        await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures, { paths: unreported, why })));
       };
       const ends: number[] = [];
       const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
@@ -251,20 +257,25 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       };
       const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
       watchdog.stop();
-      consoleCases = attributeLines(consoleLines(outcome.console)).cases;
+      marks = attributeLines(consoleLines(outcome.console));
       // Judge in stream order, after the boot (the reporters print as cases end).
       for (const index of ends) await judge(index, false);
       await writeFile(join(artifactsDir, `results-${name}.txt`), outcome.stream);
       const stream = parseResultStream(outcome.stream);
       const began = stream.cases.map((r) => r.index);
       if (outcome.cancelled) break;
-      if (began.length === 0) {
+      if (began.length === 0 && marks.cases.size === 0) {
         throw new VmaspecError('E_BOOT', `boot ${name} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
           details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...outcome.console.trimEnd().split('\n').slice(-15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
         });
       }
-      // A case that began but did not end was running when the guest died: crashed.
-      for (const record of stream.cases) await judge(record.index, true);
+      // The case the guest died in is crashed; one whose end the console saw but whose end record was lost runs again (once).
+      for (const [index, fate] of caseFates(pending.map((r) => r.compiled.plan.index), stream, marks)) {
+        if (fate === 'lost' && !lostOnce.has(index)) {
+          lostOnce.add(index);
+          log.info(`qemu: case ${byIndex.get(index)?.case.id ?? index} ended, but its results were lost when the guest died after it; running it again`);
+        } else if (fate !== 'not-run') await judge(index, true);
+      }
       clock.verdict();
       boots.push({ ...clock.timing(boot, pending.length, outcome.console), vm });
       pending = pending.filter((r) => !judged.has(r.compiled.plan.index));

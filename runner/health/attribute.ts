@@ -14,12 +14,15 @@ export function caseMark(text: string): { index: number; edge: 'begin' | 'end' }
 export interface Attribution {
   /** Lines between a case's begin and end marks (to the end of the log when it never ended), marks excluded. */
   cases: Map<number, LogLine[]>;
+  /** The cases whose end mark is on the console. */
+  ended: Set<number>;
   /** Lines outside every case: boot, between cases, after the last. */
   outside: LogLine[];
 }
 
 export function attributeLines(lines: readonly LogLine[]): Attribution {
   const cases = new Map<number, LogLine[]>();
+  const ended = new Set<number>();
   const outside: LogLine[] = [];
   let current: number | null = null;
   for (const line of lines) {
@@ -28,13 +31,16 @@ export function attributeLines(lines: readonly LogLine[]): Attribution {
       if (mark.edge === 'begin') {
         current = mark.index;
         if (!cases.has(current)) cases.set(current, []);
-      } else if (mark.index === current) current = null;
+      } else {
+        ended.add(mark.index);
+        if (mark.index === current) current = null;
+      }
       continue;
     }
     if (current === null) outside.push(line);
     else cases.get(current)?.push(line);
   }
-  return { cases, outside };
+  return { cases, ended, outside };
 }
 
 /** The lines of a case's own K records, its marks removed. */

@@ -39,7 +39,7 @@ function testcase(c: CaseReport): string[] {
   const body = [...c.failures.map((f) => f.message), ...c.failures.flatMap((f) => f.details ?? [])].join('\n');
   if (element === 'skipped') out.push(`      <skipped message="${xmlText(c.skipReason ?? '')}"/>`);
   else if (element) out.push(`      <${element} type="${c.verdict}" message="${xmlText(c.failures[0]?.message ?? c.verdict)}">${xmlText(body)}</${element}>`);
-  const steps = (c.steps ?? []).map((s) => `${s.status === 'fail' ? 'not ok' : 'ok'} ${s.name}${s.status === 'skip' ? ` # SKIP ${s.reason ?? ''}` : ''}`);
+  const steps = (c.steps ?? []).map((s) => `${s.status === 'fail' || s.status === 'notrun' ? 'not ok' : 'ok'} ${s.name}${s.status === 'skip' ? ` # SKIP ${s.reason ?? ''}` : s.status === 'notrun' ? ` (not run: ${s.reason ?? ''})` : ''}`);
   const out2 = [...steps, ...(c.notes ?? []).map((n) => `note: ${n}`)];
   if (out2.length > 0) out.push(`      <system-out>${xmlText(out2.join('\n'))}</system-out>`);
   out.push('    </testcase>');

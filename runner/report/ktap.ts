@@ -20,12 +20,14 @@ function caseLines(c: CaseReport, n: number): string[] {
   if (c.steps && c.verdict !== 'skip') {
     // A case that did not pass with no failing step (a crash, a kernel report) gets a
     // failing subtest of its own, so that tools counting leaf tests see it too.
-    const extra = c.verdict !== 'pass' && !c.steps.some((s) => s.status === 'fail');
+    const extra = c.verdict !== 'pass' && !c.steps.some((s) => s.status === 'fail' || s.status === 'notrun');
     out.push('    KTAP version 1', `    # Subtest: ${name}`, `    1..${c.steps.length + (extra ? 1 : 0)}`);
     c.steps.forEach((s, i) => {
       if (s.status === 'fail') out.push(...diag('    ', s.messages ?? []));
+      // A step that never ran failed, as kunit counts the tests of a crashed suite; the reason is a diagnostic.
+      if (s.status === 'notrun') out.push(...diag('    ', [`not run: ${s.reason ?? ''}`]));
       const skip = s.status === 'skip' ? ` # SKIP ${ktapText(s.reason ?? '')}` : '';
-      out.push(`    ${s.status === 'fail' ? 'not ok' : 'ok'} ${i + 1} ${ktapText(s.name)}${skip}`);
+      out.push(`    ${s.status === 'fail' || s.status === 'notrun' ? 'not ok' : 'ok'} ${i + 1} ${ktapText(s.name)}${skip}`);
     });
     if (extra) out.push(...diag('    ', stepless.map((f) => f.message)), `    not ok ${c.steps.length + 1} ${c.verdict}`);
   }

@@ -34,8 +34,9 @@ export interface CaseReport {
 /** One top-level step of a case: `steps[2].name`, and how it went. */
 export interface StepResult {
   name: string;
-  status: 'pass' | 'fail' | 'skip';
-  /** skip: why (a `when` that this kernel does not meet). */
+  /** notrun: the guest never reported it (the probe stopped or the guest died before it). */
+  status: 'pass' | 'fail' | 'skip' | 'notrun';
+  /** skip: why (a `when` that this kernel does not meet); notrun: why it has no result. */
   reason?: string;
   /** fail: the failure messages whose key path lies in the step. */
   messages?: string[];

@@ -183,7 +183,7 @@ describe('step results', () => {
   it('fail where a failure path lies in the step, skip where the plan left the step out', async () => {
     const [c] = (await loadSuite(join(repoRoot, 'cases'), [join(repoRoot, 'cases/errors/p2-feature-off-einval.yaml')])) as [Case];
     const ran = new Set(['steps[0]', 'steps[1]', 'steps[2]']);
-    const results = stepResults(c, ran, [{ kind: 'layout', message: 'm', path: 'steps[2].expect.layout[0].name', proc: 'parent', step: 3 }]);
+    const results = stepResults(c, ran, [{ kind: 'layout', message: 'm', path: 'steps[2].expect.layout[0].name', proc: 'parent', step: 3 }], { paths: new Set(), why: '' });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['steps[0].map', 'pass'],
       ['steps[1].name', 'pass'],
@@ -193,5 +193,22 @@ describe('step results', () => {
       ['steps[5].name', 'skip'],
       ['steps[6].expect', 'skip'],
     ]);
+  });
+
+  it('notrun where the guest reported nothing of the step, and KTAP counts it not ok with the reason', async () => {
+    const [c] = (await loadSuite(join(repoRoot, 'cases'), [join(repoRoot, 'cases/errors/p2-feature-off-einval.yaml')])) as [Case];
+    const ran = new Set(['steps[0]', 'steps[1]', 'steps[2]']);
+    const results = stepResults(c, ran, [], { paths: new Set(['steps[1]', 'steps[2]']), why: 'the guest died before it' });
+    expect(results.slice(0, 3).map((r) => [r.name, r.status, r.reason])).toEqual([
+      ['steps[0].map', 'pass', undefined],
+      ['steps[1].name', 'notrun', 'the guest died before it'],
+      ['steps[2].expect', 'notrun', 'the guest died before it'],
+    ]);
+    const crashed = { ...failing, verdict: 'crashed' as const, failures: [{ kind: 'harness' as const, message: 'the guest stopped', path: null, proc: null, step: null }], steps: results.slice(0, 3) };
+    const text = renderKtap({ ...real, cases: [crashed] });
+    expect(text).toContain('    # not run: the guest died before it\n    not ok 2 steps[1].name\n');
+    const doc = parseTap(text.split('\n'));
+    // No extra verdict subtest: the unrun steps already fail.
+    expect(doc.root.results[0]?.subtests?.results.map((s) => [s.ok, s.description])).toEqual([[true, 'steps[0].map'], [false, 'steps[1].name'], [false, 'steps[2].expect']]);
   });
 });
