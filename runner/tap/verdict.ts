@@ -100,6 +100,8 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
     return { verdict: 'broken', failures: [harness(`timed out after ${c.timeoutMs} ms`, tail), ...broken, ...failures], durationMs, notes };
   }
   if (broken.length) return { verdict: 'broken', failures: [...broken, ...failures], durationMs, notes };
+  // A probe killed by a signal (SIGSEGV …) is a probe fault, whatever it printed before (docs/reliability.md).
+  if (end.kind === 'signal') return { verdict: 'broken', failures: [harness(`the probe ${describeEnd(end)}`, tail), ...failures], durationMs, notes };
   if (end.kind === 'exit' && end.code === KSFT.SKIP) {
     return { verdict: 'skip', failures: [], durationMs, skipReason: skipReason(tap), notes: [...notes, ...failures.map((f) => `while skipping: ${f.message}`)] };
   }
@@ -107,8 +109,7 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
     const said = record.output.length ? `; its last output lines:` : ' and no output at all';
     return { verdict: 'broken', failures: [harness(`the probe printed no TAP (no version, plan or result line) and ${describeEnd(end)}${said}`, tail)], durationMs, notes };
   }
-  if (end.kind === 'signal') failures.push(test(`${PATH}: the probe ${describeEnd(end)}`, failures.length ? [] : tail));
-  else if (end.code !== KSFT.PASS) {
+  if (end.code !== KSFT.PASS) {
     const code = end.code === KSFT.FAIL ? ' (KSFT_FAIL)' : '';
     failures.push(test(`${PATH}: the probe ${describeEnd(end)}${code}${failures.length ? '' : ' although no test failed'}`));
   }

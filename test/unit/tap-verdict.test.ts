@@ -57,11 +57,12 @@ describe('judgeProbe', () => {
     ]);
   });
 
-  it('fail: killed by a signal after some results', () => {
+  it('broken: killed by a signal after some results (a probe fault, as docs/reliability.md says), the TAP failures kept', () => {
     const v = judgeProbe(c, record('probes-fixtures.txt', 1));
-    expect(v.verdict).toBe('fail');
-    expect(messages(v)).toEqual(['probe: planned 2 tests (output line 2), 1 reported', 'probe: the probe was killed by signal 11 (SIGSEGV)']);
-    expect(v.failures[0]?.details).toEqual(['# about to write to NULL']);
+    expect(v.verdict).toBe('broken');
+    expect(messages(v)).toEqual(['the probe was killed by signal 11 (SIGSEGV)', 'probe: planned 2 tests (output line 2), 1 reported']);
+    expect(v.failures[0]?.kind).toBe('harness');
+    expect(v.failures[0]?.details?.at(-1)).toBe('# about to write to NULL');
   });
 
   it('broken: no TAP at all; the output tail is shown', () => {
