@@ -11,23 +11,50 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Debian packages and why each is needed. */
-export const PACKAGES = {
-  'qemu-system-x86': 'boots the guest',
-  'musl-tools': 'builds the static guest programs (musl-gcc)',
-  gcc: 'builds the kernel',
-  make: 'builds the kernel',
-  flex: 'kernel build (kconfig)',
-  bison: 'kernel build (kconfig)',
-  bc: 'kernel build',
+/**
+ * Every program vmaspec, its kernel builds and its tests run, the Debian package
+ * that has it, and why (test/unit/setup.test.ts finds each program the code names
+ * and checks it is here). Some are in every Debian image (Essential: yes); they are
+ * named all the same, so that nothing is installed by luck.
+ */
+export const PROGRAMS = {
+  'qemu-system-x86_64': ['qemu-system-x86', 'boots the guest (qemu/x86_64.yaml)'],
+  'musl-gcc': ['musl-tools', 'builds the static guest programs and custom probes'],
+  gcc: ['gcc', 'builds the kernel'],
+  cc: ['gcc', "unit tests compile the guest's C headers on the host (newc.h)"],
+  file: ['file', 'a unit test checks that the guest programs are linked statically'],
+  make: ['make', 'builds the kernel and installs its headers'],
+  flex: ['flex', 'kernel build (kconfig)'],
+  bison: ['bison', 'kernel build (kconfig)'],
+  bc: ['bc', 'kernel build (timeconst)'],
+  perl: ['perl', 'kernel build scripts'],
+  cpio: ['cpio', 'kernel build (kheaders)'],
+  rsync: ['rsync', "make headers_install (the uapi headers the kernel's own selftests build against)"],
+  patch: ['patch', 'applies --patch and gate series'],
+  xz: ['xz-utils', 'extracts the kernel source'],
+  tar: ['tar', 'extracts the kernel source'],
+  git: ['git', 'git: kernels and gate --git (git archive, rev-list)'],
+  python3: ['python3-minimal', "the kernel's kunit.py parses vmaspec's KTAP (tests)"],
+  setpriv: ['util-linux', 'ties QEMU to vmaspec (parent-death signal)'],
+  sh: ['dash', 'the parent-death guard before QEMU, git archive | tar'],
+  cp: ['coreutils', 'working copies of kernel sources (hard links)'],
+  'dpkg-query': ['dpkg', 'this set-up: which packages are installed'],
+  'apt-get': ['apt', 'this set-up: installs what is missing'],
+};
+
+/** Packages that bring no program of their own: sources, headers and libraries the builds and tests read. */
+export const DATA_PACKAGES = {
   'libelf-dev': 'kernel build (objtool)',
   'libssl-dev': 'kernel build (certificate tools)',
-  cpio: 'kernel build (kheaders)',
-  patch: 'applies --patch series',
-  'xz-utils': 'extracts the kernel source',
   'linux-source-6.12': 'the default kernel source',
   'linux-config-6.12': "Debian's own kernel configurations (a test checks P3 against them)",
   'linux-config-6.1': "Debian's own kernel configurations (a test checks P3 against them)",
+};
+
+/** Debian packages and why each is needed. */
+export const PACKAGES = {
+  ...Object.fromEntries(Object.values(PROGRAMS).map(([pkg, why]) => [pkg, why])),
+  ...DATA_PACKAGES,
 };
 
 function say(message) {
@@ -89,10 +116,15 @@ function installNodeModules() {
   }
 }
 
+// Imported (by the set-up test) it only declares; run, it installs.
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+
 // `bootstrap.mjs --package NAME …`: only those Debian packages (a kernel source asked
 // for by name, e.g. linux-source-6.1 for `--kernel debian:6.1`), no npm step.
 const asked = process.argv.slice(2).filter((a, i, all) => all[i - 1] === '--package');
-if (asked.length > 0) {
+if (!isMain) {
+  // declarations only
+} else if (asked.length > 0) {
   installPackages(asked);
 } else {
   installPackages(Object.keys(PACKAGES));
