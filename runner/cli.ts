@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
+import { onStopSignals, signalExit, type StopSignal } from './util/signals.js';
 import { buildKernel } from './kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
@@ -80,7 +81,8 @@ run options (also gate, merge):
   -v, --verbose         print the exact make and QEMU command lines
   -h, --help            this text
 
-exit status: 0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen.`;
+exit status: 0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen,
+128 + the signal's number when a signal ended it (130 SIGINT, 143 SIGTERM, 129 SIGHUP; the partial report is kept).`;
 
 const OPTIONS = {
   patch: { type: 'string', multiple: true, default: [] },
@@ -207,7 +209,7 @@ async function writeGateReports(gate: GateReport, verdicts: RunReport, values: V
   for (const r of reporters) await r.onRunDone?.(verdicts);
 }
 
-function report(error: unknown, log: Logger): number {
+function report(error: unknown, log: Logger, interrupted: number = EXIT.interrupted): number {
   log.done();
   if (error instanceof CaseError) {
     process.stderr.write(`${error.message}\n`);
@@ -216,7 +218,7 @@ function report(error: unknown, log: Logger): number {
   if (error instanceof VmaspecError) {
     process.stderr.write(`vmaspec: ${error.code}: ${error.message}\n${error.details.map((d) => `  ${d}\n`).join('')}`);
     if (error.code === 'E_USAGE') process.stderr.write(`run "vmaspec --help" for the options\n`);
-    return error.code === 'E_INTERRUPTED' ? EXIT.interrupted : EXIT.couldNotRun;
+    return error.code === 'E_INTERRUPTED' ? interrupted : EXIT.couldNotRun;
   }
   process.stderr.write(`vmaspec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return EXIT.couldNotRun;
@@ -226,11 +228,14 @@ function report(error: unknown, log: Logger): number {
 export async function main(argv: string[]): Promise<number> {
   let log = createLogger({ verbose: argv.includes('-v') || argv.includes('--verbose') });
   const abort = new AbortController();
-  const onSigint = (): void => {
-    log.info('vmaspec: interrupted; stopping QEMU and keeping the partial report');
+  // SIGINT (Ctrl-C), SIGTERM and SIGHUP cancel the run; it exits with 128 + the signal's number.
+  let stopped: StopSignal = 'SIGINT';
+  const offSignals = onStopSignals((signal) => {
+    stopped = signal;
+    log.info(`vmaspec: ${signal}: stopping QEMU and keeping the partial report`);
     abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
+  const interrupted = (): number => signalExit(stopped);
   try {
     const { command, paths, values } = parse(argv);
     log = createLogger({ verbose: values.verbose });
@@ -289,7 +294,7 @@ export async function main(argv: string[]): Promise<number> {
           if (values.json) await writeFile(resolve(values.json), `${JSON.stringify(matrix, null, 2)}\n`);
           await writeFile(join(base, 'matrix.json'), `${JSON.stringify(matrix, null, 2)}\n`);
           log.info(`artifacts: ${base}`);
-          if (abort.signal.aborted) return EXIT.interrupted;
+          if (abort.signal.aborted) return interrupted();
           return matrixPassed(matrix) ? EXIT.ok : EXIT.testsFailed;
         }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
@@ -297,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
         const one = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
         const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(one, spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values) }, cases);
         log.info(`artifacts: ${artifactsDir}`);
-        if (abort.signal.aborted) return EXIT.interrupted;
+        if (abort.signal.aborted) return interrupted();
         return allPassed(result) ? EXIT.ok : EXIT.testsFailed;
       }
       case 'gate': {
@@ -321,7 +326,7 @@ export async function main(argv: string[]): Promise<number> {
         await writeGateReports(gate, verdicts, values, artifactsDir);
         process.stdout.write(`\n${gateTable(gate)}`);
         log.info(`artifacts: ${artifactsDir}`);
-        if (abort.signal.aborted) return EXIT.interrupted;
+        if (abort.signal.aborted) return interrupted();
         return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
       }
       case 'bench': {
@@ -364,7 +369,7 @@ export async function main(argv: string[]): Promise<number> {
         const reportFile = join(repoRoot, 'docs', 'mutants.md');
         const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig, profiles }, spec, reportFile, artifactsDir, log, signal: abort.signal });
         log.info(`mutants: report ${reportFile}; artifacts ${artifactsDir}`);
-        if (abort.signal.aborted) return EXIT.interrupted;
+        if (abort.signal.aborted) return interrupted();
         const bad = (result.baseline?.failed.length ?? 0) + result.mutants.filter((m) => mutants.some((n) => n.name === m.name) && m.status !== 'caught').length;
         return bad > 0 ? EXIT.testsFailed : EXIT.ok;
       }
@@ -373,9 +378,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.
-    if (abort.signal.aborted) return report(new VmaspecError('E_INTERRUPTED', 'interrupted', { cause: error }), log);
+    if (abort.signal.aborted) return report(new VmaspecError('E_INTERRUPTED', `interrupted (${stopped})`, { cause: error }), log, interrupted());
     return report(error, log);
   } finally {
-    process.off('SIGINT', onSigint);
+    offSignals();
   }
 }

@@ -12,7 +12,7 @@ export type ErrorCode =
   | 'E_HELPERS_BUILD' // musl-gcc failed on c-helpers/
   | 'E_BOOT' // QEMU failed or the guest never answered
   | 'E_QMP' // QEMU's monitor refused a command or went away (snapshot save or restore)
-  | 'E_INTERRUPTED'; // Ctrl-C
+  | 'E_INTERRUPTED'; // Ctrl-C, SIGTERM or SIGHUP
 
 export class VmaspecError extends Error {
   override readonly name = 'VmaspecError';
