@@ -61,11 +61,15 @@ function opArgs(op: PlanOp): string[] {
   }
 }
 
+/** The plan file's first two lines, without their newlines. */
+export const planHeader = (plan: Pick<CasePlan, 'windowPages'>): string[] => [PLAN_MAGIC, `window ${plan.windowPages}`];
+
+/** One op's line of the plan file, without its newline. */
+export const opLine = (op: PlanOp): string => [String(op.step), op.op, ...opArgs(op)].join(' ');
+
 /** The plan file text for one case. */
 export function serializePlan(plan: CasePlan): string {
-  const lines = [PLAN_MAGIC, `window ${plan.windowPages}`];
-  for (const op of plan.ops) lines.push([String(op.step), op.op, ...opArgs(op)].join(' '));
-  return lines.join('\n') + '\n';
+  return [...planHeader(plan), ...plan.ops.map(opLine)].join('\n') + '\n';
 }
 
 /** The manifest line of one case. */
