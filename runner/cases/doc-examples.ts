@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js';
 import { parseCaseText } from './load.js';
 import type { Case } from './types.js';
+import { decodeCaseBytes } from './utf8.js';
 
 /** One ```yaml block: its text, the 1-based page line its first text line is on, and the heading above it. */
 export interface YamlBlock {
@@ -49,7 +50,9 @@ export const exampleId = (page: string, n: number): string => `${page}#${n}`;
  * diagnostics (e.g. `docs/cases.md`). Throws one CaseError with every problem.
  */
 export async function loadDocCases(file: string, page = path.relative(process.cwd(), path.resolve(file)) || file): Promise<Case[]> {
-  const text = await readFile(file, 'utf8');
+  const read = decodeCaseBytes(await readFile(file), page);
+  if ('diagnostic' in read) throw new CaseError([read.diagnostic]);
+  const text = read.text;
   const blocks = yamlBlocks(text);
   const cases: Case[] = [];
   const diags: Diagnostic[] = [];

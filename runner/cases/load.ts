@@ -4,9 +4,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { planLimitProblems } from '../plan/bounds.js';
 import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js';
+import { aliasTargets, expansionProblem } from './aliases.js';
+import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, EXPANDED_NODES_MAX, GUEST_LIMITS, MANIFEST_LINE_BOUND } from './limits.js';
 import { probeFileDiagnostics } from './probe.js';
 import type { Case } from './types.js';
+import { decodeCaseBytes } from './utf8.js';
 import { validateCase } from './validate.js';
 
 export { CaseError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
@@ -51,8 +55,11 @@ async function caseFiles(root: string, paths: string[] | undefined, diags: Diagn
       diags.push(fileDiag(abs, 'no such file or directory'));
       continue;
     }
-    if (st.isDirectory()) await walk(abs, found, diags);
-    else if (abs.endsWith(CASE_EXT)) found.push(abs);
+    if (st.isDirectory()) {
+      const before = found.length + diags.length;
+      await walk(abs, found, diags);
+      if (found.length + diags.length === before) diags.push(fileDiag(abs, `no case files (*${CASE_EXT}) in this folder`));
+    } else if (abs.endsWith(CASE_EXT)) found.push(abs);
     else diags.push(fileDiag(abs, `case files end in ${CASE_EXT}`));
   }
   const unique = [...new Set(found)];
@@ -69,6 +76,8 @@ export function caseId(root: string, file: string): string {
  * Returns the case, or null and the diagnostics.
  */
 export function parseCase(source: string, file: string, id: string): { case: Case | null; diagnostics: Diagnostic[] } {
+  const size = Buffer.byteLength(source);
+  if (size > CASE_FILE_MAX_BYTES) return { case: null, diagnostics: [tooLarge(file, size)] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lines = source.split('\n');
@@ -83,7 +92,38 @@ export function parseCase(source: string, file: string, id: string): { case: Cas
   // Syntax errors make the tree unreliable: report them alone. Duplicate keys are
   // reported by the validator with their key path, at the repeated key.
   if (diagnostics.length > 0) return { case: null, diagnostics };
-  return validateCase({ doc, lineCounter, source, file, id });
+  const at = (offset: number, path: string, message: string): Diagnostic => {
+    const { line, col } = lineCounter.linePos(offset);
+    const sourceLine = lines[line - 1];
+    return { file, line, col, path, message, ...(sourceLine === undefined ? {} : { sourceLine }) };
+  };
+  // An alias bomb is stopped before the validator walks it.
+  const aliases = aliasTargets(doc);
+  const bomb = expansionProblem(doc, aliases, EXPANDED_NODES_MAX);
+  if (bomb) return { case: null, diagnostics: [at(bomb.node.range?.[0] ?? 0, bomb.path, bomb.message)] };
+  const result = validateCase({ doc, lineCounter, source, file, id, aliases });
+  if (!result.case) return result;
+  const limits = planLimitProblems(result.case).map((p) => {
+    const { line, col } = p.origin.step.pos;
+    const sourceLine = lines[line - 1];
+    return { file, line, col, path: p.origin.path, message: p.message, ...(sourceLine === undefined ? {} : { sourceLine }) };
+  });
+  return limits.length ? { case: null, diagnostics: limits } : result;
+}
+
+const tooLarge = (file: string, size: number): Diagnostic => ({
+  file,
+  line: 1,
+  col: 1,
+  path: '',
+  message: `case file is ${size} bytes; case files are at most ${CASE_FILE_MAX_BYTES} bytes`,
+});
+
+/** A case file's text, or the diagnostic that it is too large or not UTF-8 (found before it is parsed). */
+async function readCaseFile(abs: string): Promise<{ text: string } | { diagnostic: Diagnostic }> {
+  const { size } = await stat(abs);
+  if (size > CASE_FILE_MAX_BYTES) return { diagnostic: tooLarge(shown(abs), size) };
+  return decodeCaseBytes(await readFile(abs), shown(abs));
 }
 
 /**
@@ -115,14 +155,25 @@ export async function loadCases(root: string, paths?: string[]): Promise<Case[]>
   } catch {
     diags.push(fileDiag(absRoot, 'the cases root does not exist'));
   }
+  if (files.length > CASES_PER_RUN_MAX) {
+    const { manifestBytes } = GUEST_LIMITS;
+    const where = paths && paths.length > 0 ? path.resolve(paths[0] ?? absRoot) : absRoot;
+    diags.push(fileDiag(where, `${files.length} case files; one run takes at most ${CASES_PER_RUN_MAX}: a boot's manifest holds a line of up to ${MANIFEST_LINE_BOUND} bytes a case and ${manifestBytes.constant} (${manifestBytes.file}) is ${manifestBytes.value} bytes`));
+    files = [];
+  }
   const cases: Case[] = [];
-  const sources = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+  const sources = await Promise.all(files.map(readCaseFile));
   const probeChecks: Promise<Diagnostic[]>[] = [];
   files.forEach((abs, i) => {
-    const result = parseCase(sources[i] ?? '', shown(abs), caseId(absRoot, abs));
+    const read = sources[i] ?? { text: '' };
+    if ('diagnostic' in read) {
+      diags.push(read.diagnostic);
+      return;
+    }
+    const result = parseCase(read.text, shown(abs), caseId(absRoot, abs));
     diags.push(...result.diagnostics);
     if (result.case) cases.push(result.case);
-    if (result.case?.probe) probeChecks.push(probeFileDiagnostics(result.case.probe, sources[i] ?? ''));
+    if (result.case?.probe) probeChecks.push(probeFileDiagnostics(result.case.probe, read.text));
   });
   diags.push(...(await Promise.all(probeChecks)).flat());
   if (diags.length > 0) throw new CaseError(diags.sort(compareDiagnostics));

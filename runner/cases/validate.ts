@@ -2,7 +2,8 @@
 // The schema is closed: every key is known, every value checked, every
 // problem reported with its position and key path (grammar: cases/README.md).
 
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { aliasTargets } from './aliases.js';
 import type { Diagnostic } from './diagnostics.js';
 import { readObserve } from './expect-observe.js';
 import { OBSERVE_KEYS } from './expect-types.js';
@@ -11,6 +12,7 @@ import { readProbe } from './probe.js';
 import { readGuarded } from './when.js';
 import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePointer, readNameTarget, readSpecial, readTouchErrno } from './steps/validate.js';
 import { withImplied } from './implied.js';
+import { GUEST_LIMITS, guestTakes } from './limits.js';
 import type { Case, ExpectedVma, Expectation, Outcome, PageRange, Requirements, SourcePos, Step } from './types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
@@ -50,6 +52,8 @@ export const DEFAULT_WINDOW = 32;
 export const WINDOW_MIN = 4;
 export const WINDOW_MAX = 4096;
 export const DEFAULT_TIMEOUT_S = 10;
+/** Under emulation a small case takes a few hundred ms from its probe's start; less than this only makes flaky timeouts. */
+export const TIMEOUT_MIN_S = 1;
 export const TIMEOUT_MAX_S = 3600;
 export const REPEAT_MAX = 4096;
 
@@ -138,12 +142,17 @@ export class Ctx {
   /** Every region id defined anywhere in the case, for hints about branch-local ids. */
   readonly allRegions = new Map<string, Region>();
   window = DEFAULT_WINDOW;
+  /** Steps read so far, aliases expanded; past the guest's op limit the rest are not read. */
+  steps = 0;
+  /** Plan text the names read so far take (two hex digits a byte); past the plan limit the rest are not built. */
+  nameHexBytes = 0;
 
   constructor(
     readonly file: string,
     private readonly lines: string[],
     private readonly lc: LineCounter,
-    private readonly doc: Document,
+    /** Every alias → its node (runner/cases/aliases.ts). */
+    private readonly aliases: Map<Alias, Node>,
   ) {}
 
   pos(where: Node | number | null | undefined): SourcePos {
@@ -160,10 +169,7 @@ export class Ctx {
 
   /** The node an alias points to; other nodes as they are. */
   deref(n: Node | null): Node | null {
-    if (n !== null && isAlias(n)) {
-      const target = n.resolve(this.doc);
-      return (target as Node | undefined) ?? null;
-    }
+    if (n !== null && isAlias(n)) return this.aliases.get(n) ?? null;
     return n;
   }
 
@@ -465,15 +471,39 @@ function readMap(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePo
     scope.define({ id: badId, range: null, path: regionPath });
   }
   const backing = readMapBacking(ctx, F, path);
+  const { backingName } = GUEST_LIMITS;
+  if (backing && backing.kind !== 'zero' && id !== null && id.length > backingName.value) {
+    ctx.error(idF?.value ?? m, join(path, 'id'), `region id is ${id.length} characters and names the ${backing.kind} file; ${guestTakes(backingName, ' characters')}`);
+    return undefined;
+  }
   if (range === null || prot === undefined || shared === undefined || !flagsOk || backing === undefined) return undefined;
   return { kind: 'map', id, range, prot, shared, flags, outcome, pos, ...(backing ? { backing } : {}) };
+}
+
+/**
+ * Whether a name of `bytes` bytes fits the guest (reported at `where` when not), counting
+ * its plan text: once the names pass the plan limit, later ones are reported and not built.
+ */
+function nameFits(ctx: Ctx, where: Node | null, path: string, bytes: number): boolean {
+  const { nameBytes, planBytes } = GUEST_LIMITS;
+  if (bytes > nameBytes.value) {
+    ctx.error(where, path, `name is ${bytes} bytes; ${guestTakes(nameBytes, ' bytes')}`);
+    return false;
+  }
+  const before = ctx.nameHexBytes;
+  ctx.nameHexBytes += 2 * bytes;
+  if (ctx.nameHexBytes < planBytes.value) return true;
+  if (before < planBytes.value) {
+    ctx.error(where, path, `the names of this case take ${planBytes.value} bytes of plan text by here (two hex digits a byte); the guest reads plans of less than ${planBytes.value} bytes (${planBytes.constant}, ${planBytes.file})`);
+  }
+  return false;
 }
 
 export function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | null | undefined {
   const v = ctx.deref(f.value);
   const what = 'a string, null, { hex: "…" } or { repeat: "…", count: n }';
   if (v !== null && isScalar(v)) {
-    if (typeof v.value === 'string') return new TextEncoder().encode(v.value);
+    if (typeof v.value === 'string') return nameFits(ctx, f.value, path, Buffer.byteLength(v.value)) ? new TextEncoder().encode(v.value) : undefined;
     if (v.value === null && v.source !== '') return null;
     if (v.value === null) {
       ctx.error(ctx.where(f), path, `missing value; expected ${what} (write null to clear the name, "" for the empty name)`);
@@ -499,7 +529,7 @@ export function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | nu
         ctx.error(hexF.value, hp, `invalid hex ${JSON.stringify(s)}; expected pairs of hex digits, e.g. "80ff"`);
         return undefined;
       }
-      return Uint8Array.from(Buffer.from(s, 'hex'));
+      return nameFits(ctx, hexF.value, hp, s.length / 2) ? Uint8Array.from(Buffer.from(s, 'hex')) : undefined;
     }
     if (repeatF || countF) {
       if (!repeatF || !countF) {
@@ -509,7 +539,8 @@ export function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | nu
       const s = ctx.str(repeatF, join(path, 'repeat'));
       const n = ctx.int(countF, join(path, 'count'), 0, REPEAT_MAX);
       if (s === undefined || n === undefined) return undefined;
-      return new TextEncoder().encode(s.repeat(n));
+      // Checked before the bytes are built: { repeat: <100 KB>, count: 4096 } would be 400 MB.
+      return nameFits(ctx, v, path, Buffer.byteLength(s) * n) ? new TextEncoder().encode(s.repeat(n)) : undefined;
     }
     if (F.size === 0 && v.items.length === 0) ctx.error(v, path, `expected ${what}, got an empty mapping`);
     return undefined;
@@ -777,11 +808,15 @@ function readStep(ctx: Ctx, item: Node | null, path: string, scope: Scope): Step
 function readSteps(ctx: Ctx, items: Node[], path: string, scope: Scope): Step[] | undefined {
   const steps: Step[] = [];
   let ok = true;
-  items.forEach((item, i) => {
+  const { ops } = GUEST_LIMITS;
+  for (const [i, item] of items.entries()) {
+    // Every step is at least one plan op: past the limit, reading on only costs time and memory.
+    if (ctx.steps++ === ops.value) ctx.error(item, `${path}[${i}]`, `more than ${ops.value} steps in this case (aliases expanded); ${guestTakes(ops, ' ops')} per case`);
+    if (ctx.steps > ops.value) return undefined;
     const s = readGuarded(ctx, item, `${path}[${i}]`, scope, readStep);
     if (s) steps.push(s);
     else ok = false;
-  });
+  }
   return ok ? steps : undefined;
 }
 
@@ -836,12 +871,14 @@ export interface ValidateInput {
   /** The file as shown in diagnostics (relative to the working directory). */
   file: string;
   id: string;
+  /** The document's aliases resolved (aliasTargets); computed when absent. */
+  aliases?: Map<Alias, Node>;
 }
 
 /** Validates one parsed document; the case is null when any diagnostic was reported. */
 export function validateCase(input: ValidateInput): { case: Case | null; diagnostics: Diagnostic[] } {
   const { doc, lineCounter, source, file, id } = input;
-  const ctx = new Ctx(file, source.split('\n'), lineCounter, doc);
+  const ctx = new Ctx(file, source.split('\n'), lineCounter, input.aliases ?? aliasTargets(doc));
   const root = doc.contents as Node | null;
   checkDuplicates(ctx, root, '');
   const v = ctx.deref(root);
@@ -875,10 +912,10 @@ export function validateCase(input: ValidateInput): { case: Case | null; diagnos
   const timeoutF = F.get('timeout');
   if (timeoutF) {
     const t = ctx.deref(timeoutF.value);
-    if (t !== null && isScalar(t) && typeof t.value === 'number' && t.value > 0 && t.value <= TIMEOUT_MAX_S) {
+    if (t !== null && isScalar(t) && typeof t.value === 'number' && t.value >= TIMEOUT_MIN_S && t.value <= TIMEOUT_MAX_S) {
       timeoutMs = Math.round(t.value * 1000);
     } else {
-      ctx.error(ctx.where(timeoutF), 'timeout', `expected seconds, a number > 0 and <= ${TIMEOUT_MAX_S}, got ${describe(t)}`);
+      ctx.error(ctx.where(timeoutF), 'timeout', `expected seconds, a number from ${TIMEOUT_MIN_S} to ${TIMEOUT_MAX_S} (default ${DEFAULT_TIMEOUT_S}), got ${describe(t)}`);
     }
   }
   let steps: Step[] | undefined;

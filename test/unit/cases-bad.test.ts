@@ -50,7 +50,7 @@ const EXPECTED: Record<string, string[]> = {
     'bad-requires.yaml:2:23: requires.kconfig[0]: write "ANON_VMA_NAME" without the CONFIG_ prefix',
     'bad-requires.yaml:2:54: requires.kernel: invalid version range "5.17+"; expected terms like >=5.17 or <6.13 separated by spaces',
     'bad-requires.yaml:3:9: window: expected an integer from 4 to 4096 (pages), got integer 2',
-    'bad-requires.yaml:4:10: timeout: expected seconds, a number > 0 and <= 3600, got integer 0',
+    'bad-requires.yaml:4:10: timeout: expected seconds, a number from 1 to 3600 (default 10), got integer 0',
     'bad-requires.yaml:6:39: steps[0].touch.access: invalid value "exec"; allowed: read, write',
   ],
   'not-a-mapping.yaml': [
@@ -75,6 +75,19 @@ const EXPECTED: Record<string, string[]> = {
     'probe-with-steps.yaml:3:8: probe: invalid probe path "probe.h"; expected a C source file ending in .c',
     'probe-with-steps.yaml:4:1: steps: give steps or probe, not both (a probe case runs its C program instead of steps)',
   ],
+  // Bad input found before any boot (issue 13): an alias bomb, guest limits, bytes that are not UTF-8, a timeout.
+  'alias-bomb.yaml': [
+    'alias-bomb.yaml:12:26: steps[9].fork.child[0]: aliases expand this case to more than 1048576 YAML nodes (this alias alone is 480595); write the steps out or nest fewer aliases',
+  ],
+  'alias-cycle.yaml': ['alias-cycle.yaml:3:52: steps[0].fork.child[1]: alias *s refers to a node that contains it; a case cannot repeat itself'],
+  'too-many-steps.yaml': [
+    `too-many-steps.yaml:5:30: steps[16]${'.fork.child[0]'.repeat(14)}.fork.child[1]: more than 65536 steps in this case (aliases expanded); the guest takes at most 65536 ops (OPS_MAX, c-helpers/vmaprobe.c) per case`,
+  ],
+  'too-many-ops.yaml': [
+    `too-many-ops.yaml:5:10: steps[15]${'.fork.child[0]'.repeat(10)}.fork.child[1].fork.child[0].fork.child[0].fork.parent: the case compiles to 131024 plan ops (a fork is 3, an expect 1 and 1 per observation); op 65537 is at this step; the guest takes at most 65536 ops (OPS_MAX, c-helpers/vmaprobe.c) per case`,
+  ],
+  'not-utf8.yaml': ['not-utf8.yaml:4:34: invalid UTF-8 at byte 120 (0xe9); case files are UTF-8 text (raw name bytes are written { hex: "…" })'],
+  'tiny-timeout.yaml': ['tiny-timeout.yaml:2:10: timeout: expected seconds, a number from 1 to 3600 (default 10), got number 0.000001'],
 };
 
 async function diagnosticsOf(file: string): Promise<CaseError> {

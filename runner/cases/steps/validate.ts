@@ -5,6 +5,7 @@
 
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { Outcome, PageRange, SourcePos, Step } from '../types.js';
+import { GUEST_LIMITS, guestTakes } from '../limits.js';
 import { Ctx, describe, join, list, PERMS, readErrno, readNameValue, readRange, type Field, type Fields, type Scope } from '../validate.js';
 import { ADVICE, ADVICE_NAMES, PROCESS_MADVISE_HINT } from './advice.js';
 import {
@@ -276,6 +277,8 @@ export function readSysctl(ctx: Ctx, m: YAMLMap, path: string, pos: SourcePos): 
     const s = ctx.str(kf, join(path, 'key'), ' such as vm.max_map_count');
     if (s !== undefined && !SYSCTL_KEY.test(s)) {
       ctx.error(kf.value, join(path, 'key'), `invalid sysctl key ${JSON.stringify(s)}; expected dotted lower-case words as in sysctl(8), e.g. vm.max_map_count`);
+    } else if (s !== undefined && s.length > GUEST_LIMITS.sysctlKey.value) {
+      ctx.error(kf.value, join(path, 'key'), `sysctl key is ${s.length} characters; ${guestTakes(GUEST_LIMITS.sysctlKey, ' characters')}`);
     } else key = s;
   }
   let value: SysctlValue | undefined;
