@@ -101,7 +101,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'TOP_KEYS.spec': anyOf(str('a key of kernel-behaviour.md', core.SPEC_KEY), list(str('a key of kernel-behaviour.md', core.SPEC_KEY))),
   'TOP_KEYS.requires': () => objectOf('REQUIRES_KEYS'),
   'TOP_KEYS.window': int(core.WINDOW_MIN, core.WINDOW_MAX, `pages of the PROT_NONE window (default ${core.DEFAULT_WINDOW})`),
-  'TOP_KEYS.timeout': { type: 'number', exclusiveMinimum: 0, maximum: core.TIMEOUT_MAX_S, description: `seconds (default ${core.DEFAULT_TIMEOUT_S})` },
+  'TOP_KEYS.timeout': { type: 'number', minimum: core.TIMEOUT_MIN_S, maximum: core.TIMEOUT_MAX_S, description: `seconds (default ${core.DEFAULT_TIMEOUT_S})` },
   'TOP_KEYS.steps': list(ref('step'), 'the steps, in order', 1),
   'TOP_KEYS.probe': anyOf(str('a C source file relative to the case file, run instead of steps (KTAP output, c-helpers/ktap.h)', /^[^/\\].*\.c$/), {
     type: 'object',
