@@ -3,7 +3,7 @@
 // A booted guest parks (`vmaspec-parked 1`) before its cases; the host may save
 // its state then, and sends `g` (docs/protocol.md). A restored guest is parked.
 // stdin stays open: at its EOF QEMU's stdio chardev closes and bytes the guest
-// writes later are lost.
+// writes later are lost. QEMU dies with vmaspec (runner/qemu/tether.ts).
 import { readFile, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { Logger } from '../log.js';
@@ -11,6 +11,7 @@ import { shellLine } from '../util/exec.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { Qmp } from './qmp.js';
+import { tethered } from './tether.js';
 import { restoreVmState, saveVmState } from './vmstate.js';
 
 /** Progress of a boot, as typed events. */
@@ -62,9 +63,10 @@ export interface BootOptions {
 
 export async function bootGuest(spec: ArchSpec, request: BootRequest, options: BootOptions): Promise<BootOutcome> {
   const args = qemuArgv(spec, request);
+  const qemu = tethered(spec.binary, args);
   options.log.verbose(`$ ${shellLine(spec.binary, args)}`);
   const started = Date.now();
-  const child = execa(spec.binary, args, {
+  const child = execa(qemu.file, qemu.args, {
     reject: false,
     stdin: 'pipe',
     timeout: options.timeoutMs,

@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import type { Logger } from '../log.js';
 import { shellLine } from '../util/exec.js';
 import type { Accel } from './arch.js';
+import { tethered } from './tether.js';
 
 /** QEMU exits with (value << 1) | 1 when the guest writes `value` to isa-debug-exit. */
 const EXIT_VALUE = 0x31;
@@ -28,7 +29,8 @@ export function probeArgv(firmware: string, accel: Accel): string[] {
 async function runsFirmware(binary: string, firmware: string, accel: Accel, log: Logger): Promise<{ ok: boolean; why: string }> {
   const args = probeArgv(firmware, accel);
   log.verbose(`$ ${shellLine(binary, args)}`);
-  const result = await execa(binary, args, { reject: false, timeout: 10_000, stdin: 'ignore', all: true });
+  const qemu = tethered(binary, args);
+  const result = await execa(qemu.file, qemu.args, { reject: false, timeout: 10_000, stdin: 'ignore', all: true });
   if (result.exitCode === EXPECTED_STATUS) return { ok: true, why: '' };
   const why = result.timedOut ? 'timed out' : `exit ${result.exitCode ?? result.signal}: ${(result.all ?? '').trim().split('\n')[0] ?? ''}`;
   return { ok: false, why };
