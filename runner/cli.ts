@@ -9,6 +9,7 @@ import { buildKernel } from './kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
 import { loadArch, repoRoot } from './qemu/arch.js';
+import { preflightQemu } from './qemu/tools.js';
 import { jsonReporter } from './report/json.js';
 import { formatCase, formatSummary, terminalReporter } from './report/terminal.js';
 import { junitReporter } from './report/junit.js';
@@ -280,6 +281,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': {
         const cases = await selectedCases(casesRoot, paths, values); // validate before anything is built
         const spec = await loadArch(values.arch);
+        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
         if (values.kernel.length > 1) {
           const kernels = values.kernel.map(parseKernelSpec);
           const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
@@ -308,6 +310,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'gate': {
         const cases = await selectedCases(casesRoot, paths, values);
         const spec = await loadArch(values.arch);
+        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
         const options = kernelOptions(values);
         if (options.patches?.length || options.image) throw new VmaspecError('E_USAGE', 'gate: give the change with --series (or --git with --base and --head), not --patch; a prebuilt --kernel-image cannot be patched');
         let series;
@@ -335,6 +338,7 @@ export async function main(argv: string[]): Promise<number> {
         const oneCase = cases.find((c) => c.id === oneId);
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
         const spec = await loadArch(values.arch);
+        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
         const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -365,6 +369,7 @@ export async function main(argv: string[]): Promise<number> {
         const { cacheDir, jobs, kconfig, profiles, patches, tree, image } = kernelOptions(values);
         if (patches?.length || tree || image) throw new VmaspecError('E_USAGE', 'mutants builds its own working copy of Debian 6.12: --patch, --kernel-tree and --kernel-image do not apply');
         const spec = await loadArch(values.arch);
+        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), new Date()).replace(/run-([^/]*)$/, 'mutants-$1');
         const reportFile = join(repoRoot, 'docs', 'mutants.md');
         const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig, profiles }, spec, reportFile, artifactsDir, log, signal: abort.signal });

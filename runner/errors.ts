@@ -9,9 +9,11 @@ export type ErrorCode =
   | 'E_KERNEL_CONFIG' // requested options did not survive olddefconfig
   | 'E_KERNEL_BUILD' // make failed
   | 'E_PATCH' // a patch did not apply
+  | 'E_CACHE' // the cache directory cannot be written (read-only, full, no permission)
   | 'E_HELPERS_BUILD' // musl-gcc failed on c-helpers/
   | 'E_BOOT' // QEMU failed or the guest never answered
   | 'E_QMP' // QEMU's monitor refused a command or went away (snapshot save or restore)
+  | 'E_TMPDIR' // TMPDIR (where QEMU's monitor sockets go) is missing, not writable or too long a path
   | 'E_INTERRUPTED'; // Ctrl-C, SIGTERM or SIGHUP
 
 export class VmaspecError extends Error {

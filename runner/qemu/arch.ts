@@ -9,6 +9,8 @@ export type Accel = 'kvm' | 'tcg';
 export interface ArchSpec {
   arch: string;
   binary: string;
+  /** The Debian package that installs `binary`. */
+  package: string;
   kernelArch: string;
   kernelImage: string;
   pageSize: number;
@@ -54,6 +56,7 @@ export async function loadArch(arch: string, root = repoRoot): Promise<ArchSpec>
   return {
     arch,
     binary: field(data, 'binary', isString, file, 'a program name'),
+    package: field(data, 'package', isString, file, 'a Debian package name'),
     kernelArch: field(data, 'kernel_arch', isString, file, 'an ARCH= value'),
     kernelImage: field(data, 'kernel_image', isString, file, 'a path in the build directory'),
     pageSize: field(data, 'page_size', isNumber, file, 'a positive integer'),

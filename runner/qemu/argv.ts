@@ -13,7 +13,7 @@ export interface BootRequest {
   payload: string;
   /** Save the parked guest's state to `path`, or start from the state saved there instead of booting. */
   snapshot?: { mode: 'save' | 'restore'; path: string };
-  /** QEMU's monitor (QMP) on this unix socket; needed for a snapshot. */
+  /** QEMU's monitor (QMP) on this unix socket; needed for a snapshot. Its owner removes it (runner/qemu/sockets.ts). */
   qmp?: string;
 }
 

@@ -4,7 +4,7 @@
 // its state then, and sends `g` (docs/protocol.md). A restored guest is parked.
 // stdin stays open: at its EOF QEMU's stdio chardev closes and bytes the guest
 // writes later are lost. QEMU dies with vmaspec (runner/qemu/tether.ts).
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { Logger } from '../log.js';
 import { shellLine } from '../util/exec.js';
@@ -12,6 +12,7 @@ import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { Qmp } from './qmp.js';
 import { tethered } from './tether.js';
+import { requireQemu } from './tools.js';
 import { restoreVmState, saveVmState } from './vmstate.js';
 
 /** Progress of a boot, as typed events. */
@@ -48,8 +49,19 @@ export interface BootOutcome {
   /** QEMU's own stderr (its error messages). */
   stderr: string;
   /** Why restoring the snapshot failed (the guest never ran); null otherwise. */
-  restoreFailed: string | null;
+  restoreFailed: RestoreFailure | null;
   durationMs: number;
+}
+
+/** A restore that did not happen, and whose fault it was. */
+export interface RestoreFailure {
+  why: string;
+  /**
+   * QEMU read the snapshot and refused it (or never finished loading it): the file is to blame.
+   * False when QEMU failed before (its monitor never answered: a bad socket path, a binary that
+   * would not start) or could not read the file: the environment is to blame, not the snapshot.
+   */
+  rejected: boolean;
 }
 
 export interface BootOptions {
@@ -63,7 +75,7 @@ export interface BootOptions {
 
 export async function bootGuest(spec: ArchSpec, request: BootRequest, options: BootOptions): Promise<BootOutcome> {
   const args = qemuArgv(spec, request);
-  const qemu = tethered(spec.binary, args);
+  const qemu = tethered(await requireQemu(spec), args);
   options.log.verbose(`$ ${shellLine(spec.binary, args)}`);
   const started = Date.now();
   const child = execa(qemu.file, qemu.args, {
@@ -84,8 +96,10 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     child.stdin?.write('g');
   };
   const exited = new AbortController();
+  let monitorAnswered = false;
   const qmp = request.qmp
     ? Qmp.connect(request.qmp, QMP_CONNECT_MS, exited.signal).then((m) => {
+        monitorAnswered = true;
         options.onEvent?.({ kind: 'monitor' });
         return m;
       })
@@ -140,7 +154,6 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   exited.abort();
   await restoring;
   (await qmp?.catch(() => null))?.close();
-  if (request.qmp) await rm(request.qmp, { force: true });
   options.onEvent?.({ kind: 'exited', code: result.exitCode ?? null, signal: result.signal ?? null });
   const consoleText = await readFile(request.consoleLog, 'latin1').catch(() => '');
   return {
@@ -151,7 +164,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     timedOut: result.timedOut === true,
     cancelled: result.isCanceled === true,
     stderr: String(result.stderr ?? ''),
-    restoreFailed,
+    restoreFailed: restoreFailed === null ? null : { why: restoreFailed, rejected: monitorAnswered && !/^cat: /m.test(String(result.stderr ?? '')) },
     durationMs: Date.now() - started,
   };
 }

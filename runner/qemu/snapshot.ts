@@ -1,29 +1,32 @@
 // Snapshots of a booted, parked guest, kept in the cache by what shapes them: the
 // QEMU binary, the machine's argv, the kernel image and the initramfs. A run with
 // a snapshot restores it instead of booting; without one it boots and saves one.
-import { constants, existsSync } from 'node:fs';
-import { access, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+//
+// Guests side by side share one snapshot file, and other vmaspec processes may
+// share the cache: each restore reads a private hard link of the file (it cannot
+// vanish under QEMU), a damaged file is found before QEMU reads it when it is
+// cut short or not a migration stream at all (once per file for all guests of
+// this process), a file QEMU refuses is removed only if it is still the one it
+// refused, and one guest of this process saves the new one (atomically,
+// runner/qemu/vmstate.ts) while the others boot without saving.
+import { link, mkdir, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import { contentKey } from '../kernel/cache.js';
+import { alive } from '../util/lock.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { bootGuest, type BootOptions, type BootOutcome } from './boot.js';
+import { withMonitorSocket } from './sockets.js';
+import { findProgram } from './tools.js';
+import { checkVmState, SAVING_SUFFIX } from './vmstate.js';
 
 /** Bumped when what a snapshot holds changes meaning (the park protocol of c-helpers/init.c). */
 const FORMAT = 'vmaspec-snapshot 1';
 /** Snapshots kept; the least recently used go first. */
 const KEEP = 6;
-
-/** The program a bare name runs, found in PATH. */
-async function resolveBinary(name: string): Promise<string> {
-  if (isAbsolute(name)) return name;
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const file = join(dir, name);
-    if (await access(file, constants.X_OK).then(() => true, () => false)) return file;
-  }
-  return name;
-}
+/** A restore's private hard link: `<file>.use-<pid>-<n>`. */
+const USING_SUFFIX = /\.use-(\d+)-\d+$/;
 
 /** A file's identity without reading it: path, size, modification time and inode. */
 async function fileStamp(path: string): Promise<string> {
@@ -35,38 +38,133 @@ async function fileStamp(path: string): Promise<string> {
 export async function snapshotFile(cacheDir: string, spec: ArchSpec, request: BootRequest): Promise<string> {
   // Per-run paths (console, payload, monitor) do not shape the machine.
   const machine = qemuArgv(spec, { ...request, consoleLog: '-', payload: '-', qmp: undefined, snapshot: undefined });
-  const key = contentKey([FORMAT, await fileStamp(await resolveBinary(spec.binary)), await fileStamp(request.kernel), await fileStamp(request.initrd), machine.join('\0')]);
+  const key = contentKey([FORMAT, await fileStamp((await findProgram(spec.binary)) ?? spec.binary), await fileStamp(request.kernel), await fileStamp(request.initrd), machine.join('\0')]);
   return join(cacheDir, 'snapshots', `${key}.vmstate`);
 }
 
-let sockets = 0;
-/** A short path for QEMU's monitor socket (unix socket paths are limited to 107 bytes). */
-const monitorSocket = (): string => join(tmpdir(), `vmaspec-qmp-${process.pid}-${++sockets}.sock`);
+/** Checks of snapshot files by identity (device, inode, size, birth time): guests side by side check one file once. */
+const checks = new Map<string, Promise<{ damaged: string | null; readable: boolean }>>();
+/** Damaged snapshot files by the same identity: said and removed once. */
+const condemned = new Map<string, Promise<void>>();
+/** Snapshot files a guest of this process is saving: the others boot without saving. */
+const saving = new Set<string>();
+let uses = 0;
+/** Snapshot folders swept of what dead vmaspec processes left there (once per process). */
+const swept = new Set<string>();
+
+interface Held {
+  /** The path QEMU reads: a private hard link, or the file itself where no link can be made (a read-only cache). */
+  path: string;
+  /** The file's identity (device, inode, size, birth time). */
+  id: string;
+  ino: number;
+  release: () => Promise<void>;
+}
+
+/** Says once, for all guests, that the snapshot `file` is damaged, and removes it if it is still that inode (another process may have saved a good one since). */
+function condemn(file: string, held: Pick<Held, 'id' | 'ino'>, why: string, log: Logger): Promise<void> {
+  let done = condemned.get(held.id);
+  if (!done) {
+    done = (async (): Promise<void> => {
+      log.info(`qemu: the snapshot ${file} is damaged (${why}); removed, booting instead (a new one is saved)`);
+      if ((await stat(file).catch(() => null))?.ino === held.ino) await rm(file, { force: true });
+    })();
+    condemned.set(held.id, done);
+  }
+  return done;
+}
+
+/** Holds the snapshot for a restore; null when there is none, or it is damaged (then removed, and said once). */
+async function holdSnapshot(file: string, log: Logger): Promise<Held | null> {
+  const dir = join(file, '..');
+  if (!swept.has(dir)) {
+    swept.add(dir);
+    await pruneSnapshots(dir, KEEP);
+  }
+  const own = `${file}.use-${process.pid}-${++uses}`;
+  const linked = await link(file, own).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      return false; // no link here (a read-only cache): QEMU reads the file itself
+    },
+  );
+  if (linked === null) return null;
+  const path = linked ? own : file;
+  const release = async (): Promise<void> => {
+    if (linked) await rm(own, { force: true });
+  };
+  const s = await stat(path).catch(() => null);
+  if (!s) return null;
+  const id = `${s.dev}:${s.ino}:${s.size}:${s.birthtimeMs}`; // not mtime: each restore touches it
+  let check = checks.get(id);
+  if (!check) {
+    check = checkVmState(path).then(
+      (damaged) => ({ damaged, readable: true }),
+      (error: unknown) => {
+        // The host's fault (EACCES, EIO …), not the snapshot's: kept.
+        log.info(`qemu: cannot read the snapshot ${file} (${error instanceof Error ? error.message : String(error)}); booting instead, the file is kept`);
+        return { damaged: null, readable: false };
+      },
+    );
+    checks.set(id, check);
+  }
+  const { damaged, readable } = await check;
+  if (damaged || !readable) {
+    if (damaged) await condemn(file, { id, ino: s.ino }, damaged, log);
+    await release();
+    return null;
+  }
+  await utimes(file, new Date(), new Date()).catch(() => undefined); // recently used: kept longest
+  return { path, id, ino: s.ino, release };
+}
 
 /**
  * Boots the guest of `request` through its snapshot `file`: restores it when it
- * exists; else boots and saves it at the park. A snapshot QEMU will not load is
- * removed and the guest booted instead (and saved anew).
+ * exists and is whole; else boots, and saves it at the park unless another guest
+ * of this run is saving it. A snapshot QEMU refuses is removed and the guest
+ * booted instead; a QEMU that failed before it read the snapshot (the host's
+ * fault) leaves it alone, and its outcome says what QEMU said.
  */
 export async function bootFromSnapshot(spec: ArchSpec, request: BootRequest, file: string, options: BootOptions): Promise<BootOutcome> {
-  if (existsSync(file)) {
-    await utimes(file, new Date(), new Date()).catch(() => undefined); // recently used: kept longest
-    const outcome = await bootGuest(spec, { ...request, qmp: monitorSocket(), snapshot: { mode: 'restore', path: file } }, options);
+  const held = await holdSnapshot(file, options.log);
+  if (held) {
+    let outcome: BootOutcome;
+    try {
+      outcome = await withMonitorSocket((qmp) => bootGuest(spec, { ...request, qmp, snapshot: { mode: 'restore', path: held.path } }, options));
+    } finally {
+      await held.release();
+    }
+    const failed = outcome.restoreFailed;
     // Cancelled (Ctrl-C): the snapshot is not to blame, and nothing more is to run.
-    if (outcome.restoreFailed === null || outcome.cancelled || options.signal?.aborted) return outcome;
-    options.log.info(`qemu: the snapshot ${file} did not restore (${outcome.restoreFailed}${outcome.stderr.trim() ? `: ${outcome.stderr.trim().split('\n').at(-1)}` : ''}); booting instead`);
-    await rm(file, { force: true });
+    if (failed === null || outcome.cancelled || options.signal?.aborted) return outcome;
+    if (!failed.rejected) {
+      options.log.info(`qemu: QEMU failed before it could read the snapshot (${failed.why}); the snapshot is kept`);
+      return outcome;
+    }
+    const detail = outcome.stderr.trim() ? `: ${outcome.stderr.trim().split('\n').at(-1)}` : '';
+    await condemn(file, held, `QEMU did not restore it: ${failed.why}${detail}`, options.log);
   }
   await mkdir(join(file, '..'), { recursive: true });
-  const outcome = await bootGuest(spec, { ...request, qmp: monitorSocket(), snapshot: { mode: 'save', path: file } }, options);
-  await pruneSnapshots(join(file, '..'), KEEP);
-  return outcome;
+  if (saving.has(file)) return bootGuest(spec, request, options);
+  saving.add(file);
+  try {
+    return await withMonitorSocket((qmp) => bootGuest(spec, { ...request, qmp, snapshot: { mode: 'save', path: file } }, options));
+  } finally {
+    saving.delete(file);
+    await pruneSnapshots(join(file, '..'), KEEP);
+  }
 }
 
-/** Removes all but the `keep` most recently used snapshots in `dir`. */
+/** Removes all but the `keep` most recently used snapshots in `dir`, and what dead vmaspec processes left of restores and saves. */
 export async function pruneSnapshots(dir: string, keep: number): Promise<void> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.vmstate'));
+  const all = await readdir(dir).catch(() => [] as string[]);
+  const leftovers = all.filter((n) => {
+    const pid = Number((USING_SUFFIX.exec(n) ?? SAVING_SUFFIX.exec(n))?.[1]);
+    return pid > 0 && pid !== process.pid && !alive(pid);
+  });
+  const names = all.filter((n) => n.endsWith('.vmstate'));
   const dated = await Promise.all(names.map(async (n) => ({ path: join(dir, n), at: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
   dated.sort((a, b) => b.at - a.at);
-  await Promise.all(dated.slice(keep).map((d) => rm(d.path, { force: true })));
+  await Promise.all([...dated.slice(keep).map((d) => d.path), ...leftovers.map((n) => join(dir, n))].map((path) => rm(path, { force: true })));
 }
