@@ -26,6 +26,7 @@ import { serializePlan, type CompiledCase } from './plan/plan.js';
 import type { ArchSpec } from './qemu/arch.js';
 import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
+import { failureTail } from './qemu/console-tail.js';
 import { repoRoot } from './qemu/arch.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { attributeLines, type Attribution } from './health/attribute.js';
@@ -266,7 +267,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       if (outcome.cancelled) break;
       if (began.length === 0 && marks.cases.size === 0) {
         throw new VmaspecError('E_BOOT', `boot ${name} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
-          details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...outcome.console.trimEnd().split('\n').slice(-15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
+          details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...failureTail(outcome.console, 15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
         });
       }
       // The case the guest died in is crashed; one whose end the console saw but whose end record was lost runs again (once).
