@@ -37,8 +37,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -63,6 +65,13 @@
 #define KILL_WAIT_MS 2000      /* after a kill, how long to wait for the probe to die */
 #define KMSG_RECORD_MAX 8192   /* a /dev/kmsg read must fit one whole record */
 #define KMSG_CASE_MAX 4000     /* K records per case at most; the rest are counted */
+/* Capability numbers (linux/capability.h; musl has no kernel headers). */
+#define CAP_SYS_RAWIO 17
+#define CAP_SYS_PTRACE 19
+#define CAP_MKNOD 27
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434     /* the same number on every architecture */
+#endif
 
 static int channel = -1;       /* /dev/ttyS1 */
 static int verbose;            /* vmaspec.verbose=1: echo records to the console */
@@ -263,13 +272,6 @@ static const char *taint(void)
 	return buf;
 }
 
-/* Reap every exited child (orphans of the probes end up with PID 1). */
-static void reap_orphans(void)
-{
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
 /*
  * Forwarding: complete lines go to the channel verbatim. A line longer than
  * the buffer goes out in pieces; nothing else writes to the channel in
@@ -351,36 +353,87 @@ static int ms_until(uint64_t deadline_us)
 }
 
 /*
- * Forward the probe's output until EOF or the deadline.
- * Returns 0 at EOF, -1 when the deadline passed first.
+ * Ends every process of the case: the probe is gone, and so must be whatever
+ * it left behind (children that left its process group or session, orphans
+ * that sleep or spin), before the next case starts. PID 1's kill(-1) reaches
+ * every process but itself; orphans are reparented to PID 1, so reaping until
+ * ECHILD proves they are all gone. Returns -1 when one did not die by the
+ * deadline (stuck in the kernel).
  */
-static int pump(int fd, uint64_t deadline_us)
+static int kill_leftovers(uint64_t deadline_us)
+{
+	kill(-1, SIGKILL);
+	for (;;) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+
+		if (r > 0)
+			continue;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return 0; /* ECHILD: nothing of the case is left */
+		if (ms_until(deadline_us) == 0)
+			return -1;
+		struct timespec ts = { 0, 1000000 }; /* 1 ms */
+		nanosleep(&ts, NULL);
+	}
+}
+
+enum pump_end { PUMP_EOF, PUMP_EXITED, PUMP_DEADLINE };
+
+/*
+ * Forward the probe's output until EOF, the probe's exit (its pidfd turns
+ * readable; -1 when there is none) or the deadline.
+ */
+static enum pump_end pump(int fd, int pidfd, uint64_t deadline_us)
 {
 	static char buf[16384];
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 		int left = ms_until(deadline_us);
 		int r;
 
 		if (left == 0)
-			return -1;
-		r = poll(&pfd, 1, left);
+			return PUMP_DEADLINE;
+		r = poll(pfd, pidfd >= 0 ? 2 : 1, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			console("init: poll: %s", strerror(errno));
-			return -1;
+			return PUMP_DEADLINE;
 		}
 		if (r == 0)
 			continue; /* ms_until() decides */
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		forward(buf, (size_t)n);
+		if (pfd[0].revents) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return PUMP_EOF;
+			forward(buf, (size_t)n);
+			continue; /* what the probe wrote before it exited comes first */
+		}
+		if (pidfd >= 0 && pfd[1].revents)
+			return PUMP_EXITED;
 	}
+}
+
+/*
+ * The result channel belongs to the supervisor alone. Its node is gone
+ * (unlinked once open), PID 1 is not dumpable (so /proc/1/fd needs
+ * CAP_SYS_PTRACE), and a probe runs without the capabilities that would
+ * reach the UART anyway: CAP_SYS_RAWIO (ioperm on its ports), CAP_MKNOD
+ * (a new node), CAP_SYS_PTRACE (PID 1's fds). Probes keep the rest of root:
+ * cases write sysctls, mount (upstream selftests), inject faults.
+ */
+static void seal_channel(void)
+{
+	static const int caps[] = { CAP_SYS_RAWIO, CAP_MKNOD, CAP_SYS_PTRACE };
+	size_t i;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		prctl(PR_CAPBSET_DROP, caps[i], 0, 0, 0);
 }
 
 /*
@@ -411,6 +464,7 @@ static void exec_probe(int out_fd, const char *plan, const char *binary)
 		}
 	}
 	signal(SIGPIPE, SIG_DFL);
+	seal_channel();
 	if (binary)
 		execv(binary, custom_argv);
 	else
@@ -524,14 +578,22 @@ static void kmsg_forward(int fd)
 	close(fd);
 }
 
+/* The case's end: written, then drained to the host before anything else happens (a later panic must not take it along). */
+static void end_record(const char *index, const char *end_status, uint64_t duration)
+{
+	record("T %s end %s %s %llu", index, end_status, taint(), (unsigned long long)duration);
+	tcdrain(channel);
+}
+
 /*
  * One case: vmaprobe on the plan, or the custom probe `binary` when not NULL.
- * Returns 1 when the case ended `hung` (its probe could not be killed).
+ * Returns 1 when the case ended `hung` (its probe, or a process it left,
+ * could not be killed).
  */
 static int run_case(const char *index, unsigned long timeout_ms, const char *plan, const char *binary)
 {
-	int pipefd[2], status = 0, timed_out = 0, unkillable = 0, kmsg;
-	uint64_t t0, deadline;
+	int pipefd[2], status = 0, timed_out = 0, unkillable = 0, kmsg, pidfd;
+	uint64_t t0, deadline, duration;
 	char end_status[32];
 	pid_t pid;
 
@@ -542,7 +604,7 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		record("B pipe failed: %d", errno);
 		kmsg_forward(kmsg);
 		kmsg_mark(index, "end");
-		record("T %s end exit:127 %s 0", index, taint());
+		end_record(index, "exit:127", 0);
 		return 0;
 	}
 	t0 = now_us();
@@ -556,18 +618,16 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		close(pipefd[0]);
 		kmsg_forward(kmsg);
 		kmsg_mark(index, "end");
-		record("T %s end exit:127 %s 0", index, taint());
+		end_record(index, "exit:127", 0);
 		return 0;
 	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* -1 before 5.3: then EOF alone ends the pump */
 
 	fwd_prefix = binary ? "O " : NULL;
-	if (pump(pipefd[0], deadline) != 0) {
+	if (pump(pipefd[0], pidfd, deadline) == PUMP_DEADLINE) {
 		timed_out = 1;
 		kill_case(pid);
-		pump(pipefd[0], now_us() + DRAIN_MS * 1000u);
 	}
-	forward_finish();
-	close(pipefd[0]);
 	if (!timed_out && wait_until(pid, &status, deadline) != 0) {
 		timed_out = 1;
 		kill_case(pid);
@@ -575,8 +635,19 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 	/* SIGKILL does not end a task stuck in the kernel (D state): give up then. */
 	if (timed_out && wait_until(pid, &status, now_us() + KILL_WAIT_MS * 1000u) != 0)
 		unkillable = 1;
-	uint64_t duration = now_us() - t0;
-	reap_orphans();
+	duration = now_us() - t0;
+	if (pidfd >= 0)
+		close(pidfd);
+	/* Whatever the probe left behind dies now, so that its output ends and the next case starts alone. */
+	if (unkillable)
+		kill(-1, SIGKILL);
+	else if (kill_leftovers(now_us() + KILL_WAIT_MS * 1000u) != 0) {
+		record("B a process the case left behind could not be killed");
+		unkillable = 1;
+	}
+	pump(pipefd[0], -1, now_us() + DRAIN_MS * 1000u);
+	forward_finish();
+	close(pipefd[0]);
 	kmsg_forward(kmsg);
 	kmsg_mark(index, "end");
 
@@ -590,8 +661,7 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		snprintf(end_status, sizeof(end_status), "signal:%d", WTERMSIG(status));
 	else
 		snprintf(end_status, sizeof(end_status), "exit:127");
-	record("T %s end %s %s %llu", index, end_status, taint(),
-	       (unsigned long long)duration);
+	end_record(index, end_status, duration);
 	return unkillable;
 }
 
@@ -785,6 +855,8 @@ int main(void)
 		console("init: cannot open %s: %s; powering off", CHANNEL_DEV, strerror(errno));
 		power_off();
 	}
+	unlink(CHANNEL_DEV);              /* see seal_channel() */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	park();
 	record("vmaspec-results 1");
