@@ -1,5 +1,5 @@
 // Turns kernel options (from the command line or a test) into a KernelRequest with sane defaults.
-import { readdirSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VmaspecError } from '../errors.js';
@@ -29,12 +29,27 @@ export interface KernelOptions {
 /** The kernel vmaspec builds when none is named. */
 export const DEFAULT_DEBIAN = '6.12';
 
+/** The absolute path of a file the command line names; E_USAGE naming the flag and the path when it is not a readable file. */
+function givenFile(flag: string, path: string, note = ''): string {
+  const abs = resolve(path);
+  let why: string | null = null;
+  try {
+    if (!statSync(abs).isFile()) why = 'not a file';
+    else accessSync(abs, constants.R_OK);
+  } catch (cause) {
+    why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it (${(cause as Error).message})`;
+  }
+  if (why) throw new VmaspecError('E_USAGE', `${flag} ${path}: ${why}${note}`, { details: [`give ${flag} an existing, readable file`] });
+  return abs;
+}
+
 function kernelSource(options: KernelOptions): KernelSource {
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
   if (options.image) {
     if (options.patches?.length) throw new VmaspecError('E_USAGE', '--patch cannot apply to a prebuilt --kernel-image');
-    const image = resolve(options.image);
-    return { kind: 'image', image, config: resolve(options.imageConfig ?? join(image, '..', '.config')) };
+    const image = givenFile('--kernel-image', options.image);
+    const config = options.imageConfig === undefined ? givenFile('--kernel-config', join(image, '..', '.config'), ' (the default: .config beside --kernel-image)') : givenFile('--kernel-config', options.imageConfig);
+    return { kind: 'image', image, config };
   }
   if (options.tree && options.git) throw new VmaspecError('E_USAGE', '--kernel-tree and --git exclude each other');
   if (options.git) return { kind: 'git', repo: resolve(options.git.repo), rev: options.git.rev };
@@ -70,8 +85,8 @@ export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): Kern
   if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--make-jobs: expected a positive integer, got "${options.jobs}"`);
   return {
     source: kernelSource(options),
-    patches: (options.patches ?? []).map((p) => resolve(p)),
-    fragments: [...defaultFragments(spec), ...(options.profiles ?? []).map(profileFragment), ...(options.kconfig ?? []).map((f) => resolve(f))],
+    patches: (options.patches ?? []).map((p) => givenFile('--patch', p)),
+    fragments: [...defaultFragments(spec), ...(options.profiles ?? []).map(profileFragment), ...(options.kconfig ?? []).map((f) => givenFile('--kconfig', f))],
     arch: spec.kernelArch,
     cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
     jobs,
