@@ -1,13 +1,15 @@
 // The kernel stage: source → config (tinyconfig + fragments, checked) → build
 // (with progress) → cached vmlinux. `vmaspec kernel build` runs this alone.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run, shellLine, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
+import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
+import { elfProblem, entryProblem } from './manifest.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
 import { debianSource, gitSource, patchedSource, userTree, type SourceTree } from './source.js';
@@ -22,7 +24,13 @@ interface Fragments {
 }
 
 async function readFragments(paths: string[]): Promise<Fragments> {
-  const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+  const texts = await Promise.all(
+    paths.map((p) =>
+      readFile(p, 'utf8').catch((cause: unknown) => {
+        throw new VmaspecError('E_USAGE', `cannot read the Kconfig fragment ${p} (${(cause as Error).message})`, { cause, details: ['give an existing file with --kconfig'] });
+      }),
+    ),
+  );
   return {
     requests: texts.flatMap((text, i) => fragmentRequests(paths[i]!, text)),
     key: contentKey(texts.flatMap((text, i) => [basename(paths[i]!), text])),
@@ -71,6 +79,8 @@ async function makeWithProgress(src: string, args: string[], log: Logger, logFil
   } catch (cause) {
     log.done();
     const all = (cause as { all?: string }).all ?? output;
+    const full = await cacheWriteError(cause, dirname(logFile));
+    if (full) throw full;
     throw new VmaspecError('E_KERNEL_BUILD', `kernel build failed (full log: ${logFile})`, {
       cause,
       details: tail(all.split('\n').filter((l) => /error|Error|\*\*\*/.test(l)).join('\n') || all, 20),
@@ -121,14 +131,37 @@ async function configure(dir: BuildDir, request: KernelRequest, fragments: Fragm
   await writeFile(configMarker, dir.configKey);
 }
 
-/** `make vmlinux` with progress; returns the number of build steps make printed. */
-async function compile(dir: BuildDir, request: KernelRequest, firstBuild: boolean, log: Logger): Promise<number> {
+/** The build step counts of earlier first builds, by config key; empty when the record is missing or damaged. */
+async function knownStepCounts(file: string): Promise<Record<string, number>> {
+  try {
+    const known: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return known && typeof known === 'object' ? (known as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * `make vmlinux` with progress; returns the number of build steps make printed. A damaged
+ * vmlinux in the build dir is removed first (make would take it as up to date), and what
+ * make leaves is checked: a whole ELF file, and a `.config` that still holds every option.
+ */
+async function compile(dir: BuildDir, request: KernelRequest, fragments: Fragments, firstBuild: boolean, log: Logger): Promise<number> {
   const counts = join(request.cacheDir, 'build-steps.json');
-  const known: Record<string, number> = existsSync(counts) ? JSON.parse(await readFile(counts, 'utf8')) : {};
+  const known = await knownStepCounts(counts);
+  const vmlinux = join(dir.out, 'vmlinux');
+  const damaged = existsSync(vmlinux) ? await elfProblem(vmlinux) : null;
+  if (damaged) {
+    log.info(`kernel: ${damaged}; linking it again`);
+    await rm(vmlinux, { force: true });
+  }
   const started = Date.now();
   if (firstBuild) log.info(`kernel: building ${dir.src.label} in ${dir.out} (log: build.log)`);
   const steps = await makeWithProgress(dir.src.dir, [...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'], log, join(dir.out, 'build.log'), firstBuild ? (known[dir.configKey] ?? null) : null);
   if (steps > 0) log.info(`kernel: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${steps} steps)`);
+  const built = await elfProblem(vmlinux);
+  if (built) throw new VmaspecError('E_KERNEL_BUILD', `make succeeded, but ${built}`, { details: [`build log: ${join(dir.out, 'build.log')}`] });
+  checkConfig(fragments.requests, parseKconfig(await readFile(join(dir.out, '.config'), 'utf8')), join(dir.out, '.config'), false);
   if (firstBuild) await writeFile(counts, JSON.stringify({ ...known, [dir.configKey]: steps }, null, 2));
   return steps;
 }
@@ -146,6 +179,7 @@ async function sourceAndConfig(request: KernelRequest, source: Exclude<KernelSou
 /** Builds (or finds in the cache) the kernel a request describes. */
 export async function buildKernel(request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const source = request.source;
+  await assertCacheWritable(request.cacheDir);
   if (source.kind === 'image') return prebuiltKernel({ ...request, source });
   const [{ base, fragments, configKey }, series] = await Promise.all([sourceAndConfig(request, source, log), readSeries(request.patches)]);
   // Debian's source and a git commit never change: every kernel of one (with or without
@@ -161,13 +195,18 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
   const marker = join(out, '.vmaspec-built');
   await mkdir(out, { recursive: true });
   const { wasBuilt, steps } = await withLock(out, 'kernel', log, async () => {
+    const damaged = existsSync(marker) && !incremental ? await elfProblem(join(out, 'vmlinux')) : null;
+    if (damaged) {
+      log.info(`kernel: the cached kernel is damaged (${damaged}); building it again`);
+      await rm(marker);
+    }
     const wasBuilt = existsSync(marker);
     if (wasBuilt && !incremental) {
       log.verbose(`kernel: cached; it was built by: ${shellLine('make', ['-C', src.dir, ...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'])}`);
       return { wasBuilt, steps: 0 };
     }
     await configure(dir, request, fragments, log);
-    const steps = await compile(dir, request, !wasBuilt, log);
+    const steps = await compile(dir, request, fragments, !wasBuilt, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);
     return { wasBuilt, steps };
   });
@@ -184,9 +223,10 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
   if (source.kind === 'image' || source.kind === 'tree' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
   const { base, fragments, configKey } = await sourceAndConfig(request, source, log);
-  const copy = await workingCopy(base, request.cacheDir, log);
+  const copy = workingCopyOf(base, request.cacheDir);
   const out = workBuildDir(copy, configKey, request.cacheDir);
   return withLock(copy.root, 'kernel', log, async () => {
+    await workingCopy(base, request.cacheDir, log);
     await withSeriesApplied(copy, [], base.label, log, async () => {
       await configure({ src: { ...base, dir: copy.tree }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey }, request, fragments, log);
       await makeWithProgress(copy.tree, [`O=${out}`, `ARCH=${request.arch}`, `-j${request.jobs}`, target], log, join(out, `${target}.log`), null);
@@ -212,15 +252,25 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], configKey: s
   const out = workBuildDir(workingCopyOf(base, request.cacheDir), configKey, request.cacheDir);
   const done = async (cached: boolean): Promise<BuiltKernel> =>
     builtKernel(result, join(result, 'vmlinux'), await readFile(join(result, 'kernel.release'), 'utf8'), { key, cached, label, sourceDir: base.dir, buildDir: out });
-  if (existsSync(join(result, '.vmaspec-built'))) return done(true);
-  const copy = await workingCopy(base, request.cacheDir, log);
+  /** Whether a whole kernel is kept under the key; a damaged one is removed (and so rebuilt). */
+  const kept = async (): Promise<boolean> => {
+    if (!existsSync(result)) return false;
+    const problem = await entryProblem(result);
+    if (!problem) return true;
+    log.info(`kernel: the cached kernel ${result} is damaged (${problem}); building it again`);
+    await rm(result, { recursive: true, force: true });
+    return false;
+  };
+  if (await kept()) return done(true);
+  const copy = workingCopyOf(base, request.cacheDir);
   const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
   await mkdir(out, { recursive: true });
   return withLock(copy.root, 'kernel', log, async () => {
-    if (existsSync(join(result, '.vmaspec-built'))) return done(true);
+    if (await kept()) return done(true);
+    await workingCopy(base, request.cacheDir, log);
     await withSeriesApplied(copy, series, base.label, log, async () => {
       await configure(dir, request, fragments, log);
-      await compile(dir, request, !existsSync(join(out, 'vmlinux')), log);
+      await compile(dir, request, fragments, !existsSync(join(out, 'vmlinux')), log);
       await keepResult(out, result, log);
     });
     return done(false);

@@ -1,7 +1,7 @@
 // Kernel source: Debian's linux-source tarball extracted into the cache, a
 // user's tree, and pristine copies with a patch series applied.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../qemu/arch.js';
 import { VmaspecError } from '../errors.js';
@@ -9,6 +9,9 @@ import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
+import { cacheWriteError } from './cache-faults.js';
+import { fillAtomically } from './partial.js';
+import { readSeries } from './series.js';
 
 /** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
 export interface SourceTree {
@@ -66,13 +69,10 @@ async function extractOnce(dir: string, log: Logger, fill: (partial: string) => 
   await mkdir(dirname(dir), { recursive: true });
   await withLock(dir, 'kernel', log, async () => {
     if (existsSync(join(dir, '.complete'))) return;
-    const partial = `${dir}.partial-${process.pid}`;
-    await rm(partial, { recursive: true, force: true });
-    await mkdir(partial, { recursive: true });
-    await fill(partial);
-    await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
-    await writeMarker(join(dir, '.complete'));
+    await fillAtomically(dir, async (partial) => {
+      await fill(partial);
+      await writeMarker(join(partial, '.complete'));
+    });
   });
 }
 
@@ -128,15 +128,7 @@ export async function userTree(path: string, log: Logger): Promise<SourceTree> {
 
 /** A pristine copy of `base` with the patches applied in order, cached by their content. */
 export async function patchedSource(base: SourceTree, patches: string[], cacheDir: string, log: Logger): Promise<SourceTree> {
-  const texts = await Promise.all(
-    patches.map(async (p) => {
-      try {
-        return await readFile(p);
-      } catch (cause) {
-        throw new VmaspecError('E_USAGE', `cannot read patch ${p}`, { cause });
-      }
-    }),
-  );
+  const texts = (await readSeries(patches)).map((p) => p.text);
   const key = contentKey([base.identity, ...texts]);
   const dir = join(cacheDir, 'src', `patched-${key}`);
   const label = `${base.label} + ${patches.length} patch${patches.length === 1 ? '' : 'es'}`;
@@ -146,29 +138,29 @@ export async function patchedSource(base: SourceTree, patches: string[], cacheDi
   await mkdir(join(cacheDir, 'src'), { recursive: true });
   await withLock(dir, 'kernel', log, async () => {
     if (existsSync(done)) return;
-    const partial = `${dir}.partial-${process.pid}`;
-    await rm(partial, { recursive: true, force: true });
     // A hard-linked copy is instant and costs no space; it is safe because GNU
     // patch writes each patched file anew (breaking the link), Kbuild writes
     // nothing into the source with O=, and the pristine files are never edited.
-    log.info(`kernel: linking a copy of the pristine source to apply ${patches.length} patch(es)`);
-    await run('cp', ['-al', base.dir, partial], { log });
-    for (const [i, patch] of patches.entries()) {
-      log.info(`kernel: applying ${patch}`);
-      try {
-        await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', resolve(patch)], { cwd: partial, log });
-      } catch (cause) {
-        await rm(partial, { recursive: true, force: true });
-        const output = (cause as { all?: string }).all ?? '';
-        throw new VmaspecError('E_PATCH', `patch ${i + 1}/${patches.length} (${patch}) does not apply to ${base.label}`, {
-          cause,
-          details: output.trimEnd().split('\n').slice(-15),
-        });
+    // The copy is thrown away when a patch does not apply.
+    await fillAtomically(dir, async (partial) => {
+      log.info(`kernel: linking a copy of the pristine source to apply ${patches.length} patch(es)`);
+      await run('cp', ['-al', `${base.dir}/.`, partial], { log });
+      for (const [i, patch] of patches.entries()) {
+        log.info(`kernel: applying ${patch}`);
+        try {
+          await run('patch', ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '--reject-file=-', '-i', resolve(patch)], { cwd: partial, log });
+        } catch (cause) {
+          throw (
+            (await cacheWriteError(cause, dirname(dir))) ??
+            new VmaspecError('E_PATCH', `patch ${i + 1}/${patches.length} (${patch}) does not apply to ${base.label}`, {
+              cause,
+              details: ((cause as { all?: string }).all ?? '').trimEnd().split('\n').slice(-15),
+            })
+          );
+        }
       }
-    }
-    await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
-    await writeMarker(done);
+      await writeMarker(join(partial, '.vmaspec-complete'));
+    });
   });
   return { dir, identity, label };
 }
