@@ -294,7 +294,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const ordered = cases.map((c) => reports.get(c.id)).filter((r): r is CaseReport => r !== undefined);
   const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, boots, accel: accel.accel });
   await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
-  await saveDurations(request.kernel.cacheDir, durations, ordered);
+  await saveDurations(request.kernel.cacheDir, durations, ordered, log);
   await emit(request.reporters, 'onRunDone', report);
   return report;
 }
