@@ -1,23 +1,19 @@
 // The UAPI headers of the kernel tree under test (`make headers_install`), installed once per
 // distinct set of header sources into the cache: upstream selftests compile against them
-// (lib.mk's KHDR_INCLUDES). Also: where a probe case's C file is (probeFiles).
-import { existsSync } from 'node:fs';
+// (lib.mk's KHDR_INCLUDES). Also: where a probe case's C file is (probeFiles). Headers that
+// cannot be installed (no rsync, a failed make) make the cases that need them broken, not the run.
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import { contentKey } from '../kernel/cache.js';
+import { cacheWriteError } from '../kernel/cache-faults.js';
 import type { ProbeSource } from '../cases/types.js';
 import type { BuiltKernel } from '../kernel/types.js';
 import type { Logger } from '../log.js';
 import { run, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
-import type { KernelTree } from './probes.js';
-
-/** Installed headers: the include dir, and the key of the header sources they came from. */
-export interface KernelHeaders {
-  include: string;
-  key: string;
-}
+import type { KernelHeaders, KernelTree } from './probes.js';
 
 /** The kernel's source arch directory for a make ARCH (x86_64 → x86). */
 const srcArch = (arch: string): string => (arch === 'x86_64' || arch === 'i386' ? 'x86' : arch);
@@ -34,6 +30,22 @@ async function uapiKey(sourceDir: string, arch: string): Promise<string> {
   return contentKey([arch, ...parts]);
 }
 
+const onPath = (tool: string): boolean =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/** The programs `make headers_install` of the tree runs besides make and the compiler (rsync since Linux 5.3), each missing one with its package. */
+async function missingTools(sourceDir: string): Promise<string[]> {
+  const makefile = await readFile(join(sourceDir, 'Makefile'), 'utf8').catch(() => '');
+  return /\brsync\b/.test(makefile) && !onPath('rsync') ? ['rsync'] : [];
+}
+
 /**
  * Installs the headers of `sourceDir` unless an install of the same header sources is cached
  * (a patched tree or a mutant that leaves include/uapi alone reuses Debian's).
@@ -47,13 +59,22 @@ export async function kernelHeaders(sourceDir: string, arch: string, cacheDir: s
   await mkdir(dir, { recursive: true });
   return withLock(dir, 'headers', log, async () => {
     if (existsSync(marker)) return { include, key };
+    const missing = await missingTools(sourceDir);
+    if (missing.length > 0) {
+      throw new VmaspecError('E_TOOL_MISSING', `make headers_install needs ${missing.join(', ')}, which is not installed`, {
+        details: [`install it: apt-get install ${missing.join(' ')} (or npm run setup)`],
+      });
+    }
     log.info(`kernel: installing the UAPI headers of ${sourceDir} for upstream selftests`);
-    await rm(join(dir, 'install'), { recursive: true, force: true });
     const logFile = join(dir, 'headers.log');
+    const clean = (): Promise<void[]> => Promise.all(['install', 'out'].map((d) => rm(join(dir, d), { recursive: true, force: true })));
+    await clean();
     try {
       await run('make', ['-C', sourceDir, `O=${join(dir, 'out')}`, `ARCH=${arch}`, `INSTALL_HDR_PATH=${join(dir, 'install')}`, 'headers_install'], { log, logFile });
     } catch (cause) {
-      throw new VmaspecError('E_KERNEL_BUILD', `make headers_install failed in ${sourceDir} (log: ${logFile})`, { cause, details: tail(String((cause as { all?: string }).all ?? ''), 15) });
+      const full = await cacheWriteError(cause, dir);
+      await clean();
+      throw full ?? new VmaspecError('E_KERNEL_BUILD', `make headers_install failed in ${sourceDir} (log: ${logFile})`, { cause, details: tail(String((cause as { all?: string }).all ?? ''), 15) });
     }
     await rm(join(dir, 'out'), { recursive: true, force: true });
     await writeFile(marker, `${new Date().toISOString()}\n`);
@@ -64,16 +85,30 @@ export async function kernelHeaders(sourceDir: string, arch: string, cacheDir: s
 /** The C file a probe case compiles, with the kernel tree for a `kernel_source`; `skip` when there is none to compile. */
 export type ProbeFile = { source: string; tree?: KernelTree } | { skip: string };
 
-/** Resolves probe sources for one run; the headers are installed at most once, on first need. */
+/** Installed headers, or why they could not be installed (with what to do). */
+async function headersOrFailure(sourceDir: string, arch: string, cacheDir: string, log: Logger): Promise<KernelTree['headers']> {
+  try {
+    return await kernelHeaders(sourceDir, arch, cacheDir, log);
+  } catch (cause) {
+    if (!(cause instanceof VmaspecError)) throw cause;
+    log.info(`kernel: ${cause.message}; the cases that compile a selftest of the kernel tree are broken`);
+    return { failed: `the kernel's UAPI headers could not be installed: ${cause.message}`, details: cause.details };
+  }
+}
+
+/**
+ * Resolves probe sources for one run; the headers are installed at most once, on first need.
+ * When they cannot be, the probes that need them carry why (their cases are broken).
+ */
 export function probeFiles(kernel: BuiltKernel, arch: string, cacheDir: string, log: Logger): (probe: ProbeSource) => Promise<ProbeFile> {
-  let headers: Promise<KernelHeaders> | undefined;
+  let headers: Promise<KernelTree['headers']> | undefined;
   return async (probe) => {
     if (probe.from === 'case') return { source: probe.abs };
     const sourceDir = kernel.sourceDir;
     if (!sourceDir) return { skip: `${probe.path} is compiled from the kernel source tree, and a prebuilt image (${kernel.label}) has none` };
     const source = join(sourceDir, probe.path);
     if (!existsSync(source)) return { skip: `${probe.path} is not in the kernel source tree (${kernel.label} ${kernel.release})` };
-    headers ??= kernelHeaders(sourceDir, arch, cacheDir, log);
+    headers ??= headersOrFailure(sourceDir, arch, cacheDir, log);
     return { source, tree: { sourceDir, headers: await headers } };
   };
 }

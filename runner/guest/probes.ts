@@ -16,15 +16,21 @@ const CFLAGS = ['-static', '-O2', '-Wall', '-Wextra', '-std=gnu11'];
 /** lib.mk's flags for a selftest (-D_GNU_SOURCE=, -Wall), static with musl; the kernel's files are never edited. */
 const SELFTEST_CFLAGS = ['-static', '-O2', '-Wall', '-Wno-unused-function', '-D_GNU_SOURCE='];
 
-/** A program of the kernel tree: its top and installed UAPI headers (`key`: of their sources). */
-export interface KernelTree {
-  sourceDir: string;
-  headers: { include: string; key: string };
+/** Installed UAPI headers: the include dir, and the key of the header sources they came from. */
+export interface KernelHeaders {
+  include: string;
+  key: string;
 }
 
-/** The compiler flags of a selftest of `tree` (KHDR_INCLUDES and TOOLS_INCLUDES of lib.mk). */
-export function selftestFlags(tree: KernelTree): string[] {
-  return [...SELFTEST_CFLAGS, '-isystem', tree.headers.include, '-isystem', join(tree.sourceDir, 'tools', 'include', 'uapi')];
+/** A program of the kernel tree: its top and installed UAPI headers, or why they could not be installed (the probe is then not built). */
+export interface KernelTree {
+  sourceDir: string;
+  headers: KernelHeaders | { failed: string; details: string[] };
+}
+
+/** The compiler flags of a selftest of `tree` with installed `headers` (KHDR_INCLUDES and TOOLS_INCLUDES of lib.mk). */
+export function selftestFlags(tree: KernelTree, headers: KernelHeaders): string[] {
+  return [...SELFTEST_CFLAGS, '-isystem', headers.include, '-isystem', join(tree.sourceDir, 'tools', 'include', 'uapi')];
 }
 
 /** A built probe, or why it could not be built (the case is then broken with these lines). */
@@ -56,9 +62,11 @@ export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(rep
     } catch (e) {
       return { ok: false, message: `cannot read the probe ${source}: ${(e as Error).message}`, output: [] };
     }
+    const headers = tree?.headers;
+    if (headers && 'failed' in headers) return { ok: false, message: headers.failed, output: headers.details };
     // A selftest includes ../kselftest*.h: the headers one level up are part of its key too.
-    const flags = tree ? selftestFlags(tree) : [...CFLAGS, '-I', helperDir];
-    const near = tree ? [...(await headersOf(dirname(source))), ...(await headersOf(dirname(dirname(source)))), tree.headers.key] : [...(await headersOf(helperDir)), ...(await headersOf(dirname(source)))];
+    const flags = tree && headers ? selftestFlags(tree, headers) : [...CFLAGS, '-I', helperDir];
+    const near = headers ? [...(await headersOf(dirname(source))), ...(await headersOf(dirname(dirname(source)))), headers.key] : [...(await headersOf(helperDir)), ...(await headersOf(dirname(source)))];
     const key = contentKey([cc, tree ? flags.join(' ') : CFLAGS.join(' '), text, ...near]);
     const name = basename(source, '.c').replace(/[^A-Za-z0-9_.-]/g, '_');
     const dir = join(cacheDir, 'probes', key);
