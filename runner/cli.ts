@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
 import { onStopSignals, signalExit, type StopSignal } from './util/signals.js';
+import { stopCommands } from './util/exec.js';
 import { buildKernel } from './kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
@@ -235,6 +236,7 @@ export async function main(argv: string[]): Promise<number> {
     stopped = signal;
     log.info(`vmaspec: ${signal}: stopping QEMU and keeping the partial report`);
     abort.abort();
+    stopCommands();
   });
   const interrupted = (): number => signalExit(stopped);
   try {

@@ -23,6 +23,18 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+/** The commands run() started that are still running. */
+const running = new Set<ResultPromise>();
+
+/**
+ * Stops every command run() started that still runs: a vmaspec stopped by a signal sent
+ * to it alone (not to its terminal's process group) must not wait for make to finish.
+ * make passes SIGTERM on to its jobs and removes the targets it was writing.
+ */
+export function stopCommands(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 /** Runs a command to completion; rejects with execa's error (exit code, output tail) on failure. */
 export async function run(file: string, args: string[], options: RunOptions): Promise<string> {
   options.log.verbose(`$ ${shellLine(file, args, options.cwd)}`);
@@ -34,6 +46,7 @@ export async function run(file: string, args: string[], options: RunOptions): Pr
     lines: false,
     stdin: 'ignore',
   });
+  running.add(child);
   const logStream = options.logFile ? createWriteStream(options.logFile) : null;
   let pending = '';
   child.all?.on('data', (chunk: Buffer) => {
@@ -48,6 +61,7 @@ export async function run(file: string, args: string[], options: RunOptions): Pr
     const result = await child;
     return String(result.all ?? '');
   } finally {
+    running.delete(child);
     await new Promise<void>((resolve) => (logStream ? logStream.end(resolve) : resolve()));
   }
 }
