@@ -10,7 +10,7 @@
 //   hog: every flood case passes and every panic case is the one crashed (before the
 //   per-case drain of end records and the console witness, 2 of 20 floods were blamed).
 import { execa, type ResultPromise } from 'execa';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,14 +57,25 @@ async function caseFolder(cases: Record<string, string>, sources: string[]): Pro
   return dir;
 }
 
+/** Live processes whose command line names `dir` (this run's QEMUs name its artifacts in theirs). */
+async function processesOf(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+    const state = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    if (cmdline.includes(dir) && !/^\d+ \(.*\) Z /.test(state)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ').slice(0, 80)}`);
+  }
+  return found;
+}
+
 /** One guest at a time, the cases in file order: what a case does to the next one is the point. */
-async function run(casesRoot: string): Promise<{ report: RunReport; ktap: string; ms: number }> {
+async function run(casesRoot: string): Promise<{ report: RunReport; ktap: string; ms: number; left: string[] }> {
   const spec = await loadArch('x86_64');
   const artifactsDir = artifactsFolder(join(casesRoot, 'artifacts'));
   const ktap = join(casesRoot, 'report.ktap');
   const t0 = Date.now();
   const report = await runSuite({ casesRoot, paths: [], kernel: buildKernelRequest({}, spec), spec, artifactsDir, log, reporters: [ktapReporter(ktap)], vms: 1 }, await loadCases(casesRoot));
-  return { report, ktap, ms: Date.now() - t0 };
+  return { report, ktap, ms: Date.now() - t0, left: await processesOf(casesRoot) };
 }
 
 const verdictOf = (report: RunReport, id: string): CaseReport => {
@@ -76,6 +87,7 @@ const verdictOf = (report: RunReport, id: string): CaseReport => {
 describe('what one case does cannot reach the next', () => {
   let report: RunReport;
   let ktap: string;
+  let left: string[];
 
   beforeAll(async () => {
     const dir = await caseFolder(
@@ -89,9 +101,13 @@ describe('what one case does cannot reach the next', () => {
       },
       ['leftovers.c', 'count-processes.c', 'forge-records.c'].map((f) => join(faults, f)),
     );
-    ({ report, ktap } = await run(dir));
+    ({ report, ktap, left } = await run(dir));
     process.stderr.write(`vmaspec: guest faults: ${report.cases.map((c) => `${c.id}=${c.verdict}`).join(' ')}\n`);
   }, 5 * 60_000);
+
+  it('leaves no QEMU of the run behind', () => {
+    expect(left).toEqual([]);
+  });
 
   it('a probe that leaves processes behind still passes, and the next case finds none of them', () => {
     for (const id of ['01-leftovers', '02-count']) {
@@ -139,6 +155,7 @@ describe('what one case does cannot reach the next', () => {
 
 describe(`${PANICS} panics right after a case that floods the kernel log, under a CPU hog`, () => {
   let report: RunReport;
+  let left: string[];
   let hog: ResultPromise | undefined;
 
   beforeAll(async () => {
@@ -153,6 +170,7 @@ describe(`${PANICS} panics right after a case that floods the kernel log, under 
     hog = execa('sh', ['-c', 'while :; do :; done'], { reject: false });
     const r = await run(dir);
     report = r.report;
+    left = r.left;
     process.stderr.write(`vmaspec: ${PANICS} panics under load: ${report.boots?.length} boots in ${Math.round(r.ms / 1000)} s\n`);
   }, 10 * 60_000);
 
@@ -178,5 +196,9 @@ describe(`${PANICS} panics right after a case that floods the kernel log, under 
   it('no result is lost: one boot per panic and one for the case after the last', () => {
     expect(verdictOf(report, '99-ordinary').verdict).toBe('pass');
     expect(report.boots).toHaveLength(PANICS + 1);
+  });
+
+  it('leaves no QEMU of the run behind', () => {
+    expect(left).toEqual([]);
   });
 });
