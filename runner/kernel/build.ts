@@ -12,8 +12,8 @@ import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
 import { elfProblem, entryProblem } from './manifest.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
-import { debianSource, gitSource, patchedSource, userTree, type SourceTree } from './source.js';
-import type { BuiltKernel, KernelRequest, KernelSource } from './types.js';
+import { debianSource, gitSource, patchedSource, userTree } from './source.js';
+import type { BuiltKernel, KernelRequest, KernelSource, SourceTree } from './types.js';
 
 /** Bump when the build recipe changes, so old cache entries stop matching. */
 const RECIPE = 'vmaspec-kernel-1';

@@ -18,7 +18,7 @@ import { cacheWriteError } from './cache-faults.js';
 import { writeManifest } from './manifest.js';
 import { fillAtomically } from './partial.js';
 import { restorePristine } from './pristine.js';
-import type { SourceTree } from './source.js';
+import type { SourceTree } from './types.js';
 
 /** One patch of a series: where it came from (for messages) and its text. */
 export interface SeriesPatch {

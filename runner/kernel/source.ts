@@ -12,13 +12,10 @@ import { contentKey } from './cache.js';
 import { cacheWriteError } from './cache-faults.js';
 import { fillAtomically } from './partial.js';
 import { readSeries } from './series.js';
+import type { SourceTree } from './types.js';
 
-/** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
-export interface SourceTree {
-  dir: string;
-  identity: string;
-  label: string;
-}
+/** What the functions below return (defined with the kernel stage's types). */
+export type { SourceTree };
 
 /** The tarball of Debian's linux-source-<version> package. */
 export const debianTarball = (version: string): string => `/usr/src/linux-source-${version}.tar.xz`;

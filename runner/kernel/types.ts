@@ -11,6 +11,13 @@ export type KernelSource =
   /** A prebuilt uncompressed vmlinux (PVH) and its `.config`. */
   | { kind: 'image'; image: string; config: string };
 
+/** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
+export interface SourceTree {
+  dir: string;
+  identity: string;
+  label: string;
+}
+
 export interface KernelRequest {
   source: KernelSource;
   /** A patch series, applied in order: in Debian's working copy (incremental, reversed after), or to a pristine copy of a tree. */
