@@ -3,7 +3,7 @@
 // and pagemap, after validation. Grammar: runner/cases/expect-observe.ts.
 import type { MapFileSpelling, QueryFile, QueryNameAddr } from '../plan/observe-ops.js';
 import type { PagemapBit } from '../results/pagemap.js';
-import type { ExpectedVma, PageRange, SourcePos } from './types.js';
+import type { ExpectedVma, PageRange, SourcePos } from './shared-types.js';
 
 /**
  * Which VMA an expectation speaks of: the one holding window page `at` (a region's first page,

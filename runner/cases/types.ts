@@ -3,35 +3,10 @@
 
 import type { ExtraStep, MapBacking, NamePointer, NameTarget, SpecialExpectation } from './steps/types.js';
 import type { ObserveExpectation } from './expect-types.js';
+import type { ExpectedVma, Outcome, PageRange, SourcePos } from './shared-types.js';
 
-/** Where something came from in a case file (1-based line and column). */
-export interface SourcePos {
-  file: string;
-  line: number;
-  col: number;
-}
-
-/** A page range inside the case's window, already resolved from region references. */
-export interface PageRange {
-  at: number;
-  pages: number;
-}
-
-/** Expected outcome of a step that makes a syscall: success, or failure with this errno name. */
-export interface Outcome {
-  errno: string | null;
-  /** Expected return value on success (`ret:`), where the step allows it. */
-  ret?: number;
-}
-
-/** One expected VMA of a layout; an omitted field is not compared. */
-export interface ExpectedVma {
-  at: number;
-  pages: number;
-  perms?: string;
-  name?: string;
-  pos: SourcePos;
-}
+/** Part of the case model, defined in ./shared-types.ts. */
+export type { ExpectedVma, Outcome, PageRange, SourcePos };
 
 export interface Expectation {
   /** The exact list of VMAs overlapping the window (the reserve excluded), in address order. */

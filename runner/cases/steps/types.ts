@@ -2,7 +2,7 @@
 // madvise, process_madvise, brk, sysctl, named special VMAs, bad name pointers)
 // and of the `expect.special` assertion. Validated by ./validate.ts.
 
-import type { Outcome, PageRange, SourcePos } from '../types.js';
+import type { Outcome, PageRange, SourcePos } from '../shared-types.js';
 
 /** What a `map` step maps, when not plain anonymous memory (`backing:`). */
 export type MapBacking =
