@@ -22,7 +22,8 @@ import {
   type VmaSelector,
 } from './expect-types.js';
 import type { ExpectedVma, PageRange } from './types.js';
-import { describe, join, list, lookupRegion, readEntries, readVmaList, type Ctx, type Field, type Fields, type Scope } from './validate.js';
+import { describe, join, list, type Ctx, type Field, type Fields, type Scope } from './read-context.js';
+import { lookupRegion, readEntries, readVmaList } from './read-values.js';
 
 /** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
 export const SMAPS_FIELDS = [

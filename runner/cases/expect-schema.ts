@@ -22,7 +22,8 @@ import {
   VMFLAGS_CHECK_KEYS,
 } from './expect-observe.js';
 import { CHECK_OPS } from './expect-types.js';
-import { PERMS, REGION_ID } from './validate.js';
+import { PERMS } from './read-values.js';
+import { REGION_ID } from './validate.js';
 
 /** A JSON Schema object (structurally the same as runner/schema/case-schema.ts's). */
 export type Shape = { [key: string]: ShapeValue };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isMap, type Node, type YAMLMap } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import type { ProbeSource } from './types.js';
-import type { Ctx, Fields } from './validate.js';
+import type { Ctx, Fields } from './read-context.js';
 
 /** The file name a probe source must end with. */
 export const PROBE_EXT = '.c';

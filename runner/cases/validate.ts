@@ -2,18 +2,19 @@
 // The schema is closed: every key is known, every value checked, every
 // problem reported with its position and key path (grammar: cases/README.md).
 
-import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Alias, type Document, type LineCounter, type Node, type YAMLMap } from 'yaml';
 import { aliasTargets } from './aliases.js';
 import type { Diagnostic } from './diagnostics.js';
 import { readObserve } from './expect-observe.js';
 import { OBSERVE_KEYS } from './expect-types.js';
-import { canonicalErrno, similarErrnos } from './errno.js';
 import { readProbe } from './probe.js';
+import { Ctx, describe, join, list, Scope, type Field, type Region } from './read-context.js';
+import { readErrno, readKconfigTerms, readNameValue, readRange, readVmaList } from './read-values.js';
 import { readGuarded } from './when.js';
 import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePointer, readNameTarget, readSpecial, readTouchErrno } from './steps/validate.js';
 import { withImplied } from './implied.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
-import type { Case, ExpectedVma, Expectation, Outcome, PageRange, Requirements, SourcePos, Step } from './types.js';
+import type { Case, Expectation, PageRange, Requirements, SourcePos, Step } from './types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
 export const CASE_PAGE_SIZE = 4096;
@@ -28,7 +29,6 @@ export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access', 'errno'] a
 export const FAIL_NTH_MAX = 1000;
 
 export const NAME_KEYS = ['region', 'at', 'page', 'pages', 'name', 'len', 'offset', 'pointer', 'fail_nth', 'target', 'errno'] as const;
-export const NAME_VALUE_KEYS = ['hex', 'repeat', 'count'] as const;
 export const FORK_KEYS = ['child', 'parent'] as const;
 export const EXPECT_KEYS = ['layout', 'vmas', 'special', ...OBSERVE_KEYS] as const;
 export const LAYOUT_KEYS = ['at', 'region', 'page', 'pages', 'perms', 'name'] as const;
@@ -55,207 +55,10 @@ export const DEFAULT_TIMEOUT_S = 10;
 /** Under emulation a small case takes a few hundred ms from its probe's start; less than this only makes flaky timeouts. */
 export const TIMEOUT_MIN_S = 1;
 export const TIMEOUT_MAX_S = 3600;
-export const REPEAT_MAX = 4096;
 
 export const REGION_ID = /^[a-z][a-z0-9_]*$/;
 export const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
-/** A Kconfig term of `requires`/`when`: `NAME` (y or m), or `NAME=y|m|n` (n: not set). */
-export const KCONFIG = /^[A-Z0-9_]+(=[ymn])?$/;
-
-/** `kconfig: [NAME, NAME=n]` of `requires` or `when`; undefined after a reported error. */
-export function readKconfigTerms(ctx: Ctx, f: Field, path: string): string[] | undefined {
-  const items = ctx.seq(f, path, 'a list of Kconfig options such as [ANON_VMA_NAME] or [ANON_VMA_NAME=n]');
-  if (!items) return undefined;
-  const terms: string[] = [];
-  let ok = true;
-  items.forEach((it, i) => {
-    const p = `${path}[${i}]`;
-    const s = ctx.str({ key: f.key, value: it }, p, ' (a Kconfig option)');
-    if (s === undefined) ok = false;
-    else if (s.startsWith('CONFIG_')) {
-      ctx.error(it, p, `write ${JSON.stringify(s.slice('CONFIG_'.length))} without the CONFIG_ prefix`);
-      ok = false;
-    } else if (!KCONFIG.test(s)) {
-      ctx.error(it, p, `invalid Kconfig term ${JSON.stringify(s)}; expected NAME (y or m) or NAME=y, NAME=m, NAME=n, in upper-case letters, digits and _`);
-      ok = false;
-    } else terms.push(s);
-  });
-  return ok ? terms : undefined;
-}
 export const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
-export const PERMS = /^[r-][w-][x-][ps]$/;
-
-export type Field = { key: Scalar; value: Node | null };
-export type Fields = Map<string, Field>;
-
-/** A region id and the page range it names now (moved by mremap). */
-export interface Region {
-  id: string;
-  /** null when the defining step was invalid: references then skip their checks quietly. */
-  range: PageRange | null;
-  path: string;
-}
-
-/** Region ids visible at a step; a fork branch opens a scope of its own. */
-export class Scope {
-  private readonly own = new Map<string, Region>();
-  constructor(
-    readonly parent: Scope | null,
-    /** The fork branch this scope is the steps of, null at the top level. */
-    readonly branch: 'child' | 'parent' | null = null,
-  ) {}
-  lookup(id: string): Region | undefined {
-    return this.own.get(id) ?? this.parent?.lookup(id);
-  }
-  define(r: Region): void {
-    this.own.set(r.id, r);
-  }
-  visible(): string[] {
-    const ids = new Set<string>(this.parent?.visible() ?? []);
-    for (const id of this.own.keys()) ids.add(id);
-    return [...ids];
-  }
-}
-
-export const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
-export const list = (xs: readonly string[]): string => xs.join(', ');
-
-/** Scalar text as the user wrote it, for messages. */
-export function describe(n: Node | null): string {
-  if (n === null) return 'nothing';
-  if (isScalar(n)) {
-    const v = n.value;
-    if (v === null) return n.source === '' ? 'nothing' : 'null';
-    if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-    if (typeof v === 'number') return Number.isInteger(v) ? `integer ${v}` : `number ${v}`;
-    if (typeof v === 'boolean') return `boolean ${v}`;
-    return typeof v;
-  }
-  if (isMap(n)) return 'a mapping';
-  if (isSeq(n)) return 'a list';
-  return 'an unsupported node';
-}
-
-/** The validation context of one file: diagnostics, positions and the typed readers. */
-export class Ctx {
-  readonly diags: Diagnostic[] = [];
-  /** Every region id defined anywhere in the case, for hints about branch-local ids. */
-  readonly allRegions = new Map<string, Region>();
-  window = DEFAULT_WINDOW;
-  /** Steps read so far, aliases expanded; past the guest's op limit the rest are not read. */
-  steps = 0;
-  /** Plan text the names read so far take (two hex digits a byte); past the plan limit the rest are not built. */
-  nameHexBytes = 0;
-
-  constructor(
-    readonly file: string,
-    private readonly lines: string[],
-    private readonly lc: LineCounter,
-    /** Every alias → its node (runner/cases/aliases.ts). */
-    private readonly aliases: Map<Alias, Node>,
-  ) {}
-
-  pos(where: Node | number | null | undefined): SourcePos {
-    const offset = typeof where === 'number' ? where : (where?.range?.[0] ?? 0);
-    const { line, col } = this.lc.linePos(offset);
-    return { file: this.file, line, col };
-  }
-
-  error(where: Node | number | null | undefined, path: string, message: string): void {
-    const { line, col } = this.pos(where);
-    const sourceLine = this.lines[line - 1];
-    this.diags.push({ file: this.file, line, col, path, message, ...(sourceLine === undefined ? {} : { sourceLine }) });
-  }
-
-  /** The node an alias points to; other nodes as they are. */
-  deref(n: Node | null): Node | null {
-    if (n !== null && isAlias(n)) return this.aliases.get(n) ?? null;
-    return n;
-  }
-
-  /** Where to report a bad value: the value, or the key when the value is missing or empty. */
-  where(f: Field): Node {
-    const v = f.value;
-    if (v === null || (isScalar(v) && v.value === null && v.source === '')) return f.key;
-    return v;
-  }
-
-  // --- structural readers: report and return undefined on a bad value -----------------
-
-  map(n: Node | null, at: Node | null, path: string, what: string): YAMLMap | undefined {
-    const v = this.deref(n);
-    if (v !== null && isMap(v)) return v;
-    const empty = n === null || (isScalar(n) && n.value === null && n.source === '');
-    this.error(empty ? (at ?? n) : n, path, `expected ${what}, got ${describe(v)}`);
-    return undefined;
-  }
-
-  /** The fields of a mapping; unknown and non-string keys are reported. Duplicates were reported already: first wins. */
-  fields(m: YAMLMap, path: string, allowed: readonly string[]): Fields {
-    const out: Fields = new Map();
-    for (const pair of m.items) {
-      const k = pair.key as Node | null;
-      if (k === null || !isScalar(k) || typeof k.value !== 'string') {
-        this.error(k ?? m, path, `keys must be plain strings, got ${describe(k)}`);
-        continue;
-      }
-      if (!allowed.includes(k.value)) {
-        this.error(k, join(path, k.value), `unknown key ${JSON.stringify(k.value)}; allowed: ${list(allowed)}`);
-        continue;
-      }
-      if (!out.has(k.value)) out.set(k.value, { key: k, value: (pair.value as Node | null) ?? null });
-    }
-    return out;
-  }
-
-  required(F: Fields, m: YAMLMap, path: string, key: string): Field | undefined {
-    const f = F.get(key);
-    if (!f) this.error(m, path, `missing required key ${JSON.stringify(key)}`);
-    return f;
-  }
-
-  str(f: Field, path: string, hint = ''): string | undefined {
-    const v = this.deref(f.value);
-    if (v !== null && isScalar(v) && typeof v.value === 'string') return v.value;
-    this.error(this.where(f), path, `expected a string${hint}, got ${describe(v)}`);
-    return undefined;
-  }
-
-  int(f: Field, path: string, min: number, max = Number.MAX_SAFE_INTEGER, what = ''): number | undefined {
-    const v = this.deref(f.value);
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    if (v !== null && isScalar(v) && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= min && v.value <= max) {
-      return v.value;
-    }
-    this.error(this.where(f), path, `expected an integer ${range}${what}, got ${describe(v)}`);
-    return undefined;
-  }
-
-  bool(f: Field, path: string): boolean | undefined {
-    const v = this.deref(f.value);
-    if (v !== null && isScalar(v) && typeof v.value === 'boolean') return v.value;
-    this.error(this.where(f), path, `expected true or false, got ${describe(v)}`);
-    return undefined;
-  }
-
-  oneOf(f: Field, path: string, allowed: readonly string[]): string | undefined {
-    const v = this.deref(f.value);
-    if (v !== null && isScalar(v) && typeof v.value === 'string') {
-      if (allowed.includes(v.value)) return v.value;
-      this.error(f.value, path, `invalid value ${JSON.stringify(v.value)}; allowed: ${list(allowed)}`);
-      return undefined;
-    }
-    this.error(this.where(f), path, `expected one of ${list(allowed)}, got ${describe(v)}`);
-    return undefined;
-  }
-
-  seq(f: Field, path: string, what: string): Node[] | undefined {
-    const v = this.deref(f.value);
-    if (v !== null && isSeq(v)) return v.items as Node[];
-    this.error(this.where(f), path, `expected ${what}, got ${describe(v)}`);
-    return undefined;
-  }
-}
 
 // --- duplicate keys ----------------------------------------------------------------------
 
@@ -288,127 +91,10 @@ function checkDuplicates(ctx: Ctx, n: Node | null, path: string): void {
 
 // --- shared pieces -------------------------------------------------------------------------
 
-export function readErrno(ctx: Ctx, F: Fields, path: string): Outcome {
-  const f = F.get('errno');
-  if (!f) return { errno: null };
-  const p = join(path, 'errno');
-  const name = ctx.str(f, p, ' (an errno name such as EINVAL)');
-  if (name === undefined) return { errno: null };
-  const canon = canonicalErrno(name);
-  if (canon !== null) return { errno: canon };
-  const close = similarErrnos(name);
-  const hint =
-    close.length === 1
-      ? `did you mean ${close[0]}?`
-      : close.length > 1
-        ? `did you mean one of: ${list(close)}?`
-        : 'expected a Linux errno name such as EINVAL, ENOMEM, EFAULT, EBADF, EAGAIN, EPERM';
-  ctx.error(f.value, p, `unknown errno name ${JSON.stringify(name)}; ${hint}`);
-  return { errno: null };
-}
-
 function readProt(ctx: Ctx, f: Field | undefined, path: string): string | undefined {
   if (!f) return PROT['rw'];
   const word = ctx.oneOf(f, join(path, 'prot'), PROT_WORDS);
   return word === undefined ? undefined : PROT[word];
-}
-
-/** The region a `region:` key names, visible from this step; undefined once the mistake is reported. */
-export function lookupRegion(ctx: Ctx, f: Field, path: string, scope: Scope): { id: string; range: PageRange } | undefined {
-  const id = ctx.str(f, path, ' (a region id)');
-  if (id === undefined) return undefined;
-  const region = scope.lookup(id);
-  if (!region) {
-    const elsewhere = ctx.allRegions.get(id);
-    const visible = scope.visible();
-    const msg = elsewhere
-      ? `region ${JSON.stringify(id)} is not visible here (defined at ${elsewhere.path}, in a fork branch that does not enclose this step)`
-      : `region ${JSON.stringify(id)} is not defined by an earlier map step; ${visible.length ? `defined: ${list(visible)}` : 'no region is defined yet'}`;
-    ctx.error(f.value, path, msg);
-    return undefined;
-  }
-  if (region.range === null) return undefined; // its map step was reported already
-  return { id, range: region.range };
-}
-
-/** A page range written as `region` (+ `page`, `pages`) or `at` + `pages`. `pages` null: omitted where optional. */
-export function readRange(
-  ctx: Ctx,
-  F: Fields,
-  m: YAMLMap,
-  path: string,
-  scope: Scope,
-  opts: { pagesOptional?: boolean } = {},
-): { at: number; pages: number | null } | undefined {
-  const regionF = F.get('region');
-  const atF = F.get('at');
-  const pageF = F.get('page');
-  const pagesF = F.get('pages');
-  const window = ctx.window;
-  if (regionF && atF) {
-    ctx.error(atF.key, join(path, 'at'), 'give region or at, not both');
-    return undefined;
-  }
-  if (!regionF && !atF) {
-    ctx.error(m, path, 'missing required key "region" or "at"');
-    return undefined;
-  }
-  if (regionF) {
-    const found = lookupRegion(ctx, regionF, join(path, 'region'), scope);
-    if (!found) return undefined;
-    const { id, range } = found;
-    const n = range.pages;
-    let page = 0;
-    if (pageF) {
-      const v = ctx.int(pageF, join(path, 'page'), 0);
-      if (v === undefined) return undefined;
-      if (v >= n) {
-        ctx.error(pageF.value, join(path, 'page'), `page ${v} is outside region ${JSON.stringify(id)} (${n} pages: 0..${n - 1})`);
-        return undefined;
-      }
-      page = v;
-    }
-    let pages: number | null = n - page;
-    if (pagesF) {
-      const v = ctx.int(pagesF, join(path, 'pages'), 1);
-      if (v === undefined) return undefined;
-      if (page + v > n) {
-        ctx.error(
-          pagesF.value,
-          join(path, 'pages'),
-          `pages ${v} from page ${page} runs past region ${JSON.stringify(id)} (${n} pages); use at: for a range across regions`,
-        );
-        return undefined;
-      }
-      pages = v;
-    } else if (opts.pagesOptional && F.has('len')) {
-      pages = null;
-    }
-    return { at: range.at + page, pages };
-  }
-  // at form
-  if (pageF) {
-    ctx.error(pageF.key, join(path, 'page'), 'page is only used with region; with at, give the window page directly');
-    return undefined;
-  }
-  const at = ctx.int(atF as Field, join(path, 'at'), 0, window - 1, ` (a page of the ${window}-page window)`);
-  if (at === undefined) return undefined;
-  if (!pagesF) {
-    if (opts.pagesOptional) {
-      if (F.has('len')) return { at, pages: null };
-      ctx.error(m, path, 'missing required key "pages" or "len"');
-      return undefined;
-    }
-    ctx.error(m, path, 'missing required key "pages"');
-    return undefined;
-  }
-  const pages = ctx.int(pagesF, join(path, 'pages'), 1);
-  if (pages === undefined) return undefined;
-  if (at + pages > window) {
-    ctx.error(pagesF.value, join(path, 'pages'), `pages ${pages} from page ${at} runs past the window (${window} pages)`);
-    return undefined;
-  }
-  return { at, pages };
 }
 
 // --- steps ---------------------------------------------------------------------------------
@@ -480,75 +166,6 @@ function readMap(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePo
   return { kind: 'map', id, range, prot, shared, flags, outcome, pos, ...(backing ? { backing } : {}) };
 }
 
-/**
- * Whether a name of `bytes` bytes fits the guest (reported at `where` when not), counting
- * its plan text: once the names pass the plan limit, later ones are reported and not built.
- */
-function nameFits(ctx: Ctx, where: Node | null, path: string, bytes: number): boolean {
-  const { nameBytes, planBytes } = GUEST_LIMITS;
-  if (bytes > nameBytes.value) {
-    ctx.error(where, path, `name is ${bytes} bytes; ${guestTakes(nameBytes, ' bytes')}`);
-    return false;
-  }
-  const before = ctx.nameHexBytes;
-  ctx.nameHexBytes += 2 * bytes;
-  if (ctx.nameHexBytes < planBytes.value) return true;
-  if (before < planBytes.value) {
-    ctx.error(where, path, `the names of this case take ${planBytes.value} bytes of plan text by here (two hex digits a byte); the guest reads plans of less than ${planBytes.value} bytes (${planBytes.constant}, ${planBytes.file})`);
-  }
-  return false;
-}
-
-export function readNameValue(ctx: Ctx, f: Field, path: string): Uint8Array | null | undefined {
-  const v = ctx.deref(f.value);
-  const what = 'a string, null, { hex: "…" } or { repeat: "…", count: n }';
-  if (v !== null && isScalar(v)) {
-    if (typeof v.value === 'string') return nameFits(ctx, f.value, path, Buffer.byteLength(v.value)) ? new TextEncoder().encode(v.value) : undefined;
-    if (v.value === null && v.source !== '') return null;
-    if (v.value === null) {
-      ctx.error(ctx.where(f), path, `missing value; expected ${what} (write null to clear the name, "" for the empty name)`);
-      return undefined;
-    }
-    ctx.error(f.value, path, `expected ${what}, got ${describe(v)}; quote it to use it as a name`);
-    return undefined;
-  }
-  if (v !== null && isMap(v)) {
-    const F = ctx.fields(v, path, NAME_VALUE_KEYS);
-    const hexF = F.get('hex');
-    const repeatF = F.get('repeat');
-    const countF = F.get('count');
-    if (hexF) {
-      if (repeatF || countF) {
-        ctx.error((repeatF ?? countF)?.key, path, 'give hex or repeat + count, not both');
-        return undefined;
-      }
-      const hp = join(path, 'hex');
-      const s = ctx.str(hexF, hp, ' of hex digits');
-      if (s === undefined) return undefined;
-      if (!/^([0-9a-fA-F]{2})*$/.test(s)) {
-        ctx.error(hexF.value, hp, `invalid hex ${JSON.stringify(s)}; expected pairs of hex digits, e.g. "80ff"`);
-        return undefined;
-      }
-      return nameFits(ctx, hexF.value, hp, s.length / 2) ? Uint8Array.from(Buffer.from(s, 'hex')) : undefined;
-    }
-    if (repeatF || countF) {
-      if (!repeatF || !countF) {
-        ctx.error(v, path, `missing required key ${JSON.stringify(repeatF ? 'count' : 'repeat')}`);
-        return undefined;
-      }
-      const s = ctx.str(repeatF, join(path, 'repeat'));
-      const n = ctx.int(countF, join(path, 'count'), 0, REPEAT_MAX);
-      if (s === undefined || n === undefined) return undefined;
-      // Checked before the bytes are built: { repeat: <100 KB>, count: 4096 } would be 400 MB.
-      return nameFits(ctx, v, path, Buffer.byteLength(s) * n) ? new TextEncoder().encode(s.repeat(n)) : undefined;
-    }
-    if (F.size === 0 && v.items.length === 0) ctx.error(v, path, `expected ${what}, got an empty mapping`);
-    return undefined;
-  }
-  ctx.error(ctx.where(f), path, `expected ${what}, got ${describe(v)}`);
-  return undefined;
-}
-
 function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePos): Step | undefined {
   const F = ctx.fields(m, path, NAME_KEYS);
   const r = readRange(ctx, F, m, path, scope, { pagesOptional: true });
@@ -584,84 +201,6 @@ function readName(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourceP
   }
   const range: PageRange = { at: r.at, pages: r.pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
   return { kind: 'name', start, len, name, outcome, pos, range, offset, byteLen, ...(pointer ? { pointer } : {}), ...(failNth ? { failNth } : {}) };
-}
-
-/**
- * A list of mappings, each read by `read` after its keys are checked against
- * `keys`; every entry is read (so every mistake is reported), and the list is
- * returned only when all entries are valid.
- */
-export function readEntries<T>(
-  ctx: Ctx,
-  f: Field,
-  path: string,
-  item: string,
-  keys: readonly string[],
-  read: (F: Fields, m: YAMLMap, path: string) => T | undefined,
-  listText = `a list of ${item}`,
-): T[] | undefined {
-  const nodes = ctx.seq(f, path, listText);
-  if (!nodes) return undefined;
-  const out: T[] = [];
-  let ok = true;
-  nodes.forEach((n, i) => {
-    const ip = `${path}[${i}]`;
-    const m = ctx.map(n, f.key, ip, item);
-    const entry = m ? read(ctx.fields(m, ip, keys), m, ip) : undefined;
-    if (entry === undefined) ok = false;
-    else out.push(entry);
-  });
-  return ok ? out : undefined;
-}
-
-/**
- * A list of expected VMAs in address order (`layout`, `contains`): each entry's
- * page range comes from `range`, then optional `perms` and `name`.
- */
-export function readVmaList(
-  ctx: Ctx,
-  f: Field,
-  path: string,
-  keys: readonly string[],
-  shape: string,
-  range: (F: Fields, m: YAMLMap, path: string) => PageRange | undefined,
-): ExpectedVma[] | undefined {
-  let prevEnd = 0;
-  return readEntries(
-    ctx,
-    f,
-    path,
-    `a mapping { ${shape} }`,
-    keys,
-    (F, m, ip) => {
-      let ok = true;
-      const r = range(F, m, ip);
-      const vma: ExpectedVma = { at: r?.at ?? 0, pages: r?.pages ?? 0, pos: ctx.pos(m) };
-      const permsF = F.get('perms');
-      if (permsF) {
-        const s = ctx.str(permsF, join(ip, 'perms'), ' like rw-p');
-        if (s === undefined) ok = false;
-        else if (!PERMS.test(s)) {
-          ctx.error(permsF.value, join(ip, 'perms'), `invalid perms ${JSON.stringify(s)}; expected 4 characters [r-][w-][x-][ps], e.g. rw-p`);
-          ok = false;
-        } else vma.perms = s;
-      }
-      const nameF = F.get('name');
-      if (nameF) {
-        const s = ctx.str(nameF, join(ip, 'name'), ' (the maps name column: "" for unnamed, "[anon:x]" …)');
-        if (s === undefined) ok = false;
-        else vma.name = s;
-      }
-      if (!r) return undefined;
-      if (vma.at < prevEnd) {
-        ctx.error(m, ip, `page ${vma.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
-        ok = false;
-      }
-      prevEnd = vma.at + vma.pages;
-      return ok ? vma : undefined;
-    },
-    `a list of { ${shape} }`,
-  );
 }
 
 function readExpect(ctx: Ctx, f: Field, path: string, scope: Scope, pos: SourcePos): Step | undefined {
@@ -878,7 +417,7 @@ export interface ValidateInput {
 /** Validates one parsed document; the case is null when any diagnostic was reported. */
 export function validateCase(input: ValidateInput): { case: Case | null; diagnostics: Diagnostic[] } {
   const { doc, lineCounter, source, file, id } = input;
-  const ctx = new Ctx(file, source.split('\n'), lineCounter, input.aliases ?? aliasTargets(doc));
+  const ctx = new Ctx(file, source.split('\n'), lineCounter, input.aliases ?? aliasTargets(doc), DEFAULT_WINDOW);
   const root = doc.contents as Node | null;
   checkDuplicates(ctx, root, '');
   const v = ctx.deref(root);

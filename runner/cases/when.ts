@@ -5,14 +5,13 @@
 import { isMap, isScalar, YAMLMap, type Node } from 'yaml';
 import { compareVersions, isVersionRange } from '../kernel/requirements.js';
 import type { Requirements, Step } from './types.js';
-import { readKconfigTerms, type Ctx, type Field } from './validate.js';
+import { join, type Ctx, type Field } from './read-context.js';
+import { readKconfigTerms } from './read-values.js';
 
 /** The key that guards a step, beside its kind. */
 export const WHEN_KEY = 'when';
 /** The keys of `when`: the same terms as `requires`. */
 export const WHEN_KEYS = ['kernel', 'kconfig'] as const;
-
-const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 /** Null when some kernel release can satisfy the range, else why none can (e.g. `>=6.13 <6.2`). */
 export function emptyRangeReason(range: string): string | null {

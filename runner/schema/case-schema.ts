@@ -10,6 +10,7 @@
 // list empty). The schema checks keys, types, enums and ranges; cross-field rules (regions,
 // the window's bounds, one of `region`/`at`) stay with `vmaspec check`.
 import * as core from '../cases/validate.js';
+import * as values from '../cases/read-values.js';
 import * as stepsV from '../cases/steps/validate.js';
 import * as stepsT from '../cases/steps/types.js';
 import * as advice from '../cases/steps/advice.js';
@@ -29,7 +30,7 @@ export const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 export const SCHEMA_FILE = 'schema/case.schema.json';
 
 /** The modules whose exported `*_KEYS` tables the schema is built from. */
-const MODULES: readonly Record<string, unknown>[] = [core, stepsV, stepsT, advice, observe, observeTypes, when];
+const MODULES: readonly Record<string, unknown>[] = [core, values, stepsV, stepsT, advice, observe, observeTypes, when];
 
 /** Every exported key table, by export name. */
 export function keyTables(): Map<string, readonly string[]> {
@@ -72,7 +73,7 @@ const bigInt = (description: string): JsonSchema => anyOf({ type: 'integer' }, {
 
 const ERRNO_NAMES = [...Object.keys(ERRNO), ...Object.keys(ERRNO_ALIASES)].sort();
 const VERSION_RANGE = new RegExp(`^\\s*${inner(core.KERNEL_TERM)}(\\s+${inner(core.KERNEL_TERM)})*\\s*$`);
-const KCONFIG_LIST = list(str('a Kconfig option without CONFIG_: NAME (y or m) or NAME=y|m|n', core.KCONFIG), 'Kconfig options the kernel must have (NAME, NAME=y, NAME=m) or not have (NAME=n)');
+const KCONFIG_LIST = list(str('a Kconfig option without CONFIG_: NAME (y or m) or NAME=y|m|n', values.KCONFIG), 'Kconfig options the kernel must have (NAME, NAME=y, NAME=m) or not have (NAME=n)');
 const REGION = str('a region id defined by an earlier map step', core.REGION_ID);
 
 /** `{ object table }` of a key table, closed. */
@@ -129,7 +130,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'NAME_KEYS.len': bigInt('bytes, instead of pages × 4096'),
   'NAME_VALUE_KEYS.hex': str('the name bytes in hex', /^([0-9a-fA-F]{2})*$/),
   'NAME_VALUE_KEYS.repeat': str('text to repeat'),
-  'NAME_VALUE_KEYS.count': int(0, core.REPEAT_MAX, 'how many times'),
+  'NAME_VALUE_KEYS.count': int(0, values.REPEAT_MAX, 'how many times'),
   child: list(ref('step'), 'steps of the forked child'),
   parent: list(ref('step'), 'steps of the parent while the child lives'),
   // expectations
@@ -137,7 +138,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'EXPECT_KEYS.vmas': int(0, undefined, 'VMAs overlapping the window, the reserve excluded'),
   // contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap
   ...observeShapes(),
-  'LAYOUT_KEYS.perms': str('perms column, e.g. rw-p', core.PERMS),
+  'LAYOUT_KEYS.perms': str('perms column, e.g. rw-p', values.PERMS),
   'LAYOUT_KEYS.name': str('the maps name column: "" for unnamed, [anon:x], [anon_shmem:x] …'),
   // the added steps (runner/cases/steps/)
   'MAP_KEYS.backing': oneOf(stepsV.BACKINGS, 'what is mapped (default anon)'),
@@ -157,7 +158,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'SPECIAL_KEYS.target': oneOf(stepsT.SPECIAL_AREAS),
   'SPECIAL_KEYS.vmas': int(0),
   'SPECIAL_KEYS.names': list(str('a maps name column')),
-  'SPECIAL_KEYS.perms': list(str('perms column', core.PERMS)),
+  'SPECIAL_KEYS.perms': list(str('perms column', values.PERMS)),
   'SPECIAL_KEYS.pages': list(int(1)),
 };
 

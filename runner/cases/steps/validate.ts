@@ -6,7 +6,8 @@
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { Outcome, PageRange, SourcePos, Step } from '../types.js';
 import { GUEST_LIMITS, guestTakes } from '../limits.js';
-import { Ctx, describe, join, list, PERMS, readErrno, readNameValue, readRange, type Field, type Fields, type Scope } from '../validate.js';
+import { describe, join, list, type Ctx, type Field, type Fields, type Scope } from '../read-context.js';
+import { PERMS, readErrno, readNameValue, readRange } from '../read-values.js';
 import { ADVICE, ADVICE_NAMES, PROCESS_MADVISE_HINT } from './advice.js';
 import {
   NAME_POINTERS,
