@@ -1,0 +1,63 @@
+// A stop signal sent to vmaspec alone (not to its terminal's process group, as
+// `kill PID` or a CI runner's timeout does) during a kernel build: vmaspec stops make
+// and its compilers and exits 130 at once, instead of waiting minutes for the build
+// (docs/reliability.md, the fault matrix). The build runs in a cache of its own whose
+// source is linked to the real cache, so it starts from nothing and is sure to be long.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, expect, it } from 'vitest';
+import { defaultCacheDir } from '../../runner/kernel/cache.js';
+import { repoRoot } from '../../runner/qemu/arch.js';
+
+let scratch = '';
+
+/** Live processes whose command line names `dir` (make, its jobs, the compilers). */
+async function processesOf(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+    const state = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    if (cmdline.includes(dir) && !/^\d+ \(.*\) Z /.test(state)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ').slice(0, 100)}`);
+  }
+  return found;
+}
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+it('SIGINT to vmaspec alone stops the kernel build at once: exit 130, no make or compiler left', async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'vmaspec-faults-make-'));
+  const cache = join(scratch, 'cache');
+  await mkdir(cache);
+  const realSrc = join(defaultCacheDir(), 'src');
+  expect(existsSync(realSrc), 'the kernel source is extracted (the suite test builds the default kernel first)').toBe(true);
+  await symlink(realSrc, join(cache, 'src'));
+  const child = spawn(process.execPath, [join(repoRoot, 'runner/bin/vmaspec.js'), 'kernel', 'build', '--cache-dir', cache], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  // make is compiling: the build's own progress line, then a few seconds of it.
+  const deadline = Date.now() + 120_000;
+  while (!/kernel: building \[\d+ steps/.test(stderr) && Date.now() < deadline) await sleep(100);
+  expect(stderr, 'the build started').toMatch(/kernel: building \[\d+ steps/);
+  expect((await processesOf(cache)).length, 'make runs').toBeGreaterThan(0);
+  const t0 = Date.now();
+  process.kill(child.pid!, 'SIGINT');
+  const stopped = await Promise.race([closed, sleep(30_000).then(() => 'still running' as const)]);
+  const ms = Date.now() - t0;
+  if (stopped === 'still running') child.kill('SIGKILL');
+  expect(stopped, `vmaspec exited ${ms} ms after SIGINT; stderr:\n${stderr}`).toBe(130);
+  expect(stderr).toMatch(/E_INTERRUPTED/);
+  // make passes the signal to its jobs and waits for them; nothing of the build is left.
+  let left = await processesOf(cache);
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    await sleep(100);
+    left = await processesOf(cache);
+  }
+  expect(left).toEqual([]);
+}, 240_000);
