@@ -38,6 +38,12 @@ export const PROGRAMS = {
   setpriv: ['util-linux', 'ties QEMU to vmaspec (parent-death signal)'],
   sh: ['dash', 'the parent-death guard before QEMU, git archive | tar'],
   cp: ['coreutils', 'working copies of kernel sources (hard links)'],
+  mkdir: ['coreutils', 'tests: scratch folders'],
+  find: ['findutils', 'tests: what a patch left in a working copy'],
+  diff: ['diffutils', 'tests: a working copy against its source'],
+  cmp: ['diffutils', 'tests: a working copy against its source'],
+  mount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
+  umount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
   'dpkg-query': ['dpkg', 'this set-up: which packages are installed'],
   'apt-get': ['apt', 'this set-up: installs what is missing'],
 };

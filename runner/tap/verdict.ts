@@ -18,6 +18,8 @@ const TAIL_LINES = 10;
 
 /** The key path failures point at: the case's `probe` key. */
 const PATH = 'probe';
+/** assert()'s signal: a selftest's failed check, not a probe fault. */
+const SIGABRT = 6;
 
 /** A result counts as failed: not ok, unless skipped, TODO or an expected failure. */
 export function resultFailed(r: TapResult): boolean {
@@ -100,8 +102,9 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
     return { verdict: 'broken', failures: [harness(`timed out after ${c.timeoutMs} ms`, tail), ...broken, ...failures], durationMs, notes };
   }
   if (broken.length) return { verdict: 'broken', failures: [...broken, ...failures], durationMs, notes };
-  // A probe killed by a signal (SIGSEGV …) is a probe fault, whatever it printed before (docs/reliability.md).
-  if (end.kind === 'signal') return { verdict: 'broken', failures: [harness(`the probe ${describeEnd(end)}`, tail), ...failures], durationMs, notes };
+  // A probe killed by a signal (SIGSEGV …) is a probe fault, whatever it printed before (docs/reliability.md);
+  // SIGABRT is assert(), the failed check of a selftest: a failure of the kernel's behaviour.
+  if (end.kind === 'signal' && end.signo !== SIGABRT) return { verdict: 'broken', failures: [harness(`the probe ${describeEnd(end)}`, tail), ...failures], durationMs, notes };
   if (end.kind === 'exit' && end.code === KSFT.SKIP) {
     return { verdict: 'skip', failures: [], durationMs, skipReason: skipReason(tap), notes: [...notes, ...failures.map((f) => `while skipping: ${f.message}`)] };
   }
@@ -109,7 +112,8 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
     const said = record.output.length ? `; its last output lines:` : ' and no output at all';
     return { verdict: 'broken', failures: [harness(`the probe printed no TAP (no version, plan or result line) and ${describeEnd(end)}${said}`, tail)], durationMs, notes };
   }
-  if (end.code !== KSFT.PASS) {
+  if (end.kind === 'signal') failures.push(test(`${PATH}: the probe ${describeEnd(end)}`, failures.length ? [] : tail));
+  else if (end.code !== KSFT.PASS) {
     const code = end.code === KSFT.FAIL ? ' (KSFT_FAIL)' : '';
     failures.push(test(`${PATH}: the probe ${describeEnd(end)}${code}${failures.length ? '' : ' although no test failed'}`));
   }
