@@ -39,7 +39,7 @@ export const PROGRAMS = {
   sh: ['dash', 'the parent-death guard before QEMU, git archive | tar'],
   cp: ['coreutils', 'working copies of kernel sources (hard links)'],
   mkdir: ['coreutils', 'tests: scratch folders'],
-  find: ['findutils', 'tests: what a patch left in a working copy'],
+  find: ['findutils', 'a working copy is proved pristine (the files a patch wrote anew)'],
   diff: ['diffutils', 'tests: a working copy against its source'],
   cmp: ['diffutils', 'tests: a working copy against its source'],
   mount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
