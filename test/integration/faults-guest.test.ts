@@ -10,7 +10,7 @@
 //   hog: every flood case passes and every panic case is the one crashed (before the
 //   per-case drain of end records and the console witness, 2 of 20 floods were blamed).
 import { execa, type ResultPromise } from 'execa';
-import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { ktapReporter } from '../../runner/report/ktap.js';
 import { formatFailures } from '../../runner/report/terminal.js';
 import type { CaseReport, RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, runSuite } from '../../runner/run.js';
+import { processesNaming } from '../fixtures/processes.js';
 
 /** Flood + panic pairs: 5 in `npm test`, 20 in `npm run test:faults` (VMASPEC_PANICS=20). */
 const PANICS = Number(process.env.VMASPEC_PANICS ?? 5);
@@ -57,17 +58,6 @@ async function caseFolder(cases: Record<string, string>, sources: string[]): Pro
   return dir;
 }
 
-/** Live processes whose command line names `dir` (this run's QEMUs name its artifacts in theirs). */
-async function processesOf(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
-    const state = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
-    if (cmdline.includes(dir) && !/^\d+ \(.*\) Z /.test(state)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ').slice(0, 80)}`);
-  }
-  return found;
-}
-
 /** One guest at a time, the cases in file order: what a case does to the next one is the point. */
 async function run(casesRoot: string): Promise<{ report: RunReport; ktap: string; ms: number; left: string[] }> {
   const spec = await loadArch('x86_64');
@@ -75,7 +65,7 @@ async function run(casesRoot: string): Promise<{ report: RunReport; ktap: string
   const ktap = join(casesRoot, 'report.ktap');
   const t0 = Date.now();
   const report = await runSuite({ casesRoot, paths: [], kernel: buildKernelRequest({}, spec), spec, artifactsDir, log, reporters: [ktapReporter(ktap)], vms: 1 }, await loadCases(casesRoot));
-  return { report, ktap, ms: Date.now() - t0, left: await processesOf(casesRoot) };
+  return { report, ktap, ms: Date.now() - t0, left: (await processesNaming(casesRoot)).map((p) => `${p.pid}: ${p.cmdline.slice(0, 80)}`) };
 }
 
 const verdictOf = (report: RunReport, id: string): CaseReport => {

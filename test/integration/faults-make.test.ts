@@ -5,26 +5,16 @@
 // source is linked to the real cache, so it starts from nothing and is sure to be long.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../runner/kernel/cache.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
+import { processesNaming } from '../fixtures/processes.js';
 
 let scratch = '';
-
-/** Live processes whose command line names `dir` (make, its jobs, the compilers). */
-async function processesOf(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
-    const state = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
-    if (cmdline.includes(dir) && !/^\d+ \(.*\) Z /.test(state)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ').slice(0, 100)}`);
-  }
-  return found;
-}
 
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -45,7 +35,7 @@ it('SIGINT to vmaspec alone stops the kernel build at once: exit 130, no make or
   const deadline = Date.now() + 120_000;
   while (!/kernel: building \[\d+ steps/.test(stderr) && Date.now() < deadline) await sleep(100);
   expect(stderr, 'the build started').toMatch(/kernel: building \[\d+ steps/);
-  expect((await processesOf(cache)).length, 'make runs').toBeGreaterThan(0);
+  expect((await processesNaming(cache)).length, 'make runs').toBeGreaterThan(0);
   const t0 = Date.now();
   process.kill(child.pid!, 'SIGINT');
   const stopped = await Promise.race([closed, sleep(30_000).then(() => 'still running' as const)]);
@@ -54,10 +44,10 @@ it('SIGINT to vmaspec alone stops the kernel build at once: exit 130, no make or
   expect(stopped, `vmaspec exited ${ms} ms after SIGINT; stderr:\n${stderr}`).toBe(130);
   expect(stderr).toMatch(/E_INTERRUPTED/);
   // make passes the signal to its jobs and waits for them; nothing of the build is left.
-  let left = await processesOf(cache);
+  let left = await processesNaming(cache);
   for (let i = 0; i < 50 && left.length > 0; i++) {
     await sleep(100);
-    left = await processesOf(cache);
+    left = await processesNaming(cache);
   }
   expect(left).toEqual([]);
 }, 240_000);

@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../runner/kernel/cache.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
+import { processesNaming } from '../fixtures/processes.js';
 
 const cli = join(repoRoot, 'runner', 'bin', 'vmaspec.js');
 const FAST = ['cases/naming/s1-name-middle-page.yaml', 'cases/naming/r14-len-rounds-up.yaml'];
@@ -53,19 +54,8 @@ async function start(args: string[], env: NodeJS.ProcessEnv = process.env): Prom
   return { child, marker, stdout: () => out, stderr: () => err, done };
 }
 
-/** PIDs of live QEMU processes whose command line names `marker` (zombies excluded). */
-async function qemusOf(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(marker) || !cmdline.includes('qemu-system')) continue;
-    const state = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    if (/^\d+ \(.*\) Z/.test(state)) continue;
-    pids.push(Number(name));
-  }
-  return pids;
-}
+/** PIDs of live QEMU processes whose command line names `marker`. */
+const qemusOf = async (marker: string): Promise<number[]> => (await processesNaming(marker, 'qemu-system')).map((p) => p.pid);
 
 /** Polls `check` every 2 ms until it holds, or fails after `ms`. */
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
