@@ -18,8 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel } from '../../runner/kernel/build.js';
 import { defaultCacheDir } from '../../runner/kernel/cache.js';
-import { repoRoot } from '../../runner/qemu/arch.js';
+import { buildKernelRequest } from '../../runner/kernel/request.js';
+import { createLogger } from '../../runner/log.js';
+import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
 import { processesNaming } from '../fixtures/processes.js';
 
 const cli = join(repoRoot, 'runner', 'bin', 'vmaspec.js');
@@ -99,6 +102,8 @@ async function reportOf(marker: string): Promise<{ summary: { total: number; pas
 }
 
 beforeAll(async () => {
+  // The default kernel, in the real cache (a cold machine may run this file first): this test links to it.
+  await buildKernel(buildKernelRequest({}, await loadArch('x86_64')), createLogger({ verbose: false, stream: process.stderr }));
   scratch = await mkdtemp(join(tmpdir(), 'vmaspec-faults-'));
   cache = join(scratch, 'cache');
   const real = defaultCacheDir();
