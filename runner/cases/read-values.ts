@@ -1,9 +1,10 @@
-// Readers of the values that several parts of a case share: Kconfig terms (`requires`,
-// `when`), errno names, page ranges and the regions they name, name values, and lists of
+// Readers of the values that several parts of a case share: Kconfig terms and kernel version
+// ranges (`requires`, `when`), errno names, page ranges and the regions they name, name values, and lists of
 // entries and of expected VMAs (`layout`, `contains`).
 
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import { canonicalErrno, similarErrnos } from './errno.js';
+import { parseRange, RANGE_EXAMPLE } from '../kernel/version-range.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { describe, join, list, type Ctx, type Field, type Fields, type Scope } from './read-context.js';
 import type { ExpectedVma, Outcome, PageRange } from './shared-types.js';
@@ -30,6 +31,16 @@ export function readKconfigTerms(ctx: Ctx, f: Field, path: string): string[] | u
     } else terms.push(s);
   });
   return ok ? terms : undefined;
+}
+
+/** `kernel: ">=6.2 <6.13"` of `requires` or `when`: the range's normalised text (runner/kernel/version-range.ts); undefined after a reported error. */
+export function readKernelRange(ctx: Ctx, f: Field, path: string): string | undefined {
+  const s = ctx.str(f, path, ` such as "${RANGE_EXAMPLE}" (a kernel version range; quote it)`);
+  if (s === undefined) return undefined;
+  const p = parseRange(s);
+  if (p.ok) return p.range.text;
+  ctx.error(f.value, path, p.message);
+  return undefined;
 }
 
 /** The optional `errno:` of a step: the canonical name expected, or null for success. */

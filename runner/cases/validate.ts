@@ -9,7 +9,7 @@ import { readObserve } from './expect-observe.js';
 import { OBSERVE_KEYS } from './expect-types.js';
 import { readProbe } from './probe.js';
 import { Ctx, describe, join, list, Scope, type Field, type Region } from './read-context.js';
-import { readErrno, readKconfigTerms, readNameValue, readRange, readVmaList } from './read-values.js';
+import { readErrno, readKconfigTerms, readKernelRange, readNameValue, readRange, readVmaList } from './read-values.js';
 import { readGuarded } from './when.js';
 import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePointer, readNameTarget, readSpecial, readTouchErrno } from './steps/validate.js';
 import { withImplied } from './implied.js';
@@ -58,7 +58,6 @@ export const TIMEOUT_MAX_S = 3600;
 
 export const REGION_ID = /^[a-z][a-z0-9_]*$/;
 export const SPEC_KEY = /^[A-Z]{1,3}[0-9]{1,3}[a-z]?$/;
-export const KERNEL_TERM = /^(>=|<=|>|<|=)?[0-9]+(\.[0-9]+){0,2}$/;
 
 // --- duplicate keys ----------------------------------------------------------------------
 
@@ -390,16 +389,7 @@ function readRequires(ctx: Ctx, f: Field): Requirements {
   const kf = F.get('kconfig');
   if (kf) req.kconfig = readKconfigTerms(ctx, kf, 'requires.kconfig') ?? [];
   const vf = F.get('kernel');
-  if (vf) {
-    const s = ctx.str(vf, 'requires.kernel', ' such as ">=5.17" or ">=6.2 <6.13" (quote it)');
-    if (s !== undefined) {
-      const terms = s.trim().split(/\s+/);
-      const bad = terms.find((t) => !KERNEL_TERM.test(t));
-      if (s.trim() === '' || bad !== undefined) {
-        ctx.error(vf.value, 'requires.kernel', `invalid version range ${JSON.stringify(s)}; expected terms like >=5.17 or <6.13 separated by spaces`);
-      } else req.kernel = terms.join(' ');
-    }
-  }
+  if (vf) req.kernel = readKernelRange(ctx, vf, 'requires.kernel') ?? null;
   return req;
 }
 

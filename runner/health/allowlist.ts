@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { CaseError, type Diagnostic } from '../cases/diagnostics.js';
-import { isVersionRange, versionSatisfies } from '../kernel/requirements.js';
+import { parseRange, rangeMatches } from '../kernel/version-range.js';
 import { REPORT_KINDS, type ReportKind } from './patterns.js';
 import type { KernelReport } from './scan.js';
 
@@ -14,7 +14,7 @@ export interface KnownSplat {
   title: RegExp;
   reason: string;
   link: string | null;
-  /** Kernel releases it applies to (`>=6.12 <6.13`); null for every release. */
+  /** Kernel releases it applies to (`>=6.12 <6.13`, runner/kernel/version-range.ts); null for every release. */
   kernel: string | null;
   kind: ReportKind | null;
   /** `file:line` of the entry, for notes. */
@@ -85,13 +85,15 @@ export function parseKnownSplats(source: string, file: string): KnownSplat[] {
     }
     const link = values.get('link');
     if (link && !/^https?:\/\/\S+$/.test(link.text)) at(pos(link.node), `${path}.link`, `expected an http(s) URL, got ${JSON.stringify(link.text)}`);
-    const kernel = values.get('kernel');
-    if (kernel && !isVersionRange(kernel.text)) at(pos(kernel.node), `${path}.kernel`, `expected a version range such as ">=6.12 <6.13", got ${JSON.stringify(kernel.text)}`);
+    const kernelText = values.get('kernel');
+    const range = kernelText ? parseRange(kernelText.text) : null;
+    if (kernelText && range && !range.ok) at(pos(kernelText.node), `${path}.kernel`, range.message);
+    const kernel = range?.ok ? range.range.text : null;
     const kind = values.get('kind');
     if (kind && !(REPORT_KINDS as readonly string[]).includes(kind.text)) at(pos(kind.node), `${path}.kind`, `unknown kind ${JSON.stringify(kind.text)}; allowed: ${REPORT_KINDS.join(', ')}`);
     const reason = values.get('reason');
     if (re && reason) {
-      out.push({ title: re, reason: reason.text, link: link?.text ?? null, kernel: kernel?.text ?? null, kind: (kind?.text as ReportKind | undefined) ?? null, where: `${file}:${line}` });
+      out.push({ title: re, reason: reason.text, link: link?.text ?? null, kernel, kind: (kind?.text as ReportKind | undefined) ?? null, where: `${file}:${line}` });
     }
   });
   if (diagnostics.length) throw new CaseError(diagnostics);
@@ -113,6 +115,6 @@ export async function loadKnownSplats(file: string, shownAs = file): Promise<Kno
 /** The entry that accepts a report on this kernel release, or null. */
 export function knownSplat(report: Pick<KernelReport, 'title' | 'kind'>, known: readonly KnownSplat[], release: string | null): KnownSplat | null {
   return (
-    known.find((k) => k.title.test(report.title) && (k.kind === null || k.kind === report.kind) && (k.kernel === null || (release !== null && versionSatisfies(release, k.kernel)))) ?? null
+    known.find((k) => k.title.test(report.title) && (k.kind === null || k.kind === report.kind) && (k.kernel === null || (release !== null && rangeMatches(k.kernel, release)))) ?? null
   );
 }

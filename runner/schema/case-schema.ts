@@ -19,6 +19,7 @@ import * as observeTypes from '../cases/expect-types.js';
 import { observeShapes } from '../cases/expect-schema.js';
 import * as when from '../cases/when.js';
 import { ERRNO, ERRNO_ALIASES } from '../cases/errno.js';
+import { RANGE_EXAMPLE, RANGE_PATTERN } from '../kernel/version-range.js';
 
 /** A JSON Schema object (draft 2020-12). */
 export type JsonSchema = { [key: string]: JsonValue };
@@ -46,8 +47,6 @@ export function keyTables(): Map<string, readonly string[]> {
 // --- value shapes ----------------------------------------------------------------------
 
 const re = (r: RegExp): string => r.source;
-/** A pattern without its anchors, to compose. */
-const inner = (r: RegExp): string => r.source.replace(/^\^/, '').replace(/\$$/, '');
 
 const int = (minimum: number, maximum?: number, description?: string): JsonSchema => ({
   type: 'integer',
@@ -72,7 +71,6 @@ const requires = (key: string): JsonSchema => ({ properties: { [key]: true }, re
 const bigInt = (description: string): JsonSchema => anyOf({ type: 'integer' }, { type: 'string', pattern: '^-?([0-9]+|0x[0-9a-fA-F]+)$' }, { description });
 
 const ERRNO_NAMES = [...Object.keys(ERRNO), ...Object.keys(ERRNO_ALIASES)].sort();
-const VERSION_RANGE = new RegExp(`^\\s*${inner(core.KERNEL_TERM)}(\\s+${inner(core.KERNEL_TERM)})*\\s*$`);
 const KCONFIG_LIST = list(str('a Kconfig option without CONFIG_: NAME (y or m) or NAME=y|m|n', values.KCONFIG), 'Kconfig options the kernel must have (NAME, NAME=y, NAME=m) or not have (NAME=n)');
 const REGION = str('a region id defined by an earlier map step', core.REGION_ID);
 
@@ -111,7 +109,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
     additionalProperties: false,
   }),
   kconfig: KCONFIG_LIST,
-  kernel: str('a kernel version range such as ">=6.2 <6.13"', VERSION_RANGE),
+  kernel: str(`a kernel version range such as "${RANGE_EXAMPLE}"`, RANGE_PATTERN),
   // ranges and common step keys
   id: str('names the page range for later steps', core.REGION_ID),
   region: REGION,

@@ -48,7 +48,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'bad-requires.yaml': [
     'bad-requires.yaml:2:23: requires.kconfig[0]: write "ANON_VMA_NAME" without the CONFIG_ prefix',
-    'bad-requires.yaml:2:54: requires.kernel: invalid version range "5.17+"; expected terms like >=5.17 or <6.13 separated by spaces',
+    'bad-requires.yaml:2:54: requires.kernel: invalid version range "5.17+": for 5.17 and later write ">=5.17"; expected bounds separated by spaces, each an optional >=, >, <=, < or = (none means =) and a version of one to three numbers, e.g. ">=5.17" or ">=6.2 <6.13"',
     'bad-requires.yaml:3:9: window: expected an integer from 4 to 4096 (pages), got integer 2',
     'bad-requires.yaml:4:10: timeout: expected seconds, a number from 1 to 3600 (default 10), got integer 0',
     'bad-requires.yaml:6:39: steps[0].touch.access: invalid value "exec"; allowed: read, write',
@@ -60,11 +60,16 @@ const EXPECTED: Record<string, string[]> = {
     'missing-probe-file.yaml:2:8: probe: probe "probes/missing.c" does not exist (looked for test/fixtures/cases-bad/probes/missing.c)',
   ],
   'bad-when-range.yaml': [
-    'bad-when-range.yaml:4:21: steps[0].when.kernel: invalid version range "6.13+"; expected terms like >=6.13 or <6.13 separated by spaces',
-    'bad-when-range.yaml:6:21: steps[1].when.kernel: version range ">=6.13 <6.2" matches no kernel (no kernel is >=6.13 and <6.2); the step would never run',
+    'bad-when-range.yaml:4:21: steps[0].when.kernel: invalid version range "6.13+": for 6.13 and later write ">=6.13"; expected bounds separated by spaces, each an optional >=, >, <=, < or = (none means =) and a version of one to three numbers, e.g. ">=5.17" or ">=6.2 <6.13"',
+    'bad-when-range.yaml:6:21: steps[1].when.kernel: version range ">=6.13 <6.2" matches no kernel (no kernel is >=6.13 and <6.2)',
     'bad-when-range.yaml:6:46: steps[1].when.kconfig[0]: write "ANON_VMA_NAME" without the CONFIG_ prefix',
     'bad-when-range.yaml:7:5: steps[2].when: when guards a step; put the step beside it in the same list item, e.g. - expect: { vmas: 1 }',
     'bad-when-range.yaml:9:13: steps[3].when.kernels: unknown key "kernels"; allowed: kernel, kconfig',
+  ],
+  // The same range message in requires and in when (runner/kernel/version-range.ts; known-splats.yaml: version-range.test.ts).
+  'empty-kernel-range.yaml': [
+    'empty-kernel-range.yaml:2:21: requires.kernel: version range ">=6.13 <6.12" matches no kernel (no kernel is >=6.13 and <6.12)',
+    'empty-kernel-range.yaml:6:21: steps[1].when.kernel: version range ">=6.13 <6.12" matches no kernel (no kernel is >=6.13 and <6.12)',
   ],
   'bad-kernel-source.yaml': [
     'bad-kernel-source.yaml:2:25: probe.kernel_source: invalid probe path "tools/../../etc/x.c"; give a path relative to the top of the kernel source tree with / separators and no ..',

@@ -38,7 +38,7 @@ describe('known-splats.yaml', () => {
     expect(errors('known:\n  - title: foo\n')).toEqual(['k.yaml:2:5: known[0]: missing key "reason": say why this report is accepted']);
     expect(errors('known:\n  - title: foo\n    reason: r\n    why: x\n')).toEqual(['k.yaml:4:5: known[0].why: unknown key "why"; allowed: title, reason, link, kernel, kind']);
     expect(errors('known:\n  - title: "(a"\n    reason: r\n')[0]).toMatch(/^k\.yaml:2:12: known\[0\]\.title: not a regular expression/);
-    expect(errors('known:\n  - { title: a, reason: r, kernel: "6.x" }\n')).toEqual(['k.yaml:2:36: known[0].kernel: expected a version range such as ">=6.12 <6.13", got "6.x"']);
+    expect(errors('known:\n  - { title: a, reason: r, kernel: "6.x" }\n')).toEqual(['k.yaml:2:36: known[0].kernel: invalid version range "6.x"; expected bounds separated by spaces, each an optional >=, >, <=, < or = (none means =) and a version of one to three numbers, e.g. ">=5.17" or ">=6.2 <6.13"']);
     expect(errors('known:\n  - { title: a, reason: r, link: ftp://x }\n')[0]).toMatch(/^k\.yaml:2:34: known\[0\]\.link: expected an http\(s\) URL/);
     expect(errors('known:\n  - { title: a, reason: r, kind: oopsie }\n')[0]).toMatch(/^k\.yaml:2:34: known\[0\]\.kind: unknown kind "oopsie"/);
     expect(errors('nope: 1\n')[0]).toBe('k.yaml:1:1: nope: unknown key "nope"; allowed: known');

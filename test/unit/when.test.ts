@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runner/cases/load.js';
 import type { Case } from '../../runner/cases/types.js';
-import { emptyRangeReason } from '../../runner/cases/when.js';
 import { compileCase } from '../../runner/plan/compile.js';
 import type { KernelFacts } from '../../runner/plan/when.js';
 
@@ -72,14 +71,5 @@ describe('when', () => {
 
   it('with no kernel known, every guarded step is left out', () => {
     expect(ops(load(), null)).toEqual(['map steps[0]', 'fork steps[4]', 'parent steps[4].fork.parent', 'wait steps[4]']);
-  });
-
-  it('an empty version range is found', () => {
-    expect(emptyRangeReason('>=6.13 <6.2')).toBe('no kernel is >=6.13 and <6.2');
-    expect(emptyRangeReason('>6.2 <=6.2')).toBe('no kernel is >6.2 and <=6.2');
-    expect(emptyRangeReason('=6.2 >=6.3')).toBe('no kernel is >=6.3 and <=6.2');
-    expect(emptyRangeReason('>=6.2 <=6.2')).toBeNull();
-    expect(emptyRangeReason('>=5.17 <6.13')).toBeNull();
-    expect(emptyRangeReason('<6.13')).toBeNull();
   });
 });
