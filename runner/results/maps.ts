@@ -56,22 +56,39 @@ export function parseMapsLine(line: string): MapsEntry {
   return entry;
 }
 
+/** How the reserve shows in maps under this W record: `---p` with its name, or unnamed where it has none. */
+export function reserveLook(w: WindowInfo): string {
+  return w.reserveNamed ? `---p ${RESERVE_NAME}` : `---p ${RESERVE_MEMFD_NAME} (or ---p unnamed anonymous)`;
+}
+
+/** Whether an entry has the reserve's perms and name (where the kernel can name VMAs; else the memfd's, or none). */
+function looksLikeReserve(e: MapsEntry, w: WindowInfo): boolean {
+  if (e.perms !== '---p') return false;
+  if (w.reserveNamed) return e.name === RESERVE_NAME;
+  return e.name === RESERVE_MEMFD_NAME || (e.name === '' && e.devMajor === 0 && e.devMinor === 0 && e.inode === 0n);
+}
+
+/**
+ * Whether an entry is a piece of the reservation, by its range, perms and name. An entry holding
+ * no window page (only guard pages) is the reserve, whatever it looks like: no case maps there.
+ * Otherwise it must look like the reserve (`---p` and its name); unnamed anonymous `---p` (no
+ * name and no memfd) counts only when it also reaches past a window edge.
+ */
 function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean {
-  if (e.name === RESERVE_NAME || e.name === RESERVE_MEMFD_NAME) return true;
-  if (w.reserveNamed) return false;
-  const anon = e.name === '' && e.devMajor === 0 && e.devMinor === 0 && e.inode === 0n;
-  return anon && e.perms === '---p' && (e.start < lo || e.end > hi);
+  if (e.end <= lo || e.start >= hi) return true;
+  if (!looksLikeReserve(e, w)) return false;
+  return w.reserveNamed || e.name === RESERVE_MEMFD_NAME || e.start < lo || e.end > hi;
 }
 
 /**
  * The VMAs of a snapshot that a layout expectation speaks of, in maps order: those overlapping
- * pages [0, pages) of the window, minus the reservation. The reservation is each entry named
- * `[anon:vmaspec:window]`, or `/memfd:vmaspec-window (deleted)` where VMAs cannot be named
- * (the probe then lays a memfd mapping over it); failing both (`reserveNamed` false, no
- * memfd), each unnamed anonymous `---p` entry that reaches past either window edge (the two guard pages are
- * always reserve). Without the name, a reserve piece between two case mappings is kept (it
- * looks like a case's PROT_NONE mapping), and a case's own unnamed `---p` mapping merged into
- * an edge piece is dropped with it: cases that depend on either need the reserve named.
+ * pages [0, pages) of the window, minus the reservation's pieces (`isReserve`). Where VMAs can be
+ * named, a piece is `---p [anon:vmaspec:window]`: the guard pages and the holes the case left; a
+ * case VMA given that name with other perms stays (judged on its name), a `---p` one is a hole
+ * to the judge. Without names the piece is `---p /memfd:vmaspec-window (deleted)`, or, without
+ * memfd either, unnamed anonymous `---p` reaching past a window edge: then a reserve piece
+ * between two case mappings is kept (it looks like a case's PROT_NONE mapping), and a case's own
+ * unnamed `---p` mapping merged into an edge piece is dropped with it.
  */
 export function windowLayout(lines: readonly string[], window: WindowInfo): ObservedVma[] {
   return windowVmas(lines, window)
@@ -85,7 +102,7 @@ export interface WindowVma extends ObservedVma {
   reserve: boolean;
 }
 
-/** The maps-format lines (maps lines or smaps headers) that overlap the window, reservation pieces included. */
+/** The maps-format lines (maps lines or smaps headers) that overlap the reservation (pages -1 to `pages`), its pieces included. */
 export function windowVmas(lines: readonly string[], window: WindowInfo): WindowVma[] {
   const ps = BigInt(window.pageSize);
   const lo = window.base;
@@ -93,12 +110,34 @@ export function windowVmas(lines: readonly string[], window: WindowInfo): Window
   const out: WindowVma[] = [];
   for (const line of lines) {
     const e = parseMapsLine(line);
-    if (e.end <= lo || e.start >= hi) continue;
+    if (e.end <= lo - ps || e.start >= hi + ps) continue;
     const from = e.start - lo;
     const len = e.end - e.start;
     if (from % ps !== 0n || len % ps !== 0n) throw new MapsLineError(line, `not aligned to the ${window.pageSize}-byte page`);
     const vma = { at: Number(from / ps), pages: Number(len / ps), perms: e.perms, name: e.name, address: `0x${e.start.toString(16)}`, line };
     out.push({ ...vma, entry: e, reserve: isReserve(e, window, lo, hi) });
+  }
+  return out;
+}
+
+/** A guard page (-1 or `pages`) that the reserve no longer holds: what holds it instead, if anything. */
+export interface DamagedGuard {
+  page: number;
+  address: string;
+  vma: WindowVma | null;
+}
+
+/**
+ * The reserve's guard pages, page -1 and page `pages`, that do not look like the reserve. The
+ * probe reserves them `PROT_NONE` with the reserve's name and no case step reaches them, so
+ * anything else there (no VMA, other perms, another name) is the kernel's doing.
+ */
+export function damagedGuards(vmas: readonly WindowVma[], window: WindowInfo): DamagedGuard[] {
+  const out: DamagedGuard[] = [];
+  for (const page of [-1, window.pages]) {
+    const vma = vmas.find((v) => v.at <= page && page < v.at + v.pages) ?? null;
+    if (vma && looksLikeReserve(vma.entry, window)) continue;
+    out.push({ page, address: `0x${(window.base + BigInt(page) * BigInt(window.pageSize)).toString(16)}`, vma });
   }
   return out;
 }

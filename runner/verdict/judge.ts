@@ -9,6 +9,7 @@ import type { CaseRecord, StepRecord } from '../results/types.js';
 import { errnoText } from './errno.js';
 import { compareExpectation } from './layout.js';
 import { judgeObservation, judgeSnapshotObservations } from './observe.js';
+import { judgeReserve } from './reserve.js';
 import { decodeWaitStatus, describeEnd, describeWaitStatus, taintLetters } from './status.js';
 import type { Failure, Verdict, VerdictKind } from './types.js';
 
@@ -58,7 +59,11 @@ function checkStep(op: PlanOp, origin: StepOrigin, rec: StepRecord, record: Case
       try {
         const actual = windowLayout(rec.maps, record.window);
         const where = { path: origin.path, proc: origin.proc, step: op.step };
-        return [...compareExpectation(step.expect, actual, record.window, where), ...judgeSnapshotObservations(step.expect, rec.maps, actual, record.window, where)];
+        return [
+          ...judgeReserve(rec.maps, record.window, where),
+          ...compareExpectation(step.expect, actual, record.window, where),
+          ...judgeSnapshotObservations(step.expect, rec.maps, actual, record.window, where),
+        ];
       } catch (e) {
         if (e instanceof MapsLineError) return [harness(`${label}: ${e.message}`, at)];
         throw e;

@@ -39,6 +39,8 @@ export type FailureKind =
   | 'query'
   | 'map_files'
   | 'pagemap'
+  /** the window reserve's guard page (-1 or `pages`) is no longer `---p` with the reserve's name (verdict/reserve.ts). */
+  | 'reserve'
   /** the harness, the probe or the guest did not do its part (makes the case broken or crashed). */
   | 'harness'
   /** the kernel reported a problem during the case (a splat, an oops, a hang): runner/health/. */

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MapsLineError, NAME_COLUMN, parseMapsLine, windowLayout } from '../../runner/results/maps.js';
+import { damagedGuards, MapsLineError, NAME_COLUMN, parseMapsLine, windowLayout, windowVmas } from '../../runner/results/maps.js';
 import type { WindowInfo } from '../../runner/results/types.js';
 import { fixture } from '../fixtures/plans.js';
 
 const lines = (name: string): string[] => fixture(`maps/${name}`).split('\n').slice(0, -1);
 const window: WindowInfo = { base: 0x200000001000n, pages: 8, pageSize: 4096, reserveNamed: true };
+
+/** `line` (a real maps line) with its name column replaced, padded as the kernel pads it (F2, F3). */
+const named = (line: string, name: string): string => {
+  const head = line.slice(0, line.indexOf(' 00:') + ' 00:00 0'.length);
+  return name === '' ? `${head} ` : `${head} `.padEnd(NAME_COLUMN, ' ') + name;
+};
 
 describe('parseMapsLine', () => {
   it('parses an unnamed anonymous line with its trailing space (F3)', () => {
@@ -109,5 +115,71 @@ describe('windowLayout', () => {
 
   it('ignores VMAs outside the window', () => {
     expect(windowLayout(lines('process.maps'), window).map((v) => [v.at, v.pages])).toEqual([[0, 3]]);
+  });
+});
+
+// The reserve is told apart by its perms, its range and its name. The lines are the guest's own
+// (maps/s1-window-named.maps is step 3 of case 0 of streams/pass-fail-crash.txt: window 8, `a`
+// at pages 0-2, `mid` on page 1), with one column changed as a kernel that got it wrong would print it.
+describe('the window reserve', () => {
+  const real = lines('s1-window-named.maps');
+  const [guardLo = '', a0 = '', mid = '', a2 = '', guardHi = ''] = real;
+
+  it('a case mapping named vmaspec:window inside the window is a case VMA, judged on its name', () => {
+    const got = windowLayout([guardLo, a0, named(mid, '[anon:vmaspec:window]'), a2, guardHi], window);
+    expect(got.map((v) => [v.at, v.pages, v.perms, v.name])).toEqual([
+      [0, 1, 'rw-p', ''],
+      [1, 1, 'rw-p', '[anon:vmaspec:window]'],
+      [2, 1, 'rw-p', ''],
+    ]);
+  });
+
+  it('a ---p piece with the reserve name inside the window is a hole, left out (merge and mremap cases leave them)', () => {
+    const hole = '200000002000-200000003000 ---p 00000000 00:00 0                          [anon:vmaspec:window]';
+    expect(parseMapsLine(hole).name).toBe('[anon:vmaspec:window]');
+    expect(windowLayout([guardLo, a0, hole, a2, guardHi], window).map((v) => v.at)).toEqual([0, 2]);
+  });
+
+  it('a ---p VMA with another name inside the window is the case\'s (a hole renamed by a name step across it)', () => {
+    const renamed = '200000002000-200000003000 ---p 00000000 00:00 0                          [anon:x]';
+    expect(windowLayout([guardLo, a0, renamed, a2, guardHi], window).map((v) => [v.at, v.perms, v.name])).toEqual([
+      [0, 'rw-p', ''],
+      [1, '---p', '[anon:x]'],
+      [2, 'rw-p', ''],
+    ]);
+  });
+
+  it('lists the guard pieces as reserve, also those holding no window page', () => {
+    expect(windowVmas(real, window).map((v) => [v.at, v.pages, v.reserve])).toEqual([
+      [-1, 1, true],
+      [0, 1, false],
+      [1, 1, false],
+      [2, 1, false],
+      [3, 6, true],
+    ]);
+  });
+
+  it('the intact reserve has no damaged guard page', () => {
+    expect(damagedGuards(windowVmas(real, window), window)).toEqual([]);
+    expect(damagedGuards(windowVmas(lines('window-reserve-memfd.maps'), { ...window, pages: 32, reserveNamed: false }), { ...window, pages: 32, reserveNamed: false })).toEqual([]);
+    const unnamed = { ...window, reserveNamed: false };
+    expect(damagedGuards(windowVmas(lines('window-reserve-unnamed.maps'), unnamed), unnamed)).toEqual([]);
+  });
+
+  it('a reserve piece whose name is wrong: still the reserve (by its range), and its guard page is damaged', () => {
+    for (const name of ['', '[anon:a]']) {
+      const vmas = windowVmas([named(guardLo, name), a0, mid, a2, guardHi], window);
+      expect(vmas[0]).toMatchObject({ at: -1, pages: 1, reserve: true, name });
+      expect(windowLayout([named(guardLo, name), a0, mid, a2, guardHi], window).map((v) => v.at)).toEqual([0, 1, 2]);
+      expect(damagedGuards(vmas, window)).toEqual([{ page: -1, address: '0x200000000000', vma: vmas[0] }]);
+    }
+  });
+
+  it('a guard page held by a case VMA, or by nothing, is damaged', () => {
+    const grown = windowVmas(lines('window-growsdown.maps'), window);
+    expect(damagedGuards(grown, window)).toEqual([{ page: -1, address: '0x200000000000', vma: grown[0] }]);
+    expect(damagedGuards(windowVmas([a0, mid, a2, guardHi], window), window)).toEqual([{ page: -1, address: '0x200000000000', vma: null }]);
+    const rw = windowVmas([guardLo, a0, mid, a2, guardHi.replace('---p', 'rw-p')], window);
+    expect(damagedGuards(rw, window)).toMatchObject([{ page: 8, address: '0x200000009000', vma: { at: 3, perms: 'rw-p', reserve: false } }]);
   });
 });

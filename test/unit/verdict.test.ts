@@ -100,6 +100,31 @@ describe('judgeCase', () => {
     expect(v.failures[0]?.message).toMatch(/plan step 3 snapshot: bad maps line/);
   });
 
+  /** Case 0 with the snapshot of step 3 edited line by line, judged. */
+  const judgeSnapshot = (edit: (line: string) => string) => {
+    const r = record(0);
+    const snap = r.steps.get(3);
+    if (!snap) throw new Error('no step 3');
+    return judgeCase(compiled, c, clone(r, { steps: new Map(r.steps).set(3, { ...snap, maps: snap.maps.map(edit) }) }));
+  };
+
+  it('judges a case VMA that got the reserve\'s name on its name (it used to vanish as "missing")', () => {
+    const v = judgeSnapshot((l) => l.replace('[anon:mid]', '[anon:vmaspec:window]'));
+    expect(v.verdict).toBe('fail');
+    expect(v.failures.map((f) => f.message)).toEqual(['steps[2].expect.layout (parent): VMA 1 at page 1 (0x200000002000): name: expected "[anon:mid]", got "[anon:vmaspec:window]"']);
+  });
+
+  it('fails a step whose reserve guard page lost the reserve\'s name, and names what holds it', () => {
+    const v = judgeSnapshot((l) => (l.startsWith('200000000000-') ? l.replace('[anon:vmaspec:window]', '[anon:mid]') : l));
+    expect(v.verdict).toBe('fail');
+    expect(v.failures).toHaveLength(1);
+    expect(v.failures[0]).toMatchObject({ kind: 'reserve', path: 'steps[2].expect', proc: 'parent', step: 3, expected: '---p [anon:vmaspec:window]', actual: '---p [anon:mid]' });
+    expect(v.failures[0]?.message).toBe(
+      'steps[2].expect (parent): the window reserve\'s guard page -1 (0x200000000000) is not the reserve: expected ---p [anon:vmaspec:window], got ---p "[anon:mid]" in the VMA at page -1 (0x200000000000, 1 page)',
+    );
+    expect(v.failures[0]?.details).toHaveLength(5);
+  });
+
   it('judges both processes of a fork and notes a taint change', () => {
     const f = forkCase();
     const r = parseResultStream(fixture('streams/fork.txt')).cases[0];
