@@ -58,6 +58,16 @@ const VMA_FLAG_WORDS = ['readable', 'writable', 'executable', 'shared'] as const
 
 /** `{first_start}` etc. in a rollup header: taken from the process's maps when the header is compared. */
 export const ROLLUP_PLACEHOLDERS = ['first_start', 'stack_end', 'last_end'] as const;
+/** `maps_line.line` placeholders: the VMA's inode, and the spaces `seq_pad` writes before the name (verdict/maps-extra.ts). */
+export const MAPS_LINE_PLACEHOLDERS = ['inode', 'pad'] as const;
+
+/** Reports the first `{…}` of a byte-exact line that is not one of `allowed`; false then. */
+function knownPlaceholders(ctx: Ctx, f: Field, path: string, text: string, allowed: readonly string[]): boolean {
+  const unknown = [...text.matchAll(/\{([^}]*)\}/g)].map((x) => x[1] ?? '').find((h) => !allowed.includes(h));
+  if (unknown === undefined) return true;
+  ctx.error(f.value, path, `unknown placeholder {${unknown}}; allowed: ${allowed.map((p) => `{${p}}`).join(', ')}`);
+  return false;
+}
 
 // The closed key sets of the observation items (exported for the schema generator).
 const SELECT_KEYS = ['region', 'at', 'page', 'pages'] as const;
@@ -317,7 +327,8 @@ function readMapsLines(ctx: Ctx, f: Field, path: string, scope: Scope): MapsLine
     const vma = readSelector(ctx, F, m, ip, scope);
     const lineF = ctx.required(F, m, ip, 'line');
     const line = lineF ? ctx.str(lineF, join(ip, 'line'), ' (the maps line, byte-exact: keep the padding and trailing space)') : undefined;
-    if (!vma || line === undefined) {
+    const lineOk = lineF !== undefined && line !== undefined && knownPlaceholders(ctx, lineF, join(ip, 'line'), line, MAPS_LINE_PLACEHOLDERS);
+    if (!vma || line === undefined || !lineOk) {
       ok = false;
       continue;
     }
@@ -380,13 +391,8 @@ function readRollup(ctx: Ctx, f: Field, path: string): RollupExpect | undefined 
   if (headerF) {
     const hp = join(path, 'header');
     const s = ctx.str(headerF, hp, ' (the header line, byte-exact; {first_start}, {stack_end}, {last_end} are filled in)');
-    const holes = s === undefined ? [] : [...s.matchAll(/\{([^}]*)\}/g)].map((x) => x[1] ?? '');
-    const unknown = holes.find((h) => !(ROLLUP_PLACEHOLDERS as readonly string[]).includes(h));
-    if (s === undefined) ok = false;
-    else if (unknown !== undefined) {
-      ctx.error(headerF.value, hp, `unknown placeholder {${unknown}}; allowed: ${ROLLUP_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
-      ok = false;
-    } else out.header = s;
+    if (s === undefined || !knownPlaceholders(ctx, headerF, hp, s, ROLLUP_PLACEHOLDERS)) ok = false;
+    else out.header = s;
   }
   const fieldsF = F.get('fields');
   if (fieldsF) {

@@ -2,10 +2,10 @@
 // in order, others allowed) and `maps_line` (one maps line, byte-exact: F1–F3).
 import type { MapsLineExpect } from '../cases/expect-types.js';
 import type { ExpectedVma } from '../cases/types.js';
-import { NAME_COLUMN } from '../results/maps.js';
 import type { ObservedVma, WindowInfo } from '../results/types.js';
 import { quoted, visible } from '../util/text.js';
-import { windowVmas } from '../results/maps.js';
+import { NAME_COLUMN, windowVmas } from '../results/maps.js';
+import { fillPlaceholders } from './placeholders.js';
 import { describeVma, selectVma } from './select.js';
 import { failer, type ObserveWhere } from './observe-failure.js';
 import type { Failure, LayoutContext } from './types.js';
@@ -42,18 +42,17 @@ export function judgeContains(contains: readonly ExpectedVma[], actual: Observed
 }
 
 /**
- * `{inode}` in an expected line stands for the VMA's inode (shmem inode numbers depend on what
- * ran before in the boot); the spaces after it are re-counted so the name starts at byte 73,
- * or one space after a longer header (F2). Other bytes stay exact.
+ * The expected line of a `maps_line` item. `{inode}` becomes the VMA's inode in decimal, nothing
+ * more (shmem inode numbers depend on what ran before in the boot, and on the CPU: a wider inode
+ * needs fewer spaces after it). `{pad}` becomes the spaces the kernel writes between the inode and
+ * the name (its trailing space, `seq_pad` up to byte 72, one more): the name then starts at byte
+ * 73, or two spaces after a longer text before `{pad}` (F2). Every other byte is the case's.
  */
 export function expandLine(line: string, inode: bigint): string {
-  const i = line.indexOf('{inode}');
-  if (i < 0) return line;
-  const head = line.slice(0, i) + String(inode);
-  const rest = line.slice(i + '{inode}'.length);
-  const m = /^( +)(\S.*)$/s.exec(rest);
-  if (!m) return head + rest;
-  return head.padEnd(Math.max(NAME_COLUMN, head.length + 1), ' ') + (m[2] ?? '');
+  const text = fillPlaceholders(line, { inode: String(inode) }).text;
+  const at = text.indexOf('{pad}');
+  if (at < 0) return text;
+  return text.slice(0, at) + ' '.repeat(Math.max(NAME_COLUMN - at, 2)) + text.slice(at + '{pad}'.length);
 }
 
 /** Failures of `expect.maps_line` items against the snapshot's maps lines. */

@@ -8,6 +8,7 @@ import { quoted, visible } from '../util/text.js';
 import { checkText, runCheck, type FieldLookup } from './compare.js';
 import { windowVmas, type WindowVma } from '../results/maps.js';
 import { describeVma, selectVma } from './select.js';
+import { fillPlaceholders } from './placeholders.js';
 import { failer, type Fail, type ObserveWhere } from './observe-failure.js';
 import type { Failure, FailureKind } from './types.js';
 
@@ -137,14 +138,8 @@ export function judgeRollup(expect: RollupExpect, rollup: Rollup, maps: readonly
   const base = `${where.path}.expect.rollup`;
   const out: Failure[] = [];
   if (expect.header !== undefined) {
-    const values = rollupPlaceholders(maps);
-    let missing = '';
-    const want = expect.header.replace(/\{([a-z_]+)\}/g, (_, k: string) => {
-      const v = values[k];
-      if (v === undefined) missing ||= k;
-      return v ?? `{${k}}`;
-    });
-    if (missing) out.push(fail('rollup', `${base}.header`, `{${missing}} has no value: the process maps did not show it`, expect.header, rollup.header, maps.map((l) => visible(l))));
+    const { text: want, missing } = fillPlaceholders(expect.header, rollupPlaceholders(maps));
+    if (missing !== null) out.push(fail('rollup', `${base}.header`, `{${missing}} has no value: the process maps did not show it`, expect.header, rollup.header, maps.map((l) => visible(l))));
     else if (want !== rollup.header) {
       const at = [...want].findIndex((c, i) => rollup.header[i] !== c);
       const pos = at < 0 ? want.length : at;

@@ -110,6 +110,12 @@ describe('observation expectations: diagnostics', () => {
     ]);
   });
 
+  it('takes {inode} and {pad} in a maps line and rejects any other placeholder', () => {
+    expect(errors('      maps_line: [ { region: a, line: "x 00:01 {inode}{pad}[anon:a]" }, { region: a, line: "{inod}" } ]\n')).toEqual([
+      'cases/x/t.yaml:7:92: steps[2].expect.maps_line[1].line: unknown placeholder {inod}; allowed: {inode}, {pad}',
+    ]);
+  });
+
   it('rejects an unknown field in an expression and VMAs out of order in contains', () => {
     expect(errors('      smaps: [ { region: a, Pss: "Rsss / 2" } ]\n      contains: [ { region: s }, { region: a } ]\n')).toEqual([
       'cases/x/t.yaml:7:34: steps[2].expect.smaps[0].Pss: invalid expression "Rsss / 2": unknown field "Rsss"; fields: ' + SMAPS_FIELDS.join(', '),
