@@ -9,7 +9,7 @@ import { stopCommands } from './util/exec.js';
 import { buildKernel } from './kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
-import { loadArch, repoRoot } from './qemu/arch.js';
+import { loadArch, repoRoot, type ArchSpec } from './qemu/arch.js';
 import { preflightQemu } from './qemu/tools.js';
 import { jsonReporter } from './report/json.js';
 import { formatCase, formatSummary, terminalReporter } from './report/terminal.js';
@@ -177,6 +177,13 @@ function guestOptions(values: Values): { vms?: number; snapshots: boolean } {
   return { vms: n, snapshots };
 }
 
+/** The guest architecture of a command that boots guests: QEMU, setpriv and TMPDIR are checked before any kernel work. */
+async function guestArch(arch: string): Promise<ArchSpec> {
+  const spec = await loadArch(arch);
+  await preflightQemu(spec);
+  return spec;
+}
+
 /** The gate's regression table, each side named by its kernel. */
 const gateTable = (gate: GateReport): string => formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`);
 
@@ -282,8 +289,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'run': {
         const cases = await selectedCases(casesRoot, paths, values); // validate before anything is built
-        const spec = await loadArch(values.arch);
-        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
+        const spec = await guestArch(values.arch);
         if (values.kernel.length > 1) {
           const kernels = values.kernel.map(parseKernelSpec);
           const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
@@ -311,8 +317,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'gate': {
         const cases = await selectedCases(casesRoot, paths, values);
-        const spec = await loadArch(values.arch);
-        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
+        const spec = await guestArch(values.arch);
         const options = kernelOptions(values);
         if (options.patches?.length || options.image) throw new VmaspecError('E_USAGE', 'gate: give the change with --series (or --git with --base and --head), not --patch; a prebuilt --kernel-image cannot be patched');
         let series;
@@ -339,8 +344,7 @@ export async function main(argv: string[]): Promise<number> {
         const oneId = paths[0] ?? 'naming/s1-name-middle-page';
         const oneCase = cases.find((c) => c.id === oneId);
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
-        const spec = await loadArch(values.arch);
-        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
+        const spec = await guestArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
         const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -370,8 +374,7 @@ export async function main(argv: string[]): Promise<number> {
         const [mutants, known] = await Promise.all([loadMutants(dir, paths), loadMutants(dir)]);
         const { cacheDir, jobs, kconfig, profiles, patches, tree, image } = kernelOptions(values);
         if (patches?.length || tree || image) throw new VmaspecError('E_USAGE', 'mutants builds its own working copy of Debian 6.12: --patch, --kernel-tree and --kernel-image do not apply');
-        const spec = await loadArch(values.arch);
-        await preflightQemu(spec); // QEMU, setpriv, TMPDIR: before any kernel work
+        const spec = await guestArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), new Date()).replace(/run-([^/]*)$/, 'mutants-$1');
         const reportFile = join(repoRoot, 'docs', 'mutants.md');
         const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig, profiles }, spec, reportFile, artifactsDir, log, signal: abort.signal });
