@@ -12,6 +12,7 @@ import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { createLogger, type Logger } from '../../runner/log.js';
 import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
 import { snapshotFile } from '../../runner/qemu/snapshot.js';
+import { checkVmState } from '../../runner/qemu/vmstate.js';
 import type { RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
 
@@ -38,6 +39,10 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 describe('snapshots of the booted guest', () => {
+  it("the snapshot QEMU saved passes vmaspec's own check of a whole migration stream", async () => {
+    expect(await checkVmState(snapshot)).toBeNull();
+  });
+
   it('a run restores the saved guest, and the case passes', async () => {
     const { report, addresses } = await run(true);
     expect(report.summary.pass).toBe(1);
