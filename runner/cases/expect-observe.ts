@@ -4,6 +4,7 @@
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { MAPFILE_SPELLINGS, type MapFileSpelling, type QueryFile, type QueryNameAddr } from '../plan/observe-ops.js';
 import { PAGEMAP_BIT_NAMES, type PagemapBit } from '../results/pagemap.js';
+import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import { canonicalErrno, similarErrnos } from './errno.js';
 import {
   CHECK_OPS,
@@ -55,11 +56,6 @@ export const QUERY_FLAGS: Readonly<Record<string, number>> = Object.freeze({
   file_backed: 0x20,
 });
 const VMA_FLAG_WORDS = ['readable', 'writable', 'executable', 'shared'] as const;
-
-/** `{first_start}` etc. in a rollup header: taken from the process's maps when the header is compared. */
-export const ROLLUP_PLACEHOLDERS = ['first_start', 'stack_end', 'last_end'] as const;
-/** `maps_line.line` placeholders: the VMA's inode, and the spaces `seq_pad` writes before the name (verdict/maps-extra.ts). */
-export const MAPS_LINE_PLACEHOLDERS = ['inode', 'pad'] as const;
 
 /** Reports the first `{…}` of a byte-exact line that is not one of `allowed`; false then. */
 function knownPlaceholders(ctx: Ctx, f: Field, path: string, text: string, allowed: readonly string[]): boolean {

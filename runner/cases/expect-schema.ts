@@ -68,7 +68,7 @@ function containsShape(): Shape {
 }
 
 function mapsLineShape(): Shape {
-  const item = object(MAPS_LINE_KEYS, { ...SELECT, line: str('the maps line, byte-exact; {inode} is the VMA\'s inode, {pad} the spaces before the name column') }, 'the maps line of the VMA holding a page', ['line']);
+  const item = object(MAPS_LINE_KEYS, { ...SELECT, line: str('the maps line, byte-exact; {dev} is the VMA\'s device MM:mm, {inode} its inode, {pad} the spaces before the name column') }, 'the maps line of the VMA holding a page', ['line']);
   return { anyOf: [item, list(item, 'several lines')] };
 }
 

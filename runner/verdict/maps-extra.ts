@@ -42,18 +42,23 @@ export function judgeContains(contains: readonly ExpectedVma[], actual: Observed
 }
 
 /**
- * The expected line of a `maps_line` item. `{inode}` becomes the VMA's inode in decimal, nothing
- * more (shmem inode numbers depend on what ran before in the boot, and on the CPU: a wider inode
- * needs fewer spaces after it). `{pad}` becomes the spaces the kernel writes between the inode and
- * the name (its trailing space, `seq_pad` up to byte 72, one more): the name then starts at byte
- * 73, or two spaces after a longer text before `{pad}` (F2). Every other byte is the case's.
+ * The expected line of a `maps_line` item, for a VMA whose maps line shows `dev` and `inode`.
+ * `{dev}` becomes the device field `MM:mm` as that line has it (the shmem device depends on the
+ * kernel config: the order anonymous devices are handed out). `{inode}` becomes the inode in
+ * decimal, nothing more (shmem inode numbers depend on what ran before in the boot, and on the CPU:
+ * a wider inode needs fewer spaces after it). `{pad}` becomes the spaces the kernel writes between
+ * the inode and the name (its trailing space, `seq_pad` up to byte 72, one more): the name then
+ * starts at byte 73, or two spaces after a longer text before `{pad}` (F2). Every other byte is the case's.
  */
-export function expandLine(line: string, inode: bigint): string {
-  const text = fillPlaceholders(line, { inode: String(inode) }).text;
+export function expandLine(line: string, vma: { dev: string; inode: bigint }): string {
+  const text = fillPlaceholders(line, { dev: vma.dev, inode: String(vma.inode) }).text;
   const at = text.indexOf('{pad}');
   if (at < 0) return text;
   return text.slice(0, at) + ' '.repeat(Math.max(NAME_COLUMN - at, 2)) + text.slice(at + '{pad}'.length);
 }
+
+/** The device field (`MM:mm`) of a maps line, as written: the fourth of `start-end perms pgoff MM:mm inode` (F1). */
+const devField = (line: string): string => line.split(' ', 4)[3] ?? '';
 
 /** Failures of `expect.maps_line` items against the snapshot's maps lines. */
 export function judgeMapsLines(items: readonly MapsLineExpect[], maps: readonly string[], window: WindowInfo, where: ObserveWhere): Failure[] {
@@ -68,7 +73,7 @@ export function judgeMapsLines(items: readonly MapsLineExpect[], maps: readonly 
       return;
     }
     const got = sel.vma.line;
-    const want = expandLine(item.line, sel.vma.entry.inode);
+    const want = expandLine(item.line, { dev: devField(got), inode: sel.vma.entry.inode });
     if (got === want) return;
     const at = [...want].findIndex((c, k) => got[k] !== c);
     const pos = at < 0 ? want.length : at;

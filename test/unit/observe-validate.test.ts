@@ -7,6 +7,7 @@ import type { Case } from '../../runner/cases/types.js';
 import { compileCase } from '../../runner/plan/compile.js';
 import { serializePlan } from '../../runner/plan/plan.js';
 import { evalOperand, runCheck } from '../../runner/verdict/compare.js';
+import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../../runner/verdict/placeholders.js';
 import { parseOperand, SMAPS_FIELDS } from '../../runner/cases/expect-observe.js';
 
 const head = `title: t\nwindow: 16\nsteps:\n  - map: { id: a, at: 2, pages: 4 }\n  - map: { id: s, at: 8, pages: 2, shared: true }\n  - expect:\n`;
@@ -110,9 +111,16 @@ describe('observation expectations: diagnostics', () => {
     ]);
   });
 
-  it('takes {inode} and {pad} in a maps line and rejects any other placeholder', () => {
-    expect(errors('      maps_line: [ { region: a, line: "x 00:01 {inode}{pad}[anon:a]" }, { region: a, line: "{inod}" } ]\n')).toEqual([
-      'cases/x/t.yaml:7:92: steps[2].expect.maps_line[1].line: unknown placeholder {inod}; allowed: {inode}, {pad}',
+  it('takes {dev}, {inode} and {pad} in a maps line and rejects any other placeholder, naming the allowed ones', () => {
+    expect(errors('      maps_line: [ { region: a, line: "x {dev} {inode}{pad}[anon:a]" }, { region: a, line: "{inod}" } ]\n')).toEqual([
+      'cases/x/t.yaml:7:92: steps[2].expect.maps_line[1].line: unknown placeholder {inod}; allowed: {dev}, {inode}, {pad}',
+    ]);
+    expect(errors('      maps_line: { region: a, line: "x {devv} 0 " }\n')).toEqual([
+      `cases/x/t.yaml:7:37: steps[2].expect.maps_line.line: unknown placeholder {devv}; allowed: ${MAPS_LINE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+    ]);
+    // {dev} is a VMA's: a rollup header speaks of no one VMA
+    expect(errors('      rollup: { header: "{first_start}-{stack_end} ---p 00000000 {dev} 0" }\n')).toEqual([
+      `cases/x/t.yaml:7:25: steps[2].expect.rollup.header: unknown placeholder {dev}; allowed: ${ROLLUP_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
     ]);
   });
 

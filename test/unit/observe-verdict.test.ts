@@ -111,12 +111,31 @@ describe('maps_line and contains', () => {
   it('{pad} stands for the spaces up to byte 73, whatever the inode\'s width', () => {
     const { c, compiled, record } = observeCase('formats/f4-shared-anon-lines', (s) => s.replaceAll('{inode}                          ', '{inode}{pad}'));
     expect(judgeCase(compiled, c, record).failures).toEqual([]);
-    expect(expandLine('200000002000-200000003000 rw-s 00001000 00:01 {inode}{pad}[anon_shmem:s]', 1025n)).toBe(
+    expect(expandLine('200000002000-200000003000 rw-s 00001000 00:01 {inode}{pad}[anon_shmem:s]', { dev: '00:01', inode: 1025n })).toBe(
       '200000002000-200000003000 rw-s 00001000 00:01 1025                       [anon_shmem:s]',
     );
-    expect(expandLine('200000002000-200000003000 rw-s 00001000 00:01 {inode}{pad}[anon_shmem:s]', 1025n).indexOf('[')).toBe(73);
+    expect(expandLine('200000002000-200000003000 rw-s 00001000 00:01 {inode}{pad}[anon_shmem:s]', { dev: '00:01', inode: 1025n }).indexOf('[')).toBe(73);
     // a header that reaches the column: the trailing space and seq_pad's one space (F2)
-    expect(expandLine(`${'f'.repeat(70)} {inode}{pad}/a`, 7n)).toBe(`${'f'.repeat(70)} 7  /a`);
+    expect(expandLine(`${'f'.repeat(70)} {inode}{pad}/a`, { dev: '00:01', inode: 7n })).toBe(`${'f'.repeat(70)} 7  /a`);
+  });
+
+  it('{dev} is replaced by the device field of the VMA\'s actual line; a wrong literal device fails', () => {
+    const withDev = (s: string): string => s.replaceAll(' 00:01 {inode}                          ', ' {dev} {inode}{pad}');
+    const { c, compiled, record } = observeCase('formats/f4-shared-anon-lines', withDev);
+    expect(judgeCase(compiled, c, record).failures).toEqual([]);
+    // the value is the guest's text: a failure elsewhere in the line shows it filled in
+    const fs = failuresAfter('formats/f4-shared-anon-lines', '00001000 00:01 {inode}                          [anon_shmem:s]', '00001000 {dev} {inode}{pad}[anon_shmem:t]');
+    expect(fs.map((f) => f.expected)).toEqual(['200000002000-200000003000 rw-s 00001000 00:01 2                          [anon_shmem:t]']);
+    // a literal device is compared as written
+    const wrong = failuresAfter('formats/f4-shared-anon-lines', '00001000 00:01 {inode}                          [', '00001000 00:10 {inode}{pad}[');
+    expect(wrong.map((f) => f.message)).toEqual([
+      'steps[2].expect.maps_line[1].line (parent): VMA at page 1 (0x200000002000, 1 page, rw-s "[anon_shmem:s]"): expected "200000002000-200000003000 rw-s 00001000 00:10 2                          [anon_shmem:s]", got "200000002000-200000003000 rw-s 00001000 00:01 2                          [anon_shmem:s]" (first difference at byte 43; 87 vs 87 bytes)',
+    ]);
+    expect(expandLine('200000002000-200000003000 rw-s 00001000 {dev} {inode}{pad}[anon_shmem:s]', { dev: '00:1a', inode: 3n })).toBe(
+      '200000002000-200000003000 rw-s 00001000 00:1a 3                          [anon_shmem:s]',
+    );
+    // a three-digit minor is wider: {pad} after it still puts the name at byte 73
+    expect(expandLine('200000002000-200000003000 rw-s 00001000 {dev} {inode}{pad}[anon_shmem:s]', { dev: '00:100', inode: 3n }).indexOf('[')).toBe(73);
   });
 
   it('contains: a missing VMA and a differing field, with the actual layout attached', () => {
