@@ -163,7 +163,7 @@ static void steps_parse(const struct line *l, struct op *op)
 		op->a = num_arg(l, 2, 1);
 		op->b = num_arg(l, 3, 0);
 		op->prot = prot_arg(l, 4);
-		op->flags = sharing_arg(l, 5) | flags_arg(l, 6);
+		op->flags = map_flags_arg(l, 5);
 		steps_backing_arg(l, 7, op);
 		break;
 	case OP_MREMAP:
@@ -611,7 +611,7 @@ static void steps_run_mapfd(const struct op *op)
 		broken("mapfd: ftruncate failed", "errno", errno);
 	if (op->sub == BK_TMPFS_UNLINK_BEFORE)
 		unlink(path);
-	r = syscall(SYS_mmap, want, len, op->prot, MAP_FIXED | op->flags, fd, 0);
+	r = syscall(SYS_mmap, want, len, op->prot, op->flags, fd, 0);
 	err = errno;
 	if (op->sub == BK_TMPFS_UNLINK_AFTER)
 		unlink(path);

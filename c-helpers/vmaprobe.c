@@ -48,6 +48,9 @@ static void steps_recover(void);
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* a mapping type (MAP_TYPE 0x0f), Linux 6.11+ */
+#endif
 
 #define WINDOW_ADDR 0x200000000000UL
 #ifndef MFD_CLOEXEC
@@ -185,7 +188,7 @@ struct op {
 	uint64_t a;          /* at (page) or start (byte); may be "negative" */
 	uint64_t b;          /* pages or len */
 	int prot;            /* map, mprotect */
-	int flags;           /* map: sharing | extra flags */
+	int flags;           /* map, mapfd: MAP_FIXED or MAP_FIXED_NOREPLACE | type | extra flags */
 	int write;           /* touch */
 	const char *name;    /* name: hex digits in the plan text, or NULL */
 	size_t name_hex_len; /* name: number of hex digits */
@@ -325,7 +328,7 @@ static int sharing_arg(const struct line *l, int i)
 	return 0;
 }
 
-/* `-` or a comma list of noreserve, growsdown, populate. */
+/* `-` or a comma list of noreserve, growsdown, populate, fixed_noreplace, droppable. */
 static int flags_arg(const struct line *l, int i)
 {
 	const char *p = l->tok[i], *end = p + l->len[i];
@@ -343,6 +346,10 @@ static int flags_arg(const struct line *l, int i)
 			flags |= MAP_GROWSDOWN;
 		else if (n == 8 && memcmp(p, "populate", 8) == 0)
 			flags |= MAP_POPULATE;
+		else if (n == 15 && memcmp(p, "fixed_noreplace", 15) == 0)
+			flags |= MAP_FIXED_NOREPLACE;
+		else if (n == 9 && memcmp(p, "droppable", 9) == 0)
+			flags |= MAP_DROPPABLE;
 		else
 			bad_line(l, "bad map flag");
 		if (!c)
@@ -350,6 +357,25 @@ static int flags_arg(const struct line *l, int i)
 		p = c + 1;
 	}
 	return flags;
+}
+
+/*
+ * The mmap flags of `map` and `mapfd` from `<sharing> <flags>` at tokens i, i + 1:
+ * MAP_FIXED unless fixed_noreplace asks for MAP_FIXED_NOREPLACE, and the mapping
+ * type MAP_DROPPABLE in place of MAP_PRIVATE when droppable is listed.
+ */
+static int map_flags_arg(const struct line *l, int i)
+{
+	int sharing = sharing_arg(l, i), flags = flags_arg(l, i + 1);
+
+	if (flags & MAP_DROPPABLE) {
+		if (sharing != MAP_PRIVATE)
+			bad_line(l, "droppable with shared");
+		sharing = 0;
+	}
+	if (!(flags & MAP_FIXED_NOREPLACE))
+		flags |= MAP_FIXED;
+	return sharing | flags;
 }
 
 static int hex_digit(char c)
@@ -431,7 +457,7 @@ static void parse_op(const struct line *l, struct op *op)
 		op->a = num_arg(l, 2, 1);
 		op->b = num_arg(l, 3, 0);
 		op->prot = prot_arg(l, 4);
-		op->flags = sharing_arg(l, 5) | flags_arg(l, 6);
+		op->flags = map_flags_arg(l, 5);
 		break;
 	case OP_UNMAP:
 		op->a = num_arg(l, 2, 1);
@@ -644,7 +670,7 @@ static void run_map(const struct op *op)
 {
 	unsigned long want = page_addr(op->a);
 	long r = syscall(SYS_mmap, want, pages_len(op->b), op->prot,
-			 MAP_FIXED | MAP_ANONYMOUS | op->flags, -1, 0);
+			 MAP_ANONYMOUS | op->flags, -1, 0);
 
 	if (r == -1)
 		record_step(op->step, -1, errno);

@@ -30,3 +30,12 @@ export interface ExpectedVma {
   name?: string;
   pos: SourcePos;
 }
+
+/**
+ * The mmap flags of a `map` step, each a boolean key of the step and a word of the plan's
+ * `<flags>` list (docs/protocol.md); the guest's parser is `flags_arg` in c-helpers/vmaprobe.c.
+ * `fixed_noreplace` maps with MAP_FIXED_NOREPLACE instead of MAP_FIXED; `droppable` is the
+ * mapping type MAP_DROPPABLE in place of MAP_PRIVATE (so `shared` must stay false).
+ */
+export const MAP_FLAGS = ['noreserve', 'growsdown', 'populate', 'fixed_noreplace', 'droppable'] as const;
+export type MapFlag = (typeof MAP_FLAGS)[number];

@@ -3,7 +3,7 @@
 
 import type { ExtraStep, MapBacking, NamePointer, NameTarget, SpecialExpectation } from './steps/types.js';
 import type { ObserveExpectation } from './expect-types.js';
-import type { ExpectedVma, Outcome, PageRange, SourcePos } from './shared-types.js';
+import type { ExpectedVma, MapFlag, Outcome, PageRange, SourcePos } from './shared-types.js';
 
 /** Part of the case model, defined in ./shared-types.ts. */
 export type { ExpectedVma, Outcome, PageRange, SourcePos };
@@ -24,7 +24,7 @@ export type Step = StepBody & { when?: Requirements };
 
 /** What a step does, by kind. */
 export type StepBody =
-  | { kind: 'map'; id: string | null; range: PageRange; prot: string; shared: boolean; flags: ('noreserve' | 'growsdown' | 'populate')[]; outcome: Outcome; pos: SourcePos; /** Absent: anonymous memory. */ backing?: MapBacking }
+  | { kind: 'map'; id: string | null; range: PageRange; prot: string; shared: boolean; flags: MapFlag[]; outcome: Outcome; pos: SourcePos; /** Absent: anonymous memory. */ backing?: MapBacking }
   | { kind: 'unmap'; range: PageRange; outcome: Outcome; pos: SourcePos }
   | { kind: 'mprotect'; range: PageRange; prot: string; outcome: Outcome; pos: SourcePos }
   | {

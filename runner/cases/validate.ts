@@ -15,13 +15,14 @@ import { isNameTarget, readByteLen, readExtraStep, readMapBacking, readNamePoint
 import { withImplied } from './implied.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import type { Case, Expectation, PageRange, Requirements, SourcePos, Step } from './types.js';
+import { MAP_FLAGS, type MapFlag } from './shared-types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
 export const CASE_PAGE_SIZE = 4096;
 
 export const TOP_KEYS = ['title', 'spec', 'requires', 'window', 'timeout', 'steps', 'probe'] as const;
 export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect', 'mremap', 'madvise', 'process_madvise', 'brk', 'sysctl'] as const;
-export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', 'noreserve', 'growsdown', 'populate', 'backing', 'unlink', 'errno'] as const;
+export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', ...MAP_FLAGS, 'backing', 'unlink', 'errno'] as const;
 export const UNMAP_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
 export const MPROTECT_KEYS = ['region', 'at', 'page', 'pages', 'prot', 'errno'] as const;
 export const TOUCH_KEYS = ['region', 'at', 'page', 'pages', 'access', 'errno'] as const;
@@ -138,12 +139,17 @@ function readMap(ctx: Ctx, m: YAMLMap, path: string, scope: Scope, pos: SourcePo
     return f ? ctx.bool(f, join(path, key)) : false;
   };
   const shared = flagValue('shared');
-  const flags: ('noreserve' | 'growsdown' | 'populate')[] = [];
+  const flags: MapFlag[] = [];
   let flagsOk = true;
-  for (const flag of ['noreserve', 'growsdown', 'populate'] as const) {
+  for (const flag of MAP_FLAGS) {
     const v = flagValue(flag);
     if (v === undefined) flagsOk = false;
     else if (v) flags.push(flag);
+  }
+  if (shared && flags.includes('droppable')) {
+    // MAP_DROPPABLE is a mapping type of its own (0x08), in place of MAP_PRIVATE or MAP_SHARED.
+    ctx.error(F.get('shared')!.value, join(path, 'shared'), 'droppable is the mapping type MAP_DROPPABLE, in place of MAP_PRIVATE and MAP_SHARED; leave shared false');
+    flagsOk = false;
   }
   const outcome = readErrno(ctx, F, path);
   const regionPath = `${join(path, 'id')} (line ${pos.line})`;

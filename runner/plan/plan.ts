@@ -4,6 +4,7 @@
 import { extraOpArgs, nameToken, type ExtraPlanOp } from '../cases/steps/plan.js';
 import type { NamePointer } from '../cases/steps/types.js';
 import { observeOpArgs, type ObserveOp } from './observe-ops.js';
+import type { MapFlag } from '../cases/shared-types.js';
 
 /** Three characters from `rwx` or `-`, as mprotect/mmap prot, e.g. `rw-`. */
 export type ProtText = string;
@@ -21,7 +22,7 @@ export type PlanOp =
   | ExtraPlanOp
   | ObserveOp;
 
-export type MapFlag = 'noreserve' | 'growsdown' | 'populate';
+export type { MapFlag } from '../cases/shared-types.js';
 
 /** One case as the guest sees it. */
 export interface CasePlan {

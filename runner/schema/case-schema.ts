@@ -121,6 +121,8 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   noreserve: bool('MAP_NORESERVE'),
   growsdown: bool('MAP_GROWSDOWN'),
   populate: bool('MAP_POPULATE'),
+  fixed_noreplace: bool('MAP_FIXED_NOREPLACE instead of MAP_FIXED: EEXIST unless the range is free (the window reserve is not)'),
+  droppable: bool('MAP_DROPPABLE (Linux 6.11+) in place of MAP_PRIVATE; anonymous only; EINVAL before 6.11'),
   errno: oneOf(ERRNO_NAMES, 'the call must fail with this errno'),
   access: oneOf(Object.keys(core.ACCESS), 'how each page is touched (default write)'),
   'NAME_KEYS.name': () => ref('name'),

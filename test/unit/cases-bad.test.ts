@@ -12,7 +12,7 @@ const rel = path.relative(process.cwd(), dir);
 const EXPECTED: Record<string, string[]> = {
   'unknown-key.yaml': [
     'unknown-key.yaml:3:10: steps[0].map: missing required key "pages"',
-    'unknown-key.yaml:3:26: steps[0].map.pgs: unknown key "pgs"; allowed: id, at, pages, prot, shared, noreserve, growsdown, populate, backing, unlink, errno',
+    'unknown-key.yaml:3:26: steps[0].map.pgs: unknown key "pgs"; allowed: id, at, pages, prot, shared, noreserve, growsdown, populate, fixed_noreplace, droppable, backing, unlink, errno',
   ],
   'wrong-type.yaml': ['wrong-type.yaml:3:33: steps[0].map.pages: expected an integer >= 1, got string "3"'],
   'bad-errno.yaml': ['bad-errno.yaml:4:45: steps[1].name.errno: unknown errno name "EINVALID"; did you mean EINVAL?'],

@@ -68,6 +68,35 @@ describe('steps ops in the plan', () => {
     ]);
   });
 
+  it('writes the mmap flags of map and mapfd as a comma list, in their fixed order', () => {
+    expect(
+      plan(
+        [
+          '  - map: { at: 2, pages: 1, fixed_noreplace: true }',
+          '  - map: { at: 3, pages: 2, droppable: true, populate: true }',
+          '  - map: { at: 6, pages: 1, droppable: true, fixed_noreplace: true, noreserve: true, growsdown: true, errno: EINVAL }',
+          '  - map: { at: 8, pages: 1, backing: zero, droppable: true, errno: EINVAL }',
+          '  - map: { at: 9, pages: 1, shared: true, fixed_noreplace: true, errno: EEXIST }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '0 map 2 1 rw- private fixed_noreplace',
+      '1 map 3 2 rw- private populate,droppable',
+      '2 map 6 1 rw- private noreserve,growsdown,fixed_noreplace,droppable',
+      '3 mapfd 8 1 rw- private droppable zero',
+      '4 map 9 1 rw- shared fixed_noreplace',
+    ]);
+  });
+
+  it('rejects droppable with shared: MAP_DROPPABLE is a mapping type in place of MAP_PRIVATE and MAP_SHARED', () => {
+    const r = parseCase('title: t\nsteps:\n  - map: { at: 2, pages: 1, shared: true, droppable: true }\n', 'f.yaml', 'f');
+    expect(r.case).toBeNull();
+    expect(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`)).toEqual([
+      '3:37: steps[0].map.shared: droppable is the mapping type MAP_DROPPABLE, in place of MAP_PRIVATE and MAP_SHARED; leave shared false',
+    ]);
+  });
+
   it('keeps the origin of each special op: the expect step, its entry in the op', () => {
     const r = parseCase('title: t\nsteps:\n  - expect: { special: [ { target: stack, vmas: 1 }, { target: vvar, vmas: 1 } ] }\n', 'f.yaml', 'f');
     if (!r.case) throw new Error('invalid');

@@ -1,12 +1,13 @@
 // Plan ops of the added steps (docs/protocol.md, "Steps ops"): their types, their
 // text in the plan file, and the compilation of the steps of ./types.ts into them.
 
+import type { MapFlag } from '../shared-types.js';
 import type { Step } from '../types.js';
 import type { MapBacking, NamePointer, NameTarget, SpecialArea, SysctlValue } from './types.js';
 
 /** The plan ops of the added steps, members of the PlanOp union (docs/protocol.md, "Steps ops"). */
 export type ExtraPlanOp =
-  | { op: 'mapfd'; step: number; at: number; pages: number; prot: string; shared: boolean; flags: ('noreserve' | 'growsdown' | 'populate')[]; backing: string }
+  | { op: 'mapfd'; step: number; at: number; pages: number; prot: string; shared: boolean; flags: MapFlag[]; backing: string }
   | { op: 'mremap'; step: number; at: number; pages: number; newPages: number; to: number | null }
   | { op: 'madvise'; step: number; at: number; pages: number; advice: number }
   | { op: 'pmadvise'; step: number; at: number; pages: number; advice: number }
