@@ -3,6 +3,7 @@
  * mapfd (tmpfs, memfd and /dev/zero mappings), mremap, madvise, pmadvise
  * (process_madvise on the child of the enclosing fork), name-target (naming
  * the heap, stack, vdso or vvar), special (their maps lines), brk, sysctl,
+ * lock (mlock, mlock2 with MLOCK_ONFAULT, munlock, mseal),
  * and the bad name pointers of `name` (R2).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
@@ -150,6 +151,7 @@ static void steps_name_arg(const struct line *l, int i, struct op *op)
  * special <heap|stack|vdso|vvar|child>    (sub = target)
  * brk <pages>                             (a = pages, signed)
  * sysctl <key> <value>                    (text = key; sub = value kind, a = value, d = negative)
+ * lock <at> <pages> <mlock|onfault|munlock|mseal>  (sub = call)
  */
 static void steps_parse(const struct line *l, struct op *op)
 {
@@ -157,6 +159,7 @@ static void steps_parse(const struct line *l, struct op *op)
 					       "vdso-page", "vvar", "vvar-page" };
 	static const char *const areas[] = { "heap", "stack", "vdso", "vvar", "child" };
 	static const int area_target[] = { TG_HEAP, TG_STACK, TG_VDSO, TG_VVAR, TG_CHILD };
+	static const char *const lock_calls[] = { "mlock", "onfault", "munlock", "mseal" };
 
 	switch (op->kind) {
 	case OP_MAPFD:
@@ -189,6 +192,11 @@ static void steps_parse(const struct line *l, struct op *op)
 		break;
 	case OP_BRK:
 		op->a = num_arg(l, 2, 1);
+		break;
+	case OP_LOCK:
+		op->a = num_arg(l, 2, 1);
+		op->b = num_arg(l, 3, 0);
+		op->sub = steps_word(l, 4, lock_calls, 4, "bad lock call (want mlock, onfault, munlock or mseal)");
 		break;
 	case OP_SYSCTL:
 		op->text = l->tok[2];
@@ -812,6 +820,34 @@ static void steps_run_sysctl(const struct op *op)
 		record_step(op->step, 0, 0);
 }
 
+/* lock: sub indexes mlock, onfault, munlock, mseal (steps_parse). musl has no mseal wrapper. */
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+#define STEPS_NR_MSEAL 462 /* x86_64, arch/x86/entry/syscalls/syscall_64.tbl; Linux 6.10+ */
+static void steps_run_lock(const struct op *op)
+{
+	unsigned long addr = page_addr(op->a);
+	size_t len = pages_len(op->b);
+	long r;
+
+	switch (op->sub) {
+	case 0:
+		r = syscall(SYS_mlock, addr, len);
+		break;
+	case 1:
+		r = syscall(SYS_mlock2, addr, len, MLOCK_ONFAULT);
+		break;
+	case 2:
+		r = syscall(SYS_munlock, addr, len);
+		break;
+	default:
+		r = syscall(STEPS_NR_MSEAL, addr, len, 0UL);
+		break;
+	}
+	run_syscall_result(op->step, r);
+}
+
 static void steps_run(const struct op *op)
 {
 	switch (op->kind) {
@@ -839,6 +875,9 @@ static void steps_run(const struct op *op)
 		break;
 	case OP_SYSCTL:
 		steps_run_sysctl(op);
+		break;
+	case OP_LOCK:
+		steps_run_lock(op);
 		break;
 	default:
 		broken("internal: not a steps op", "step", op->step);

@@ -180,7 +180,7 @@ enum op_kind { OP_MAP, OP_UNMAP, OP_MPROTECT, OP_NAME, OP_TOUCH,
 	       OP_SMAPS, OP_ROLLUP, OP_QUERY, OP_MAPFILE, OP_PAGEMAP,
 	       /* steps (probe_steps.h) */
 	       OP_MAPFD, OP_MREMAP, OP_MADVISE, OP_PMADVISE, OP_NAME_TARGET,
-	       OP_SPECIAL, OP_BRK, OP_SYSCTL };
+	       OP_SPECIAL, OP_BRK, OP_SYSCTL, OP_LOCK };
 
 struct op {
 	enum op_kind kind;
@@ -422,6 +422,7 @@ static const struct { const char *name; enum op_kind kind; int args; } op_table[
 	{ "madvise", OP_MADVISE, 3 }, { "pmadvise", OP_PMADVISE, 3 },
 	{ "name-target", OP_NAME_TARGET, 2 }, { "special", OP_SPECIAL, 1 },
 	{ "brk", OP_BRK, 1 },       { "sysctl", OP_SYSCTL, 2 },
+	{ "lock", OP_LOCK, 3 },
 };
 
 /* The observation ops live in probe_observe.h (included below the window code). */
@@ -495,6 +496,7 @@ static void parse_op(const struct line *l, struct op *op)
 	case OP_SPECIAL:
 	case OP_BRK:
 	case OP_SYSCTL:
+	case OP_LOCK:
 		steps_parse(l, op);
 		break;
 	default:
@@ -911,7 +913,7 @@ static void run_snapshot(const struct op *op)
 }
 
 #include "probe_observe.h" /* smaps, rollup, query, mapfile, pagemap */
-#include "probe_steps.h"   /* mapfd, mremap, madvise, pmadvise, name-target, special, brk, sysctl */
+#include "probe_steps.h"   /* mapfd, mremap, madvise, pmadvise, name-target, special, brk, sysctl, lock */
 
 /* ------------------------------------------------------------------ */
 /* The interpreter and fork blocks.                                     */
@@ -1049,6 +1051,7 @@ static void run_op(const struct op *op)
 	case OP_SPECIAL:
 	case OP_BRK:
 	case OP_SYSCTL:
+	case OP_LOCK:
 		steps_run(op);
 		break;
 	case OP_FORK:

@@ -16,12 +16,13 @@ import { withImplied } from './implied.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import type { Case, Expectation, PageRange, Requirements, SourcePos, Step } from './types.js';
 import { MAP_FLAGS, type MapFlag } from './shared-types.js';
+import { LOCK_CALLS } from './steps/types.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
 export const CASE_PAGE_SIZE = 4096;
 
 export const TOP_KEYS = ['title', 'spec', 'requires', 'window', 'timeout', 'steps', 'probe'] as const;
-export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect', 'mremap', 'madvise', 'process_madvise', 'brk', 'sysctl'] as const;
+export const STEP_KINDS = ['map', 'unmap', 'mprotect', 'name', 'touch', 'fork', 'expect', 'mremap', 'madvise', 'process_madvise', ...LOCK_CALLS, 'brk', 'sysctl'] as const;
 export const MAP_KEYS = ['id', 'at', 'pages', 'prot', 'shared', ...MAP_FLAGS, 'backing', 'unlink', 'errno'] as const;
 export const UNMAP_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
 export const MPROTECT_KEYS = ['region', 'at', 'page', 'pages', 'prot', 'errno'] as const;
@@ -337,6 +338,9 @@ function readStep(ctx: Ctx, item: Node | null, path: string, scope: Scope): Step
     case 'mremap':
     case 'madvise':
     case 'process_madvise':
+    case 'mlock':
+    case 'munlock':
+    case 'mseal':
     case 'brk':
     case 'sysctl': {
       const sm = ctx.map(f.value, k, p, `a mapping (${kind} keys: cases/README.md)`);

@@ -148,6 +148,7 @@ const SHAPES: Readonly<Record<string, JsonSchema | (() => JsonSchema)>> = {
   'NAME_KEYS.target': oneOf(stepsT.NAME_TARGETS, 'name a VMA outside the window'),
   'MREMAP_KEYS.to': int(0, undefined, 'move to this window page (MREMAP_MAYMOVE|MREMAP_FIXED)'),
   advice: anyOf(oneOf(advice.ADVICE_NAMES), int(0, 2 ** 31 - 1, 'a MADV_ number')),
+  'MLOCK_KEYS.onfault': bool('mlock2(MLOCK_ONFAULT) instead of mlock: lock pages as they fault in (VmFlags lo lf)'),
   'PROCESS_MADVISE_KEYS.ret': int(0, undefined, 'the expected return value: bytes advised'),
   'BRK_KEYS.grow': int(1, 1 << 20, 'pages'),
   'BRK_KEYS.shrink': int(1, 1 << 20, 'pages'),

@@ -37,7 +37,7 @@ const EXPECTED: Record<string, string[]> = {
     'branch-local-region.yaml:7:28: steps[0].fork.parent[0].unmap.region: region "c" is not visible here (defined at steps[0].fork.child[0].map.id (line 5), in a fork branch that does not enclose this step)',
   ],
   'unknown-step.yaml': [
-    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect, mremap, madvise, process_madvise, brk, sysctl',
+    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect, mremap, madvise, process_madvise, mlock, munlock, mseal, brk, sysctl',
     'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas, special, contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap',
   ],
   'bad-name-value.yaml': [

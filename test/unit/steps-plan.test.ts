@@ -68,6 +68,29 @@ describe('steps ops in the plan', () => {
     ]);
   });
 
+  it('writes mlock, mlock onfault, munlock and mseal as one lock op naming the call', () => {
+    expect(
+      plan(
+        [
+          '  - map: { id: a, at: 2, pages: 4 }',
+          '  - mlock: { region: a, page: 1, pages: 2 }',
+          '  - mlock: { at: 2, pages: 1, onfault: true }',
+          '  - munlock: { region: a }',
+          '  - mseal: { region: a, page: 3, errno: ENOSYS }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual(['0 map 2 4 rw- private -', '1 lock 3 2 mlock', '2 lock 2 1 onfault', '3 lock 2 4 munlock', '4 lock 5 1 mseal']);
+  });
+
+  it('takes onfault on mlock only', () => {
+    const r = parseCase('title: t\nsteps:\n  - map: { id: a, at: 2, pages: 1 }\n  - munlock: { region: a, onfault: true }\n', 'f.yaml', 'f');
+    expect(r.case).toBeNull();
+    expect(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`)).toEqual([
+      '4:27: steps[1].munlock.onfault: unknown key "onfault"; allowed: region, at, page, pages, errno',
+    ]);
+  });
+
   it('writes the mmap flags of map and mapfd as a comma list, in their fixed order', () => {
     expect(
       plan(

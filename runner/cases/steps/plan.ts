@@ -14,6 +14,8 @@ export type ExtraPlanOp =
   | { op: 'name-target'; step: number; target: NameTarget; name: Uint8Array | null }
   /** Reports the maps lines of an area; `entry` is the index in the expect step's `special` list (not in the plan text). */
   | { op: 'special'; step: number; target: SpecialArea; entry: number }
+  /** `call`: mlock, onfault (mlock2 with MLOCK_ONFAULT), munlock or mseal. */
+  | { op: 'lock'; step: number; at: number; pages: number; call: 'mlock' | 'onfault' | 'munlock' | 'mseal' }
   | { op: 'brk'; step: number; pages: number }
   | { op: 'sysctl'; step: number; key: string; value: string };
 
@@ -59,6 +61,8 @@ export function extraOpArgs(op: ExtraPlanOp): string[] {
       return [op.target, nameToken(op.name)];
     case 'special':
       return [op.target];
+    case 'lock':
+      return [String(op.at), String(op.pages), op.call];
     case 'brk':
       return [String(op.pages)];
     case 'sysctl':
@@ -90,6 +94,12 @@ export function extraOps(s: Step): OpMaker[] | null {
       return [(step) => ({ op: 'madvise', step, at: s.range.at, pages: s.range.pages, advice: s.adviceNumber })];
     case 'process_madvise':
       return [(step) => ({ op: 'pmadvise', step, at: s.range.at, pages: s.range.pages, advice: s.adviceNumber })];
+    case 'mlock':
+    case 'munlock':
+    case 'mseal': {
+      const call = s.kind === 'mlock' && s.onfault ? 'onfault' : s.kind;
+      return [(step) => ({ op: 'lock', step, at: s.range.at, pages: s.range.pages, call })];
+    }
     case 'brk':
       return [(step) => ({ op: 'brk', step, pages: s.pages })];
     case 'sysctl': {

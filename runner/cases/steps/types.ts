@@ -1,5 +1,5 @@
 // The model of the steps added on top of the core grammar (map backings, mremap,
-// madvise, process_madvise, brk, sysctl, named special VMAs, bad name pointers)
+// madvise, process_madvise, mlock, munlock, mseal, brk, sysctl, named special VMAs, bad name pointers)
 // and of the `expect.special` assertion. Validated by ./validate.ts.
 
 import type { Outcome, PageRange, SourcePos } from '../shared-types.js';
@@ -51,6 +51,10 @@ export interface SpecialExpectation {
   pos: SourcePos;
 }
 
+/** The step kinds that lock or seal a page range, each its own syscall (docs/cases.md, `mlock`). */
+export const LOCK_CALLS = ['mlock', 'munlock', 'mseal'] as const;
+export type LockCall = (typeof LOCK_CALLS)[number];
+
 /** A `sysctl` value: a number, or the process's VMA count at that moment plus a delta (S18). */
 export type SysctlValue = { kind: 'number'; value: bigint } | { kind: 'current_maps'; delta: number };
 
@@ -76,6 +80,8 @@ export type ExtraStep =
       outcome: Outcome;
       pos: SourcePos;
     }
+  /** mlock (mlock2 with MLOCK_ONFAULT when `onfault`), munlock or mseal (Linux 6.10+) of a page range. */
+  | { kind: LockCall; range: PageRange; onfault: boolean; outcome: Outcome; pos: SourcePos }
   | { kind: 'brk'; /** Pages to move the program break by (negative shrinks). */ pages: number; outcome: Outcome; pos: SourcePos }
   | {
       kind: 'sysctl';

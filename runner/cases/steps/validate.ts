@@ -1,6 +1,6 @@
 // Validation of the added steps and keys (grammar: cases/README.md, "More steps"):
 // map backings, bad name pointers, u64 name lengths, named special VMAs,
-// mremap, madvise, process_madvise, brk, sysctl and `expect.special`.
+// mremap, madvise, process_madvise, mlock, munlock, mseal, brk, sysctl and `expect.special`.
 // The core validator (../validate.ts) dispatches here.
 
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
@@ -13,6 +13,7 @@ import {
   NAME_POINTERS,
   NAME_TARGETS,
   SPECIAL_AREAS,
+  type LockCall,
   type MapBacking,
   type NamePointer,
   type SpecialExpectation,
@@ -22,6 +23,9 @@ import {
 export const MREMAP_KEYS = ['region', 'pages', 'to', 'errno'] as const;
 export const MADVISE_KEYS = ['region', 'at', 'page', 'pages', 'advice', 'errno'] as const;
 export const PROCESS_MADVISE_KEYS = ['region', 'at', 'page', 'pages', 'advice', 'errno', 'ret'] as const;
+export const MLOCK_KEYS = ['region', 'at', 'page', 'pages', 'onfault', 'errno'] as const;
+export const MUNLOCK_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
+export const MSEAL_KEYS = ['region', 'at', 'page', 'pages', 'errno'] as const;
 export const BRK_KEYS = ['grow', 'shrink', 'errno'] as const;
 export const SYSCTL_KEYS = ['key', 'value', 'errno'] as const;
 export const SYSCTL_VALUE_KEYS = ['current_maps'] as const;
@@ -246,6 +250,17 @@ export function readProcessMadvise(ctx: Ctx, m: YAMLMap, path: string, scope: Sc
   return { kind: 'process_madvise', range: { at: r.at, pages: r.pages }, advice: advice.name, adviceNumber: advice.number, outcome, pos };
 }
 
+/** `mlock: { region | at, page?, pages?, onfault?, errno? }`, `munlock` and `mseal` (no `onfault`). */
+export function readLock(ctx: Ctx, kind: LockCall, m: YAMLMap, path: string, scope: Scope, pos: SourcePos): Step | undefined {
+  const F = ctx.fields(m, path, kind === 'mlock' ? MLOCK_KEYS : kind === 'munlock' ? MUNLOCK_KEYS : MSEAL_KEYS);
+  const r = readRange(ctx, F, m, path, scope);
+  const onfaultF = F.get('onfault');
+  const onfault = onfaultF ? ctx.bool(onfaultF, join(path, 'onfault')) : false;
+  const outcome = readErrno(ctx, F, path);
+  if (!r || r.pages === null || onfault === undefined) return undefined;
+  return { kind, range: { at: r.at, pages: r.pages }, onfault, outcome, pos };
+}
+
 /** `brk: { grow: n }` or `brk: { shrink: n }`: moves the program break by whole pages (S15). */
 export function readBrk(ctx: Ctx, m: YAMLMap, path: string, pos: SourcePos): Step | undefined {
   const F = ctx.fields(m, path, BRK_KEYS);
@@ -415,7 +430,7 @@ export function isNameTarget(m: YAMLMap): boolean {
 /** The added step kinds, each with its reader. */
 export function readExtraStep(
   ctx: Ctx,
-  kind: 'mremap' | 'madvise' | 'process_madvise' | 'brk' | 'sysctl',
+  kind: 'mremap' | 'madvise' | 'process_madvise' | LockCall | 'brk' | 'sysctl',
   m: YAMLMap,
   path: string,
   scope: Scope,
@@ -428,6 +443,10 @@ export function readExtraStep(
       return readMadvise(ctx, m, path, scope, pos);
     case 'process_madvise':
       return readProcessMadvise(ctx, m, path, scope, pos);
+    case 'mlock':
+    case 'munlock':
+    case 'mseal':
+      return readLock(ctx, kind, m, path, scope, pos);
     case 'brk':
       return readBrk(ctx, m, path, pos);
     case 'sysctl':
