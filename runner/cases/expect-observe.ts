@@ -24,7 +24,7 @@ import {
 } from './expect-types.js';
 import type { ExpectedVma, PageRange } from './types.js';
 import { describe, join, list, type Ctx, type Field, type Fields, type Scope } from './read-context.js';
-import { lookupRegion, readEntries, readVmaList } from './read-values.js';
+import { lookupRegion, readEntries, readVmaList, regionOrAt } from './read-values.js';
 
 /** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
 export const SMAPS_FIELDS = [
@@ -136,18 +136,11 @@ function errnoName(ctx: Ctx, f: Field, path: string, extra: readonly string[] = 
  * region (or 1 with `at`) and the result is a page range.
  */
 function readSelector(ctx: Ctx, F: Fields, m: YAMLMap, path: string, scope: Scope, rangeDefault = false): VmaSelector | undefined {
-  const regionF = F.get('region');
-  const atF = F.get('at');
+  const chosen = regionOrAt(ctx, F, m, path);
+  if (!chosen) return undefined;
+  const { regionF, atF } = chosen;
   const pageF = F.get('page');
   const pagesF = F.get('pages');
-  if (regionF && atF) {
-    ctx.error(atF.key, join(path, 'at'), 'give region or at, not both');
-    return undefined;
-  }
-  if (!regionF && !atF) {
-    ctx.error(m, path, 'missing required key "region" or "at"');
-    return undefined;
-  }
   let at: number;
   let limit: number; // pages available from `at`
   if (regionF) {

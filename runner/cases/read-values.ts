@@ -84,6 +84,21 @@ export function lookupRegion(ctx: Ctx, f: Field, path: string, scope: Scope): { 
   return { id, range: region.range };
 }
 
+/** Where a step or selector says which pages: exactly one of `region` and `at`, or undefined after the error. */
+export function regionOrAt(ctx: Ctx, F: Fields, m: YAMLMap, path: string): { regionF: Field | undefined; atF: Field | undefined } | undefined {
+  const regionF = F.get('region');
+  const atF = F.get('at');
+  if (regionF && atF) {
+    ctx.error(atF.key, join(path, 'at'), 'give region or at, not both');
+    return undefined;
+  }
+  if (!regionF && !atF) {
+    ctx.error(m, path, 'missing required key "region" or "at"');
+    return undefined;
+  }
+  return { regionF, atF };
+}
+
 /** A page range written as `region` (+ `page`, `pages`) or `at` + `pages`. `pages` null: omitted where optional. */
 export function readRange(
   ctx: Ctx,
@@ -93,19 +108,12 @@ export function readRange(
   scope: Scope,
   opts: { pagesOptional?: boolean } = {},
 ): { at: number; pages: number | null } | undefined {
-  const regionF = F.get('region');
-  const atF = F.get('at');
+  const chosen = regionOrAt(ctx, F, m, path);
+  if (!chosen) return undefined;
+  const { regionF, atF } = chosen;
   const pageF = F.get('page');
   const pagesF = F.get('pages');
   const window = ctx.window;
-  if (regionF && atF) {
-    ctx.error(atF.key, join(path, 'at'), 'give region or at, not both');
-    return undefined;
-  }
-  if (!regionF && !atF) {
-    ctx.error(m, path, 'missing required key "region" or "at"');
-    return undefined;
-  }
   if (regionF) {
     const found = lookupRegion(ctx, regionF, join(path, 'region'), scope);
     if (!found) return undefined;
