@@ -65,6 +65,7 @@ kernel options (run, kernel build):
 
 gate options:
   --series PATH         the change: a patch, a folder of patches, or an mbox from git format-patch
+                        or b4 am (.mbx)
                         (repeatable, in order), on Debian's 6.12 source or --kernel-tree
   --git REPO            the base is commit --base of REPO, the change is --base..--head
   --base REV, --head REV
