@@ -1,7 +1,6 @@
 // The `vmaspec` command line: parse arguments, run a stage, map errors to exit codes.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
 import { onStopSignals, signalExit, type StopSignal } from './util/signals.js';
@@ -34,103 +33,7 @@ import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
 import { loadMutants } from './mutants/patches.js';
 import { runMutants } from './mutants/run.js';
 import { COVERAGE_FILE, renderCoverage, repoCoverage } from './coverage/coverage.js';
-
-const USAGE = `usage: vmaspec <command> [options] [case files or folders]
-
-commands:
-  run             build the kernel, boot it and run the cases (default: every case under cases/)
-  check           validate case files only (no build, no boot); a .md page checks its yaml examples
-  schema          write schema/case.schema.json (the JSON Schema of case files) from the validator
-  coverage        write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md
-  gate            the suite on a base kernel and on the base with a change (--series or --git
-                  with --base/--head); prints the regression table; exit 1 on a regression
-  merge           join the JSON reports of shards (files given) into one report and verdict
-  bench           measure speed (one case, the suite, kernel builds, the naive -M pc baseline);
-                  writes docs/performance.md and docs/performance.json
-  kernel build    build (or find in the cache) the kernel only
-  mutants         build each kernel mutant of mutants/ (or those named) incrementally, run every case
-                  on it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json
-
-kernel options (run, kernel build):
-  --kernel SPEC         the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,
-                        git:REPO@REV; given twice or more, run prints a matrix (a column per kernel)
-  --patch FILE          apply a patch to a pristine copy of the source (repeatable, in order)
-  --kernel-tree PATH    build a kernel tree of yours, out of tree (the tree stays clean)
-  --kernel-image PATH   boot a prebuilt vmlinux (PVH); its .config must be beside it or given
-  --kernel-config PATH  the .config of --kernel-image
-  --kconfig FILE        an extra Kconfig fragment on top of kernel-config/ (repeatable)
-  --profile NAME        a kernel profile: kernel-config/profiles/NAME.config on top (repeatable)
-  --cache-dir DIR       cache for sources, builds and helpers (default: $XDG_CACHE_HOME/vmaspec)
-  --make-jobs N         make -j (default: cores + 1)
-
-gate options:
-  --series PATH         the change: a patch, a folder of patches, or an mbox from git format-patch
-                        or b4 am (.mbx)
-                        (repeatable, in order), on Debian's 6.12 source or --kernel-tree
-  --git REPO            the base is commit --base of REPO, the change is --base..--head
-  --base REV, --head REV
-
-run options (also gate, merge):
-  --json FILE           write the JSON report (schema vmaspec-report/1; gate: vmaspec-gate/1)
-  --ktap FILE           write the KTAP report (a case per test, its steps as subtests)
-  --junit FILE          write the JUnit XML report
-  --shard I/N           run the I-th of N deterministic parts of the cases (run, gate)
-  -j, --jobs N          guests booted side by side, each with a share of the cases (default: cores)
-  --no-snapshot         boot every guest; by default guests start from a snapshot of a booted one,
-                        saved by the first boot of each kernel (cached; docs/performance.md)
-  --artifacts DIR       where console logs, result streams and plans go (default: artifacts/)
-  --arch ARCH           guest architecture, a file in qemu/ (default: x86_64)
-  --color / --no-color  colour in the terminal report (default: when stdout is a terminal)
-  -v, --verbose         print the exact make and QEMU command lines
-  -h, --help            this text
-
-exit status: 0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen,
-128 + the signal's number when a signal ended it (130 SIGINT, 143 SIGTERM, 129 SIGHUP; the partial report is kept).`;
-
-const OPTIONS = {
-  patch: { type: 'string', multiple: true, default: [] },
-  'kernel-tree': { type: 'string' },
-  'kernel-image': { type: 'string' },
-  'kernel-config': { type: 'string' },
-  kconfig: { type: 'string', multiple: true, default: [] },
-  kernel: { type: 'string', multiple: true, default: [] },
-  profile: { type: 'string', multiple: true, default: [] },
-  'cache-dir': { type: 'string' },
-  jobs: { type: 'string', short: 'j' },
-  'no-snapshot': { type: 'boolean', default: false },
-  'make-jobs': { type: 'string' },
-  json: { type: 'string' },
-  ktap: { type: 'string' },
-  junit: { type: 'string' },
-  shard: { type: 'string' },
-  series: { type: 'string', multiple: true, default: [] },
-  git: { type: 'string' },
-  base: { type: 'string' },
-  head: { type: 'string' },
-  artifacts: { type: 'string' },
-  arch: { type: 'string', default: 'x86_64' },
-  color: { type: 'boolean' },
-  'no-color': { type: 'boolean' },
-  verbose: { type: 'boolean', short: 'v', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-function parse(argv: string[]): { command: string[]; paths: string[]; values: Values } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (cause) {
-    throw new VmaspecError('E_USAGE', (cause as Error).message, { cause });
-  }
-  const [first, ...rest] = parsed.positionals;
-  if (first === 'kernel') {
-    if (rest[0] !== 'build') throw new VmaspecError('E_USAGE', `unknown command "kernel ${rest[0] ?? ''}"; allowed: kernel build`);
-    return { command: ['kernel', 'build'], paths: rest.slice(1), values: parsed.values };
-  }
-  return { command: first ? [first] : [], paths: rest, values: parsed.values };
-}
+import { commandHelp, mainHelp, parseCommandLine, useColor, type Values } from './cli/flags.js';
 
 /** The kernel options of the command line. */
 function kernelOptions(values: Values): KernelOptions {
@@ -188,8 +91,6 @@ async function guestArch(arch: string): Promise<ArchSpec> {
 /** The gate's regression table, each side named by its kernel. */
 const gateTable = (gate: GateReport): string => formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`);
 
-const useColor = (values: Values): boolean => (values['no-color'] ? false : (values.color ?? process.stdout.isTTY === true));
-
 /** True when every case passed or was skipped. */
 const allPassed = (r: RunReport): boolean => r.summary.pass + r.summary.skip === r.summary.total;
 
@@ -227,7 +128,7 @@ function report(error: unknown, log: Logger, interrupted: number = EXIT.interrup
   }
   if (error instanceof VmaspecError) {
     process.stderr.write(`vmaspec: ${error.code}: ${error.message}\n${error.details.map((d) => `  ${d}\n`).join('')}`);
-    if (error.code === 'E_USAGE') process.stderr.write(`run "vmaspec --help" for the options\n`);
+    if (error.code === 'E_USAGE' && !error.message.includes('--help')) process.stderr.write(`run "vmaspec --help" for the commands, "vmaspec <command> --help" for a command's options\n`);
     return error.code === 'E_INTERRUPTED' ? interrupted : EXIT.couldNotRun;
   }
   process.stderr.write(`vmaspec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -248,14 +149,14 @@ export async function main(argv: string[]): Promise<number> {
   });
   const interrupted = (): number => signalExit(stopped);
   try {
-    const { command, paths, values } = parse(argv);
+    const { command, paths, values } = parseCommandLine(argv);
     log = createLogger({ verbose: values.verbose });
-    if (values.help || command.length === 0) {
-      process.stdout.write(`${USAGE}\n`);
-      return command.length === 0 && !values.help ? EXIT.couldNotRun : EXIT.ok;
+    if (values.help || command === null) {
+      process.stdout.write(`${command === null ? mainHelp() : commandHelp(command)}\n`);
+      return command === null && !values.help ? EXIT.couldNotRun : EXIT.ok;
     }
     const casesRoot = join(repoRoot, 'cases');
-    switch (command.join(' ')) {
+    switch (command) {
       case 'check': {
         const cases = await loadSuite(casesRoot, paths);
         const known = await loadKnownSplats(join(repoRoot, 'known-splats.yaml'), 'known-splats.yaml');
@@ -384,8 +285,6 @@ export async function main(argv: string[]): Promise<number> {
         const bad = (result.baseline?.failed.length ?? 0) + result.mutants.filter((m) => mutants.some((n) => n.name === m.name) && m.status !== 'caught').length;
         return bad > 0 ? EXIT.testsFailed : EXIT.ok;
       }
-      default:
-        throw new VmaspecError('E_USAGE', `unknown command "${command.join(' ')}"; allowed: run, gate, merge, check, schema, coverage, mutants, bench, kernel build`);
     }
   } catch (error) {
     // Ctrl-C reaches make and QEMU too; their failure is the interruption, not a build or boot error.

@@ -1,0 +1,174 @@
+// The command line's flags and commands, each defined once: the flag table gives node's
+// parseArgs its config and `--help` its lines; the command table says which flags a command
+// takes, so `vmaspec <command> --help` lists exactly those and any other flag is an error.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { VmaspecError } from '../errors.js';
+
+interface Flag {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** The value's placeholder in help, e.g. `FILE`; none for a boolean. */
+  arg?: string;
+  /** The value when the flag is not given (a string flag). */
+  default?: string;
+  /** Help text; more lines are indented under the first. */
+  help: string;
+}
+
+/** Every flag of every command. */
+export const FLAGS = {
+  kernel: { type: 'string', multiple: true, arg: 'SPEC', help: 'the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,\ngit:REPO@REV; given twice or more, run prints a matrix (a column per kernel)' },
+  patch: { type: 'string', multiple: true, arg: 'FILE', help: 'apply a patch to a pristine copy of the source (repeatable, in order)' },
+  'kernel-tree': { type: 'string', arg: 'PATH', help: 'build a kernel tree of yours, out of tree (the tree stays clean)' },
+  'kernel-image': { type: 'string', arg: 'PATH', help: 'boot a prebuilt vmlinux (PVH); its .config must be beside it or given' },
+  'kernel-config': { type: 'string', arg: 'PATH', help: 'the .config of --kernel-image' },
+  kconfig: { type: 'string', multiple: true, arg: 'FILE', help: 'an extra Kconfig fragment on top of kernel-config/ (repeatable)' },
+  profile: { type: 'string', multiple: true, arg: 'NAME', help: 'a kernel profile: kernel-config/profiles/NAME.config on top (repeatable)' },
+  'cache-dir': { type: 'string', arg: 'DIR', help: 'cache for sources, builds and helpers (default: $XDG_CACHE_HOME/vmaspec)' },
+  'make-jobs': { type: 'string', arg: 'N', help: 'make -j (default: cores + 1)' },
+  series: { type: 'string', multiple: true, arg: 'PATH', help: "the change: a patch, a folder of patches, an mbox from git format-patch or\nb4 am (.mbx) (repeatable, in order), on Debian's 6.12 source or --kernel-tree" },
+  git: { type: 'string', arg: 'REPO', help: 'the base is commit --base of REPO, the change is --base..--head' },
+  base: { type: 'string', arg: 'REV', help: 'the base commit of --git' },
+  head: { type: 'string', arg: 'REV', help: 'the last commit of the change of --git' },
+  json: { type: 'string', arg: 'FILE', help: 'write the JSON report (schema vmaspec-report/1; gate: vmaspec-gate/1)' },
+  ktap: { type: 'string', arg: 'FILE', help: 'write the KTAP report (a case per test, its steps as subtests)' },
+  junit: { type: 'string', arg: 'FILE', help: 'write the JUnit XML report' },
+  shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
+  jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side, each with a share of the cases (default: cores)' },
+  'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
+  artifacts: { type: 'string', arg: 'DIR', help: 'where console logs, result streams and plans go (default: artifacts/)' },
+  arch: { type: 'string', arg: 'ARCH', default: 'x86_64', help: 'guest architecture, a file in qemu/ (default: x86_64)' },
+  color: { type: 'boolean', help: 'colour in the terminal report (default: when stdout is a terminal and NO_COLOR is unset)' },
+  'no-color': { type: 'boolean', help: 'no colour in the terminal report (as NO_COLOR=1 does)' },
+  verbose: { type: 'boolean', short: 'v', help: 'print the exact make and QEMU command lines' },
+  help: { type: 'boolean', short: 'h', help: 'this text' },
+} as const satisfies Record<string, Flag>;
+
+export type FlagName = keyof typeof FLAGS;
+
+const KERNEL: FlagName[] = ['kernel', 'patch', 'kernel-tree', 'kernel-image', 'kernel-config', 'kconfig', 'profile', 'cache-dir', 'make-jobs'];
+const REPORTS: FlagName[] = ['json', 'ktap', 'junit'];
+const GUESTS: FlagName[] = ['jobs', 'no-snapshot', 'artifacts', 'arch'];
+const COLOR: FlagName[] = ['color', 'no-color'];
+
+interface Command {
+  /** What it does, for the command list and its own help. */
+  summary: string;
+  /** What its positional arguments are, for its usage line. */
+  args: string;
+  flags: FlagName[];
+}
+
+/** Every command: what it does and the flags it takes (besides --help and --verbose). */
+export const COMMANDS = {
+  run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, ...COLOR] },
+  check: { summary: 'validate case files only (no build, no boot); a .md page checks its yaml examples', args: '[case files or folders]', flags: [] },
+  schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) from the validator', args: '', flags: [] },
+  coverage: { summary: 'write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md', args: '', flags: [] },
+  gate: {
+    summary: 'the suite on a base kernel and on the base with a change (--series, or --git with\n--base/--head); prints the regression table; exit 1 on a regression',
+    args: '[case files or folders]',
+    flags: ['series', 'git', 'base', 'head', 'kernel-tree', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
+  },
+  merge: { summary: 'join the JSON reports of shards (files given) into one report and verdict', args: '<report.json …>', flags: [...REPORTS, ...COLOR] },
+  bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch'] },
+  'kernel build': { summary: 'build (or find in the cache) the kernel only', args: '', flags: [...KERNEL, 'arch'] },
+  mutants: {
+    summary: 'build each kernel mutant of mutants/ (or those named) incrementally, run every case\non it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json',
+    args: '[mutant names]',
+    flags: ['kconfig', 'profile', 'cache-dir', 'make-jobs', 'artifacts', 'arch'],
+  },
+} as const satisfies Record<string, Command>;
+
+export type CommandName = keyof typeof COMMANDS;
+const COMMON: FlagName[] = ['help', 'verbose'];
+
+const EXIT_STATUS = `exit status: 0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen,
+128 + the signal's number when a signal ended it (130 Ctrl-C/SIGINT, 143 SIGTERM, 129 SIGHUP;
+the partial report is kept).`;
+
+const indent = (text: string, by: number): string => text.split('\n').join(`\n${' '.repeat(by)}`);
+
+/** One help line (or more) of a flag: `  --name ARG   text`. */
+function flagLine(name: FlagName): string {
+  const f: Flag = FLAGS[name];
+  const head = `${f.short ? `-${f.short}, ` : ''}--${name}${f.arg ? ` ${f.arg}` : ''}`;
+  return `  ${head.padEnd(22)}${indent(f.help, 24)}`;
+}
+
+/** `vmaspec --help`: the commands, and where each one's options are. */
+export function mainHelp(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${indent(c.summary, 18)}`);
+  return `usage: vmaspec <command> [options] [arguments]\n\ncommands:\n${rows.join('\n')}\n\n"vmaspec <command> --help" lists the options of a command.\n${COMMON.map(flagLine).join('\n')}\n\n${EXIT_STATUS}`;
+}
+
+/** `vmaspec <command> --help`: its usage, what it does and exactly the flags it takes. */
+export function commandHelp(name: CommandName): string {
+  const c: Command = COMMANDS[name];
+  return `usage: vmaspec ${name} [options]${c.args ? ` ${c.args}` : ''}\n\n${c.summary}\n\noptions:\n${[...c.flags, ...COMMON].map(flagLine).join('\n')}\n\n${EXIT_STATUS}`;
+}
+
+const PARSE_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(
+  Object.entries(FLAGS).map(([name, f]: [string, Flag]) => [name, { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }]),
+);
+
+/** The parsed flags: a string, a list of strings (repeatable flags, empty when absent) or a boolean. */
+export type Values = {
+  [K in FlagName]: (typeof FLAGS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof FLAGS)[K] extends { type: 'boolean' }
+      ? boolean
+      : (typeof FLAGS)[K] extends { default: string }
+        ? string
+        : string | undefined;
+};
+
+export interface Parsed {
+  /** The command, or null when none was given. */
+  command: CommandName | null;
+  paths: string[];
+  values: Values;
+}
+
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
+
+/**
+ * The command line, checked: a known command, known flags, and only the flags that command
+ * takes (E_USAGE naming the flag and the command's flags otherwise).
+ */
+export function parseCommandLine(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  } catch (cause) {
+    throw new VmaspecError('E_USAGE', (cause as Error).message, { cause });
+  }
+  const [first, ...rest] = parsed.positionals;
+  const two = first === 'kernel' ? `kernel ${rest[0] ?? ''}`.trim() : first;
+  const paths = first === 'kernel' ? rest.slice(1) : rest;
+  if (two !== undefined && !isCommand(two)) throw new VmaspecError('E_USAGE', `unknown command "${two}"; allowed: ${Object.keys(COMMANDS).join(', ')}`);
+  const command = two ?? null;
+  if (command) {
+    const takes = new Set<FlagName>([...COMMANDS[command].flags, ...COMMON]);
+    // parseArgs's types lose the option tokens when the options are not a literal type.
+    for (const t of parsed.tokens as { kind: string; name?: string; rawName?: string }[]) {
+      if (t.kind !== 'option' || takes.has(t.name as FlagName)) continue;
+      const own = [...takes].filter((f) => !COMMON.includes(f)).map((f) => `--${f}`);
+      throw new VmaspecError('E_USAGE', `${command} does not take ${t.rawName}; its options: ${own.length ? own.join(' ') : 'none'} (see "vmaspec ${command} --help")`);
+    }
+  }
+  const v = parsed.values as Record<string, unknown>;
+  const values = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, f]: [string, Flag]) => [name, v[name] ?? (f.multiple ? [] : f.type === 'boolean' ? false : f.default)]),
+  ) as Values;
+  return { command, paths, values };
+}
+
+/** Colour in the terminal report: --color or --no-color, else NO_COLOR (https://no-color.org: set and not empty) off, else when stdout is a terminal. */
+export function useColor(values: Pick<Values, 'color' | 'no-color'>, env: NodeJS.ProcessEnv = process.env, tty = process.stdout.isTTY === true): boolean {
+  if (values['no-color']) return false;
+  if (values.color) return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return tty;
+}
