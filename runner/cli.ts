@@ -5,7 +5,7 @@ import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
 import { onStopSignals, signalExit, type StopSignal } from './util/signals.js';
 import { stopCommands } from './util/exec.js';
-import { buildKernel } from './kernel/build.js';
+import { buildKernel, kernelKey } from './kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from './kernel/request.js';
 import { createLogger, type Logger } from './log.js';
 import { loadArch, repoRoot, type ArchSpec } from './qemu/arch.js';
@@ -20,7 +20,7 @@ import type { Case } from './cases/types.js';
 import { formatComparison } from './gate/compare.js';
 import { gateVerdicts } from './gate/verdicts.js';
 import { mergeGates } from './gate/merge.js';
-import { GATE_SCHEMA, gitRangeSeries, runGate, type GateReport } from './gate/run.js';
+import { buildGateKernels, GATE_SCHEMA, gitRangeSeries, runGate, type GateReport } from './gate/run.js';
 import { readChangeSeries } from './gate/series.js';
 import { DEFAULT_REPS, runBench } from './bench/bench.js';
 import { renderPerformance } from './bench/render.js';
@@ -70,6 +70,12 @@ function kernelArgv(values: Values): string[] {
 function singleKernel(values: Values, named: NamedKernel): KernelOptions {
   if (values['kernel-tree'] || values['kernel-image']) throw new VmaspecError('E_USAGE', '--kernel replaces --kernel-tree and --kernel-image (write tree:PATH or image:PATH)');
   return { ...kernelOptions(values), ...named.options };
+}
+
+/** The kernel of a command that takes one: `--kernel SPEC`, else the kernel flags (Debian's 6.12 by default). */
+function oneKernel(values: Values, command: string): KernelOptions {
+  if (values.kernel.length > 1) throw new VmaspecError('E_USAGE', `${command} takes one --kernel`);
+  return values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
 }
 
 /** How guests start: how many side by side (--jobs), and whether from a snapshot (--no-snapshot). */
@@ -182,11 +188,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'kernel build': {
         const spec = await loadArch(values.arch);
-        if (values.kernel.length > 1) throw new VmaspecError('E_USAGE', 'kernel build takes one --kernel');
-        const options = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
-        const kernel = await buildKernel(buildKernelRequest(options, spec), log);
+        const kernel = await buildKernel(buildKernelRequest(oneKernel(values, command), spec), log);
         process.stdout.write(`${kernel.image}\n`);
         log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''}; config ${kernel.configPath}`);
+        return EXIT.ok;
+      }
+      case 'kernel key': {
+        const spec = await loadArch(values.arch);
+        process.stdout.write(`${await kernelKey(buildKernelRequest(oneKernel(values, command), spec), log)}\n`);
         return EXIT.ok;
       }
       case 'run': {
@@ -211,15 +220,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
         const reporters = [terminalReporter({ color: useColor(values) }), ...fileReporters(values, artifactsDir)];
-        const one = values.kernel[0] === undefined ? kernelOptions(values) : singleKernel(values, parseKernelSpec(values.kernel[0]));
-        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(one, spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values) }, cases);
+        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(oneKernel(values, command), spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values) }, cases);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return interrupted();
         return allPassed(result) ? EXIT.ok : EXIT.testsFailed;
       }
       case 'gate': {
-        const cases = await selectedCases(casesRoot, paths, values);
-        const spec = await guestArch(values.arch);
+        const buildOnly = values['build-only'];
+        if (buildOnly) {
+          const running = [values.shard && '--shard', values.json && '--json', values.ktap && '--ktap', values.junit && '--junit', values.jobs && '--jobs', values['no-snapshot'] && '--no-snapshot', values.color && '--color', values['no-color'] && '--no-color', paths.length > 0 && 'case paths'].filter(Boolean);
+          if (running.length > 0) throw new VmaspecError('E_USAGE', `gate --build-only runs no case, so it takes no ${running.join(', ')}`);
+        }
+        const cases = buildOnly ? [] : await selectedCases(casesRoot, paths, values);
+        const spec = buildOnly ? await loadArch(values.arch) : await guestArch(values.arch);
         const options = kernelOptions(values);
         if (options.patches?.length || options.image) throw new VmaspecError('E_USAGE', 'gate: give the change with --series (or --git with --base and --head), not --patch; a prebuilt --kernel-image cannot be patched');
         let series;
@@ -233,6 +246,13 @@ export async function main(argv: string[]): Promise<number> {
           series = await readChangeSeries(values.series);
         }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'gate-$1');
+        if (buildOnly) {
+          const kernels = await buildGateKernels({ spec, base: options, series, artifactsDir, log });
+          // A gate takes no prebuilt image (refused above): both kernels are kept in the cache.
+          for (const { kernel } of [kernels.base, kernels.change]) process.stdout.write(`${kernel.entry!}\n`);
+          log.info(`gate: base ${kernels.base.kernel.label} and change ${kernels.change.kernel.label} built; artifacts: ${artifactsDir}`);
+          return EXIT.ok;
+        }
         const gate = await runGate({ casesRoot, paths, cases, spec, base: options, series, artifactsDir, log, reporters: [terminalReporter({ color: useColor(values) })], signal: abort.signal, ...guestOptions(values) });
         const verdicts = gateVerdicts(gate);
         await writeGateReports(gate, verdicts, values, artifactsDir);

@@ -31,6 +31,7 @@ export const FLAGS = {
   git: { type: 'string', arg: 'REPO', help: 'the base is commit --base of REPO, the change is --base..--head' },
   base: { type: 'string', arg: 'REV', help: 'the base commit of --git' },
   head: { type: 'string', arg: 'REV', help: 'the last commit of the change of --git' },
+  'build-only': { type: 'boolean', help: 'build the base and the changed kernel (or find them in the cache), print the\nfolder each is kept in, one a line, and stop: a CI job that builds for its shards' },
   json: { type: 'string', arg: 'FILE', help: 'write the JSON report (schema vmaspec-report/1; gate: vmaspec-gate/1)' },
   ktap: { type: 'string', arg: 'FILE', help: 'write the KTAP report (a case per test, its steps as subtests)' },
   junit: { type: 'string', arg: 'FILE', help: 'write the JUnit XML report' },
@@ -69,11 +70,16 @@ export const COMMANDS = {
   gate: {
     summary: 'the suite on a base kernel and on the base with a change (--series, or --git with\n--base/--head); prints the regression table; exit 1 on a regression',
     args: '[case files or folders]',
-    flags: ['series', 'git', 'base', 'head', 'kernel-tree', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
+    flags: ['series', 'git', 'base', 'head', 'build-only', 'kernel-tree', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
   },
   merge: { summary: 'join the JSON reports of shards (files given) into one report and verdict', args: '<report.json …>', flags: [...REPORTS, ...COLOR] },
   bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch'] },
   'kernel build': { summary: 'build (or find in the cache) the kernel only', args: '', flags: [...KERNEL, 'arch'] },
+  'kernel key': {
+    summary: "print the key the kernel is kept under in the cache, building and extracting nothing:\na CI cache key that changes exactly when the kernel would be built anew",
+    args: '',
+    flags: [...KERNEL.filter((f) => f !== 'cache-dir' && f !== 'make-jobs'), 'arch'],
+  },
   mutants: {
     summary: 'build each kernel mutant of mutants/ (or those named) incrementally, run every case\non it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json',
     args: '[mutant names]',

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import type { Case } from '../cases/types.js';
 import { buildKernel } from '../kernel/build.js';
 import { buildKernelRequest, type KernelOptions } from '../kernel/request.js';
+import type { BuiltKernel, KernelRequest } from '../kernel/types.js';
 import { gitCommit } from '../kernel/source.js';
 import type { SeriesPatch } from '../kernel/series.js';
 import type { Logger } from '../log.js';
@@ -56,12 +57,24 @@ export async function gitRangeSeries(repo: string, base: string, head: string, l
   return mbox.trim() === '' ? [] : splitMbox(mbox, `${base}..${head}`);
 }
 
-/** Builds both kernels, runs the suite on each, compares. */
-export async function runGate(request: GateRequest): Promise<GateReport> {
+/** What the gate's kernels need: the base's options, the series, and where the series' files go. */
+export type GateKernelsRequest = Pick<GateRequest, 'spec' | 'base' | 'series' | 'artifactsDir' | 'log'>;
+
+/** One kernel of the gate: the request (for the run) and the kernel built. */
+export interface GateKernel {
+  request: KernelRequest;
+  kernel: BuiltKernel;
+}
+
+/**
+ * Builds (or finds in the cache) the base kernel and the changed one, before any boot: a patch
+ * that does not apply or build stops the gate here. The series goes into the artifacts folder
+ * as files: what was applied, and how to apply it again. `gate --build-only` stops after this.
+ */
+export async function buildGateKernels(request: GateKernelsRequest): Promise<{ base: GateKernel; change: GateKernel }> {
   const { log, spec } = request;
   const seriesDir = join(request.artifactsDir, 'series');
   await mkdir(seriesDir, { recursive: true });
-  // The series as files in the artifacts folder: what was applied, and how to apply it again.
   const patches = await Promise.all(
     request.series.map(async (p, i) => {
       // Named after where it came from, so that an error about it says which patch it is.
@@ -71,17 +84,24 @@ export async function runGate(request: GateRequest): Promise<GateReport> {
       return file;
     }),
   );
-  const baseKernel = buildKernelRequest(request.base, spec);
-  const changeKernel = buildKernelRequest({ ...request.base, patches: [...(request.base.patches ?? []), ...patches] }, spec);
+  const baseRequest = buildKernelRequest(request.base, spec);
+  const changeRequest = buildKernelRequest({ ...request.base, patches: [...(request.base.patches ?? []), ...patches] }, spec);
   log.info(`gate: building the base kernel`);
-  await buildKernel(baseKernel, log);
+  const base = await buildKernel(baseRequest, log);
   log.info(`gate: building the changed kernel (${patches.length} patch${patches.length === 1 ? '' : 'es'})`);
-  await buildKernel(changeKernel, log);
-  const suite = (name: string, kernel: typeof baseKernel, reporters: Reporter[]): Promise<RunReport> =>
+  const change = await buildKernel(changeRequest, log);
+  return { base: { request: baseRequest, kernel: base }, change: { request: changeRequest, kernel: change } };
+}
+
+/** Builds both kernels, runs the suite on each, compares. */
+export async function runGate(request: GateRequest): Promise<GateReport> {
+  const { log, spec } = request;
+  const kernels = await buildGateKernels(request);
+  const suite = (name: string, kernel: KernelRequest, reporters: Reporter[]): Promise<RunReport> =>
     runSuite({ casesRoot: request.casesRoot, paths: request.paths, kernel, spec, artifactsDir: join(request.artifactsDir, name), log, reporters, signal: request.signal, vms: request.vms, snapshots: request.snapshots }, request.cases);
   log.info(`gate: the suite on the base kernel`);
-  const base = await suite('base', baseKernel, []);
+  const base = await suite('base', kernels.base.request, []);
   log.info(`gate: the suite on the changed kernel`);
-  const change = await suite('change', changeKernel, request.reporters);
+  const change = await suite('change', kernels.change.request, request.reporters);
   return { schema: GATE_SCHEMA, base, change, series: request.series.map((p) => p.label), comparison: compareRuns(base, change) };
 }

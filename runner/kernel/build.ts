@@ -12,8 +12,8 @@ import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
 import { elfProblem, entryProblem } from './manifest.js';
 import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
-import { debianSource, gitSource, patchedSource, userTree } from './source.js';
-import type { BuiltKernel, KernelRequest, KernelSource, SourceTree } from './types.js';
+import { locateSource, patchedSource, patchedTree, sourceTree, type BuildableSource } from './source.js';
+import type { BuiltKernel, KernelRequest, SourceTree } from './types.js';
 
 /** Bump when the build recipe changes, so old cache entries stop matching. */
 const RECIPE = 'vmaspec-kernel-1';
@@ -90,6 +90,9 @@ async function makeWithProgress(src: string, args: string[], log: Logger, logFil
   return steps;
 }
 
+/** The cache key of a prebuilt image: its path and its `.config`. */
+const imageKey = (image: string, config: string): string => contentKey([image, config]);
+
 /** A prebuilt image: its `.config` must hold every requested option. */
 async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image' } }): Promise<BuiltKernel> {
   const { image, config: configPath } = request.source;
@@ -104,7 +107,7 @@ async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image'
     configPath,
     config,
     release: configRelease(text) ?? 'unknown',
-    key: contentKey([image, text]),
+    key: imageKey(image, text),
     cached: true,
     label: `image:${image}`,
   };
@@ -166,14 +169,32 @@ async function compile(dir: BuildDir, request: KernelRequest, fragments: Fragmen
   return steps;
 }
 
-/** The source tree of a request, its fragments, and the configuration's cache key. */
-async function sourceAndConfig(request: KernelRequest, source: Exclude<KernelSource, { kind: 'image' }>, log: Logger): Promise<{ base: SourceTree; fragments: Fragments; configKey: string }> {
-  const [base, fragments, compiler] = await Promise.all([
-    source.kind === 'debian' ? debianSource(source.version, request.cacheDir, log) : source.kind === 'git' ? gitSource(source.repo, source.rev, request.cacheDir, log) : userTree(source.path, log),
-    readFragments(request.fragments),
-    compilerIdentity(log),
-  ]);
-  return { base, fragments, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key]) };
+/** The fragments of a request, and the configuration's key: the recipe, the architecture, the compiler and the fragments. */
+async function configOf(request: KernelRequest, log: Logger): Promise<{ fragments: Fragments; configKey: string }> {
+  const [fragments, compiler] = await Promise.all([readFragments(request.fragments), compilerIdentity(log)]);
+  return { fragments, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key]) };
+}
+
+/** The key a kernel of `base` (located) with `series` in one configuration is kept under in the cache. */
+function builtKey(source: BuildableSource, base: SourceTree, series: SeriesPatch[], configKey: string, cacheDir: string): string {
+  if (source.kind !== 'tree') return contentKey([base.identity, seriesKey(series), configKey]);
+  // A user's tree keeps one build dir per tree and config (make is incremental); with
+  // a series, a pristine patched copy is built on its own (the tree may change later).
+  if (series.length === 0) return contentKey([base.dir, configKey]);
+  return contentKey([patchedTree(base, series.map((p) => p.text), cacheDir).identity, configKey]);
+}
+
+/**
+ * The cache key `buildKernel` keeps the kernel of a request under, found without building,
+ * extracting or writing anything (`vmaspec kernel key`: a CI cache key that changes exactly
+ * when the kernel would be built anew). For a user's tree without patches it names the build
+ * dir, which make updates in place as the tree changes.
+ */
+export async function kernelKey(request: KernelRequest, log: Logger): Promise<string> {
+  const source = request.source;
+  if (source.kind === 'image') return imageKey(source.image, await readFile(source.config, 'utf8'));
+  const [base, { configKey }, series] = await Promise.all([locateSource(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
+  return builtKey(source, base, series, configKey, request.cacheDir);
 }
 
 /** Builds (or finds in the cache) the kernel a request describes. */
@@ -181,15 +202,13 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
   const source = request.source;
   await assertCacheWritable(request.cacheDir);
   if (source.kind === 'image') return prebuiltKernel({ ...request, source });
-  const [{ base, fragments, configKey }, series] = await Promise.all([sourceAndConfig(request, source, log), readSeries(request.patches)]);
+  const [base, { fragments, configKey }, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
+  const key = builtKey(source, base, series, configKey, request.cacheDir);
   // Debian's source and a git commit never change: every kernel of one (with or without
   // a series) is built in its working copy, incrementally, and kept by content.
-  if (source.kind !== 'tree') return seriesBuild(base, series, configKey, fragments, request, log);
-  // A user's tree keeps one build dir per tree and config (make is incremental); with
-  // a series, a pristine patched copy is built on its own (the tree may change later).
+  if (source.kind !== 'tree') return seriesBuild(base, series, key, configKey, fragments, request, log);
   const incremental = series.length === 0;
   const src = incremental ? base : await patchedSource(base, request.patches, request.cacheDir, log);
-  const key = incremental ? contentKey([src.dir, configKey]) : contentKey([src.identity, configKey]);
   const out = join(request.cacheDir, 'builds', key);
   const dir: BuildDir = { src, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
   const marker = join(out, '.vmaspec-built');
@@ -222,7 +241,7 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
   const source = request.source;
   if (source.kind === 'image' || source.kind === 'tree' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
-  const { base, fragments, configKey } = await sourceAndConfig(request, source, log);
+  const [base, { fragments, configKey }] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log)]);
   const copy = workingCopyOf(base, request.cacheDir);
   const out = workBuildDir(copy, configKey, request.cacheDir);
   return withLock(copy.root, 'kernel', log, async () => {
@@ -237,7 +256,7 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
 
 async function builtKernel(dir: string, image: string, release: string, rest: Pick<BuiltKernel, 'key' | 'cached' | 'label' | 'sourceDir' | 'buildDir'>): Promise<BuiltKernel> {
   const configPath = join(dir, '.config');
-  return { image, configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release: release.trim(), ...rest };
+  return { image, configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release: release.trim(), entry: dir, ...rest };
 }
 
 /**
@@ -245,8 +264,7 @@ async function builtKernel(dir: string, image: string, release: string, rest: Pi
  * (vmlinux, .config, kernel.release); built, when missing, in the source's working copy
  * with the series applied, in the build dir the copy shares across series.
  */
-async function seriesBuild(base: SourceTree, series: SeriesPatch[], configKey: string, fragments: Fragments, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
-  const key = contentKey([base.identity, seriesKey(series), configKey]);
+async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string, configKey: string, fragments: Fragments, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const result = join(request.cacheDir, 'builds', key);
   const label = series.length === 0 ? base.label : `${base.label} + ${series.length} patch${series.length === 1 ? '' : 'es'}`;
   const out = workBuildDir(workingCopyOf(base, request.cacheDir), configKey, request.cacheDir);

@@ -12,7 +12,7 @@ import { contentKey } from './cache.js';
 import { cacheWriteError } from './cache-faults.js';
 import { fillAtomically } from './partial.js';
 import { readSeries } from './series.js';
-import type { SourceTree } from './types.js';
+import type { KernelSource, SourceTree } from './types.js';
 
 /** What the functions below return (defined with the kernel stage's types). */
 export type { SourceTree };
@@ -44,20 +44,24 @@ async function debianPackageVersion(version: string, log: Logger): Promise<strin
   return now;
 }
 
+/** Where Debian's linux-source-<version> of package version `pkg` is extracted in the cache, and its identity. */
+function debianTreeOf(version: string, pkg: string, cacheDir: string): SourceTree {
+  const dir = join(cacheDir, 'src', `debian-${version}-${pkg}`);
+  return { dir: join(dir, `linux-source-${version}`), identity: `debian:${version}:${pkg}`, label: `debian:${version}` };
+}
+
 /** Extracts the tarball once into `<cache>/src/debian-<version>-<package version>`. */
 export async function debianSource(version: string, cacheDir: string, log: Logger): Promise<SourceTree> {
   const pkg = await debianPackageVersion(version, log);
   const tarball = debianTarball(version);
   if (!existsSync(tarball)) throw new VmaspecError('E_KERNEL_SOURCE', `${tarball} is missing although linux-source-${version} is installed`);
-  const dir = join(cacheDir, 'src', `debian-${version}-${pkg}`);
-  const tree = join(dir, `linux-source-${version}`);
-  const identity = `debian:${version}:${pkg}`;
-  await extractOnce(dir, log, async (partial) => {
+  const tree = debianTreeOf(version, pkg, cacheDir);
+  await extractOnce(dirname(tree.dir), log, async (partial) => {
     log.info(`kernel: extracting ${tarball} (${pkg}) into the cache`);
     await run('tar', ['-xf', tarball, '-C', partial], { log });
     await readFile(join(partial, `linux-source-${version}`, 'Makefile')); // proves the layout
   });
-  return { dir: tree, identity, label: `debian:${version}` };
+  return tree;
 }
 
 /** Fills `dir` once (under its lock, through a partial dir renamed at the end); later calls find it complete. */
@@ -82,18 +86,49 @@ export async function gitCommit(repo: string, rev: string, log: Logger): Promise
   }
 }
 
+/** Where commit `commit` (asked for as `rev`) of a git repository is exported in the cache, and its identity. */
+function gitTreeOf(commit: string, rev: string, cacheDir: string): SourceTree {
+  return { dir: join(cacheDir, 'src', `git-${commit.slice(0, 16)}`, 'linux'), identity: `git:${commit}`, label: `git:${commit.slice(0, 12)} (${rev})` };
+}
+
 /** One commit of a git repository, exported once (`git archive`) into `<cache>/src/git-<commit>`. */
 export async function gitSource(repo: string, rev: string, cacheDir: string, log: Logger): Promise<SourceTree> {
   const commit = await gitCommit(resolve(repo), rev, log);
-  const dir = join(cacheDir, 'src', `git-${commit.slice(0, 16)}`);
-  const tree = join(dir, 'linux');
-  await extractOnce(dir, log, async (partial) => {
+  const tree = gitTreeOf(commit, rev, cacheDir);
+  await extractOnce(dirname(tree.dir), log, async (partial) => {
     await mkdir(join(partial, 'linux'));
     log.info(`kernel: exporting ${rev} (${commit.slice(0, 12)}) of ${repo} into the cache`);
     await run('sh', ['-c', 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', 'sh', resolve(repo), commit, join(partial, 'linux')], { log });
     if (!existsSync(join(partial, 'linux', 'Makefile'))) throw new VmaspecError('E_KERNEL_SOURCE', `${repo} at ${rev} is not a Linux source tree (no Makefile)`);
   });
-  return { dir: tree, identity: `git:${commit}`, label: `git:${commit.slice(0, 12)} (${rev})` };
+  return tree;
+}
+
+/** A kernel source that vmaspec builds: every kind but a prebuilt image. */
+export type BuildableSource = Exclude<KernelSource, { kind: 'image' }>;
+
+/** Where a source is (or will be) in the cache and its identity, without extracting or exporting anything (a cache key needs no more). */
+export async function locateSource(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {
+  switch (source.kind) {
+    case 'debian':
+      return debianTreeOf(source.version, await debianPackageVersion(source.version, log), cacheDir);
+    case 'git':
+      return gitTreeOf(await gitCommit(resolve(source.repo), source.rev, log), source.rev, cacheDir);
+    case 'tree':
+      return userTree(source.path, log);
+  }
+}
+
+/** The source ready for make: Debian's tarball extracted or a commit exported into the cache (once), a user's tree checked. */
+export async function sourceTree(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {
+  switch (source.kind) {
+    case 'debian':
+      return debianSource(source.version, cacheDir, log);
+    case 'git':
+      return gitSource(source.repo, source.rev, cacheDir, log);
+    case 'tree':
+      return userTree(source.path, log);
+  }
 }
 
 async function writeMarker(path: string): Promise<void> {
@@ -123,13 +158,15 @@ export async function userTree(path: string, log: Logger): Promise<SourceTree> {
   return { dir, identity, label: `tree:${path}` };
 }
 
+/** Where the pristine copy of `base` with these patch texts applied is kept, and its identity. */
+export function patchedTree(base: SourceTree, texts: Buffer[], cacheDir: string): SourceTree {
+  const key = contentKey([base.identity, ...texts]);
+  return { dir: join(cacheDir, 'src', `patched-${key}`), identity: `${base.identity}+patches:${key}`, label: `${base.label} + ${texts.length} patch${texts.length === 1 ? '' : 'es'}` };
+}
+
 /** A pristine copy of `base` with the patches applied in order, cached by their content. */
 export async function patchedSource(base: SourceTree, patches: string[], cacheDir: string, log: Logger): Promise<SourceTree> {
-  const texts = (await readSeries(patches)).map((p) => p.text);
-  const key = contentKey([base.identity, ...texts]);
-  const dir = join(cacheDir, 'src', `patched-${key}`);
-  const label = `${base.label} + ${patches.length} patch${patches.length === 1 ? '' : 'es'}`;
-  const identity = `${base.identity}+patches:${key}`;
+  const { dir, identity, label } = patchedTree(base, (await readSeries(patches)).map((p) => p.text), cacheDir);
   const done = join(dir, '.vmaspec-complete');
   if (existsSync(done)) return { dir, identity, label };
   await mkdir(join(cacheDir, 'src'), { recursive: true });

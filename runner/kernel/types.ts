@@ -47,4 +47,6 @@ export interface BuiltKernel {
   sourceDir?: string;
   /** The build dir make ran in (shared by the kernels of one working copy and configuration); absent for an image. */
   buildDir?: string;
+  /** The folder of the cache the kernel is kept in (vmlinux, .config), under its key; absent for a prebuilt image. What a CI build job hands its shards. */
+  entry?: string;
 }
