@@ -14,13 +14,12 @@ export interface ExpectStep {
 /** The checks of the snapshot, in the order their failures are listed. */
 function snapshotChecks(expect: Expectation, base: string, pos: SourcePos): SnapshotCheck[] {
   const o = expect.observe;
-  return [
-    { kind: 'reserve', path: base, pos },
-    ...(expect.vmas === undefined ? [] : [{ kind: 'vmas' as const, path: `${base}.vmas`, pos, expect: expect.vmas }]),
-    ...(expect.layout ? [{ kind: 'layout' as const, path: `${base}.layout`, pos, expect: expect.layout }] : []),
-    ...(o?.contains ? [{ kind: 'contains' as const, path: `${base}.contains`, pos, expect: o.contains }] : []),
-    ...(o?.mapsLines ?? []).map((m): SnapshotCheck => ({ kind: 'maps_line', path: `${base}.${m.key}`, pos: m.pos, expect: m })),
-  ];
+  const checks: SnapshotCheck[] = [{ kind: 'reserve', path: base, pos }];
+  if (expect.vmas !== undefined) checks.push({ kind: 'vmas', path: `${base}.vmas`, pos, expect: expect.vmas });
+  if (expect.layout) checks.push({ kind: 'layout', path: `${base}.layout`, pos, expect: expect.layout });
+  if (o?.contains) checks.push({ kind: 'contains', path: `${base}.contains`, pos, expect: o.contains });
+  for (const m of o?.mapsLines ?? []) checks.push({ kind: 'maps_line', path: `${base}.${m.key}`, pos: m.pos, expect: m });
+  return checks;
 }
 
 /**

@@ -58,7 +58,11 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
         throw e;
       }
     }
-    default:
+    case 'smaps':
+    case 'rollup':
+    case 'query':
+    case 'map_files':
+    case 'pagemap':
       if (!window) return fault('no W record: the window was never reserved');
       return judgeObservation(check, rec, window, where, fault);
   }
