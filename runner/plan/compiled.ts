@@ -24,7 +24,10 @@ export interface Placed {
 /** An expectation of the case with where it is written. */
 export type Expected<T> = Placed & { expect: T };
 
-/** One check of an expect step's maps snapshot. */
+/**
+ * One check of an expect step's maps snapshot. `vmas`, `layout` and `contains` are placed at the
+ * expect step (the case model keeps no position for those keys; the VMAs listed have their own).
+ */
 export type SnapshotCheck =
   /** The window reserve's guard pages still look like the reserve (every snapshot; path: the `expect` step). */
   | (Placed & { kind: 'reserve' })
@@ -36,7 +39,7 @@ export type SnapshotCheck =
 /** What one plan step's record is judged against, by what is checked. */
 export type StepCheck =
   /**
-   * A syscall step's outcome (`placed.path`: `steps[3].name`): its errno, or success and its `ret`.
+   * A syscall step's outcome (path: `steps[3].name`): its errno, or success and its `ret`.
    * `landsAt`: the window page a core `map` must land at; `failNth`: a `fail_nth` that must inject a fault.
    */
   | (Expected<Outcome> & { kind: 'outcome'; landsAt: number | null; failNth: Expected<number> | null })
