@@ -22,7 +22,8 @@ import type { Logger } from './log.js';
 import { compileCase } from './plan/compile.js';
 import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
 import { splitByWeight } from './plan/split.js';
-import { serializePlan, type CompiledCase } from './plan/plan.js';
+import type { CompiledCase } from './plan/compiled.js';
+import { serializePlan } from './plan/plan.js';
 import type { ArchSpec } from './qemu/arch.js';
 import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
@@ -161,7 +162,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       }
       const built = await buildProbe(file.source, file.tree);
       if (!built.ok) {
-        const failure = { kind: 'harness' as const, message: `probe: ${built.message}`, path: 'probe', proc: null, step: null, details: built.output };
+        const failure = { kind: 'harness' as const, message: `probe: ${built.message}`, path: 'probe', pos: c.probe.pos, proc: null, step: null, details: built.output };
         await done(c, caseReport(c, { verdict: 'broken', failures: [failure], durationMs: null, notes: [] }));
         continue;
       }
@@ -233,9 +234,9 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
           artifactsDir,
           ...(expiry?.index === index ? { watchdog: expiry.reason } : {}),
         });
-        const origins = [...runnable.compiled.origins];
-        const ran = new Set(origins.map(([, o]) => topStep(o.path)));
-        const unreported = new Set(origins.filter(([step]) => !record?.steps.has(step)).map(([, o]) => topStep(o.path)));
+        const steps = runnable.compiled.steps;
+        const ran = new Set(steps.map((s) => topStep(s.origin.path)));
+        const unreported = new Set(steps.filter((s) => !record?.steps.has(s.op.step)).map((s) => topStep(s.origin.path)));
         const why = record?.end ? 'the probe stopped before it' : 'the guest died before it';
         await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures, { paths: unreported, why })));
       };

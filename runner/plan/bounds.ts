@@ -4,7 +4,8 @@
 import { GUEST_LIMITS, guestTakes } from '../cases/limits.js';
 import type { Case, Step } from '../cases/types.js';
 import { compileCase } from './compile.js';
-import { opLine, planHeader, type StepOrigin } from './plan.js';
+import type { StepOrigin } from './compiled.js';
+import { opLine, planHeader } from './plan.js';
 
 /** A limit of the guest that a case's plan passes: the step where it does, and why. */
 export interface PlanLimitProblem {
@@ -29,11 +30,12 @@ interface Proc {
 /** The guest limits the case's largest plan passes, each at its first step past the limit; none for a probe case. */
 export function planLimitProblems(c: Case): PlanLimitProblem[] {
   if (c.probe) return [];
-  const { plan, origins } = compileCase({ ...c, steps: unguarded(c.steps) }, 0);
+  const { plan, steps } = compileCase({ ...c, steps: unguarded(c.steps) }, 0);
   const problems: PlanLimitProblem[] = [];
+  // Plan step numbers count from 0: step n is steps[n].
   const at = (step: number, message: string): void => {
-    const origin = origins.get(step);
-    if (origin) problems.push({ origin, message });
+    const s = steps[step];
+    if (s) problems.push({ origin: s.origin, message });
   };
   const { ops, planBytes, queries, undo } = GUEST_LIMITS;
 

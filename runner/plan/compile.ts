@@ -1,11 +1,12 @@
-// Compile: a validated Case → the flat plan the guest probe runs (docs/protocol.md),
-// with a map from each plan step number back to the case step that produced it.
+// Compile: a validated Case → the flat plan the guest probe runs (docs/protocol.md), each op
+// with the case step that produced it and what its record is judged against (./compiled.ts).
 
 import type { Case, Step } from '../cases/types.js';
-import { extraOps, specialOps } from '../cases/steps/plan.js';
+import { extraOps } from '../cases/steps/plan.js';
 import { kernelSlowdown } from '../kernel/slowdown.js';
-import { observeOps } from './observe-compile.js';
-import type { CasePlan, CompiledCase, PlanOp, StepOrigin } from './plan.js';
+import type { CompiledCase, CompiledStep, StepCheck, StepOrigin } from './compiled.js';
+import { expectSteps } from './observe-compile.js';
+import type { CasePlan, PlanOp } from './plan.js';
 import { stepRuns, type KernelFacts } from './when.js';
 
 /** x86_64 base pages. */
@@ -20,8 +21,38 @@ function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { star
   };
 }
 
+/** A step that makes a syscall: every kind but `expect` and `fork`. */
+type OutcomeStep = Exclude<Step, { kind: 'expect' | 'fork' }>;
+
+/** The outcome check of a syscall step at key path `path`; `landsAt`: the page a core `map` must land at. */
+function outcomeCheck(s: OutcomeStep, path: string, landsAt: number | null = null): StepCheck {
+  const at = `${path}.${s.kind}`;
+  const failNth = s.kind === 'name' && s.failNth ? { path: `${at}.fail_nth`, pos: s.pos, expect: s.failNth } : null;
+  return { kind: 'outcome', path: at, pos: s.pos, expect: s.outcome, landsAt, failNth };
+}
+
+/** The op of a syscall step of the core grammar (one that `extraOps` leaves to it), with its check. */
+function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: number) => PlanOp; check: StepCheck } | null {
+  switch (s.kind) {
+    case 'map':
+      return { op: (step) => ({ op: 'map', step, at: s.range.at, pages: s.range.pages, prot: s.prot, shared: s.shared, flags: [...s.flags] }), check: outcomeCheck(s, path, s.range.at) };
+    case 'unmap':
+      return { op: (step) => ({ op: 'unmap', step, at: s.range.at, pages: s.range.pages }), check: outcomeCheck(s, path) };
+    case 'mprotect':
+      return { op: (step) => ({ op: 'mprotect', step, at: s.range.at, pages: s.range.pages, prot: s.prot }), check: outcomeCheck(s, path) };
+    case 'name': {
+      const { start, len } = nameBytes(s, pageSize);
+      return { op: (step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0 }), check: outcomeCheck(s, path) };
+    }
+    case 'touch':
+      return { op: (step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access }), check: outcomeCheck(s, path) };
+    default:
+      return null;
+  }
+}
+
 /**
- * Flattens the case's steps into plan ops numbered from 0. Origins record the
+ * Flattens the case's steps into plan ops numbered from 0, each with its check. Origins record the
  * key path (`steps[3].fork.child[0]`) and the process running the op: `parent`,
  * `child`, `child.child` … A fork step becomes `fork` (run by the forking
  * process), the child's ops, `parent` (reported by the child: path
@@ -31,57 +62,39 @@ function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { star
  * stretched by the kernel's slowdown factor (runner/kernel/slowdown.ts).
  */
 export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE, kernel: KernelFacts | null = null): CompiledCase {
-  const ops: PlanOp[] = [];
-  const origins = new Map<number, StepOrigin>();
-  let next = 0;
+  const steps: CompiledStep[] = [];
 
-  const emit = (make: (step: number) => PlanOp, origin: StepOrigin): void => {
-    const step = next++;
-    ops.push(make(step));
-    origins.set(step, origin);
+  const emit = (op: (step: number) => PlanOp, origin: StepOrigin, check: StepCheck): void => {
+    steps.push({ op: op(steps.length), origin, check });
   };
 
-  const walk = (steps: Step[], base: string, proc: string): void => {
-    steps.forEach((s, i) => {
+  const walk = (list: Step[], base: string, proc: string): void => {
+    list.forEach((s, i) => {
       if (!stepRuns(s, kernel)) return;
       const path = `${base}[${i}]`;
       const origin: StepOrigin = { step: s, path, proc };
-      const extra = extraOps(s);
-      if (extra) {
-        for (const make of extra) emit(make, origin);
-        return;
-      }
       switch (s.kind) {
-        case 'map':
-          emit((step) => ({ op: 'map', step, at: s.range.at, pages: s.range.pages, prot: s.prot, shared: s.shared, flags: [...s.flags] }), origin);
-          break;
-        case 'unmap':
-          emit((step) => ({ op: 'unmap', step, at: s.range.at, pages: s.range.pages }), origin);
-          break;
-        case 'mprotect':
-          emit((step) => ({ op: 'mprotect', step, at: s.range.at, pages: s.range.pages, prot: s.prot }), origin);
-          break;
-        case 'name': {
-          const { start, len } = nameBytes(s, pageSize);
-          emit((step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0 }), origin);
-          break;
-        }
-        case 'touch':
-          emit((step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access }), origin);
-          break;
         case 'expect':
-          emit((step) => ({ op: 'snapshot', step }), origin);
-          for (const make of specialOps(s)) emit(make, origin);
-          for (const make of observeOps(s.expect, pageSize)) emit(make, origin);
+          for (const e of expectSteps(s.expect, path, s.pos, pageSize)) emit(e.op, origin, e.check);
           break;
         case 'fork': {
           const childProc = proc === 'parent' ? 'child' : `${proc}.child`;
-          emit((step) => ({ op: 'fork', step }), origin);
+          emit((step) => ({ op: 'fork', step }), origin, { kind: 'fork' });
           walk(s.child, `${path}.fork.child`, childProc);
-          emit((step) => ({ op: 'parent', step }), { step: s, path: `${path}.fork.parent`, proc: childProc });
+          emit((step) => ({ op: 'parent', step }), { step: s, path: `${path}.fork.parent`, proc: childProc }, { kind: 'fork' });
           walk(s.parent, `${path}.fork.parent`, proc);
-          emit((step) => ({ op: 'wait', step }), origin);
+          emit((step) => ({ op: 'wait', step }), origin, { kind: 'wait' });
           break;
+        }
+        default: {
+          const extra = extraOps(s);
+          if (extra) {
+            const check = outcomeCheck(s, path);
+            for (const make of extra) emit(make, origin, check);
+          } else {
+            const core = coreOp(s, path, pageSize);
+            if (core) emit(core.op, origin, core.check);
+          }
         }
       }
     });
@@ -90,6 +103,6 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
   walk(c.steps, 'steps', 'parent');
   // The case's timeout is for the default kernel; a kernel with run-time checkers gets its factor.
   const timeoutMs = kernel ? Math.round(c.timeoutMs * kernelSlowdown(kernel.config)) : c.timeoutMs;
-  const plan: CasePlan = { index, windowPages: c.windowPages, timeoutMs, ops };
-  return { plan, origins };
+  const plan: CasePlan = { index, windowPages: c.windowPages, timeoutMs, ops: steps.map((s) => s.op) };
+  return { plan, steps };
 }

@@ -1,31 +1,68 @@
-// The plan ops of an `expect` step's observations, emitted after its `snapshot` op:
-// one `smaps` and one `rollup` when needed, one `query`, `mapfile` or `pagemap` per item.
-import type { Expectation } from '../cases/types.js';
-import type { ObserveOp } from './observe-ops.js';
+// The plan steps of an `expect` step, each with its check: the `snapshot` op (layout, vmas,
+// contains, maps_line and the reserve), one `special` op per special entry, one `smaps` and one
+// `rollup` op when needed, one `query`, `mapfile` or `pagemap` op per item.
+import type { Expectation, SourcePos } from '../cases/types.js';
+import type { SnapshotCheck, StepCheck } from './compiled.js';
+import type { PlanOp } from './plan.js';
 
-/** Makers of the observation ops of one expect step, in plan order (each gets the next step number). */
-export function observeOps(expect: Expectation, pageSize: number): ((step: number) => ObserveOp)[] {
+/** A plan step of an expect step: its op, given its plan step number, and its check. */
+export interface ExpectStep {
+  op: (step: number) => PlanOp;
+  check: StepCheck;
+}
+
+/** The checks of the snapshot, in the order their failures are listed. */
+function snapshotChecks(expect: Expectation, base: string, pos: SourcePos): SnapshotCheck[] {
   const o = expect.observe;
-  if (!o) return [];
-  const out: ((step: number) => ObserveOp)[] = [];
-  if (o.smaps || o.smapsFields) out.push((step) => ({ op: 'smaps', step }));
-  if (o.rollup) out.push((step) => ({ op: 'rollup', step }));
-  (o.query ?? []).forEach((q, item) =>
-    out.push((step) => ({
-      op: 'query',
-      step,
-      item,
-      file: q.file,
-      start: q.at * pageSize + q.offset,
-      flags: q.flags,
-      nameBuf: q.nameBuf,
-      nameAddr: q.nameAddr,
-      size: q.size,
-      tail: q.tail,
-      buildIdSize: q.buildIdSize,
-    })),
+  const checks: SnapshotCheck[] = [{ kind: 'reserve', path: base, pos }];
+  if (expect.vmas !== undefined) checks.push({ kind: 'vmas', path: `${base}.vmas`, pos, expect: expect.vmas });
+  if (expect.layout) checks.push({ kind: 'layout', path: `${base}.layout`, pos, expect: expect.layout });
+  if (o?.contains) checks.push({ kind: 'contains', path: `${base}.contains`, pos, expect: o.contains });
+  for (const m of o?.mapsLines ?? []) checks.push({ kind: 'maps_line', path: `${base}.${m.key}`, pos: m.pos, expect: m });
+  return checks;
+}
+
+/**
+ * The plan steps of one expect step, in plan order (each gets the next step number). `path` is the
+ * step's key path (`steps[3]`), `pos` its position; the checks' paths lie under `<path>.expect`.
+ */
+export function expectSteps(expect: Expectation, path: string, pos: SourcePos, pageSize: number): ExpectStep[] {
+  const base = `${path}.expect`;
+  const o = expect.observe;
+  const out: ExpectStep[] = [{ op: (step) => ({ op: 'snapshot', step }), check: { kind: 'snapshot', checks: snapshotChecks(expect, base, pos) } }];
+  (expect.special ?? []).forEach((sp, i) =>
+    out.push({ op: (step) => ({ op: 'special', step, target: sp.target }), check: { kind: 'special', path: `${base}.special[${i}]`, pos: sp.pos, expect: sp } }),
   );
-  (o.mapFiles ?? []).forEach((m, item) => out.push((step) => ({ op: 'mapfile', step, item, start: m.at * pageSize, spelling: m.spelling })));
-  (o.pagemap ?? []).forEach((p, item) => out.push((step) => ({ op: 'pagemap', step, item, at: p.range.at, pages: p.range.pages })));
+  if (!o) return out;
+  if (o.smaps || o.smapsFields) {
+    const items = (o.smaps ?? []).map((s, i) => ({ path: `${base}.smaps[${i}]`, pos: s.pos, expect: s }));
+    const fields = o.smapsFields ? { path: `${base}.smaps_fields`, pos: o.smapsFields.pos, expect: o.smapsFields.names } : null;
+    out.push({ op: (step) => ({ op: 'smaps', step }), check: { kind: 'smaps', items, fields } });
+  }
+  const rollup = o.rollup;
+  if (rollup) out.push({ op: (step) => ({ op: 'rollup', step }), check: { kind: 'rollup', path: `${base}.rollup`, pos: rollup.pos, expect: rollup } });
+  (o.query ?? []).forEach((q, i) =>
+    out.push({
+      op: (step) => ({
+        op: 'query',
+        step,
+        file: q.file,
+        start: q.at * pageSize + q.offset,
+        flags: q.flags,
+        nameBuf: q.nameBuf,
+        nameAddr: q.nameAddr,
+        size: q.size,
+        tail: q.tail,
+        buildIdSize: q.buildIdSize,
+      }),
+      check: { kind: 'query', path: `${base}.query[${i}]`, pos: q.pos, expect: q },
+    }),
+  );
+  (o.mapFiles ?? []).forEach((m, i) =>
+    out.push({ op: (step) => ({ op: 'mapfile', step, start: m.at * pageSize, spelling: m.spelling }), check: { kind: 'map_files', path: `${base}.map_files[${i}]`, pos: m.pos, expect: m } }),
+  );
+  (o.pagemap ?? []).forEach((p, i) =>
+    out.push({ op: (step) => ({ op: 'pagemap', step, at: p.range.at, pages: p.range.pages }), check: { kind: 'pagemap', path: `${base}.pagemap[${i}]`, pos: p.pos, expect: p } }),
+  );
   return out;
 }

@@ -15,8 +15,6 @@ export type ObserveOp =
   | {
       op: 'query';
       step: number;
-      /** Index of the `expect.query` item (host only, not in the plan text). */
-      item: number;
       file: QueryFile;
       /** Byte offset of query_addr from page 0 of the window. */
       start: number;
@@ -28,8 +26,8 @@ export type ObserveOp =
       tail: boolean;
       buildIdSize: number;
     }
-  | { op: 'mapfile'; step: number; item: number; start: number; spelling: MapFileSpelling }
-  | { op: 'pagemap'; step: number; item: number; at: number; pages: number };
+  | { op: 'mapfile'; step: number; start: number; spelling: MapFileSpelling }
+  | { op: 'pagemap'; step: number; at: number; pages: number };
 
 export type ObserveOpName = ObserveOp['op'];
 

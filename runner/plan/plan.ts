@@ -77,18 +77,3 @@ export function serializePlan(plan: CasePlan): string {
 export function manifestLine(plan: CasePlan): string {
   return `${plan.index} ${plan.timeoutMs} /vmaspec/cases/${plan.index}.plan`;
 }
-
-/** Where a plan step came from: the case step it runs, its key path and the process that runs it. */
-export interface StepOrigin {
-  step: import('../cases/types.js').Step;
-  /** Key path in the case file, e.g. `steps[3].fork.child[0]`. */
-  path: string;
-  /** `parent`, `child`, `child.child` … */
-  proc: string;
-}
-
-/** A case compiled for the guest, with the map from plan step numbers back to the case. */
-export interface CompiledCase {
-  plan: CasePlan;
-  origins: Map<number, StepOrigin>;
-}

@@ -3,7 +3,7 @@
 // reason from the plan's or a test's SKIP directive; broken when there is no TAP at all
 // (or the harness failed); crashed when the guest died; fail otherwise, naming the
 // failing tests with their diagnostic lines.
-import type { Case } from '../cases/types.js';
+import type { Case, SourcePos } from '../cases/types.js';
 import type { CaseRecord } from '../results/types.js';
 import { describeEnd, taintLetters } from '../verdict/status.js';
 import type { Failure, Verdict } from '../verdict/types.js';
@@ -34,12 +34,15 @@ function resultLine(r: TapResult): string {
   return `${r.ok ? 'ok' : 'not ok'}${r.number === null ? '' : ` ${r.number}`}${r.description ? ` ${r.description}` : ''}${tail}`;
 }
 
+/** Makes a `test` failure: at the case's `probe` key, and at its position when known. */
+type TestFailure = (message: string, details?: string[]) => Failure;
+
 /** Failing tests, deepest first: a failing parent is named only when none of its subtests failed. */
-function failingTests(doc: TapDocument, trail: string[], out: Failure[]): void {
+function failingTests(doc: TapDocument, trail: string[], out: Failure[], test: TestFailure): void {
   for (const r of doc.results) {
     const names = [...trail, testName(r)];
     const before = out.length;
-    if (r.subtests) failingTests(r.subtests, names, out);
+    if (r.subtests) failingTests(r.subtests, names, out, test);
     if (out.length === before && resultFailed(r)) {
       const where = names.length > 1 ? ` (${names.join(' > ')})` : '';
       out.push(test(`${PATH}: ${resultLine(r)}${where}, output line ${r.line}`, r.diagnostics));
@@ -52,9 +55,9 @@ function failingTests(doc: TapDocument, trail: string[], out: Failure[]): void {
   }
 }
 
-function test(message: string, details: string[] = []): Failure {
-  return { kind: 'test', message, path: PATH, proc: null, step: null, ...(details.length ? { details } : {}) };
-}
+const testFailure =
+  (pos: SourcePos | undefined): TestFailure =>
+  (message, details = []) => ({ kind: 'test', message, path: PATH, ...(pos ? { pos } : {}), proc: null, step: null, ...(details.length ? { details } : {}) });
 
 function harness(message: string, details: string[] = []): Failure {
   return { kind: 'harness', message, path: null, proc: null, step: null, ...(details.length ? { details } : {}) };
@@ -69,17 +72,18 @@ function skipReason(tap: TapOutput): string {
   return 'the probe exited with KSFT_SKIP (4) without a SKIP reason';
 }
 
-/** Every failure the TAP output shows: failing tests, plan mismatches, unfinished blocks, `Bail out!`. */
-export function tapFailures(tap: TapOutput): Failure[] {
+/** Every failure the TAP output shows: failing tests, plan mismatches, unfinished blocks, `Bail out!`; `pos`: the `probe` key's. */
+export function tapFailures(tap: TapOutput, pos?: SourcePos): Failure[] {
   const out: Failure[] = [];
-  failingTests(tap.root, [], out);
+  const test = testFailure(pos);
+  failingTests(tap.root, [], out, test);
   for (const u of tap.unfinished) out.push(test(`${PATH}: the subtests starting at output line ${u.line} never got their result line`));
   if (tap.bailOut) out.push(test(`${PATH}: Bail out! ${tap.bailOut.reason}`.trimEnd() + ` (output line ${tap.bailOut.line})`, tap.root.trailing));
   return out;
 }
 
 /** The verdict of one `probe:` case from what the guest reported. */
-export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord | undefined): Verdict {
+export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs' | 'probe'>, record: CaseRecord | undefined): Verdict {
   if (!record) return { verdict: 'crashed', failures: [harness(`no result for case ${c.id}: the guest stopped before it began`)], durationMs: null, notes: [] };
   const notes: string[] = [];
   if (record.taintAfter !== null && record.taintAfter !== record.taintBefore) {
@@ -88,7 +92,9 @@ export function judgeProbe(c: Pick<Case, 'id' | 'timeoutMs'>, record: CaseRecord
   }
   const durationMs = record.durationUs === null ? null : record.durationUs / 1000;
   const tap = parseTap(record.output);
-  const failures = tapFailures(tap);
+  const pos = c.probe?.pos;
+  const test = testFailure(pos);
+  const failures = tapFailures(tap, pos);
   const tail = record.output.slice(-TAIL_LINES);
   const end = record.end;
   const broken = record.broken.map((m) => harness(`harness: ${m}`));

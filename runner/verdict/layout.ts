@@ -1,8 +1,10 @@
-// Compares an `expect` step (layout list, VMA count) with the VMAs a snapshot observed.
-import type { Expectation, ExpectedVma } from '../cases/types.js';
+// Compares an `expect` step's layout list and VMA count with the VMAs a snapshot observed.
+import type { ExpectedVma } from '../cases/types.js';
+import type { Expected } from '../plan/compiled.js';
 import type { ObservedVma, WindowInfo } from '../results/types.js';
-import type { Failure, LayoutContext, LayoutField } from './types.js';
 import { quoted } from '../util/text.js';
+import type { StepWhere } from './failure.js';
+import type { Failure, LayoutContext, LayoutField } from './types.js';
 
 /** One row of an aligned layout: an expected VMA, an observed one, or both (same first page). */
 export interface LayoutRow {
@@ -46,43 +48,41 @@ export function alignLayout(expected: readonly ExpectedVma[], actual: readonly O
 const show = quoted;
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** Where the step is: its key path, the process and the plan step number. */
-export interface StepWhere {
-  path: string;
-  proc: string;
-  step: number;
-}
-
-/** The failures of one `expect` step; `where.path` is the step's key path (`steps[2]`). */
-export function compareExpectation(expect: Expectation, actual: ObservedVma[], window: WindowInfo, where: StepWhere): Failure[] {
-  const failures: Failure[] = [];
+/** The failure of `expect.vmas` (key path and position in `check`) against the window's VMAs, the reserve excluded. */
+export function judgeVmas(check: Expected<number>, actual: ObservedVma[], where: StepWhere): Failure[] {
+  if (check.expect === actual.length) return [];
   const { proc, step } = where;
-  const addressOf = (at: number): string => `0x${(window.base + BigInt(at) * BigInt(window.pageSize)).toString(16)}`;
-
-  if (expect.vmas !== undefined && expect.vmas !== actual.length) {
-    const ctx: LayoutContext = { path: `${where.path}.expect.vmas`, proc, expected: null, actual };
-    failures.push({
+  const ctx: LayoutContext = { path: check.path, proc, expected: null, actual };
+  return [
+    {
       kind: 'vmas',
-      message: `${ctx.path} (${proc}): expected ${plural(expect.vmas, 'VMA')}, got ${actual.length}`,
-      path: ctx.path,
+      message: `${check.path} (${proc}): expected ${plural(check.expect, 'VMA')}, got ${actual.length}`,
+      path: check.path,
+      pos: check.pos,
       proc,
       step,
-      expected: expect.vmas,
+      expected: check.expect,
       actual: actual.length,
       field: 'count',
       layout: ctx,
-    });
-  }
+    },
+  ];
+}
 
-  const layout = expect.layout;
-  if (!layout) return failures;
-  const ctx: LayoutContext = { path: `${where.path}.expect.layout`, proc, expected: layout, actual };
+/** The failures of `expect.layout` against the window's VMAs; a failure of one expected VMA carries its position. */
+export function judgeLayout(check: Expected<ExpectedVma[]>, actual: ObservedVma[], window: WindowInfo, where: StepWhere): Failure[] {
+  const failures: Failure[] = [];
+  const { proc, step } = where;
+  const addressOf = (at: number): string => `0x${(window.base + BigInt(at) * BigInt(window.pageSize)).toString(16)}`;
+  const layout = check.expect;
+  const ctx: LayoutContext = { path: check.path, proc, expected: layout, actual };
   const head = `${ctx.path} (${proc})`;
   if (layout.length !== actual.length) {
     failures.push({
       kind: 'layout',
       message: `${head}: expected ${plural(layout.length, 'VMA')}, got ${actual.length}`,
       path: ctx.path,
+      pos: check.pos,
       proc,
       step,
       expected: layout.length,
@@ -99,6 +99,7 @@ export function compareExpectation(expect: Expectation, actual: ObservedVma[], w
         kind: 'layout',
         message: `${head}: VMA ${e.index} at page ${e.vma.at} (${address}) missing: no VMA starts there`,
         path: `${ctx.path}[${e.index}]`,
+        pos: e.vma.pos,
         proc,
         step,
         expected: `${e.vma.at} +${e.vma.pages}`,
@@ -113,6 +114,7 @@ export function compareExpectation(expect: Expectation, actual: ObservedVma[], w
         kind: 'layout',
         message: `${head}: unexpected VMA at page ${v.at} (${v.address}): ${plural(v.pages, 'page')} ${v.perms}${v.name ? ` ${v.name}` : ''}`,
         path: ctx.path,
+        pos: check.pos,
         proc,
         step,
         expected: null,
@@ -131,6 +133,7 @@ export function compareExpectation(expect: Expectation, actual: ObservedVma[], w
           kind: 'layout',
           message: `${head}: VMA ${e.index} at page ${e.vma.at} (${a.vma.address}): ${field}: expected ${show(want)}, got ${show(got)}`,
           path: `${ctx.path}[${e.index}].${field}`,
+          pos: e.vma.pos,
           proc,
           step,
           expected: want,

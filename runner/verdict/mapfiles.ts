@@ -1,19 +1,20 @@
 // Compares `expect.map_files` items (kernel-behaviour.md MF2–MF4) with the outcome of each
 // lookup: readlink() of the entry and open() through it.
 import type { MapFileExpect } from '../cases/expect-types.js';
+import type { Expected } from '../plan/compiled.js';
 import { errnoNumber } from '../cases/errno.js';
 import type { MapFileResult } from '../results/mapfiles.js';
 import { quoted, visible } from '../util/text.js';
 import { errnoText } from './errno.js';
-import { failer, type ObserveWhere } from './observe-failure.js';
+import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 
 const ENOENT = 2;
 
 /** Failures of one map_files item against its lookup. */
-export function judgeMapFile(m: MapFileExpect, index: number, r: MapFileResult, where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const base = `${where.path}.expect.map_files[${index}]`;
+export function judgeMapFile(check: Expected<MapFileExpect>, r: MapFileResult, where: StepWhere): Failure[] {
+  const fail = failer(where, check.pos);
+  const { path: base, expect: m } = check;
   const entry = `map_files/${visible(r.name)} (page ${m.at}, ${m.spelling})`;
   const got = r.readlinkErrno === 0 ? `a link to ${quoted(r.target ?? '')}` : errnoText(r.readlinkErrno);
   const out: Failure[] = [];

@@ -2,22 +2,23 @@
 // in order, others allowed) and `maps_line` (one maps line, byte-exact: F1–F3).
 import type { MapsLineExpect } from '../cases/expect-types.js';
 import type { ExpectedVma } from '../cases/types.js';
+import type { Expected } from '../plan/compiled.js';
+import { NAME_COLUMN, type WindowVma } from '../results/maps.js';
 import type { ObservedVma, WindowInfo } from '../results/types.js';
 import { quoted, visible } from '../util/text.js';
-import { NAME_COLUMN, windowVmas } from '../results/maps.js';
+import { failer, type StepWhere } from './failure.js';
 import { fillPlaceholders } from './placeholders.js';
 import { describeVma, selectVma } from './select.js';
-import { failer, type ObserveWhere } from './observe-failure.js';
 import type { Failure, LayoutContext } from './types.js';
 
-/** Failures of `expect.contains`: each entry must match a VMA starting at its page, in order. */
-export function judgeContains(contains: readonly ExpectedVma[], actual: ObservedVma[], window: WindowInfo, where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const path = `${where.path}.expect.contains`;
+/** Failures of `expect.contains`: each entry must match a VMA starting at its page, in order; a failure carries its entry's position. */
+export function judgeContains(check: Expected<ExpectedVma[]>, actual: ObservedVma[], window: WindowInfo, where: StepWhere): Failure[] {
+  const path = check.path;
   const layout: LayoutContext = { path, proc: where.proc, expected: null, actual };
   const out: Failure[] = [];
   let from = 0;
-  contains.forEach((e, i) => {
+  check.expect.forEach((e, i) => {
+    const fail = failer(where, e.pos);
     const j = actual.findIndex((a, k) => k >= from && a.at === e.at);
     const address = `0x${(window.base + BigInt(e.at) * BigInt(window.pageSize)).toString(16)}`;
     if (j < 0) {
@@ -60,26 +61,18 @@ export function expandLine(line: string, vma: { dev: string; inode: bigint }): s
 /** The device field (`MM:mm`) of a maps line, as written: the fourth of `start-end perms pgoff MM:mm inode` (F1). */
 const devField = (line: string): string => line.split(' ', 4)[3] ?? '';
 
-/** Failures of `expect.maps_line` items against the snapshot's maps lines. */
-export function judgeMapsLines(items: readonly MapsLineExpect[], maps: readonly string[], window: WindowInfo, where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const vmas = windowVmas(maps, window);
-  const out: Failure[] = [];
-  items.forEach((item) => {
-    const path = `${where.path}.expect.${item.key}`;
-    const sel = selectVma(vmas, item.vma, true);
-    if ('error' in sel) {
-      out.push(fail('maps_line', path, sel.error, item.line, null, maps.map((l) => visible(l))));
-      return;
-    }
-    const got = sel.vma.line;
-    const want = expandLine(item.line, { dev: devField(got), inode: sel.vma.entry.inode });
-    if (got === want) return;
-    const at = [...want].findIndex((c, k) => got[k] !== c);
-    const pos = at < 0 ? want.length : at;
-    out.push(
-      fail('maps_line', `${path}.line`, `${describeVma(sel.vma)}: expected ${quoted(want)}, got ${quoted(got)} (first difference at byte ${pos}; ${want.length} vs ${got.length} bytes)`, want, got),
-    );
-  });
-  return out;
+/** Failures of one `expect.maps_line` item against the snapshot's maps lines and the VMAs of them that overlap the window. */
+export function judgeMapsLine(check: Expected<MapsLineExpect>, maps: readonly string[], vmas: readonly WindowVma[], where: StepWhere): Failure[] {
+  const fail = failer(where, check.pos);
+  const item = check.expect;
+  const sel = selectVma(vmas, item.vma, true);
+  if ('error' in sel) return [fail('maps_line', check.path, sel.error, item.line, null, maps.map((l) => visible(l)))];
+  const got = sel.vma.line;
+  const want = expandLine(item.line, { dev: devField(got), inode: sel.vma.entry.inode });
+  if (got === want) return [];
+  const at = [...want].findIndex((c, k) => got[k] !== c);
+  const pos = at < 0 ? want.length : at;
+  return [
+    fail('maps_line', `${check.path}.line`, `${describeVma(sel.vma)}: expected ${quoted(want)}, got ${quoted(got)} (first difference at byte ${pos}; ${want.length} vs ${got.length} bytes)`, want, got),
+  ];
 }

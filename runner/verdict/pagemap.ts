@@ -1,8 +1,9 @@
 // Compares `expect.pagemap` items (kernel-behaviour.md PG1) with the pagemap entries of
 // their pages: each named bit, on every page of the range.
 import type { PagemapExpect } from '../cases/expect-types.js';
+import type { Expected } from '../plan/compiled.js';
 import { pagemapBit, type PagemapEntry } from '../results/pagemap.js';
-import { failer, type ObserveWhere } from './observe-failure.js';
+import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 
 /** `2, 3, 5-7`: page numbers as short ranges. */
@@ -18,9 +19,9 @@ export function pageList(pages: readonly number[]): string {
 }
 
 /** Failures of one pagemap item: per bit, the pages where it differs. */
-export function judgePagemap(p: PagemapExpect, index: number, entries: readonly PagemapEntry[], where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const base = `${where.path}.expect.pagemap[${index}]`;
+export function judgePagemap(check: Expected<PagemapExpect>, entries: readonly PagemapEntry[], where: StepWhere): Failure[] {
+  const fail = failer(where, check.pos);
+  const { path: base, expect: p } = check;
   const span = p.range.pages === 1 ? `page ${p.range.at}` : `pages ${p.range.at}-${p.range.at + p.range.pages - 1}`;
   const out: Failure[] = [];
   for (const [bit, want] of p.bits) {

@@ -1,13 +1,14 @@
 // Compares `expect.query` items (PROCMAP_QUERY, kernel-behaviour.md Q1–Q5) with the outcome
 // of each ioctl: the errno, or the out fields of the struct.
 import type { QueryExpect } from '../cases/expect-types.js';
+import type { Expected } from '../plan/compiled.js';
 import { errnoNumber } from '../cases/errno.js';
 import { queryName, vmaFlagWords, type QueryResult } from '../results/query.js';
 import type { WindowInfo } from '../results/types.js';
 import { quoted } from '../util/text.js';
 import { runCheck } from './compare.js';
 import { errnoText } from './errno.js';
-import { failer, type ObserveWhere } from './observe-failure.js';
+import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 
 /** How the item's ioctl was issued, for messages: `PROCMAP_QUERY on maps at page 2 +0 flags [covering_or_next]`. */
@@ -28,9 +29,9 @@ function pageOf(addr: bigint, window: WindowInfo): string {
 }
 
 /** Failures of one query item, given the step's ioctl errno and its parsed `Q` record (null when it failed). */
-export function judgeQuery(q: QueryExpect, index: number, errno: number, result: QueryResult | null, window: WindowInfo, where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const base = `${where.path}.expect.query[${index}]`;
+export function judgeQuery(check: Expected<QueryExpect>, errno: number, result: QueryResult | null, window: WindowInfo, where: StepWhere): Failure[] {
+  const fail = failer(where, check.pos);
+  const { path: base, expect: q } = check;
   const label = queryLabel(q);
   if (q.errno !== null) {
     const want = errnoNumber(q.errno);

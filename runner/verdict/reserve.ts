@@ -1,19 +1,23 @@
 // The window reserve's guard pages at each expect step: a kernel that changed them (dropped or
 // moved the reserve's name, changed its perms, unmapped it) fails the step, naming what it found.
-import { damagedGuards, reserveLook, windowVmas } from '../results/maps.js';
+import type { Placed } from '../plan/compiled.js';
+import { damagedGuards, reserveLook, type WindowVma } from '../results/maps.js';
 import type { WindowInfo } from '../results/types.js';
 import { quoted, visible } from '../util/text.js';
-import { failer, type ObserveWhere } from './observe-failure.js';
+import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** One `reserve` failure per guard page (-1, `pages`) of the snapshot that does not look like the reserve. */
-export function judgeReserve(maps: readonly string[], window: WindowInfo, where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const path = `${where.path}.expect`;
+/**
+ * One `reserve` failure per guard page (-1, `pages`) of the snapshot (its maps lines, and the VMAs
+ * of them that overlap the window) that does not look like the reserve; `at`: the expect step.
+ */
+export function judgeReserve(maps: readonly string[], vmas: readonly WindowVma[], window: WindowInfo, at: Placed, where: StepWhere): Failure[] {
+  const fail = failer(where, at.pos);
+  const path = at.path;
   const want = reserveLook(window);
-  return damagedGuards(windowVmas(maps, window), window).map(({ page, address, vma }) => {
+  return damagedGuards(vmas, window).map(({ page, address, vma }) => {
     const got = vma ? `${vma.perms} ${vma.name === '' ? 'unnamed' : quoted(vma.name)}` : 'no VMA';
     const holder = vma ? ` in the VMA at page ${vma.at} (${vma.address}, ${plural(vma.pages, 'page')})` : '';
     return fail(

@@ -1,6 +1,7 @@
 // Compares `expect.smaps`, `expect.smaps_fields` and `expect.rollup` (kernel-behaviour.md
 // F6–F8, A1–A5) with the smaps blocks and the smaps_rollup a step observed.
-import type { FlagsCheck, NumberCheck, RollupExpect, SmapsExpect } from '../cases/expect-types.js';
+import type { FlagsCheck, NumberCheck, RollupExpect } from '../cases/expect-types.js';
+import type { CheckOf, Expected } from '../plan/compiled.js';
 import { parseMapsLine } from '../results/maps.js';
 import type { Rollup, SmapsBlock, SmapsField } from '../results/smaps.js';
 import type { WindowInfo } from '../results/types.js';
@@ -9,7 +10,7 @@ import { checkText, runCheck, type FieldLookup } from './compare.js';
 import { windowVmas, type WindowVma } from '../results/maps.js';
 import { describeVma, selectVma } from './select.js';
 import { fillPlaceholders } from './placeholders.js';
-import { failer, type Fail, type ObserveWhere } from './observe-failure.js';
+import { failer, type Fail, type StepWhere } from './failure.js';
 import type { Failure, FailureKind } from './types.js';
 
 const lookup =
@@ -77,25 +78,18 @@ function firstDifference(want: readonly string[], got: readonly string[]): strin
   return '';
 }
 
-/** Failures of `expect.smaps` items and `expect.smaps_fields` against the step's smaps blocks. */
-export function judgeSmaps(
-  items: readonly SmapsExpect[] | undefined,
-  order: { names: string[] } | undefined,
-  blocks: readonly SmapsBlock[],
-  window: WindowInfo,
-  where: ObserveWhere,
-): Failure[] {
-  const fail = failer(where);
+/** Failures of `expect.smaps` items and `expect.smaps_fields` (the smaps op's check) against the step's smaps blocks. */
+export function judgeSmaps(check: CheckOf<'smaps'>, blocks: readonly SmapsBlock[], window: WindowInfo, where: StepWhere): Failure[] {
   const out: Failure[] = [];
   const all = blockVmas(blocks, window);
   const vmas = all.map((x) => x.vma);
   const listing = vmas.map((v) => describeVma(v));
-  (items ?? []).forEach((item, i) => {
-    const base = `${where.path}.expect.smaps[${i}]`;
+  for (const { path: base, pos, expect: item } of check.items) {
+    const fail = failer(where, pos);
     const sel = selectVma(vmas, item.vma);
     if ('error' in sel) {
       out.push(fail('smaps', base, sel.error, null, null, listing));
-      return;
+      continue;
     }
     const block = all.find((x) => x.vma === sel.vma)?.block as SmapsBlock;
     const subject = describeVma(sel.vma);
@@ -104,15 +98,17 @@ export function judgeSmaps(
     }
     out.push(...checkFields('smaps', item.fields, block.fields, base, subject, fail));
     if (item.vmFlags) out.push(...checkFlags(item.vmFlags, block.vmFlags, `${base}.VmFlags`, subject, fail));
-  });
+  }
+  const order = check.fields;
   if (order) {
-    const path = `${where.path}.expect.smaps_fields`;
+    const fail = failer(where, order.pos);
+    const { path, expect: names } = order;
     const mine = all.filter((x) => !x.vma.reserve);
-    if (mine.length === 0) out.push(fail('smaps_fields', path, 'no VMA of the case in the window to compare', order.names.join(', '), null, listing));
+    if (mine.length === 0) out.push(fail('smaps_fields', path, 'no VMA of the case in the window to compare', names.join(', '), null, listing));
     for (const { vma, block } of mine) {
       const got = block.order;
-      if (got.length === order.names.length && got.every((n, i) => n === order.names[i])) continue;
-      out.push(fail('smaps_fields', path, `${describeVma(vma)}: field order differs; ${firstDifference(order.names, got)}`, order.names.join(', '), got.join(', '), [`got: ${got.join(', ')}`]));
+      if (got.length === names.length && got.every((n, i) => n === names[i])) continue;
+      out.push(fail('smaps_fields', path, `${describeVma(vma)}: field order differs; ${firstDifference(names, got)}`, names.join(', '), got.join(', '), [`got: ${got.join(', ')}`]));
     }
   }
   return out;
@@ -133,9 +129,9 @@ export function rollupPlaceholders(maps: readonly string[]): Record<string, stri
 }
 
 /** Failures of `expect.rollup` against the observed smaps_rollup and the maps lines of its bounds. */
-export function judgeRollup(expect: RollupExpect, rollup: Rollup, maps: readonly string[], where: ObserveWhere): Failure[] {
-  const fail = failer(where);
-  const base = `${where.path}.expect.rollup`;
+export function judgeRollup(check: Expected<RollupExpect>, rollup: Rollup, maps: readonly string[], where: StepWhere): Failure[] {
+  const fail = failer(where, check.pos);
+  const { path: base, expect } = check;
   const out: Failure[] = [];
   if (expect.header !== undefined) {
     const { text: want, missing } = fillPlaceholders(expect.header, rollupPlaceholders(maps));

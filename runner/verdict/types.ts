@@ -1,5 +1,5 @@
 // Verdicts and failures: what the host concludes about one case.
-import type { ExpectedVma } from '../cases/types.js';
+import type { ExpectedVma, SourcePos } from '../cases/types.js';
 import type { ObservedVma } from '../results/types.js';
 
 /** `splat`: the kernel reported a WARN/BUG/KASAN/lockdep/… (runner/health/) during the case, or its taint changed. */
@@ -52,6 +52,8 @@ export interface Failure {
   message: string;
   /** Key path in the case file, down to the field: `steps[4].expect.layout[1].name`; null for whole-case faults. */
   path: string | null;
+  /** Where the case file writes the expectation (or the step) the failure comes from; absent for whole-case faults. */
+  pos?: SourcePos;
   /** `parent`, `child`, …; null for whole-case faults. */
   proc: string | null;
   /** Plan step number, when one step is concerned. */

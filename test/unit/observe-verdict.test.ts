@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeCase } from '../../runner/verdict/judge.js';
 import { expandLine } from '../../runner/verdict/maps-extra.js';
 import type { Failure } from '../../runner/verdict/types.js';
-import { observeCase, observeIds } from '../fixtures/observe.js';
+import { observeCase, observeIds, observeSource } from '../fixtures/observe.js';
 
 /** The failures of a fixture case after replacing `from` (which must occur once) in its text. */
 function failuresAfter(id: string, from: string, to: string): Failure[] {
@@ -201,5 +201,26 @@ describe('pagemap', () => {
     const v = judgeCase(compiled, c, record);
     expect(v.verdict).toBe('broken');
     expect(v.failures.find((f) => f.kind === 'harness')?.message).toBe('steps[5] (parent) plan step 8 pagemap: 1 pagemap entries for 2 pages');
+  });
+});
+
+describe('positions', () => {
+  const edits: [string, string, string][] = [
+    ['procmap-query/q1-ioctl-only-on-maps', '{ region: a, file: smaps, errno: ENOTTY }', '{ region: a, file: smaps, errno: EINVAL }'],
+    ['map-files/mf4-readlink-and-follow', '{ region: s, link: "/dev/zero (deleted)", open: ok }', '{ region: s, link: "/dev/zero", open: EPERM }'],
+    ['pagemap/pg1-present-after-touch', 'swapped: false, exclusive: true, file_shared: false }', 'swapped: false, exclusive: false, file_shared: true }'],
+    ['formats/f4-shared-anon-lines', '00001000 00:01 {inode}', '00001000 00:02 {inode}'],
+    ['formats/f6-smaps-has-no-name-line', 'smaps: [ { region: a, name: "[anon:same text]" } ]', 'smaps: [ { region: a, name: "[anon:same]" } ]'],
+    ['accounting/a3-after-child-exits', 'Rss: 16, Pss: 8, Shared_Dirty: 16', 'Rss: 16, Pss: 9, Shared_Dirty: 16'],
+  ];
+
+  it.each(edits)('%s: each failure is at the item the edit is in', (id, from, to) => {
+    // The edited item is the flow mapping `{ region … }` on the line of the edit.
+    const lines = observeSource(id).replace(from, to).split('\n');
+    const line = lines.findIndex((l) => l.includes(to)) + 1;
+    const col = (lines[line - 1] ?? '').indexOf('{ region') + 1;
+    const fs = failuresAfter(id, from, to);
+    expect(fs.length).toBeGreaterThan(0);
+    expect(fs.map((f) => f.pos)).toEqual(fs.map(() => ({ file: `cases/${id}.yaml`, line, col })));
   });
 });

@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runner/cases/load.js';
-import { specialVmas } from '../../runner/cases/steps/judge.js';
 import type { Case } from '../../runner/cases/types.js';
 import { compileCase } from '../../runner/plan/compile.js';
 import { parseResultStream } from '../../runner/results/stream.js';
 import type { CaseRecord } from '../../runner/results/types.js';
 import { judgeCase } from '../../runner/verdict/judge.js';
+import { specialVmas } from '../../runner/verdict/special.js';
 
 const read = (rel: string): string => readFileSync(new URL(`../fixtures/${rel}`, import.meta.url), 'utf8');
 const NAMES = [
@@ -63,6 +63,8 @@ describe('expect.special', () => {
     expect(v.failures[0]?.message).toBe(
       'steps[3].expect.special[0] (parent): VMA 0 (0x7ffce2aa3000): name: expected "[stack]", got "[anon:x]" (stack: 0x7ffce2aa3000 rw-p 1 page [anon:x], 0x7ffce2aa4000 rw-p 32 pages [stack])',
     );
+    // at the entry: line 12, `- { target: stack, … }`
+    expect(v.failures.map((f) => f.pos)).toEqual([1, 2].map(() => ({ file: `${NAMES[2]}.yaml`, line: 12, col: 11 })));
     const heap = judge(3, (t) => t.replace('vmas: 2, names: ["[heap]", "[heap]"], pages: [1, 2]', 'vmas: 1, pages: [3]'));
     expect(heap.failures.map((f) => [f.path, f.expected, f.actual])).toEqual([['steps[4].expect.special[0].vmas', 1, 2]]);
     expect(heap.failures[0]?.message).toBe(

@@ -120,16 +120,20 @@ describe('steps ops in the plan', () => {
     ]);
   });
 
-  it('keeps the origin of each special op: the expect step, its entry in the op', () => {
+  it('keeps the origin of each special op: the expect step, and the entry it is judged against', () => {
     const r = parseCase('title: t\nsteps:\n  - expect: { special: [ { target: stack, vmas: 1 }, { target: vvar, vmas: 1 } ] }\n', 'f.yaml', 'f');
     if (!r.case) throw new Error('invalid');
     const c = compileCase(r.case, 0);
     expect(c.plan.ops).toEqual([
       { op: 'snapshot', step: 0 },
-      { op: 'special', step: 1, target: 'stack', entry: 0 },
-      { op: 'special', step: 2, target: 'vvar', entry: 1 },
+      { op: 'special', step: 1, target: 'stack' },
+      { op: 'special', step: 2, target: 'vvar' },
     ]);
-    expect([...c.origins.values()].map((o) => `${o.path} ${o.step.kind}`)).toEqual(['steps[0] expect', 'steps[0] expect', 'steps[0] expect']);
+    expect(c.steps.map(({ origin, check }) => `${origin.path} ${origin.step.kind} ${check.kind} ${'path' in check ? check.path : ''}`)).toEqual([
+      'steps[0] expect snapshot ',
+      'steps[0] expect special steps[0].expect.special[0]',
+      'steps[0] expect special steps[0].expect.special[1]',
+    ]);
   });
 
   it('spells tokens as docs/protocol.md says', () => {

@@ -38,6 +38,10 @@ describe('judgeProbe', () => {
       'probe: the probe exited with code 1 (KSFT_FAIL)',
     ]);
     expect(v.failures[0]?.details).toEqual(['# expected [anon:a], got [anon:b]', '# at page 3']);
+    // at the case's probe key, when the case says where it is
+    const pos = { file: 'cases/probes/x.yaml', line: 3, col: 1 };
+    const at = judgeProbe({ ...c, probe: { from: 'case', path: 'x.c', abs: '/x.c', pos } }, record('probes-fixtures.txt', 2));
+    expect(at.failures.map((f) => [f.path, f.pos])).toEqual(v.failures.map(() => ['probe', pos]));
     expect(v.failures[1]?.details).toEqual(['# inner diagnostic']);
     expect(v.failures.every((f) => f.kind === 'test' && f.path === 'probe')).toBe(true);
     expect(formatFailures(v.failures, { color: false }).slice(0, 3)).toEqual([

@@ -41,6 +41,8 @@ describe('judgeCase', () => {
     expect(by('steps[5].name.errno')).toMatchObject({ kind: 'outcome', expected: 'EINVAL', actual: 'success', step: 6 });
     expect(by('steps[5].name.errno')?.message).toBe('steps[5].name.errno (parent): expected EINVAL (22), got success');
     expect(v.failures).toHaveLength(3);
+    // each at its expectation: the layout entry, the expect step (vmas has no position of its own), the step
+    expect(v.failures.map((f) => `${f.path} ${f.pos?.line}`)).toEqual(['steps[2].expect.layout[1].name 10', 'steps[4].expect.vmas 13', 'steps[5].name.errno 14']);
   });
 
   it('reports an unexpected errno by name', () => {

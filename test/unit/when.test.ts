@@ -30,7 +30,7 @@ function load(): Case {
 const kernel = (release: string, options: string[]): KernelFacts => ({ release, config: new Map(options.map((o) => [o, 'y'])) });
 const ops = (c: Case, k: KernelFacts | null): string[] => {
   const compiled = compileCase(c, 0, 4096, k);
-  return compiled.plan.ops.map((op) => `${op.op} ${compiled.origins.get(op.step)?.path}`);
+  return compiled.steps.map(({ op, origin }) => `${op.op} ${origin.path}`);
 };
 
 describe('when', () => {

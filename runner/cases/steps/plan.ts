@@ -12,8 +12,8 @@ export type ExtraPlanOp =
   | { op: 'madvise'; step: number; at: number; pages: number; advice: number }
   | { op: 'pmadvise'; step: number; at: number; pages: number; advice: number }
   | { op: 'name-target'; step: number; target: NameTarget; name: Uint8Array | null }
-  /** Reports the maps lines of an area; `entry` is the index in the expect step's `special` list (not in the plan text). */
-  | { op: 'special'; step: number; target: SpecialArea; entry: number }
+  /** Reports the maps lines of an area. */
+  | { op: 'special'; step: number; target: SpecialArea }
   /** `call`: mlock, onfault (mlock2 with MLOCK_ONFAULT), munlock or mseal. */
   | { op: 'lock'; step: number; at: number; pages: number; call: 'mlock' | 'onfault' | 'munlock' | 'mseal' }
   | { op: 'brk'; step: number; pages: number }
@@ -109,10 +109,4 @@ export function extraOps(s: Step): OpMaker[] | null {
     default:
       return null;
   }
-}
-
-/** The `special` ops an `expect` step adds after its snapshot, one per `special` entry. */
-export function specialOps(s: Step): OpMaker[] {
-  if (s.kind !== 'expect') return [];
-  return (s.expect.special ?? []).map((sp, entry) => (step: number): ExtraPlanOp => ({ op: 'special', step, target: sp.target, entry }));
 }

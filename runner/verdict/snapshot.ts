@@ -1,0 +1,30 @@
+// The checks of an `expect` step's maps snapshot: the reserve, vmas, layout, contains, maps_line.
+import type { SnapshotCheck } from '../plan/compiled.js';
+import { windowLayout, windowVmas } from '../results/maps.js';
+import type { WindowInfo } from '../results/types.js';
+import type { StepWhere } from './failure.js';
+import { judgeLayout, judgeVmas } from './layout.js';
+import { judgeContains, judgeMapsLine } from './maps-extra.js';
+import { judgeReserve } from './reserve.js';
+import type { Failure } from './types.js';
+
+/** The failures of a snapshot's checks, in their order. Throws MapsLineError on a maps line off the format. */
+export function judgeSnapshot(checks: readonly SnapshotCheck[], maps: readonly string[], window: WindowInfo, where: StepWhere): Failure[] {
+  // The window's VMAs as layouts see them (the reserve excluded), and all that overlap it.
+  const layout = windowLayout(maps, window);
+  const vmas = windowVmas(maps, window);
+  return checks.flatMap((check) => {
+    switch (check.kind) {
+      case 'reserve':
+        return judgeReserve(maps, vmas, window, check, where);
+      case 'vmas':
+        return judgeVmas(check, layout, where);
+      case 'layout':
+        return judgeLayout(check, layout, window, where);
+      case 'contains':
+        return judgeContains(check, layout, window, where);
+      case 'maps_line':
+        return judgeMapsLine(check, maps, vmas, where);
+    }
+  });
+}
