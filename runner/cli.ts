@@ -94,6 +94,16 @@ async function guestArch(arch: string): Promise<ArchSpec> {
   return spec;
 }
 
+/**
+ * The architecture of `run`: a guest's, checked as guestArch does, unless every kernel is the
+ * running one (`--kernel host`), which boots no guest: no QEMU, KVM or snapshot checks then.
+ */
+async function runArch(values: Values, kernels: NamedKernel[]): Promise<ArchSpec> {
+  if (kernels.length === 0 || kernels.some((k) => !k.options.host)) return guestArch(values.arch);
+  if (values['no-snapshot']) throw new VmaspecError('E_USAGE', '--no-snapshot: --kernel host boots no guest');
+  return loadArch(values.arch);
+}
+
 /** The gate's regression table, each side named by its kernel. */
 const gateTable = (gate: GateReport): string => formatComparison(gate.comparison, `${gate.base.kernel.source} ${gate.base.kernel.release}`, `${gate.change.kernel.source} ${gate.change.kernel.release}`);
 
@@ -200,9 +210,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'run': {
         const cases = await selectedCases(casesRoot, paths, values); // validate before anything is built
-        const spec = await guestArch(values.arch);
+        const kernels = values.kernel.map(parseKernelSpec);
+        const spec = await runArch(values, kernels);
         if (values.kernel.length > 1) {
-          const kernels = values.kernel.map(parseKernelSpec);
           const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
           const color = useColor(values);
           const matrix = await runMatrix({

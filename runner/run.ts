@@ -7,24 +7,31 @@ import { basename, join, relative, resolve } from 'node:path';
 import { CaseError, compareDiagnostics } from './cases/diagnostics.js';
 import { loadDocCases } from './cases/doc-examples.js';
 import { loadCases } from './cases/load.js';
-import type { Case } from './cases/types.js';
+import type { Case, ProbeSource } from './cases/types.js';
 import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers } from './guest/helpers.js';
 import { cachedInitramfs, writePayload, type ProbeCase } from './guest/initramfs.js';
-import { probeFiles } from './guest/kernel-headers.js';
+import { probeFiles, type ProbeFile } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
 import { unmetRequirement } from './kernel/requirements.js';
 import { kernelSlowdown, slowOptionsOf } from './kernel/slowdown.js';
 import type { BuiltKernel, KernelRequest } from './kernel/types.js';
+import { versionCoverage, versionNotes, versionSummary, type VersionCoverage } from './kernel/version-coverage.js';
+import { describeRunningKernel, runningKernel, type RunningKernel } from './host/kernel.js';
+import { hostSkipReason } from './host/policy.js';
+import { HOST_LOG_NOTE } from './host/kmsg.js';
+import { preflightSandbox } from './host/sandbox.js';
+import { superviseCases, type HostCase } from './host/supervisor.js';
 import type { Logger } from './log.js';
 import { compileCase } from './plan/compile.js';
 import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
 import { splitByWeight } from './plan/split.js';
 import type { CompiledCase } from './plan/compiled.js';
 import { serializePlan } from './plan/plan.js';
-import type { ArchSpec } from './qemu/arch.js';
+import type { KernelFacts } from './plan/when.js';
+import type { Accel, ArchSpec } from './qemu/arch.js';
 import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
 import { failureTail } from './qemu/console-tail.js';
@@ -121,6 +128,28 @@ async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: strin
   });
 }
 
+/** The kernel the cases run on: one vmaspec built and boots, or the one this machine runs (`--kernel host`). */
+type Target = { kind: 'guest'; kernel: BuiltKernel } | { kind: 'host'; kernel: RunningKernel };
+
+/** The kernel stage: the built (or cached) kernel, or the running kernel's facts; its .config goes into the artifacts. */
+async function kernelStage(request: RunRequest): Promise<Target> {
+  const { log, artifactsDir } = request;
+  if (request.kernel.source.kind === 'host') {
+    await preflightSandbox();
+    const kernel = await runningKernel();
+    log.info(describeRunningKernel(kernel));
+    if (kernel.configText !== null) await writeFile(join(artifactsDir, 'kernel.config'), kernel.configText);
+    return { kind: 'host', kernel };
+  }
+  const kernel = await buildKernel(request.kernel, log);
+  log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''} ${kernel.image}`);
+  await copyFile(kernel.configPath, join(artifactsDir, 'kernel.config'));
+  return { kind: 'guest', kernel };
+}
+
+/** Where a probe case's C file is; on the host only a case's own (the policy skips the kernel tree's). */
+const hostProbeFile = async (probe: ProbeSource): Promise<ProbeFile> => (probe.from === 'case' ? { source: probe.abs } : { skip: `${probe.path}: the running kernel has no source tree here` });
+
 export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunReport> {
   const { log, spec, artifactsDir } = request;
   const started = new Date();
@@ -130,26 +159,34 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   // The guest programs build (or are found in the cache) while the kernel stage runs.
   const helpersBuilt = buildHelpers(request.kernel.cacheDir, log);
   helpersBuilt.catch(() => undefined); // awaited below, after the kernel
-  const kernel = await buildKernel(request.kernel, log);
-  log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''} ${kernel.image}`);
-  await copyFile(kernel.configPath, join(artifactsDir, 'kernel.config'));
+  const target = await kernelStage(request);
   const helpers = await helpersBuilt;
-  const slowdown = kernelSlowdown(kernel.config);
-  if (slowdown > 1) log.info(`kernel: run-time checkers (${slowOptionsOf(kernel.config).join(', ')}): case timeouts and the boot watchdog x${slowdown}`);
+  // Without a .config (a host that keeps none) the host's policy has skipped every case with a Kconfig guard.
+  const facts: KernelFacts = { release: target.kernel.release, config: target.kernel.config ?? new Map() };
+  const slowdown = kernelSlowdown(facts.config);
+  if (slowdown > 1) log.info(`kernel: run-time checkers (${slowOptionsOf(facts.config).join(', ')}): case timeouts and the boot watchdog x${slowdown}`);
+  const pageSize = target.kind === 'host' ? target.kernel.pageSize : spec.pageSize;
 
-  const kernelInfo: KernelInfo = { release: kernel.release, arch: spec.arch, source: kernel.label, id: kernel.key };
+  const kernelInfo: KernelInfo =
+    target.kind === 'host' ? { release: facts.release, arch: target.kernel.machine, source: 'host', id: target.kernel.key } : { release: facts.release, arch: spec.arch, source: target.kernel.label, id: target.kernel.key };
   const reports = new Map<string, CaseReport>();
+  const coverage = new Map<string, VersionCoverage>();
   await emit(request.reporters, 'onRunStart', { kernel: kernelInfo, started: started.toISOString(), cases: cases.length });
   const done = async (c: Case, report: CaseReport): Promise<void> => {
-    reports.set(c.id, report);
-    await emit(request.reporters, 'onCaseDone', report);
+    // A kernel outside every version guard of the case is told in a note (runner/kernel/version-coverage.ts).
+    const cov = versionCoverage(c, facts.release);
+    coverage.set(c.id, cov);
+    const notes = [...(report.notes ?? []), ...versionNotes(cov, facts.release)];
+    const full = notes.length > 0 ? { ...report, notes } : report;
+    reports.set(c.id, full);
+    await emit(request.reporters, 'onCaseDone', full);
   };
 
   let pending: Runnable[] = [];
   const buildProbe = probeBuilder(request.kernel.cacheDir, log);
-  const probeFile = probeFiles(kernel, request.kernel.arch, request.kernel.cacheDir, log);
+  const probeFile = target.kind === 'host' ? hostProbeFile : probeFiles(target.kernel, request.kernel.arch, request.kernel.cacheDir, log);
   for (const c of cases) {
-    const reason = unmetRequirement(c.requires, kernel);
+    const reason = (target.kind === 'host' ? hostSkipReason(c, target.kernel) : null) ?? unmetRequirement(c.requires, facts);
     if (reason) {
       await done(c, caseReport(c, skipVerdict(reason)));
       continue;
@@ -166,16 +203,34 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         await done(c, caseReport(c, { verdict: 'broken', failures: [failure], durationMs: null, notes: [] }));
         continue;
       }
-      const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
+      const compiled = compileCase(c, pending.length, pageSize, facts);
       pending.push({ case: c, compiled, probe: built.binary });
       await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${file.source}\n${built.binary}\n`);
       continue;
     }
-    const compiled = compileCase(c, pending.length, spec.pageSize, kernel);
+    const compiled = compileCase(c, pending.length, pageSize, facts);
     pending.push({ case: c, compiled });
     await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
   }
 
+  /** The verdict of one case from what its probe reported (the record), with the kernel's health during it. */
+  const judgeRecord = async (runnable: Runnable, record: CaseRecord | undefined, health: { console?: readonly LogLine[]; watchdog?: string }): Promise<void> => {
+    const probe = runnable.case.probe;
+    const asRun = { ...runnable.case, timeoutMs: runnable.compiled.plan.timeoutMs };
+    const base = runnable.probe ? judgeProbe(asRun, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);
+    const judged = await judgeCaseHealth({ caseId: runnable.case.id, verdict: base, record, console: health.console, known, release: facts.release, artifactsDir, ...(health.watchdog ? { watchdog: health.watchdog } : {}) });
+    // The running kernel's log is the machine's: a report in it during a case may come from anything else running then.
+    const verdict = target.kind === 'host' && judged.kernel ? { ...judged, notes: [...judged.notes, HOST_LOG_NOTE] } : judged;
+    const steps = runnable.compiled.steps;
+    const ran = new Set(steps.map((s) => topStep(s.origin.path)));
+    const unreported = new Set(steps.filter((s) => !record?.steps.has(s.op.step)).map((s) => topStep(s.origin.path)));
+    const why = record?.end ? 'the probe stopped before it' : target.kind === 'host' ? 'the run stopped before it' : 'the guest died before it';
+    await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures, { paths: unreported, why })));
+  };
+
+  const boots: BootTiming[] = [];
+  /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
+  const guestRunner = async (kernel: BuiltKernel): Promise<{ runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>; accel: Accel }> => {
   const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
   const accel = await pickAccel(request, kernel, initrd);
   if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
@@ -183,7 +238,6 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const snapshot = spec.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, spec, { ...machine, consoleLog: '', payload: '' }) : null;
   if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
 
-  const boots: BootTiming[] = [];
   /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
   const runGroup = async (group: Runnable[], vm: number, tag: string): Promise<void> => {
     let pending = group;
@@ -220,25 +274,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         const record = records.get(index) ?? (final && marks.cases.has(index) ? diedRecord(index) : undefined);
         if (!record && !final) return;
         judged.add(index);
-        const probe = runnable.case.probe;
-        const asRun = { ...runnable.case, timeoutMs: runnable.compiled.plan.timeoutMs };
-        const base = runnable.probe ? judgeProbe(asRun, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);
         const expiry = watchdog.expired();
-        const verdict = await judgeCaseHealth({
-          caseId: runnable.case.id,
-          verdict: base,
-          record,
-          console: marks.cases.get(index),
-          known,
-          release: kernel.release,
-          artifactsDir,
-          ...(expiry?.index === index ? { watchdog: expiry.reason } : {}),
-        });
-        const steps = runnable.compiled.steps;
-        const ran = new Set(steps.map((s) => topStep(s.origin.path)));
-        const unreported = new Set(steps.filter((s) => !record?.steps.has(s.op.step)).map((s) => topStep(s.origin.path)));
-        const why = record?.end ? 'the probe stopped before it' : 'the guest died before it';
-        await done(runnable.case, caseReport(runnable.case, verdict, runnable.probe ? undefined : stepResults(runnable.case, ran, verdict.failures, { paths: unreported, why })));
+        await judgeRecord(runnable, record, { console: marks.cases.get(index), ...(expiry?.index === index ? { watchdog: expiry.reason } : {}) });
       };
       const ends: number[] = [];
       const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
@@ -284,18 +321,63 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       if (!stream.complete && pending.length > 0) log.info(`qemu: the guest stopped before its last case (a crash, a hang, or a case it could not kill); booting again for the ${pending.length} case(s) left`);
     }
   };
+  return { runGroup, accel: accel.accel };
+  };
+
+  /** Runs a group of cases on the running kernel, one host supervisor for the group (runner/host/supervisor.ts). */
+  const hostGroup = async (group: Runnable[], name: string): Promise<void> => {
+    const payload = join(artifactsDir, `payload-${name}`);
+    await mkdir(payload, { recursive: true });
+    const byIndex = new Map(group.map((r) => [r.compiled.plan.index, r]));
+    const hostCases = await Promise.all(
+      group.map(async (r): Promise<HostCase> => {
+        const { index, timeoutMs } = r.compiled.plan;
+        if (r.probe) return { index, timeoutMs, binary: r.probe };
+        const planFile = join(payload, `${index}.plan`);
+        await writeFile(planFile, serializePlan(r.compiled.plan));
+        return { index, timeoutMs, planFile };
+      }),
+    );
+    let text = '';
+    let judging = Promise.resolve();
+    // Each case is judged as soon as it ends, so the reporters print as the cases run.
+    const stream = await superviseCases(hostCases, {
+      vmaprobe: helpers.vmaprobe,
+      name,
+      logFile: join(artifactsDir, `${name}.log`),
+      log,
+      signal: request.signal,
+      onLine: (line) => {
+        text += `${line}\n`;
+        const end = /^T (\d+) end /.exec(line);
+        const runnable = end ? byIndex.get(Number(end[1])) : undefined;
+        if (runnable) judging = judging.then(() => judgeRecord(runnable, casesByIndex(parseResultStream(text)).get(runnable.compiled.plan.index), {}));
+      },
+    });
+    await judging;
+    await writeFile(join(artifactsDir, `results-${name}.txt`), stream);
+  };
+
   const durations = await readDurations(request.kernel.cacheDir);
   const groups = splitByWeight(pending, Math.max(1, Math.min(request.vms ?? cpus().length, pending.length)), (r) => caseWeight(durations, r.case.id, r.compiled.plan.timeoutMs));
-  if (groups.length > 1) log.verbose(`qemu: ${groups.length} guests side by side: ${groups.map((g) => g.length).join(' + ')} case(s)`);
+  const where = target.kind === 'host' ? 'host: supervisors' : 'qemu: guests';
+  if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g) => g.length).join(' + ')} case(s)`);
+  let accel: Accel | undefined;
+  let runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>;
+  if (target.kind === 'host') runGroup = (group, vm) => hostGroup(group, groups.length > 1 ? `host${vm}` : 'host');
+  else ({ runGroup, accel } = await guestRunner(target.kernel));
   const settled = await Promise.allSettled(groups.map((g, i) => runGroup(g, i + 1, groups.length > 1 ? `${i + 1}.` : '')));
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   boots.sort((a, b) => (a.vm ?? 1) - (b.vm ?? 1) || a.boot - b.boot);
 
   const ordered = cases.map((c) => reports.get(c.id)).filter((r): r is CaseReport => r !== undefined);
-  const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, boots, accel: accel.accel });
+  const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, ...(accel ? { boots, accel } : {}) });
   await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
-  await saveDurations(request.kernel.cacheDir, durations, ordered, log);
+  // Durations share out the guests' cases; the host's are not theirs.
+  if (target.kind === 'guest') await saveDurations(request.kernel.cacheDir, durations, ordered, log);
+  const versions = versionSummary(ordered.map((r) => ({ id: r.id, cov: coverage.get(r.id)!, ran: r.verdict !== 'skip' })), facts.release);
+  if (versions) log.info(versions);
   await emit(request.reporters, 'onRunDone', report);
   return report;
 }

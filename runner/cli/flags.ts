@@ -18,7 +18,7 @@ interface Flag {
 
 /** Every flag of every command. */
 export const FLAGS = {
-  kernel: { type: 'string', multiple: true, arg: 'SPEC', help: 'the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,\ngit:REPO@REV; given twice or more, run prints a matrix (a column per kernel)' },
+  kernel: { type: 'string', multiple: true, arg: 'SPEC', help: 'the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,\ngit:REPO@REV, or host: the running kernel, no VM (as root; cases that would\nchange the machine are skipped); given twice or more, run prints a matrix' },
   patch: { type: 'string', multiple: true, arg: 'FILE', help: 'apply a patch to a pristine copy of the source (repeatable, in order)' },
   'kernel-tree': { type: 'string', arg: 'PATH', help: 'build a kernel tree of yours, out of tree (the tree stays clean)' },
   'kernel-image': { type: 'string', arg: 'PATH', help: 'boot a prebuilt vmlinux (PVH); its .config must be beside it or given' },
@@ -36,7 +36,7 @@ export const FLAGS = {
   ktap: { type: 'string', arg: 'FILE', help: 'write the KTAP report (a case per test, its steps as subtests)' },
   junit: { type: 'string', arg: 'FILE', help: 'write the JUnit XML report' },
   shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
-  jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side, each with a share of the cases (default: cores)' },
+  jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores)' },
   'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
   artifacts: { type: 'string', arg: 'DIR', help: 'where console logs, result streams and plans go (default: artifacts/)' },
   arch: { type: 'string', arg: 'ARCH', default: 'x86_64', help: 'guest architecture, a file in qemu/ (default: x86_64)' },

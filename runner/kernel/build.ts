@@ -184,6 +184,9 @@ function builtKey(source: BuildableSource, base: SourceTree, series: SeriesPatch
   return contentKey([patchedTree(base, series.map((p) => p.text), cacheDir).identity, configKey]);
 }
 
+/** Why `--kernel host` has no build and no cache key. */
+const NOTHING_TO_BUILD = '--kernel host is the kernel this machine runs: there is nothing to build';
+
 /**
  * The cache key `buildKernel` keeps the kernel of a request under, found without building,
  * extracting or writing anything (`vmaspec kernel key`: a CI cache key that changes exactly
@@ -192,6 +195,7 @@ function builtKey(source: BuildableSource, base: SourceTree, series: SeriesPatch
  */
 export async function kernelKey(request: KernelRequest, log: Logger): Promise<string> {
   const source = request.source;
+  if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   if (source.kind === 'image') return imageKey(source.image, await readFile(source.config, 'utf8'));
   const [base, { configKey }, series] = await Promise.all([locateSource(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
   return builtKey(source, base, series, configKey, request.cacheDir);
@@ -200,6 +204,7 @@ export async function kernelKey(request: KernelRequest, log: Logger): Promise<st
 /** Builds (or finds in the cache) the kernel a request describes. */
 export async function buildKernel(request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const source = request.source;
+  if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   await assertCacheWritable(request.cacheDir);
   if (source.kind === 'image') return prebuiltKernel({ ...request, source });
   const [base, { fragments, configKey }, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
@@ -239,7 +244,7 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
  */
 export async function makeTarget(request: KernelRequest, target: string, file: string, log: Logger): Promise<string> {
   const source = request.source;
-  if (source.kind === 'image' || source.kind === 'tree' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
+  if (source.kind === 'image' || source.kind === 'tree' || source.kind === 'host' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
   const [base, { fragments, configKey }] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log)]);
   const copy = workingCopyOf(base, request.cacheDir);

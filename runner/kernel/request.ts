@@ -18,6 +18,8 @@ export interface KernelOptions {
   debian?: string;
   /** A commit of a git repository as the source (`--git REPO` with a revision). */
   git?: { repo: string; rev: string };
+  /** The kernel this machine runs (`--kernel host`): no source, no build, no guest. */
+  host?: boolean;
   /** Extra fragments after kernel-config/'s. */
   kconfig?: string[];
   /** Profiles: kernel-config/profiles/NAME.config, after the defaults and before `kconfig`. */
@@ -44,6 +46,11 @@ function givenFile(flag: string, path: string, note = ''): string {
 }
 
 function kernelSource(options: KernelOptions): KernelSource {
+  if (options.host) {
+    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.image && '--kernel-image', options.imageConfig && '--kernel-config', options.kconfig?.length && '--kconfig', options.profiles?.length && '--profile', options.jobs !== undefined && '--make-jobs'].filter(Boolean);
+    if (given.length > 0) throw new VmaspecError('E_USAGE', `--kernel host runs the kernel this machine runs, as it is: ${given.join(', ')} cannot apply to it`);
+    return { kind: 'host' };
+  }
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
   if (options.image) {
     if (options.patches?.length) throw new VmaspecError('E_USAGE', '--patch cannot apply to a prebuilt --kernel-image');

@@ -104,8 +104,8 @@ export async function gitSource(repo: string, rev: string, cacheDir: string, log
   return tree;
 }
 
-/** A kernel source that vmaspec builds: every kind but a prebuilt image. */
-export type BuildableSource = Exclude<KernelSource, { kind: 'image' }>;
+/** A kernel source that vmaspec builds: every kind but a prebuilt image and the running kernel. */
+export type BuildableSource = Exclude<KernelSource, { kind: 'image' | 'host' }>;
 
 /** Where a source is (or will be) in the cache and its identity, without extracting or exporting anything (a cache key needs no more). */
 export async function locateSource(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {

@@ -5,13 +5,17 @@ import type { KernelOptions } from './request.js';
 /** The kernel options of a spec, and the label the matrix shows for it. */
 export interface NamedKernel {
   label: string;
-  options: Pick<KernelOptions, 'debian' | 'tree' | 'image' | 'git'>;
+  options: Pick<KernelOptions, 'debian' | 'tree' | 'image' | 'git' | 'host'>;
 }
 
-const FORMS = 'debian:VERSION (debian:6.12, debian:6.1), tree:PATH, image:PATH (its .config beside it), git:REPO@REV';
+const FORMS = 'debian:VERSION (debian:6.12, debian:6.1), tree:PATH, image:PATH (its .config beside it), git:REPO@REV, host (the running kernel)';
 
-/** Parses `debian:6.1`, `tree:~/linux`, `image:/boot/vmlinux`, `git:~/linux@v6.12`. */
+/** The spec of the kernel this machine runs: the cases run on it, with no VM (runner/host/). */
+export const HOST_SPEC = 'host';
+
+/** Parses `debian:6.1`, `tree:~/linux`, `image:/boot/vmlinux`, `git:~/linux@v6.12`, `host`. */
 export function parseKernelSpec(text: string): NamedKernel {
+  if (text === HOST_SPEC) return { label: text, options: { host: true } };
   const colon = text.indexOf(':');
   const kind = colon < 0 ? '' : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);

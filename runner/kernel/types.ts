@@ -9,7 +9,9 @@ export type KernelSource =
   /** One commit of a git repository, exported into the cache (immutable, like Debian's source). */
   | { kind: 'git'; repo: string; rev: string }
   /** A prebuilt uncompressed vmlinux (PVH) and its `.config`. */
-  | { kind: 'image'; image: string; config: string };
+  | { kind: 'image'; image: string; config: string }
+  /** The kernel this machine runs (`--kernel host`): nothing is built or booted (runner/host/). */
+  | { kind: 'host' };
 
 /** A source tree ready for `make O=…`, with the identity that goes into the cache key. */
 export interface SourceTree {
