@@ -61,7 +61,16 @@ function endStatus(exit: Exit): string {
   return `exit:${exit.code ?? 127}`;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The promise's value, or null when `ms` pass first (the timer never outlives the race, so it keeps no process alive). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Runs the cases one after another; resolves to the whole result stream (header, each case
@@ -74,8 +83,13 @@ export async function superviseCases(cases: readonly HostCase[], o: SuperviseOpt
     o.onLine(line);
   };
   const note = (text: string): void => appendFileSync(o.logFile, `${text}\n`);
-  const stale = await killUntilGone(orphanedCaseProcesses, Date.now() + KILL_WAIT_MS);
-  if (stale.length > 0) o.log.info(`host: ${stale.length} process(es) of cases of an earlier vmaspec, killed before it could end them, cannot be killed: ${stale.map((p) => `${p.pid} (${p.state})`).join(', ')}`);
+  // A vmaspec killed outright (SIGKILL) ends its probes (parent-death signal) but not what they forked.
+  const orphans = await orphanedCaseProcesses();
+  if (orphans.length > 0) {
+    o.log.info(`host: ending ${orphans.length} process(es) left by the cases of an earlier vmaspec that was killed: ${orphans.map((p) => p.pid).join(', ')}`);
+    const stale = await killUntilGone(orphanedCaseProcesses, Date.now() + KILL_WAIT_MS);
+    if (stale.length > 0) o.log.info(`host: ${stale.length} of them cannot be killed: ${stale.map((p) => `${p.pid} (${p.state})`).join(', ')}`);
+  }
   const kmsg = KmsgReader.open();
   if ('error' in kmsg) note(`the kernel log cannot be read (${kmsg.error}): cases get no K records, kernel reports during them are not seen`);
   emit(RESULTS_MAGIC);
@@ -147,7 +161,7 @@ async function runCase(c: HostCase, o: SuperviseOptions, emit: (line: string) =>
   }, c.timeoutMs);
   const abort = (): void => killGroup();
   o.signal?.addEventListener('abort', abort);
-  const ended = await Promise.race([exited, sleep(c.timeoutMs + KILL_WAIT_MS).then(() => null)]);
+  const ended = await within(exited, c.timeoutMs + KILL_WAIT_MS);
   clearTimeout(timer);
   o.signal?.removeEventListener('abort', abort);
   const durationUs = (process.hrtime.bigint() - started) / 1000n;
@@ -159,7 +173,7 @@ async function runCase(c: HostCase, o: SuperviseOptions, emit: (line: string) =>
     emit('B a process the case left behind could not be killed');
     note(`case ${c.index}: processes that cannot be killed: ${left.map((p) => `${p.pid} (${p.state})`).join(', ')}; the running kernel may be unwell`);
   }
-  await Promise.race([closed, sleep(DRAIN_MS)]);
+  await within(closed, DRAIN_MS);
   stdout.destroy();
   stderr.destroy();
   // A cut-off last line is still ended, so that `T … end` starts a line.
