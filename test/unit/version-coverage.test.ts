@@ -1,6 +1,6 @@
 // What a case's version guards say about a kernel release (runner/kernel/version-coverage.ts):
-// a kernel outside every guard gets a note; open-ended guards past every named version are
-// extrapolations the run's summary counts.
+// a kernel outside every guard gets a note; open-ended guards on a kernel past every version
+// the run's cases name are extrapolations the run's summary counts.
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runner/cases/load.js';
 import type { Case } from '../../runner/cases/types.js';
@@ -27,10 +27,11 @@ steps:
 const ranged = load('title: t\nrequires: { kernel: ">=5.17 <6.13" }\nsteps:\n  - map: { at: 2, pages: 1 }\n');
 const plain = load('title: t\nrequires: { kernel: ">=5.17" }\nsteps:\n  - map: { at: 2, pages: 1 }\n');
 
+const none = (named: number[][]) => ({ endsBefore: null, uncovered: [], open: [], named });
+
 describe('versionCoverage', () => {
-  it('says nothing on a kernel a guard covers and the case names', () => {
-    expect(versionCoverage(split, '6.1.119')).toEqual({ endsBefore: null, uncovered: [], extrapolated: [] });
-    expect(versionCoverage(split, '6.12.5')).toEqual({ endsBefore: null, uncovered: [], extrapolated: [] });
+  it('says nothing on a kernel a closed guard covers', () => {
+    expect(versionCoverage(split, '6.1.119')).toEqual(none([[6, 1], [6, 12]]));
   });
 
   it('lists every guarded step, fork branches included, when no guard covers the kernel', () => {
@@ -40,21 +41,20 @@ describe('versionCoverage', () => {
     ]);
   });
 
-  it('calls an open-ended guard past every named version an extrapolation', () => {
-    expect(versionCoverage(split, '6.18.44-fc-v1252')).toEqual({ endsBefore: null, uncovered: [], extrapolated: ['>=6.12'] });
-    // 6.12.x is still named by >=6.12 (a bound compares at its own precision).
-    expect(versionCoverage(split, '6.12.118').extrapolated).toEqual([]);
+  it('names the open-ended guards that hold', () => {
+    expect(versionCoverage(split, '6.18.44-fc-v1252').open).toEqual(['>=6.12']);
+    expect(versionCoverage(split, '6.12.118').open).toEqual(['>=6.12']);
   });
 
   it('marks a required range that ends before the kernel, and not one the kernel has not reached', () => {
     expect(versionCoverage(ranged, '6.18.1').endsBefore).toBe('>=5.17 <6.13');
     expect(versionCoverage(ranged, '6.13.0-rc1').endsBefore).toBe('>=5.17 <6.13');
     expect(versionCoverage(ranged, '5.10.0').endsBefore).toBeNull();
-    expect(versionCoverage(plain, '6.18.1')).toEqual({ endsBefore: null, uncovered: [], extrapolated: [] });
+    expect(versionCoverage(plain, '6.18.1')).toEqual(none([[5, 17]]));
   });
 
   it('has nothing to say about a release without a version', () => {
-    expect(versionCoverage(ranged, 'weird')).toEqual({ endsBefore: null, uncovered: [], extrapolated: [] });
+    expect(versionCoverage(ranged, 'weird')).toEqual(none([]));
   });
 });
 
@@ -65,16 +65,20 @@ describe('versionNotes and versionSummary', () => {
     expect(versionNotes(versionCoverage(split, '6.18.1'), '6.18.1')).toEqual([]);
   });
 
-  it('sums up, counting extrapolations only of cases that ran', () => {
-    const line = versionSummary(
-      [
-        { id: 'a/ranged', cov: versionCoverage(ranged, '6.18.1'), ran: false },
-        { id: 'a/split', cov: versionCoverage(split, '6.18.1'), ran: true },
-        { id: 'a/skipped', cov: versionCoverage(split, '6.18.1'), ran: false },
-      ],
-      '6.18.1',
+  const at = (release: string) => [
+    { id: 'a/ranged', cov: versionCoverage(ranged, release), ran: false },
+    { id: 'a/split', cov: versionCoverage(split, release), ran: true },
+    { id: 'a/skipped', cov: versionCoverage(split, release), ran: false },
+  ];
+
+  it('on a kernel past every version the cases name, counts the extrapolations of the cases that ran', () => {
+    expect(versionSummary(at('6.18.1'), '6.18.1')).toBe(
+      'versions: on 6.18.1, 1 case(s) describe only older kernels: a/ranged (>=5.17 <6.13); it is newer than every version the cases name, and 1 case(s) ran steps under open-ended guards (>=6.12) written for older kernels: a/split',
     );
-    expect(line).toBe('versions: on 6.18.1, 1 case(s) describe only older kernels: a/ranged (>=5.17 <6.13); 1 case(s) ran steps under open-ended guards (>=6.12) past every version they name: a/split');
-    expect(versionSummary([{ id: 'a/split', cov: versionCoverage(split, '6.12.1'), ran: true }], '6.12.1')).toBeNull();
+  });
+
+  it('calls nothing extrapolated on a kernel the cases name (6.13 is named by <6.13)', () => {
+    expect(versionSummary(at('6.13.2'), '6.13.2')).toBe('versions: on 6.13.2, 1 case(s) describe only older kernels: a/ranged (>=5.17 <6.13)');
+    expect(versionSummary(at('6.12.118'), '6.12.118')).toBeNull();
   });
 });
