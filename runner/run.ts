@@ -231,97 +231,97 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const boots: BootTiming[] = [];
   /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
   const guestRunner = async (kernel: BuiltKernel): Promise<{ runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>; accel: Accel }> => {
-  const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
-  const accel = await pickAccel(request, kernel, initrd);
-  if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
-  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
-  const snapshot = spec.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, spec, { ...machine, consoleLog: '', payload: '' }) : null;
-  if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
+    const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
+    const accel = await pickAccel(request, kernel, initrd);
+    if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
+    const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
+    const snapshot = spec.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, spec, { ...machine, consoleLog: '', payload: '' }) : null;
+    if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
 
-  /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
-  const runGroup = async (group: Runnable[], vm: number, tag: string): Promise<void> => {
-    let pending = group;
-    const lostOnce = new Set<number>(); // cases whose results a dying guest took along: run again once, then judged on what came
-    for (let boot = 1; pending.length > 0; boot++) {
-      const name = `${tag}${boot}`;
-      if (request.signal?.aborted) break;
-      const payload = join(artifactsDir, `payload-${name}.cpio`);
-      const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
-      await writePayload(payload, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
-      const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
-      // Plan timeouts already carry the kernel's slowdown factor; the boot's allowance gets it here.
-      const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] * slowdown + pending.reduce((sum, r) => sum + r.compiled.plan.timeoutMs + CASE_SLACK_MS, 0);
-      log.verbose(`boot ${name}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
-      let text = '';
-      let records: Map<number, CaseRecord> | null = null; // parsed once the boot is over
-      // Console lines by case (its `vmaspec: case <i>` marks), filled once the boot is over.
-      let marks: Attribution = { cases: new Map<number, LogLine[]>(), ended: new Set(), outside: [] };
-      const kill = new AbortController();
-      const clock = new BootClock();
-      const watchdog = new CaseWatchdog(
-        { bootMs: BOOT_ALLOWANCE_MS[accel.accel] * slowdown, caseMs: (i) => (byIndex.get(i)?.compiled.plan.timeoutMs ?? 0) + (CASE_SLACK_MS + GUEST_KILL_MS) * slowdown, gapMs: CASE_GAP_MS * slowdown },
-        (e: Expiry) => {
-          log.info(`qemu: ${e.reason}`);
-          kill.abort();
-        },
-      );
-      const judged = new Set<number>();
-      const judge = async (index: number, final: boolean): Promise<void> => {
-        const runnable = byIndex.get(index);
-        if (!runnable || judged.has(index)) return;
-        records ??= casesByIndex(parseResultStream(text));
-        // A case the guest died in whose begin record died with it: the console's begin mark witnessed it.
-        const record = records.get(index) ?? (final && marks.cases.has(index) ? diedRecord(index) : undefined);
-        if (!record && !final) return;
-        judged.add(index);
-        const expiry = watchdog.expired();
-        await judgeRecord(runnable, record, { console: marks.cases.get(index), ...(expiry?.index === index ? { watchdog: expiry.reason } : {}) });
-      };
-      const ends: number[] = [];
-      const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
-      const bootOptions: BootOptions = {
-        timeoutMs,
-        log,
-        signal: request.signal,
-        kill: kill.signal,
-        onEvent: (event) => {
-          clock.on(event);
-          if (event.kind === 'started') watchdog.start();
-          if (event.kind !== 'line') return;
-          watchdog.line(event.line);
-          text += `${event.line}\n`;
-          const end = /^T (\d+) end /.exec(event.line);
-          if (end) ends.push(Number(end[1]));
-        },
-      };
-      const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
-      watchdog.stop();
-      marks = attributeLines(consoleLines(outcome.console));
-      // Judge in stream order, after the boot (the reporters print as cases end).
-      for (const index of ends) await judge(index, false);
-      await writeFile(join(artifactsDir, `results-${name}.txt`), outcome.stream);
-      const stream = parseResultStream(outcome.stream);
-      const began = stream.cases.map((r) => r.index);
-      if (outcome.cancelled) break;
-      if (began.length === 0 && marks.cases.size === 0) {
-        throw new VmaspecError('E_BOOT', `boot ${name} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
-          details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...failureTail(outcome.console, 15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
-        });
+    /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
+    const runGroup = async (group: Runnable[], vm: number, tag: string): Promise<void> => {
+      let pending = group;
+      const lostOnce = new Set<number>(); // cases whose results a dying guest took along: run again once, then judged on what came
+      for (let boot = 1; pending.length > 0; boot++) {
+        const name = `${tag}${boot}`;
+        if (request.signal?.aborted) break;
+        const payload = join(artifactsDir, `payload-${name}.cpio`);
+        const probes = pending.flatMap((r): ProbeCase[] => (r.probe ? [{ index: r.compiled.plan.index, timeoutMs: r.compiled.plan.timeoutMs, binary: r.probe }] : []));
+        await writePayload(payload, pending.filter((r) => !r.probe).map((r) => r.compiled.plan), probes);
+        const byIndex = new Map(pending.map((r) => [r.compiled.plan.index, r]));
+        // Plan timeouts already carry the kernel's slowdown factor; the boot's allowance gets it here.
+        const timeoutMs = BOOT_ALLOWANCE_MS[accel.accel] * slowdown + pending.reduce((sum, r) => sum + r.compiled.plan.timeoutMs + CASE_SLACK_MS, 0);
+        log.verbose(`boot ${name}: ${pending.length} case(s), watchdog ${Math.round(timeoutMs / 1000)} s`);
+        let text = '';
+        let records: Map<number, CaseRecord> | null = null; // parsed once the boot is over
+        // Console lines by case (its `vmaspec: case <i>` marks), filled once the boot is over.
+        let marks: Attribution = { cases: new Map<number, LogLine[]>(), ended: new Set(), outside: [] };
+        const kill = new AbortController();
+        const clock = new BootClock();
+        const watchdog = new CaseWatchdog(
+          { bootMs: BOOT_ALLOWANCE_MS[accel.accel] * slowdown, caseMs: (i) => (byIndex.get(i)?.compiled.plan.timeoutMs ?? 0) + (CASE_SLACK_MS + GUEST_KILL_MS) * slowdown, gapMs: CASE_GAP_MS * slowdown },
+          (e: Expiry) => {
+            log.info(`qemu: ${e.reason}`);
+            kill.abort();
+          },
+        );
+        const judged = new Set<number>();
+        const judge = async (index: number, final: boolean): Promise<void> => {
+          const runnable = byIndex.get(index);
+          if (!runnable || judged.has(index)) return;
+          records ??= casesByIndex(parseResultStream(text));
+          // A case the guest died in whose begin record died with it: the console's begin mark witnessed it.
+          const record = records.get(index) ?? (final && marks.cases.has(index) ? diedRecord(index) : undefined);
+          if (!record && !final) return;
+          judged.add(index);
+          const expiry = watchdog.expired();
+          await judgeRecord(runnable, record, { console: marks.cases.get(index), ...(expiry?.index === index ? { watchdog: expiry.reason } : {}) });
+        };
+        const ends: number[] = [];
+        const bootRequest = { ...machine, consoleLog: join(artifactsDir, `console-${name}.log`), payload };
+        const bootOptions: BootOptions = {
+          timeoutMs,
+          log,
+          signal: request.signal,
+          kill: kill.signal,
+          onEvent: (event) => {
+            clock.on(event);
+            if (event.kind === 'started') watchdog.start();
+            if (event.kind !== 'line') return;
+            watchdog.line(event.line);
+            text += `${event.line}\n`;
+            const end = /^T (\d+) end /.exec(event.line);
+            if (end) ends.push(Number(end[1]));
+          },
+        };
+        const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
+        watchdog.stop();
+        marks = attributeLines(consoleLines(outcome.console));
+        // Judge in stream order, after the boot (the reporters print as cases end).
+        for (const index of ends) await judge(index, false);
+        await writeFile(join(artifactsDir, `results-${name}.txt`), outcome.stream);
+        const stream = parseResultStream(outcome.stream);
+        const began = stream.cases.map((r) => r.index);
+        if (outcome.cancelled) break;
+        if (began.length === 0 && marks.cases.size === 0) {
+          throw new VmaspecError('E_BOOT', `boot ${name} produced no results (${outcome.timedOut ? 'the host watchdog killed QEMU' : `QEMU exit ${outcome.exitCode}`})`, {
+            details: [...outcome.stderr.trim().split('\n').filter(Boolean), ...failureTail(outcome.console, 15), `console: ${join(artifactsDir, `console-${name}.log`)}`],
+          });
+        }
+        // The case the guest died in is crashed; one whose end the console saw but whose end record was lost runs again (once).
+        for (const [index, fate] of caseFates(pending.map((r) => r.compiled.plan.index), stream, marks)) {
+          if (fate === 'lost' && !lostOnce.has(index)) {
+            lostOnce.add(index);
+            log.info(`qemu: case ${byIndex.get(index)?.case.id ?? index} ended, but its results were lost when the guest died after it; running it again`);
+          } else if (fate !== 'not-run') await judge(index, true);
+        }
+        clock.verdict();
+        boots.push({ ...clock.timing(boot, pending.length, outcome.console), vm });
+        pending = pending.filter((r) => !judged.has(r.compiled.plan.index));
+        if (!stream.complete && pending.length > 0) log.info(`qemu: the guest stopped before its last case (a crash, a hang, or a case it could not kill); booting again for the ${pending.length} case(s) left`);
       }
-      // The case the guest died in is crashed; one whose end the console saw but whose end record was lost runs again (once).
-      for (const [index, fate] of caseFates(pending.map((r) => r.compiled.plan.index), stream, marks)) {
-        if (fate === 'lost' && !lostOnce.has(index)) {
-          lostOnce.add(index);
-          log.info(`qemu: case ${byIndex.get(index)?.case.id ?? index} ended, but its results were lost when the guest died after it; running it again`);
-        } else if (fate !== 'not-run') await judge(index, true);
-      }
-      clock.verdict();
-      boots.push({ ...clock.timing(boot, pending.length, outcome.console), vm });
-      pending = pending.filter((r) => !judged.has(r.compiled.plan.index));
-      if (!stream.complete && pending.length > 0) log.info(`qemu: the guest stopped before its last case (a crash, a hang, or a case it could not kill); booting again for the ${pending.length} case(s) left`);
-    }
-  };
-  return { runGroup, accel: accel.accel };
+    };
+    return { runGroup, accel: accel.accel };
   };
 
   /** Runs a group of cases on the running kernel, one host supervisor for the group (runner/host/supervisor.ts). */
