@@ -72,6 +72,19 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   }
 }
 
+/** Calls `each` for every complete line of the chunks pushed (latin1, as the guest's channel is read); `rest` is the unfinished one. */
+function lineSplitter(each: (line: string) => void): { push: (chunk: Buffer) => void; rest: () => string } {
+  let pending = '';
+  return {
+    push: (chunk) => {
+      const parts = (pending + chunk.toString('latin1')).split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) each(line);
+    },
+    rest: () => pending,
+  };
+}
+
 /**
  * Runs the cases one after another; resolves to the whole result stream (header, each case
  * from `T … begin` to `T … end`, and `D` unless the signal stopped it).
@@ -95,16 +108,17 @@ export async function superviseCases(cases: readonly HostCase[], o: SuperviseOpt
   emit(RESULTS_MAGIC);
   try {
     for (const c of cases) {
-      if (o.signal?.aborted) return lines.join('\n') + '\n';
+      if (o.signal?.aborted) break;
       await runCase(c, o, emit, note, 'error' in kmsg ? null : kmsg);
     }
-    emit('D');
+    if (!o.signal?.aborted) emit('D');
   } finally {
     if (!('error' in kmsg)) kmsg.close();
   }
   return lines.join('\n') + '\n';
 }
 
+/** One case, from `T … begin` to `T … end` (no end when the run is cancelled during it). */
 async function runCase(c: HostCase, o: SuperviseOptions, emit: (line: string) => void, note: (text: string) => void, kmsg: KmsgReader | null): Promise<void> {
   const tag = `${TAG_PREFIX}${process.pid}-${o.name}-${c.index}`;
   emit(`T ${c.index} begin ${taint()}`);
@@ -120,23 +134,10 @@ async function runCase(c: HostCase, o: SuperviseOptions, emit: (line: string) =>
   const stdout = child.stdout!;
   const stderr = child.stderr!;
   const prefix = c.binary ? 'O ' : '';
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString('latin1');
-    const parts = out.split('\n');
-    out = parts.pop() ?? '';
-    for (const line of parts) emit(prefix + line);
-  });
-  let err = '';
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString('latin1');
-    const parts = err.split('\n');
-    err = parts.pop() ?? '';
-    for (const line of parts) {
-      if (line.startsWith(SANDBOX_ERROR)) emit(`B host sandbox: ${line.slice(SANDBOX_ERROR.length).trim()}`);
-      else note(`case ${c.index}: ${line}`);
-    }
-  });
+  const out = lineSplitter((line) => emit(prefix + line));
+  const err = lineSplitter((line) => (line.startsWith(SANDBOX_ERROR) ? emit(`B host sandbox: ${line.slice(SANDBOX_ERROR.length).trim()}`) : note(`case ${c.index}: ${line}`)));
+  stdout.on('data', out.push);
+  stderr.on('data', err.push);
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const exited = new Promise<Exit | { error: Error }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -177,8 +178,8 @@ async function runCase(c: HostCase, o: SuperviseOptions, emit: (line: string) =>
   stdout.destroy();
   stderr.destroy();
   // A cut-off last line is still ended, so that `T … end` starts a line.
-  if (out !== '') emit(prefix + out);
-  if (err !== '') note(`case ${c.index}: ${err}`);
+  if (out.rest() !== '') emit(prefix + out.rest());
+  if (err.rest() !== '') note(`case ${c.index}: ${err.rest()}`);
   for (const k of kmsg?.take() ?? []) emit(k);
   // A cancelled run keeps no end for the case it stopped, as a cancelled guest's stream does not.
   if (o.signal?.aborted) return;
