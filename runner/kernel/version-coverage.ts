@@ -6,7 +6,7 @@
 // newer than every version the run's cases name, a guard that holds only because it is
 // open-ended (`>=6.12`) is an extrapolation: the run's summary line counts those.
 import type { Case, Step } from '../cases/types.js';
-import { rangeMatches, releaseVersion, validRange } from './version-range.js';
+import { compareVersions, pastVersion, rangeMatches, releaseVersion, validRange } from './version-range.js';
 
 /** The version guards of one case against one release. */
 export interface VersionCoverage {
@@ -20,9 +20,6 @@ export interface VersionCoverage {
   named: (readonly number[])[];
 }
 
-type Triple = readonly [number, number, number];
-const cmp = (a: Triple, b: readonly number[]): number => a[0] - (b[0] ?? 0) || a[1] - (b[1] ?? 0) || a[2] - (b[2] ?? 0);
-
 /** Every step's `when.kernel`, with its key path (fork branches included, as the plan compiler names them). */
 function guards(steps: readonly Step[], base = 'steps'): { path: string; range: string }[] {
   return steps.flatMap((s, i) => {
@@ -32,18 +29,12 @@ function guards(steps: readonly Step[], base = 'steps'): { path: string; range: 
   });
 }
 
-/** True when the release is at or past the first version after every release `v` names (`6.12` → 6.13.0). */
-function pastVersion(release: Triple, v: readonly number[]): boolean {
-  const next = v.map((n, i) => (i === v.length - 1 ? n + 1 : n));
-  return cmp(release, next) >= 0;
-}
-
 /** What the case's version guards say about the release; nothing when it has no version. */
 export function versionCoverage(c: Pick<Case, 'requires' | 'steps'>, release: string): VersionCoverage {
   const v = releaseVersion(release);
   if (v === null) return { endsBefore: null, uncovered: [], open: [], named: [] };
   const required = c.requires.kernel === null ? null : validRange(c.requires.kernel);
-  const endsBefore = required !== null && required.bounds.some((b) => b.until !== null && cmp(v, b.until) >= 0) ? required.text : null;
+  const endsBefore = required !== null && required.bounds.some((b) => b.until !== null && compareVersions(v, b.until) >= 0) ? required.text : null;
   const stepGuards = guards(c.steps);
   const holding = stepGuards.filter((g) => rangeMatches(g.range, release));
   const named = [...(required?.bounds ?? []), ...stepGuards.flatMap((g) => validRange(g.range).bounds)].map((b) => b.version);

@@ -58,7 +58,12 @@ const BOUND = /^(>=|<=|>|<|=)?([0-9]+(?:\.[0-9]+){0,2})$/;
 const pad = (v: readonly number[]): Triple => [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0];
 /** The first version after every version that starts with `v`: `6.12` → 6.13.0. */
 const after = (v: readonly number[]): Triple => pad(v.map((n, i) => (i === v.length - 1 ? n + 1 : n)));
-const cmp = (a: Triple, b: Triple): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+/** Orders two versions (negative: a is older). */
+export const compareVersions = (a: Triple, b: Triple): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const cmp = compareVersions;
+
+/** True when a release's version is past every release a version names: `6.12` names 6.12.x, so 6.13.0 is past it. */
+export const pastVersion = (release: Triple, v: readonly number[]): boolean => cmp(release, after(v)) >= 0;
 
 function bound(op: RangeOp, version: readonly number[]): Bound {
   switch (op) {
