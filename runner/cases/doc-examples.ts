@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js';
 import { parseCaseText } from './load.js';
-import type { Case } from './types.js';
+import type { Case } from './case.js';
 import { decodeCaseBytes } from './utf8.js';
 
 /** One ```yaml block: its text, the 1-based page line its first text line is on, and the heading above it. */

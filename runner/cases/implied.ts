@@ -1,7 +1,8 @@
 // Kconfig options a case's steps imply, so that no case has to repeat them in `requires`:
 // a `name` step needs ANON_VMA_NAME (without it every prctl(PR_SET_VMA) is EINVAL: P2),
 // `fail_nth` needs the fault injection of kernel-config/fault-injection.config.
-import type { Requirements, Step } from './types.js';
+import type { Requirements } from './shapes.js';
+import type { Step } from './steps.js';
 
 /** What `fail_nth` needs: /proc/thread-self/fail-nth, failslab, and its debugfs knobs. */
 export const FAIL_NTH_KCONFIG = ['FAULT_INJECTION', 'FAILSLAB', 'FAULT_INJECTION_DEBUG_FS'] as const;

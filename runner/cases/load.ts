@@ -9,9 +9,8 @@ import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js
 import { aliasTargets, expansionProblem } from './aliases.js';
 import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, EXPANDED_NODES_MAX, GUEST_LIMITS, MANIFEST_LINE_BOUND } from './limits.js';
 import { probeFileDiagnostics } from './probe.js';
-import type { Case } from './types.js';
+import { validateCase, type Case } from './case.js';
 import { decodeCaseBytes } from './utf8.js';
-import { validateCase } from './validate.js';
 
 export { CaseError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 

@@ -1,6 +1,6 @@
 // The fact and scenario keys of docs/kernel-behaviour.md, each with its one-line text:
 // bullets `- **KEY** (status) text` and table rows `| KEY | condition | result | status |`.
-import { SPEC_KEY } from '../cases/validate.js';
+import { SPEC_KEY } from '../cases/shapes.js';
 
 /** One key of the behaviour reference. */
 export interface Fact {

@@ -1,4 +1,4 @@
-// Which steps run on the kernel under test: a step's `when` (runner/cases/when.ts) is
+// Which steps run on the kernel under test: a step's `when` (runner/cases/steps.ts) is
 // decided here, at compile time, once the kernel's release and .config are known.
 import type { Step } from '../cases/types.js';
 import { unmetRequirement } from '../kernel/requirements.js';

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadDocCases, yamlBlocks } from '../../runner/cases/doc-examples.js';
 import { formatDiagnostic, parseCaseText } from '../../runner/cases/load.js';
-import { EXPECT_KEYS, STEP_KINDS, TOP_KEYS } from '../../runner/cases/validate.js';
-import { WHEN_KEY } from '../../runner/cases/when.js';
+import { TOP_KEYS } from '../../runner/cases/case.js';
+import { EXPECT_KEYS } from '../../runner/cases/expect.js';
+import { STEP_KINDS, WHEN_KEY } from '../../runner/cases/steps.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 
 const page = join(repoRoot, 'docs/cases.md');

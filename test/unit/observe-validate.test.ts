@@ -8,7 +8,7 @@ import { compileCase } from '../../runner/plan/compile.js';
 import { serializePlan } from '../../runner/plan/plan.js';
 import { evalOperand, runCheck } from '../../runner/verdict/compare.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../../runner/verdict/placeholders.js';
-import { parseOperand, SMAPS_FIELDS } from '../../runner/cases/expect-observe.js';
+import { parseOperand, SMAPS_FIELDS } from '../../runner/cases/expect.js';
 
 const head = `title: t\nwindow: 16\nsteps:\n  - map: { id: a, at: 2, pages: 4 }\n  - map: { id: s, at: 8, pages: 2, shared: true }\n  - expect:\n`;
 

@@ -1,0 +1,414 @@
+// The steps of a case, one entry per kind in the STEPS table (as a kernel `*_operations` table):
+// its shape (zod), its resolve into the model, and so its model type: Step is derived from the
+// table. A step list item is a mapping with exactly one step key and an optional `when`.
+// Adding a step kind is adding an entry here (and its plan op, runner/plan/).
+import { z } from 'zod';
+import { EXPECT_SHAPE, resolveExpect, type At } from './expect.js';
+import { GUEST_LIMITS, guestTakes } from './limits.js';
+import { Scope, type Resolver } from './resolve.js';
+import { ADVICE, ADVICE_NAMES, PROCESS_MADVISE_HINT } from './steps/advice.js';
+import {
+  bigInt,
+  bool,
+  CASE_PAGE_SIZE,
+  errno,
+  int,
+  listOf,
+  nameValue,
+  needs,
+  obj,
+  oneOf,
+  pattern,
+  RANGE_KEYS,
+  REGION_ID,
+  regionRef,
+  requirements,
+  says,
+  type Outcome,
+  type PageRange,
+  type RangeKeys,
+  type Requirements,
+  type SourcePos,
+  windowPage,
+} from './shapes.js';
+import { describe, isMapping, list, pathText, sub, type KeyPath, type Where } from './tree.js';
+
+/** Where a step is written: its value's key path, the position of its kind, the region ids visible. */
+interface StepAt extends At {
+  pos: SourcePos;
+}
+
+interface StepDef<M> {
+  shape: z.ZodType;
+  /** The step's value as written and as checked by `shape` (undefined when it did not fit) → its model without kind, pos, when; undefined once reported. */
+  resolve(raw: unknown, checked: unknown, r: Resolver, at: StepAt): M | undefined;
+}
+
+/** A step kind whose value `resolve` sees once it fits `shape`. */
+const kind = <S extends z.ZodType, M>(shape: S, resolve: (s: z.output<S>, r: Resolver, at: StepAt) => M | undefined): StepDef<M> => ({
+  shape,
+  resolve: (_raw, checked, r, at) => (checked === undefined ? undefined : resolve(checked as z.output<S>, r, at)),
+});
+
+const outcome = (s: { errno?: string }): Outcome => ({ errno: s.errno ?? null });
+/** A step on a page range: `region` (+ `page`, `pages`) or `at` + `pages`, its own keys, `errno`. */
+const ranged = <S extends z.core.$ZodLooseShape>(own: S, description: string) => obj({ ...RANGE_KEYS, ...own, errno: errno.optional() }).describe(description);
+const onRange = <S extends RangeKeys & { errno?: string }>(s: S, r: Resolver, { path, scope }: StepAt) => {
+  const range = r.range(s, path, scope);
+  return range && { range, outcome: outcome(s) };
+};
+
+// --- map ----------------------------------------------------------------------------------------
+
+/** YAML prot words → the plan's prot text. */
+export const PROT = { none: '---', r: 'r--', rw: 'rw-', rx: 'r-x', rwx: 'rwx', w: '-w-', x: '--x', wx: '-wx' } as const;
+const prot = oneOf(Object.keys(PROT) as [keyof typeof PROT, ...(keyof typeof PROT)[]]).describe('protection (default rw)');
+
+/** The mmap flags of a `map` step: each a boolean key and a word of the plan's `<flags>` (docs/protocol.md; `flags_arg`, c-helpers/vmaprobe.c). */
+const MAP_FLAG_TEXT = {
+  noreserve: 'MAP_NORESERVE',
+  growsdown: 'MAP_GROWSDOWN',
+  populate: 'MAP_POPULATE',
+  fixed_noreplace: 'MAP_FIXED_NOREPLACE instead of MAP_FIXED: EEXIST unless the range is free (the window reserve is not)',
+  droppable: 'MAP_DROPPABLE (Linux 6.11+) in place of MAP_PRIVATE, so not with shared; EINVAL before 6.11',
+} as const;
+export type MapFlag = keyof typeof MAP_FLAG_TEXT;
+export const MAP_FLAGS = Object.keys(MAP_FLAG_TEXT) as MapFlag[];
+
+/** What a `map` step maps, when not plain anonymous memory (`backing:`). */
+export type MapBacking =
+  /** A file created on the guest's tmpfs (/tmp), sized to the mapping; unlinked before or after mmap, or never. */
+  | { kind: 'tmpfs'; unlink: 'before' | 'after' | null }
+  /** memfd_create(2). */
+  | { kind: 'memfd' }
+  /** /dev/zero. */
+  | { kind: 'zero' };
+
+const MAP = obj({
+  id: pattern(REGION_ID, ' (a region id)', (s) => `invalid region id ${JSON.stringify(s)}; ids match [a-z][a-z0-9_]*`).describe('names the page range for later steps (region:)').optional(),
+  at: windowPage(),
+  pages: int(1).describe('a number of pages'),
+  prot: prot.optional(),
+  shared: bool().describe('MAP_SHARED (default false: MAP_PRIVATE)').optional(),
+  ...(Object.fromEntries(MAP_FLAGS.map((f) => [f, bool().describe(MAP_FLAG_TEXT[f]).optional()])) as Record<MapFlag, z.ZodOptional<z.ZodBoolean>>),
+  backing: oneOf(['anon', 'tmpfs', 'memfd', 'zero']).describe('what is mapped (default anon): a tmpfs file /tmp/vmaspec-<id>, memfd_create("vmaspec-<id>"), /dev/zero').optional(),
+  unlink: oneOf(['before', 'after', 'never']).describe('tmpfs only: remove the file name before or after mmap (default never)').optional(),
+  errno: errno.optional(),
+}).describe('mmap(MAP_FIXED|MAP_ANONYMOUS) at a window page');
+
+function resolveMap(raw: unknown, checked: unknown, r: Resolver, { path, pos, scope }: StepAt) {
+  const at = (key: string): KeyPath => sub(path, key);
+  const define = (id: string, range: PageRange | null): void => {
+    const region = { id, range, path: `${pathText(at('id'))} (line ${pos.line})` };
+    scope.define(region);
+    if (!r.allRegions.has(id)) r.allRegions.set(id, region);
+  };
+  const s = checked as z.output<typeof MAP> | undefined;
+  if (!s) {
+    // An invalid step's id: later references to it stay quiet instead of cascading.
+    const id = isMapping(raw) ? raw['id'] : undefined;
+    if (typeof id === 'string' && !scope.lookup(id)) define(id, null);
+    return undefined;
+  }
+  let ok = true;
+  const fail = (key: string, message: string, where: Where = 'value'): void => {
+    r.error(at(key), message, where);
+    ok = false;
+  };
+  const id = s.id ?? null;
+  const prev = id === null ? undefined : scope.lookup(id);
+  if (prev) fail('id', `duplicate region id ${JSON.stringify(id)}; already defined at ${prev.path}`);
+  const range = r.range(s, path, scope);
+  if (id !== null && !prev) define(id, range ?? null);
+  // MAP_DROPPABLE is a mapping type of its own (0x08), in place of MAP_PRIVATE or MAP_SHARED.
+  if (s.droppable && s.shared) fail('shared', 'droppable is the mapping type MAP_DROPPABLE, in place of MAP_PRIVATE and MAP_SHARED; leave shared false');
+  const backing = s.backing ?? 'anon';
+  if (s.unlink !== undefined && backing !== 'tmpfs' && !r.dropped(path).includes('backing')) fail('unlink', `unlink is only for backing: tmpfs (a file with a name to unlink); backing here is ${backing}`, 'key');
+  const { backingName } = GUEST_LIMITS;
+  if (id !== null && (backing === 'tmpfs' || backing === 'memfd') && id.length > backingName.value) {
+    fail('id', `region id is ${id.length} characters and names the ${backing} file; ${guestTakes(backingName, ' characters')}`);
+  }
+  if (!ok || !range) return undefined;
+  const b: MapBacking | null = backing === 'anon' ? null : backing === 'tmpfs' ? { kind: 'tmpfs', unlink: s.unlink === undefined || s.unlink === 'never' ? null : s.unlink } : { kind: backing };
+  const flags = MAP_FLAGS.filter((f) => s[f]);
+  return { id, range, prot: PROT[s.prot ?? 'rw'] as string, shared: s.shared ?? false, flags, outcome: outcome(s), ...(b ? { backing: b } : {}) };
+}
+
+// --- name -----------------------------------------------------------------------------------------
+
+const NAME_POINTERS = ['unmapped', 'prot-none', 'runs-off'] as const;
+/**
+ * Where a `name` step's name pointer points, instead of a good NUL-terminated buffer (R2):
+ * `unmapped` an address with nothing mapped; `prot-none` the name's bytes, NUL-terminated, in a
+ * PROT_NONE page; `runs-off` the bytes, no NUL, at the very end of a page followed by an unmapped page.
+ */
+export type NamePointer = (typeof NAME_POINTERS)[number];
+const NAME_TARGETS = ['heap', 'stack', 'stack-bottom-page', 'vdso', 'vdso-page', 'vvar', 'vvar-page'] as const;
+/** VMAs outside the window that a `name` step can target (F5, S15, S16); the probe finds them in /proc/self/maps. */
+export type NameTarget = (typeof NAME_TARGETS)[number];
+/** The largest `fail_nth`: a prctl reaches a handful of allocation points. */
+export const FAIL_NTH_MAX = 1000;
+const U64_MAX = (1n << 64n) - 1n;
+
+const NAME = ranged(
+  {
+    name: nameValue.optional(),
+    len: bigInt(0n, U64_MAX, 'a byte length').describe('bytes, instead of pages × 4096: any u64 (R7), as an integer or a string of digits or 0x hex').optional(),
+    offset: int(0, CASE_PAGE_SIZE - 1, ' (bytes added to the start)').describe('bytes added to the start').optional(),
+    pointer: oneOf(NAME_POINTERS).describe('a name pointer the kernel cannot read (R2); unmapped takes no name').optional(),
+    fail_nth: int(1, FAIL_NTH_MAX, ' (the Nth allocation of the call fails)').describe('R5: the Nth allocation (fault-injection point) of the prctl fails').optional(),
+    target: oneOf(NAME_TARGETS).describe('name a VMA outside the window instead (then only name and errno)').optional(),
+  },
+  'prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, start, len, name)',
+);
+
+/** What a `name` step does. */
+export interface NameStep {
+  /** Byte offset from page 0 of the window and byte length, at a 4096-byte page (x86_64). */
+  start: number;
+  /** A bigint when it does not fit a JS number (R7: lengths near 2^64). */
+  len: number | bigint;
+  name: Uint8Array | null;
+  outcome: Outcome;
+  /** A bad name pointer instead of the name buffer (R2); `name` then gives the bytes (null for `unmapped`). */
+  pointer?: NamePointer;
+  /** R5: the Nth fault-injection point (slab allocation) the prctl reaches fails (`/proc/thread-self/fail-nth`). */
+  failNth?: number;
+  /** Name a VMA outside the window, found by the probe (F5, S15, S16); start, len and range are then unused. */
+  target?: NameTarget;
+  /**
+   * How start/len were written, for other page sizes: start = range.at * pageSize + offset,
+   * len = byteLen ?? range.pages * pageSize. Absent on steps built by hand (start/len are then final).
+   */
+  range?: PageRange;
+  offset?: number;
+  byteLen?: number | bigint | null;
+}
+
+function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: StepAt): NameStep | undefined {
+  const at = (key: string): KeyPath => sub(path, key);
+  if (s.target !== undefined) {
+    const extra = Object.keys(s).filter((k) => !['target', 'name', 'errno'].includes(k));
+    for (const k of extra) r.error(at(k), `unknown key ${JSON.stringify(k)}; allowed: target, name, errno`, 'key');
+    if (s.name === undefined) r.missing(path, ['name']);
+    const heapless = s.target === 'heap' && !r.heapGrown;
+    if (heapless) r.error(at('target'), 'the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one');
+    const name = s.name === undefined ? undefined : r.nameBytes(s.name, at('name'));
+    return extra.length || heapless || name === undefined ? undefined : { start: 0, len: 0, name, outcome: outcome(s), target: s.target };
+  }
+  const p = r.pick(s, path, scope);
+  const byteLen = s.len === undefined ? null : s.len <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s.len) : s.len;
+  const pages = p?.pages ?? (byteLen !== null ? null : p?.byRegion ? p.rest : undefined);
+  if (p && pages === undefined) r.missing(path, ['pages', 'len']);
+  let name: Uint8Array | null | undefined = null;
+  if (s.pointer === 'unmapped') {
+    if (s.name !== undefined) name = void r.error(at('name'), 'pointer: unmapped passes an address with nothing mapped: no name bytes are used; drop name', 'key');
+  } else if (s.name === undefined) name = void r.missing(path, ['name']);
+  else if (s.pointer !== undefined && s.name === null) name = void r.error(at('name'), `pointer: ${s.pointer} places the name's bytes; give them as a string, { hex } or { repeat, count }, not null`);
+  else name = r.nameBytes(s.name, at('name'));
+  if (!p || pages === undefined || name === undefined) return undefined;
+  const start = p.at * CASE_PAGE_SIZE + (s.offset ?? 0);
+  const len = byteLen ?? (pages ?? 0) * CASE_PAGE_SIZE;
+  const windowBytes = r.window * CASE_PAGE_SIZE;
+  // A len beyond a JS number (R7: near 2^64) is meant to leave the address space.
+  if (s.len !== undefined && typeof len === 'number' && start + len > windowBytes) return void r.error(at('len'), `len ${len} from byte ${start} runs past the window (${windowBytes} bytes)`);
+  const range = { at: p.at, pages: pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
+  return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+}
+
+// --- the others -------------------------------------------------------------------------------------
+
+const advice = z
+  .union([oneOf(ADVICE_NAMES as [string, ...string[]]), int(0, 2 ** 31 - 1, ' (a MADV_ number)')], says((v) => `expected one of ${list(ADVICE_NAMES)}, got ${describe(v)}`))
+  .describe('a MADV_ name without the prefix, in lower case, or a number');
+const adviceOf = (a: string | number) => (typeof a === 'number' ? { advice: String(a), adviceNumber: a } : { advice: a, adviceNumber: ADVICE[a] ?? -1 });
+
+/** A `sysctl` value: a number, or the process's VMA count at that moment plus a delta (S18). */
+export type SysctlValue = { kind: 'number'; value: bigint } | { kind: 'current_maps'; delta: number };
+const MAPS_DELTA_MAX = 1_000_000;
+const delta = says((v) => (v === undefined ? "missing required key \"current_maps\" (the process's VMA count at this step, plus n)" : `expected an integer from -${MAPS_DELTA_MAX} to +${MAPS_DELTA_MAX}, got ${describe(v)}`));
+const SYSCTL = obj({
+  key: pattern(/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/, ' such as vm.max_map_count', (s) => `invalid sysctl key ${JSON.stringify(s)}; expected dotted lower-case words as in sysctl(8), e.g. vm.max_map_count`).describe(
+    'a sysctl name such as vm.max_map_count',
+  ),
+  value: z
+    .union(
+      [
+        bigInt(-(1n << 63n), U64_MAX, 'a number or { current_maps: ±n }'),
+        obj({ current_maps: z.int(delta).min(-MAPS_DELTA_MAX, delta).max(MAPS_DELTA_MAX, delta).describe("the process's VMA count at this step, plus this") }),
+      ],
+      says((v) => `expected a number or { current_maps: ±n } (the process's VMA count at this step, plus n), got ${describe(v)}`),
+    )
+    .describe('an integer, or { current_maps: ±n }'),
+  errno: errno.optional(),
+}).describe('write /proc/sys/<key>; the process puts the old value back when it ends');
+
+/** A fork's branches: `child` steps run in a forked child, `parent` steps while it lives. */
+export interface ForkStep {
+  child: Step[];
+  parent: Step[];
+}
+/**
+ * A list of steps. Each item is checked (stepItem) as it is resolved, so the shape has no cycle
+ * through fork (a cycle makes zod guard every value against cyclic input, for a 5x slower check).
+ */
+export const STEP_LIST = listOf(z.unknown().meta({ $ref: '#/$defs/step' }), 'steps');
+
+// --- the table ----------------------------------------------------------------------------------------
+
+export const STEPS = {
+  map: { shape: MAP, resolve: resolveMap },
+  unmap: kind(ranged({}, 'munmap of a page range'), onRange),
+  mprotect: kind(ranged({ prot }, 'mprotect of a page range'), (s, r, at) => {
+    const done = onRange(s, r, at);
+    return done && { ...done, prot: PROT[s.prot] as string };
+  }),
+  name: kind(NAME, resolveName),
+  touch: kind(ranged({ access: oneOf(['read', 'write']).describe('how each page is touched (default write)').optional() }, 'read or write one byte of each page'), (s, r, at) => {
+    // A touch faults (SIGSEGV, SIGBUS) or it does not.
+    if (s.errno !== undefined && s.errno !== 'EFAULT') return void r.error(sub(at.path, 'errno'), `a touch fails only with EFAULT (the page faulted: SIGSEGV or SIGBUS), not ${s.errno}`);
+    const done = onRange(s, r, at);
+    return done && { ...done, access: s.access === 'read' ? ('r' as const) : ('w' as const) };
+  }),
+  fork: {
+    shape: obj({ child: STEP_LIST.describe('steps of the forked child'), parent: STEP_LIST.describe('steps of the parent while the child lives').optional() }, { what: 'a mapping { child: [steps], parent?: [steps] }' }).describe(
+      'fork: the child steps run in the child, the parent steps while it lives; then the parent waits',
+    ),
+    resolve(raw: unknown, _checked: unknown, r: Resolver, { path, scope }: StepAt): ForkStep | undefined {
+      if (!isMapping(raw)) return undefined;
+      const branch = (key: 'child' | 'parent'): Step[] | undefined =>
+        key === 'parent' && raw[key] === undefined ? [] : resolveSteps(r, raw[key], sub(path, key), new Scope(scope, key));
+      const child = branch('child');
+      const parent = branch('parent');
+      return child && parent ? { child, parent } : undefined;
+    },
+  },
+  expect: { shape: EXPECT_SHAPE.describe('take a snapshot and check it'), resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at) },
+  mremap: kind(
+    obj({
+      region: z.string(says((v) => (v === undefined ? 'missing required key "region" (mremap works on a whole region)' : `expected a string (a region id), got ${describe(v)}`))).meta(regionRef.meta() ?? {}),
+      pages: int(1, undefined, ' (the new size)').describe('the new size (default: the same)').optional(),
+      to: windowPage().describe('move to this window page (MREMAP_MAYMOVE|MREMAP_FIXED); without it, resize in place').optional(),
+      errno: errno.optional(),
+    }).describe('mremap of a whole region; its id then names the new place'),
+    (s, r, { path, scope }) => {
+      const p = r.pick({ region: s.region }, path, scope);
+      if (s.pages === undefined && s.to === undefined) return void r.missing(path, ['pages', 'to'], 'missing required key "pages" (the new size) or "to" (the window page to move to)');
+      if ((s.to !== undefined && !r.inWindow(s.to, sub(path, 'to'))) || !p) return undefined;
+      const newPages = s.pages ?? p.rest;
+      const at = s.to ?? p.at;
+      if (at + newPages > r.window) return void r.error(sub(path, s.pages !== undefined ? 'pages' : 'to'), `${newPages} pages at page ${at} run past the window (${r.window} pages)`);
+      const region = scope.lookup(s.region);
+      // After a successful call the region names its new place (in this scope and the ones it encloses).
+      if (s.errno === undefined && region) scope.define({ ...region, range: { at, pages: newPages } });
+      return { range: { at: p.at, pages: p.rest }, newPages, to: s.to ?? null, outcome: outcome(s) };
+    },
+  ),
+  madvise: kind(ranged({ advice }, 'madvise of a page range'), (s, r, at) => {
+    const done = onRange(s, r, at);
+    return done && { ...done, ...adviceOf(s.advice) };
+  }),
+  process_madvise: kind(
+    ranged({ advice, ret: int(0, undefined, ` (bytes advised; ${PROCESS_MADVISE_HINT})`).describe('the expected return value: bytes advised').optional() }, "process_madvise on the same range of the enclosing fork's child; in parent: steps only"),
+    (s, r, at) => {
+      if (at.scope.branch !== 'parent') return void r.error(at.path, "process_madvise advises the child of the enclosing fork: use it in a fork's parent: steps (the child is alive there)");
+      if (s.ret !== undefined && s.errno !== undefined) return void r.error(sub(at.path, 'ret'), `ret is the return value on success; with errno: ${s.errno} the call returns -1`, 'key');
+      const done = onRange(s, r, at);
+      return done && { range: done.range, ...adviceOf(s.advice), outcome: { ...done.outcome, ...(s.ret === undefined ? {} : { ret: s.ret }) } };
+    },
+  ),
+  mlock: kind(ranged({ onfault: bool().describe('mlock2(MLOCK_ONFAULT) instead of mlock: lock pages as they fault in (VmFlags lo lf)').optional() }, 'mlock(2) of a page range'), (s, r, at) => {
+    const done = onRange(s, r, at);
+    return done && { ...done, onfault: s.onfault ?? false };
+  }),
+  munlock: kind(ranged({}, 'munlock(2) of a page range'), (s, r, at) => {
+    const done = onRange(s, r, at);
+    return done && { ...done, onfault: false };
+  }),
+  mseal: kind(ranged({}, 'mseal(addr, len, 0) of a page range (Linux 6.10+, ENOSYS before)'), (s, r, at) => {
+    const done = onRange(s, r, at);
+    return done && { ...done, onfault: false };
+  }),
+  brk: kind(
+    obj({ grow: int(1, 1 << 20, ' (pages)').describe('pages to move the break up by').optional(), shrink: int(1, 1 << 20, ' (pages)').describe('pages to move the break down by').optional(), errno: errno.optional() }).describe(
+      'move the program break by whole pages; the heap exists only after brk grows it',
+    ),
+    (s, r, { path }) => {
+      if (s.grow !== undefined && s.shrink !== undefined) return void r.error(sub(path, 'shrink'), 'give grow or shrink, not both', 'key');
+      if (s.grow === undefined && s.shrink === undefined) return void r.missing(path, ['grow', 'shrink'], 'missing required key "grow" or "shrink" (pages)');
+      if (s.grow !== undefined && s.errno === undefined) r.heapGrown = true;
+      /** Pages to move the program break by (negative shrinks). */
+      const pages = s.grow ?? -(s.shrink ?? 0);
+      return { pages, outcome: outcome(s) };
+    },
+  ),
+  sysctl: kind(SYSCTL, (s, r, { path }) => {
+    const { sysctlKey } = GUEST_LIMITS;
+    if (s.key.length > sysctlKey.value) return void r.error(sub(path, 'key'), `sysctl key is ${s.key.length} characters; ${guestTakes(sysctlKey, ' characters')}`);
+    const value: SysctlValue = typeof s.value === 'bigint' ? { kind: 'number', value: s.value } : { kind: 'current_maps', delta: s.value.current_maps };
+    return { key: s.key, value, outcome: outcome(s) };
+  }),
+};
+
+type Defs = typeof STEPS;
+export type StepKind = keyof Defs;
+/** One step of the model; `when`: it runs only on a kernel that meets it (decided when the plan is compiled). */
+export type Step = { [K in StepKind]: { kind: K; pos: SourcePos; when?: Requirements } & NonNullable<ReturnType<Defs[K]['resolve']>> }[StepKind];
+/** The step kinds that lock or seal a page range, each its own syscall. */
+export type LockCall = 'mlock' | 'munlock' | 'mseal';
+
+export const STEP_KINDS = Object.keys(STEPS) as StepKind[];
+/** The key beside a step's kind that guards it. */
+export const WHEN_KEY = 'when';
+const WHEN = needs(requirements('a mapping { kernel?: ">=6.13", kconfig?: [NAME] }'), (w) => w.kernel !== undefined || w.kconfig !== undefined, 'when needs at least one of: kernel, kconfig').meta({
+  minProperties: 1,
+  description: 'run the step only on a kernel that meets this',
+});
+
+/** One item of a step list (`$defs/step` of the JSON Schema). */
+export const stepItem = obj(
+  { ...(Object.fromEntries(STEP_KINDS.map((k) => [k, STEPS[k].shape.optional()])) as Record<StepKind, z.ZodOptional<z.ZodType>>), [WHEN_KEY]: WHEN.optional() },
+  { what: `a step: a mapping with one key of ${list(STEP_KINDS)}`, unknown: `unknown step {key}; allowed: ${list(STEP_KINDS)}` },
+).meta({ description: `one step: exactly one of ${list(STEP_KINDS)}; optionally ${WHEN_KEY}`, oneOf: STEP_KINDS.map((k) => ({ properties: { [k]: true }, required: [k] })) });
+
+function resolveWhen(r: Resolver, raw: unknown, path: KeyPath): Requirements | undefined {
+  const w = r.check(WHEN, raw, path);
+  return w && { kconfig: w.kconfig ?? [], kernel: w.kernel ?? null };
+}
+
+function resolveItem(r: Resolver, item: unknown, path: KeyPath, scope: Scope): Step | undefined {
+  const keys = isMapping(item) ? Object.keys(item) : [];
+  const kinds = keys.filter((k): k is StepKind => Object.hasOwn(STEPS, k));
+  const [kind, second] = kinds;
+  // Not one known step and its guard: the whole item's shape says what is wrong (not a mapping, an unknown step).
+  if (!isMapping(item) || kind === undefined || second !== undefined || keys.length > kinds.length + (WHEN_KEY in item ? 1 : 0)) {
+    r.check(stepItem, item, path);
+    if (!isMapping(item) || keys.length > kinds.length + (WHEN_KEY in item ? 1 : 0)) return undefined;
+    if (second !== undefined) return void r.error(sub(path, second), `a step has exactly one key; found ${kinds.length}: ${list(kinds)}`, 'key', path);
+    if (keys.length > 0) r.error(sub(path, WHEN_KEY), 'when guards a step; put the step beside it in the same list item, e.g. - expect: { vmas: 1 }', 'key');
+    else r.error(path, `empty step; expected one key of ${list(STEP_KINDS)}`);
+    return undefined;
+  }
+  const at: StepAt = { path: sub(path, kind), pos: r.keyPos(item, kind, path), scope };
+  const def = STEPS[kind] as StepDef<object>;
+  const body = def.resolve(item[kind], r.check(def.shape, item[kind], at.path), r, at);
+  const when = item[WHEN_KEY] === undefined ? null : resolveWhen(r, item[WHEN_KEY], sub(path, WHEN_KEY));
+  return body && when !== undefined ? ({ kind, ...body, pos: at.pos, ...(when ? { when } : {}) } as Step) : undefined;
+}
+
+/** A list of steps, in order (region ids are defined on the way); undefined when any is wrong. */
+export function resolveSteps(r: Resolver, raw: unknown, path: KeyPath, scope: Scope): Step[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const { ops } = GUEST_LIMITS;
+  const out: Step[] = [];
+  let ok = true;
+  for (const [i, item] of raw.entries()) {
+    // Every step is at least one plan op: past the limit, reading on only costs time and memory.
+    if (r.steps++ === ops.value) r.error(sub(path, i), `more than ${ops.value} steps in this case (aliases expanded); ${guestTakes(ops, ' ops')} per case`);
+    if (r.steps > ops.value) return undefined;
+    const s = resolveItem(r, item, sub(path, i), scope);
+    if (s) out.push(s);
+    else ok = false;
+  }
+  return ok ? out : undefined;
+}
