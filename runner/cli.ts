@@ -1,5 +1,5 @@
 // The `vmaspec` command line: parse arguments, run a stage, map errors to exit codes.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CaseError } from './cases/diagnostics.js';
 import { EXIT, VmaspecError } from './errors.js';
@@ -30,6 +30,7 @@ import { artifactName, runMatrix } from './matrix/run.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
+import { DOCS_PAGE, withKeyTables } from './schema/docs-tables.js';
 import { loadMutants } from './mutants/patches.js';
 import { runMutants } from './mutants/run.js';
 import { COVERAGE_FILE, renderCoverage, repoCoverage } from './coverage/coverage.js';
@@ -193,7 +194,9 @@ export async function main(argv: string[]): Promise<number> {
         const out = join(repoRoot, SCHEMA_FILE);
         await mkdir(dirname(out), { recursive: true });
         await writeFile(out, caseSchemaText());
-        process.stdout.write(`${out}\n`);
+        const page = join(repoRoot, DOCS_PAGE);
+        await writeFile(page, withKeyTables(await readFile(page, 'utf8')));
+        process.stdout.write(`${out}\n${page}\n`);
         return EXIT.ok;
       }
       case 'kernel build': {

@@ -1,6 +1,7 @@
-// schema/case.schema.json: generated from the case language (runner/cases/), checked in up to
-// date, accepted by ajv (draft 2020-12, strict), and every case of cases/ and docs/cases.md
-// validates against it; a few malformed cases do not. Every case file names it on line 1.
+// schema/case.schema.json and the key tables of docs/cases.md: generated from the case language
+// (runner/cases/), checked in up to date, the schema accepted by ajv (draft 2020-12, strict), and
+// every case of cases/ and docs/cases.md validates against it; a few malformed cases do not.
+// Every case file names it on line 1.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -9,6 +10,9 @@ import { parse } from 'yaml';
 import { yamlBlocks } from '../../runner/cases/doc-examples.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 import { caseSchemaText, SCHEMA_FILE } from '../../runner/schema/case-schema.js';
+import { DOCS_PAGE, keyTableNames, keyTableSchemas, withKeyTables } from '../../runner/schema/docs-tables.js';
+import { EXPECTATIONS } from '../../runner/cases/expect.js';
+import { STEP_KINDS } from '../../runner/cases/steps.js';
 
 const schemaPath = join(repoRoot, SCHEMA_FILE);
 const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -29,6 +33,21 @@ const errors = (doc: unknown): string[] => (validate(doc) ? [] : (validate.error
 describe('schema/case.schema.json', () => {
   it('is what `vmaspec schema` generates from the case language now (run it after changing keys)', async () => {
     expect(await readFile(schemaPath, 'utf8')).toBe(caseSchemaText());
+  });
+
+  it('docs/cases.md has the key tables `vmaspec schema` writes, one for every step kind and mapping-valued expectation, every key described', async () => {
+    const page = await readFile(join(repoRoot, DOCS_PAGE), 'utf8');
+    expect(page).toBe(withKeyTables(page));
+    const tables = keyTableSchemas();
+    expect([...tables.keys()].filter((n) => !keyTableNames(page).includes(n))).toEqual([]);
+    expect(STEP_KINDS.filter((k) => k !== 'expect' && !tables.has(k))).toEqual([]);
+    expect(Object.keys(EXPECTATIONS).filter((k) => !tables.has(`expect.${k}`))).toEqual(['vmas', 'smaps_fields']);
+    const undescribed = [...tables].flatMap(([name, s]) =>
+      Object.entries((s['properties'] ?? {}) as Record<string, Record<string, unknown>>)
+        .filter(([, v]) => v['description'] === undefined && v['$ref'] === undefined)
+        .map(([k]) => `${name}.${k}`),
+    );
+    expect(undescribed).toEqual([]);
   });
 
   it.each(files.map((f) => [relative(repoRoot, f), f]))('%s validates', async (_, file) => {
