@@ -211,27 +211,35 @@ const LAYOUT_ENTRY = vmaEntry({ at, region, page, pages });
 const CONTAINS_ENTRY = vmaEntry(RANGE_KEYS);
 const VMAS = int(0).describe('VMAs overlapping the window, the reserve excluded');
 const SPECIAL_LISTS = ['vmas', 'names', 'perms', 'pages'] as const;
-const SPECIAL = needs(obj({
-  target: oneOf(['heap', 'stack', 'vdso', 'vvar', 'child']).describe("heap, stack, vdso, vvar: every VMA overlapping the area's original extent; child: the window of the enclosing fork's child"),
-  vmas: int(0).describe('number of VMAs').optional(),
-  names: listOf(str(), 'maps names such as "[heap]"').describe('the maps name column of each VMA').optional(),
-  perms: listOf(perms, 'perms such as rw-p').describe('the perms column of each VMA').optional(),
-  pages: listOf(int(1, undefined, ' (pages of one VMA)'), 'page counts').describe('the size of each VMA in pages').optional(),
-}), (e) => SPECIAL_LISTS.some((k) => e[k] !== undefined), `a special entry needs at least one of: ${list(SPECIAL_LISTS)}`);
+const SPECIAL = needs(
+  obj({
+    target: oneOf(['heap', 'stack', 'vdso', 'vvar', 'child']).describe("heap, stack, vdso, vvar: every VMA overlapping the area's original extent; child: the window of the enclosing fork's child"),
+    vmas: int(0).describe('number of VMAs').optional(),
+    names: listOf(str(), 'maps names such as "[heap]"').describe('the maps name column of each VMA').optional(),
+    perms: listOf(perms, 'perms such as rw-p').describe('the perms column of each VMA').optional(),
+    pages: listOf(int(1, undefined, ' (pages of one VMA)'), 'page counts').describe('the size of each VMA in pages').optional(),
+  }),
+  (e) => SPECIAL_LISTS.some((k) => e[k] !== undefined),
+  `a special entry needs at least one of: ${list(SPECIAL_LISTS)}`,
+);
 
 const MAPS_LINE = obj({ ...RANGE_KEYS, line: withPlaceholders(str(' (the maps line, byte-exact: keep the padding and trailing space)'), MAPS_LINE_PLACEHOLDERS).describe("the maps line, byte-exact; {dev} is the VMA's device MM:mm, {inode} its inode, {pad} the spaces before the name column") });
 
 const VMFLAG = oneOf(VMFLAG_CODES, 'unknown VmFlags code');
-const SMAPS_ITEM = needs(obj({
-  ...RANGE_KEYS,
-  name: str(' (the header name column, as maps shows it)').describe("the header's name column").optional(),
-  ...fieldChecks(SMAPS_FIELDS, 'a value in kB (or the number for THPeligible)'),
-  VmFlags: z
-    .union([listOf(VMFLAG, 'VmFlags codes'), obj({ has: listOf(VMFLAG, 'VmFlags codes').optional(), lacks: listOf(VMFLAG, 'VmFlags codes').optional() })], says((v) => `expected a list of VmFlags codes (exact) or { has: [codes], lacks: [codes] }, got ${describe(v)}`))
-    .transform((v): FlagsCheck => (Array.isArray(v) ? { exact: v } : v))
-    .describe('the exact VmFlags in printed order, or codes it has and lacks')
-    .optional(),
-}), (e) => SMAPS_FIELDS.some((f) => e[f] !== undefined) || e.VmFlags !== undefined || e.name !== undefined, `nothing to compare; give a field (${SMAPS_FIELDS.slice(0, 6).join(', ')}, …), VmFlags or name`);
+const SMAPS_ITEM = needs(
+  obj({
+    ...RANGE_KEYS,
+    name: str(' (the header name column, as maps shows it)').describe("the header's name column").optional(),
+    ...fieldChecks(SMAPS_FIELDS, 'a value in kB (or the number for THPeligible)'),
+    VmFlags: z
+      .union([listOf(VMFLAG, 'VmFlags codes'), obj({ has: listOf(VMFLAG, 'VmFlags codes').optional(), lacks: listOf(VMFLAG, 'VmFlags codes').optional() })], says((v) => `expected a list of VmFlags codes (exact) or { has: [codes], lacks: [codes] }, got ${describe(v)}`))
+      .transform((v): FlagsCheck => (Array.isArray(v) ? { exact: v } : v))
+      .describe('the exact VmFlags in printed order, or codes it has and lacks')
+      .optional(),
+  }),
+  (e) => SMAPS_FIELDS.some((f) => e[f] !== undefined) || e.VmFlags !== undefined || e.name !== undefined,
+  `nothing to compare; give a field (${SMAPS_FIELDS.slice(0, 6).join(', ')}, …), VmFlags or name`,
+);
 /** VmFlags: the exact list (in printed order), or codes it must have and must lack. */
 export interface FlagsCheck {
   exact?: string[];
@@ -239,11 +247,15 @@ export interface FlagsCheck {
   lacks?: string[];
 }
 
-const ROLLUP = needs(obj({
-  header: withPlaceholders(str(' (the header line, byte-exact; {first_start}, {stack_end}, {last_end} are filled in)'), ROLLUP_PLACEHOLDERS).describe('the [rollup] header, byte-exact after {first_start}, {stack_end}, {last_end} are filled in').optional(),
-  fields: fieldNames.optional(),
-  ...fieldChecks(ROLLUP_FIELDS, 'a value in kB'),
-}), (e) => Object.keys(e).length > 0, `nothing to compare; give header, fields or a field (${ROLLUP_FIELDS.slice(0, 4).join(', ')}, …)`);
+const ROLLUP = needs(
+  obj({
+    header: withPlaceholders(str(' (the header line, byte-exact; {first_start}, {stack_end}, {last_end} are filled in)'), ROLLUP_PLACEHOLDERS).describe('the [rollup] header, byte-exact after {first_start}, {stack_end}, {last_end} are filled in').optional(),
+    fields: fieldNames.optional(),
+    ...fieldChecks(ROLLUP_FIELDS, 'a value in kB'),
+  }),
+  (e) => Object.keys(e).length > 0,
+  `nothing to compare; give header, fields or a field (${ROLLUP_FIELDS.slice(0, 4).join(', ')}, …)`,
+);
 
 const FLAG_WORDS = Object.keys(QUERY_FLAGS) as [keyof typeof QUERY_FLAGS, ...(keyof typeof QUERY_FLAGS)[]];
 const flagError = says((v) => `invalid query flag ${describe(v)}; allowed: ${list(FLAG_WORDS)}, or an integer such as 0x40 (raw bits)`);
@@ -275,16 +287,20 @@ const QUERY = obj({
   ...QUERY_OUT,
 });
 
-const MAP_FILES = needs(obj({
-  region,
-  at,
-  page,
-  spell: oneOf(MAPFILE_SPELLINGS).describe('how the entry name is spelt (default exact)').optional(),
-  present: bool().describe('readlink succeeds (true) or fails with ENOENT (false)').optional(),
-  errno: errnoName().describe('readlink fails with this errno').optional(),
-  link: str(' (the readlink target)').describe('the readlink target').optional(),
-  open: errnoName(['ok']).describe('opening through the link: ok or the errno').optional(),
-}), (e) => [e.present, e.errno, e.link, e.open].some((v) => v !== undefined), 'nothing to compare; give present, errno, link or open');
+const MAP_FILES = needs(
+  obj({
+    region,
+    at,
+    page,
+    spell: oneOf(MAPFILE_SPELLINGS).describe('how the entry name is spelt (default exact)').optional(),
+    present: bool().describe('readlink succeeds (true) or fails with ENOENT (false)').optional(),
+    errno: errnoName().describe('readlink fails with this errno').optional(),
+    link: str(' (the readlink target)').describe('the readlink target').optional(),
+    open: errnoName(['ok']).describe('opening through the link: ok or the errno').optional(),
+  }),
+  (e) => [e.present, e.errno, e.link, e.open].some((v) => v !== undefined),
+  'nothing to compare; give present, errno, link or open',
+);
 
 const PAGEMAP = needs(
   obj({ region, at, page, pages, ...(Object.fromEntries(PAGEMAP_BIT_NAMES.map((b) => [b, bool().describe(`the ${b} bit of every page of the range`).optional()])) as Record<(typeof PAGEMAP_BIT_NAMES)[number], z.ZodOptional<z.ZodBoolean>>) }),

@@ -60,8 +60,8 @@ function valueAt(root: unknown, path: KeyPath): unknown {
 }
 
 /** Whether the issues of a union's option say the value has the option's type (and is wrong inside it). */
-const fits = (issues: readonly ZodIssue[]): boolean =>
-  issues.every((i) => i.path.length > 0 || (i.code !== 'invalid_type' && (i.code !== 'invalid_union' || (i.errors ?? []).some(fits))));
+const hasType = (issues: readonly ZodIssue[]): boolean =>
+  issues.every((i) => i.path.length > 0 || (i.code !== 'invalid_type' && (i.code !== 'invalid_union' || (i.errors ?? []).some(hasType))));
 
 /**
  * A shape check: the issues, and the value; when the mistakes of a mapping are all inside some of
@@ -88,6 +88,8 @@ export class Resolver {
   nameHexBytes = 0;
   /** A `brk` that grows the heap came earlier (the heap exists only after one). */
   heapGrown = false;
+  /** The whole case as a plain value (./tree.ts), set before anything is checked. */
+  root: unknown = undefined;
 
   constructor(
     readonly file: string,
@@ -104,6 +106,7 @@ export class Resolver {
     return offset === undefined ? this.pos(sub(path, key), 'key') : this.pos(null, { offset });
   }
 
+  /** Where a diagnostic at `path` points (see `error`). */
   pos(path: KeyPath, where: Where | { offset: number } = 'value'): SourcePos {
     const { line, col } = this.lc.linePos(typeof where === 'object' ? where.offset : this.tree.offset(path, where));
     return { file: this.file, line, col };
@@ -116,9 +119,6 @@ export class Resolver {
     const text = message.replaceAll('{window}', String(this.window)).replaceAll('{last}', String(this.window - 1));
     this.diags.push({ file: this.file, line, col, path: pathText(shown), message: text, ...(sourceLine === undefined ? {} : { sourceLine }) });
   }
-
-  /** The whole case as a plain value (./tree.ts), set before anything is checked. */
-  root: unknown = undefined;
 
   /** The value at `path` checked by a shape, its issues reported; see `take` for what comes back. */
   check<S extends z.ZodType>(shape: S, value: unknown, path: KeyPath): z.output<S> | undefined {
@@ -165,7 +165,7 @@ export class Resolver {
         this.error(path.up, iss.message.startsWith('missing') ? iss.message : `missing required key ${JSON.stringify(path.key)}`);
       } else if (iss.code === 'invalid_union' && iss.errors) {
         // The one option whose type the value has says what is wrong inside it; else the union says what it takes.
-        const typed = iss.errors.filter(fits);
+        const typed = iss.errors.filter(hasType);
         if (typed.length === 1) this.issues(typed[0] ?? [], path);
         else this.error(path, iss.message);
       } else this.error(path, iss.message);

@@ -1,8 +1,8 @@
 // The building blocks of the case language's shape (zod 4): scalars whose every issue says what
 // they expect and what the case gave, closed mappings that list their keys, and the values several
 // keys share (region ids, errno names, Kconfig terms, version ranges, perms, names, page ranges).
-// Shapes only check a value by itself; what depends on the rest of the case (regions, the window,
-// fork branches, guest limits) is ./resolve.ts's.
+// Shapes check a value with its own keys only; what depends on the rest of the case (regions, the
+// window, fork branches, guest limits) is ./resolve.ts's.
 import { z } from 'zod';
 import { parseRange, RANGE_EXAMPLE, RANGE_PATTERN } from '../kernel/version-range.js';
 import { canonicalErrno, ERRNO, ERRNO_ALIASES, similarErrnos } from './errno.js';

@@ -1,5 +1,5 @@
-// A case file's YAML tree seen two ways: as a plain value for the shape check (./language.ts)
-// and, from a key path back, as the nodes a diagnostic points at. Aliases are expanded (their
+// A case file's YAML tree seen two ways: as a plain value for the shape check (./shapes.ts and
+// the tables built of it) and, from a key path back, as the nodes a diagnostic points at. Aliases are expanded (their
 // expansion is bounded before, ./aliases.ts); an empty value (`key:`) stays apart from `null`;
 // integers past 2^53 are read exactly, from their source text, as bigints (`name.len`).
 import { isAlias, isMap, isScalar, isSeq, type Alias, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
@@ -53,7 +53,7 @@ export class Tree {
     private readonly root: Node | null,
     /** Every alias → its node (./aliases.ts). */
     private readonly aliases: Map<Alias, Node>,
-    private readonly lines: LineCounter,
+    private readonly lc: LineCounter,
   ) {}
 
   private deref(n: Node | null): Node | null {
@@ -92,7 +92,7 @@ export class Tree {
         const first = name === null ? undefined : seen.get(name);
         if (k === null || typeof kv !== 'string' || first) {
           if (first && k) {
-            const { line, col } = this.lines.linePos(first.range?.[0] ?? 0);
+            const { line, col } = this.lc.linePos(first.range?.[0] ?? 0);
             report(sub(path, name as string), k.range?.[0] ?? 0, `duplicate key ${JSON.stringify(name)} (first at line ${line}, column ${col})`);
           } else report(path, (k ?? n).range?.[0] ?? 0, `keys must be plain strings, got ${k === null ? 'nothing' : isScalar(k) ? describe(scalarValue(k)) : isSeq(k) ? 'a list' : 'a mapping'}`);
           continue;
