@@ -65,7 +65,7 @@ interface Command {
 export const COMMANDS = {
   run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, ...COLOR] },
   check: { summary: 'validate case files only (no build, no boot); a .md page checks its yaml examples', args: '[case files or folders]', flags: [] },
-  schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) and the key tables of docs/cases.md from the case language (runner/cases/)', args: '', flags: [] },
+  schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) and the key tables\nof docs/cases.md from the case language (runner/cases/)', args: '', flags: [] },
   coverage: { summary: 'write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md', args: '', flags: [] },
   gate: {
     summary: 'the suite on a base kernel and on the base with a change (--series, or --git with\n--base/--head); prints the regression table; exit 1 on a regression',
