@@ -16,6 +16,12 @@ export interface Diagnostic {
   sourceLine?: string;
 }
 
+/** A diagnostic at a 1-based line and column of a file whose lines are `lines`, with its source line for the caret excerpt. */
+export function diagnosticAt(file: string, lines: readonly string[], line: number, col: number, path: string, message: string): Diagnostic {
+  const sourceLine = lines[line - 1];
+  return { file, line, col, path, message, ...(sourceLine === undefined ? {} : { sourceLine }) };
+}
+
 /**
  * One diagnostic as text: `file:line:col: key.path: message`, and with
  * `excerpt` (default true when the source line is known) two more lines: the

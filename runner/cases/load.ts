@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { planLimitProblems } from '../plan/bounds.js';
-import { CaseError, compareDiagnostics, type Diagnostic } from './diagnostics.js';
+import { CaseError, compareDiagnostics, diagnosticAt, type Diagnostic } from './diagnostics.js';
 import { aliasTargets, expansionProblem } from './aliases.js';
 import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, EXPANDED_NODES_MAX, GUEST_LIMITS, MANIFEST_LINE_BOUND } from './limits.js';
 import { probeFileDiagnostics } from './probe.js';
@@ -80,33 +80,21 @@ export function parseCase(source: string, file: string, id: string): { case: Cas
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lines = source.split('\n');
-  const diagnostics: Diagnostic[] = [];
-  const yamlProblems = [...doc.errors, ...doc.warnings].filter((e) => e.code !== 'DUPLICATE_KEY');
-  for (const e of yamlProblems) {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    const sourceLine = lines[line - 1];
-    const message = `YAML: ${e.message.split('\n')[0] ?? e.message} (${e.code})`;
-    diagnostics.push({ file, line, col, path: '', message, ...(sourceLine === undefined ? {} : { sourceLine }) });
-  }
-  // Syntax errors make the tree unreliable: report them alone. Duplicate keys are
-  // reported by the validator with their key path, at the repeated key.
-  if (diagnostics.length > 0) return { case: null, diagnostics };
   const at = (offset: number, path: string, message: string): Diagnostic => {
     const { line, col } = lineCounter.linePos(offset);
-    const sourceLine = lines[line - 1];
-    return { file, line, col, path, message, ...(sourceLine === undefined ? {} : { sourceLine }) };
+    return diagnosticAt(file, lines, line, col, path, message);
   };
+  // Syntax errors make the tree unreliable: report them alone. Duplicate keys are
+  // reported by the validator with their key path, at the repeated key.
+  const yamlProblems = [...doc.errors, ...doc.warnings].filter((e) => e.code !== 'DUPLICATE_KEY');
+  if (yamlProblems.length > 0) return { case: null, diagnostics: yamlProblems.map((e) => at(e.pos[0], '', `YAML: ${e.message.split('\n')[0] ?? e.message} (${e.code})`)) };
   // An alias bomb is stopped before the validator walks it.
   const aliases = aliasTargets(doc);
   const bomb = expansionProblem(doc, aliases, EXPANDED_NODES_MAX);
   if (bomb) return { case: null, diagnostics: [at(bomb.node.range?.[0] ?? 0, bomb.path, bomb.message)] };
   const result = validateCase({ doc, lineCounter, source, file, id, aliases });
   if (!result.case) return result;
-  const limits = planLimitProblems(result.case).map((p) => {
-    const { line, col } = p.origin.step.pos;
-    const sourceLine = lines[line - 1];
-    return { file, line, col, path: p.origin.path, message: p.message, ...(sourceLine === undefined ? {} : { sourceLine }) };
-  });
+  const limits = planLimitProblems(result.case).map((p) => diagnosticAt(file, lines, p.origin.step.pos.line, p.origin.step.pos.col, p.origin.path, p.message));
   return limits.length ? { case: null, diagnostics: limits } : result;
 }
 

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Diagnostic } from './diagnostics.js';
+import { diagnosticAt, type Diagnostic } from './diagnostics.js';
 import type { Resolver } from './resolve.js';
 import { obj, says, str, type SourcePos } from './shapes.js';
 import { describe, sub } from './tree.js';
@@ -67,8 +67,6 @@ export async function probeFileDiagnostics(probe: ProbeSource, text: string): Pr
   const st = await stat(probe.abs).catch(() => null);
   if (st?.isFile()) return [];
   const shown = path.relative(process.cwd(), probe.abs) || probe.abs;
-  const sourceLine = text.split('\n')[probe.pos.line - 1];
   const { file, line, col } = probe.pos;
-  const message = `probe ${JSON.stringify(probe.path)} ${st ? 'is not a file' : 'does not exist'} (looked for ${shown})`;
-  return [{ file, line, col, path: 'probe', message, ...(sourceLine === undefined ? {} : { sourceLine }) }];
+  return [diagnosticAt(file, text.split('\n'), line, col, 'probe', `probe ${JSON.stringify(probe.path)} ${st ? 'is not a file' : 'does not exist'} (looked for ${shown})`)];
 }

@@ -4,7 +4,7 @@
 // `region`/`at`/`page` choice, guest limits), as `file:line:col: key.path: message`.
 import type { LineCounter } from 'yaml';
 import type { z } from 'zod';
-import type { Diagnostic } from './diagnostics.js';
+import { diagnosticAt, type Diagnostic } from './diagnostics.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { RANGE_KEYS, type NameValue, type PageRange, type RangeKeys, type SourcePos } from './shapes.js';
 import { describe, isMapping, list, pathText, sub, type KeyPath, type Tree, type Where } from './tree.js';
@@ -115,9 +115,8 @@ export class Resolver {
   /** Reports at the value of `path` (its key when the value is empty, or with `where: 'key'`, or at an offset); `shown` is the path printed. */
   error(path: KeyPath, message: string, where: Where | { offset: number } = 'value', shown: KeyPath = path): void {
     const { line, col } = this.pos(path, where);
-    const sourceLine = this.lines[line - 1];
     const text = message.replaceAll('{window}', String(this.window)).replaceAll('{last}', String(this.window - 1));
-    this.diags.push({ file: this.file, line, col, path: pathText(shown), message: text, ...(sourceLine === undefined ? {} : { sourceLine }) });
+    this.diags.push(diagnosticAt(this.file, this.lines, line, col, pathText(shown), text));
   }
 
   /** The value at `path` checked by a shape, its issues reported; see `take` for what comes back. */
