@@ -65,7 +65,8 @@ export function keyTable(name: string, s: JsonSchema): string {
   const rows: { keys: string[]; cells: string }[] = [];
   for (const [key, v] of Object.entries((s['properties'] as Record<string, JsonSchema>) ?? {})) {
     const def = v['$ref'] === '#/$defs/name' ? 'the name' : String(v['description'] ?? '');
-    const cells = `${typeText(v)} | ${required.has(key) ? 'yes' : ''} | ${def.replace(/\|/g, '\\|')}`;
+    // `|` would end the cell, `<id>` would be an HTML tag.
+    const cells = `${typeText(v)} | ${required.has(key) ? 'yes' : ''} | ${def.replace(/[|<]/g, '\\$&')}`;
     const last = rows[rows.length - 1];
     if (last?.cells === cells) last.keys.push(key);
     else rows.push({ keys: [key], cells });
