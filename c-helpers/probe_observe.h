@@ -4,9 +4,9 @@
  * `query`, `mapfile`, `pagemap`; records `A`, `U`, `M`, `Q`, `L`, `P`).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
- * that file's record writers (out_*, record_step, broken, bad_line), its plan
- * parsing helpers (struct line, num_arg, tok_is) and the window (page0,
- * page_size, win_lo, win_hi). Same rules as the probe: static buffers only,
+ * that file's record writers (out_*, record_step, broken), the plan's op
+ * structs (plan_ops.h) and the window (page0, page_size, win_lo, win_hi).
+ * Same rules as the probe: static buffers only,
  * no stdio, no malloc, so reading these files does not change the address
  * space being observed.
  */
@@ -40,89 +40,15 @@ _Static_assert(sizeof(struct vmaspec_procmap_query) == 104, "procmap_query is 10
 #define OBS_NAME_BUF 4096     /* PATH_MAX: the kernel caps the name buffer there */
 #define OBS_LINE_MAX 8192     /* a maps line (name up to PATH_MAX) */
 
-/* ------------------------------------------------------------------ */
-/* Plan arguments.                                                      */
-
-enum obs_file { OBS_MAPS, OBS_SMAPS, OBS_ROLLUP };
-enum obs_name_addr { OBS_NAME_BUFFER, OBS_NAME_NULL, OBS_NAME_BAD };
-enum obs_spell { SPELL_EXACT, SPELL_UPPER, SPELL_LEADING_ZERO, SPELL_0X,
-		 SPELL_DIGITS17, SPELL_SPACE, SPELL_PLUS };
-
-static const char *const obs_files[] = { "/proc/self/maps", "/proc/self/smaps",
-					 "/proc/self/smaps_rollup" };
-
-struct obs_query {
-	int file;
-	uint64_t flags;
-	uint64_t name_buf;
-	int name_addr;
-	uint64_t size;
-	int tail;
-	uint64_t build_id_size;
-};
-
-static struct obs_query obs_queries[OBS_QUERIES_MAX];
 static size_t n_obs_queries;
 
-static int word_arg(const struct line *l, int i, const char *const *words, int n, const char *why)
+/* The name buffer is the probe's own (OBS_NAME_BUF); a plan has at most OBS_QUERIES_MAX queries. */
+static void check_query(const struct line *l, const struct op_query *a)
 {
-	int k;
-
-	for (k = 0; k < n; k++)
-		if (tok_is(l, i, words[k]))
-			return k;
-	bad_line(l, why);
-	return 0;
-}
-
-/*
- * smaps, rollup: no arguments.
- * query <file> <start> <flags> <name_buf> <name_addr> <size> <tail> <build_id_size>
- *   (a = start, b = index into obs_queries)
- * mapfile <start> <spelling>   (a = start, b = spelling)
- * pagemap <at> <pages>         (a = at, b = pages)
- */
-static void observe_parse(const struct line *l, struct op *op)
-{
-	static const char *const files[] = { "maps", "smaps", "smaps_rollup" };
-	static const char *const addrs[] = { "buf", "null", "bad" };
-	static const char *const spells[] = { "exact", "upper", "leading_zero", "0x",
-					      "digits17", "space", "plus" };
-	struct obs_query *q;
-
-	switch (op->kind) {
-	case OP_QUERY:
-		if (n_obs_queries == OBS_QUERIES_MAX)
-			bad_line(l, "too many query ops");
-		q = &obs_queries[n_obs_queries];
-		q->file = word_arg(l, 2, files, 3, "bad query file (want maps, smaps or smaps_rollup)");
-		op->a = num_arg(l, 3, 1);
-		q->flags = num_arg(l, 4, 0);
-		q->name_buf = num_arg(l, 5, 0);
-		if (q->name_buf > OBS_NAME_BUF)
-			bad_line(l, "query name buffer larger than 4096");
-		q->name_addr = word_arg(l, 6, addrs, 3, "bad name address (want buf, null or bad)");
-		q->size = num_arg(l, 7, 0);
-		if (tok_is(l, 8, "1"))
-			q->tail = 1;
-		else if (!tok_is(l, 8, "0"))
-			bad_line(l, "bad tail (want 0 or 1)");
-		q->build_id_size = num_arg(l, 9, 0);
-		if (q->build_id_size > UINT32_MAX || q->name_buf > UINT32_MAX)
-			bad_line(l, "size out of range");
-		op->b = n_obs_queries++;
-		break;
-	case OP_MAPFILE:
-		op->a = num_arg(l, 2, 1);
-		op->b = (uint64_t)word_arg(l, 3, spells, 7, "bad map_files spelling");
-		break;
-	case OP_PAGEMAP:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		break;
-	default:
-		break;
-	}
+	if (a->name_buf > OBS_NAME_BUF)
+		bad_line(l, "query name buffer larger than 4096");
+	if (++n_obs_queries > OBS_QUERIES_MAX)
+		bad_line(l, "too many query ops");
 }
 
 /* ------------------------------------------------------------------ */
@@ -265,9 +191,9 @@ static void out_hex_bytes(const unsigned char *p, size_t n)
 	}
 }
 
-static void run_query(const struct op *op)
+static void run_query(const struct op *op, const struct op_query *q)
 {
-	const struct obs_query *q = &obs_queries[op->b];
+	static char path[32];
 	struct vmaspec_procmap_query *arg = (struct vmaspec_procmap_query *)query_arg;
 	int fd, err;
 	long r;
@@ -276,19 +202,27 @@ static void run_query(const struct op *op)
 	memset(query_name, 0, sizeof(query_name));
 	arg->size = q->size;
 	arg->query_flags = q->flags;
-	arg->query_addr = page0 + (unsigned long)op->a;
-	arg->vma_name_size = (uint32_t)q->name_buf;
-	if (q->name_addr == OBS_NAME_BUFFER) /* even with size 0: Q5's half-set pair */
+	arg->query_addr = page0 + (unsigned long)q->start;
+	arg->vma_name_size = q->name_buf;
+	switch (q->name_addr) {
+	case QUERY_NAME_ADDR_BUF: /* even with size 0: Q5's half-set pair */
 		arg->vma_name_addr = (uint64_t)(unsigned long)query_name;
-	else if (q->name_addr == OBS_NAME_BAD)
+		break;
+	case QUERY_NAME_ADDR_BAD:
 		arg->vma_name_addr = win_lo; /* the reserve's guard page: PROT_NONE */
-	arg->build_id_size = (uint32_t)q->build_id_size; /* its address stays 0 */
+		break;
+	case QUERY_NAME_ADDR_NULL:
+		break;
+	}
+	arg->build_id_size = q->build_id_size; /* its address stays 0 */
 	if (q->tail)
 		query_arg[sizeof(*arg)] = 1;
 
-	fd = open(obs_files[q->file], O_RDONLY | O_CLOEXEC);
+	memcpy(path, "/proc/self/", 11);
+	memcpy(path + 11, query_file_words[q->file], strlen(query_file_words[q->file]) + 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		broken_full("cannot open", obs_files[q->file], "errno", errno);
+		broken_full("cannot open", path, "errno", errno);
 	r = ioctl(fd, VMASPEC_PROCMAP_QUERY, query_arg);
 	err = errno;
 	close(fd);
@@ -368,11 +302,12 @@ static void mf_hex(unsigned long v, int width, int upper)
 	mf_put(tmp + i, sizeof(tmp) - (size_t)i);
 }
 
-static void run_mapfile(const struct op *op)
+static void run_mapfile(const struct op *op, const struct op_mapfile *a)
 {
 	static const char prefix[] = "/proc/self/map_files/";
-	struct find_ctx c = { page0 + (unsigned long)op->a, 0, 0, 0 };
-	int spell = (int)op->b, rl_err = 0, open_err = 0, fd;
+	struct find_ctx c = { page0 + (unsigned long)a->start, 0, 0, 0 };
+	enum mapfile_spelling spell = a->spelling;
+	int rl_err = 0, open_err = 0, fd;
 	ssize_t rl;
 	size_t name_at;
 
@@ -384,16 +319,19 @@ static void run_mapfile(const struct op *op)
 	mf_put(prefix, sizeof(prefix) - 1);
 	name_at = mf_len;
 	switch (spell) {
-	case SPELL_LEADING_ZERO: mf_put("0", 1); break;
-	case SPELL_0X: mf_put("0x", 2); break;
-	case SPELL_DIGITS17: mf_put("1", 1); break;
-	case SPELL_PLUS: mf_put("+", 1); break;
-	default: break;
+	case MAPFILE_SPELLING_LEADING_ZERO: mf_put("0", 1); break;
+	case MAPFILE_SPELLING_0X: mf_put("0x", 2); break;
+	case MAPFILE_SPELLING_DIGITS17: mf_put("1", 1); break;
+	case MAPFILE_SPELLING_PLUS: mf_put("+", 1); break;
+	case MAPFILE_SPELLING_EXACT:
+	case MAPFILE_SPELLING_UPPER:
+	case MAPFILE_SPELLING_SPACE:
+		break;
 	}
-	mf_hex(c.start, spell == SPELL_DIGITS17 ? 16 : 1, spell == SPELL_UPPER);
+	mf_hex(c.start, spell == MAPFILE_SPELLING_DIGITS17 ? 16 : 1, spell == MAPFILE_SPELLING_UPPER);
 	mf_put("-", 1);
-	mf_hex(c.end, 1, spell == SPELL_UPPER);
-	if (spell == SPELL_SPACE)
+	mf_hex(c.end, 1, spell == MAPFILE_SPELLING_UPPER);
+	if (spell == MAPFILE_SPELLING_SPACE)
 		mf_put(" ", 1);
 	mf_path[mf_len] = '\0';
 
@@ -425,7 +363,7 @@ static void run_mapfile(const struct op *op)
 
 static uint64_t pm_buf[512];
 
-static void run_pagemap(const struct op *op)
+static void run_pagemap(const struct op *op, const struct op_pagemap *a)
 {
 	uint64_t done = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -434,9 +372,9 @@ static void run_pagemap(const struct op *op)
 		record_step(op->step, -1, errno);
 		return;
 	}
-	while (done < op->b) {
-		uint64_t want = op->b - done, k;
-		off_t off = (off_t)((page_addr(op->a + done) / page_size) * sizeof(uint64_t));
+	while (done < a->pages) {
+		uint64_t want = a->pages - done, k;
+		off_t off = (off_t)((page_addr((uint64_t)a->at + done) / page_size) * sizeof(uint64_t));
 		ssize_t r;
 
 		if (want > sizeof(pm_buf) / sizeof(pm_buf[0]))
@@ -454,7 +392,7 @@ static void run_pagemap(const struct op *op)
 			out_str("P ");
 			out_u64(op->step);
 			out_str(" ");
-			out_s64((int64_t)(op->a + done + k));
+			out_s64((int64_t)((uint64_t)a->at + done + k));
 			out_str(" ");
 			out_hex(pm_buf[k]);
 			out_end();
@@ -463,29 +401,6 @@ static void run_pagemap(const struct op *op)
 	}
 	close(fd);
 	record_step(op->step, 0, 0);
-}
-
-static void observe_run(const struct op *op)
-{
-	switch (op->kind) {
-	case OP_SMAPS:
-		run_smaps(op);
-		break;
-	case OP_ROLLUP:
-		run_rollup(op);
-		break;
-	case OP_QUERY:
-		run_query(op);
-		break;
-	case OP_MAPFILE:
-		run_mapfile(op);
-		break;
-	case OP_PAGEMAP:
-		run_pagemap(op);
-		break;
-	default:
-		broken("internal: not an observation op", "step", op->step);
-	}
 }
 
 #endif

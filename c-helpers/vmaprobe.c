@@ -3,11 +3,18 @@
  *
  * Usage: vmaprobe <plan file>
  *
- * Reads one case plan, reserves the PROT_NONE window at a fixed address,
- * runs the plan's ops (mmap, munmap, mprotect, PR_SET_VMA_ANON_NAME, page
- * touches, /proc/self/maps snapshots, nested fork blocks) and writes one
- * result record per op to stdout. The plan format and the records are the
- * contract in docs/protocol.md; keep this file and that page in step.
+ * Reads one case plan (plan_parse.h), reserves the PROT_NONE window at a
+ * fixed address, runs the plan's ops (mmap, munmap, mprotect,
+ * PR_SET_VMA_ANON_NAME, page touches, /proc/self/maps snapshots, nested fork
+ * blocks; the observation ops of probe_observe.h and the steps ops of
+ * probe_steps.h) and writes one result record per op to stdout. The plan
+ * format and the records are the contract in docs/protocol.md.
+ *
+ * Each op is defined once on the host (runner/plan/plan.ts); its struct, its
+ * parser and the ops table op_ops[] are generated from that definition into
+ * plan_ops.h at build time (runner/guest/plan-header.ts). Each op's run
+ * function is here or in the two headers: `run_<op>(op, args)`, taking the
+ * op's typed arguments (`struct op_<op>`).
  *
  * The probe must not disturb the address space it is measuring: no stdio,
  * no malloc, only static buffers and raw write(2) of whole records. The
@@ -38,6 +45,8 @@
 static void steps_restore(void);
 /* probe_steps.h: at the start, puts back the sysctls a killed earlier probe left. */
 static void steps_recover(void);
+/* probe_steps.h: the child of the fork block whose parent ops run now; returns the previous. */
+static pid_t steps_set_child(pid_t pid);
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
@@ -171,432 +180,7 @@ static void broken_full(const char *msg, const char *detail, const char *label, 
 
 #define broken(msg, label, num) broken_full(msg, NULL, label, (int64_t)(num))
 
-/* ------------------------------------------------------------------ */
-/* Plan.                                                                */
-
-enum op_kind { OP_MAP, OP_UNMAP, OP_MPROTECT, OP_NAME, OP_TOUCH,
-	       OP_SNAPSHOT, OP_FORK, OP_PARENT, OP_WAIT,
-	       /* observations (probe_observe.h) */
-	       OP_SMAPS, OP_ROLLUP, OP_QUERY, OP_MAPFILE, OP_PAGEMAP,
-	       /* steps (probe_steps.h) */
-	       OP_MAPFD, OP_MREMAP, OP_MADVISE, OP_PMADVISE, OP_NAME_TARGET,
-	       OP_SPECIAL, OP_BRK, OP_SYSCTL, OP_LOCK };
-
-struct op {
-	enum op_kind kind;
-	uint64_t step;
-	uint64_t a;          /* at (page) or start (byte); may be "negative" */
-	uint64_t b;          /* pages or len */
-	int prot;            /* map, mprotect */
-	int flags;           /* map, mapfd: MAP_FIXED or MAP_FIXED_NOREPLACE | type | extra flags */
-	int write;           /* touch */
-	const char *name;    /* name: hex digits in the plan text, or NULL */
-	size_t name_hex_len; /* name: number of hex digits */
-	int name_null;       /* name: `null` */
-	size_t parent_idx;   /* fork: index of the matching parent */
-	size_t wait_idx;     /* fork, parent: index of the matching wait */
-	uint64_t c, d;       /* steps ops: more numbers (probe_steps.h) */
-	int sub;             /* steps ops: backing, target, pointer or value kind */
-	const char *text;    /* steps ops: file name part or sysctl key, in the plan text */
-	size_t text_len;
-};
-
-static char plan_text[PLAN_MAX + 1];
-static struct op ops[OPS_MAX];
-static size_t n_ops;
-static uint64_t window_pages;
-
-#define MAX_TOKENS 12 /* step, op and up to 10 arguments (query has 8) */
-struct line {
-	const char *tok[MAX_TOKENS];
-	size_t len[MAX_TOKENS];
-	int n;
-	unsigned long lineno;
-};
-
-__attribute__((noreturn))
-static void bad_line(const struct line *l, const char *why)
-{
-	out_len = 0;
-	out_str("B plan line ");
-	out_u64(l->lineno);
-	out_str(": ");
-	out_str(why);
-	out_end();
-	_exit(EXIT_BROKEN);
-}
-
-static int tok_is(const struct line *l, int i, const char *s)
-{
-	return l->len[i] == strlen(s) && memcmp(l->tok[i], s, l->len[i]) == 0;
-}
-
-/* Split one line on single spaces; empty tokens are malformed. */
-static void split_line(struct line *l, char *s, size_t n)
-{
-	size_t i, start = 0;
-
-	l->n = 0;
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != ' ')
-			continue;
-		if (i == start)
-			bad_line(l, "empty token (double space or blank line)");
-		if (l->n == MAX_TOKENS)
-			bad_line(l, "too many tokens");
-		l->tok[l->n] = s + start;
-		l->len[l->n] = i - start;
-		l->n++;
-		start = i + 1;
-	}
-}
-
-/*
- * A decimal integer. Non-negative values up to 2^64-1; with allow_neg,
- * negative values down to -2^63, returned as their two's complement so
- * that address arithmetic wraps like the kernel's.
- */
-static int parse_num(const char *s, size_t n, int allow_neg, uint64_t *out_v)
-{
-	int neg = 0;
-	uint64_t v = 0;
-	size_t i = 0;
-
-	if (n > 0 && s[0] == '-') {
-		if (!allow_neg)
-			return 0;
-		neg = 1;
-		i = 1;
-	}
-	if (i == n)
-		return 0;
-	for (; i < n; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	if (neg) {
-		if (v > (uint64_t)1 << 63)
-			return 0;
-		v = (uint64_t)0 - v;
-	}
-	*out_v = v;
-	return 1;
-}
-
-static uint64_t num_arg(const struct line *l, int i, int allow_neg)
-{
-	uint64_t v;
-	if (!parse_num(l->tok[i], l->len[i], allow_neg, &v))
-		bad_line(l, "bad number");
-	return v;
-}
-
-static int prot_arg(const struct line *l, int i)
-{
-	const char *p = l->tok[i];
-	int prot = 0;
-
-	if (l->len[i] != 3)
-		bad_line(l, "bad prot");
-	if (p[0] == 'r')
-		prot |= PROT_READ;
-	else if (p[0] != '-')
-		bad_line(l, "bad prot");
-	if (p[1] == 'w')
-		prot |= PROT_WRITE;
-	else if (p[1] != '-')
-		bad_line(l, "bad prot");
-	if (p[2] == 'x')
-		prot |= PROT_EXEC;
-	else if (p[2] != '-')
-		bad_line(l, "bad prot");
-	return prot;
-}
-
-static int sharing_arg(const struct line *l, int i)
-{
-	if (tok_is(l, i, "private"))
-		return MAP_PRIVATE;
-	if (tok_is(l, i, "shared"))
-		return MAP_SHARED;
-	bad_line(l, "bad sharing");
-	return 0;
-}
-
-/* `-` or a comma list of noreserve, growsdown, populate, fixed_noreplace, droppable. */
-static int flags_arg(const struct line *l, int i)
-{
-	const char *p = l->tok[i], *end = p + l->len[i];
-	int flags = 0;
-
-	if (tok_is(l, i, "-"))
-		return 0;
-	while (p <= end) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		size_t n = c ? (size_t)(c - p) : (size_t)(end - p);
-
-		if (n == 9 && memcmp(p, "noreserve", 9) == 0)
-			flags |= MAP_NORESERVE;
-		else if (n == 9 && memcmp(p, "growsdown", 9) == 0)
-			flags |= MAP_GROWSDOWN;
-		else if (n == 8 && memcmp(p, "populate", 8) == 0)
-			flags |= MAP_POPULATE;
-		else if (n == 15 && memcmp(p, "fixed_noreplace", 15) == 0)
-			flags |= MAP_FIXED_NOREPLACE;
-		else if (n == 9 && memcmp(p, "droppable", 9) == 0)
-			flags |= MAP_DROPPABLE;
-		else
-			bad_line(l, "bad map flag");
-		if (!c)
-			break;
-		p = c + 1;
-	}
-	return flags;
-}
-
-/*
- * The mmap flags of `map` and `mapfd` from `<sharing> <flags>` at tokens i, i + 1:
- * MAP_FIXED unless fixed_noreplace asks for MAP_FIXED_NOREPLACE, and the mapping
- * type MAP_DROPPABLE in place of MAP_PRIVATE when droppable is listed.
- */
-static int map_flags_arg(const struct line *l, int i)
-{
-	int sharing = sharing_arg(l, i), flags = flags_arg(l, i + 1);
-
-	if (flags & MAP_DROPPABLE) {
-		if (sharing != MAP_PRIVATE)
-			bad_line(l, "droppable with shared");
-		sharing = 0;
-	}
-	if (!(flags & MAP_FIXED_NOREPLACE))
-		flags |= MAP_FIXED;
-	return sharing | flags;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* `null` or `hex:` + lower-case hex pairs (checked here, decoded when run). */
-static void name_arg(const struct line *l, int i, struct op *op)
-{
-	size_t k, n = l->len[i];
-
-	if (tok_is(l, i, "null")) {
-		op->name_null = 1;
-		return;
-	}
-	if (n < 4 || memcmp(l->tok[i], "hex:", 4) != 0)
-		bad_line(l, "bad name (want null or hex:...)");
-	op->name = l->tok[i] + 4;
-	op->name_hex_len = n - 4;
-	if (op->name_hex_len % 2 != 0)
-		bad_line(l, "odd number of hex digits in name");
-	if (op->name_hex_len / 2 > NAME_MAX_BYTES)
-		bad_line(l, "name too long");
-	for (k = 0; k < op->name_hex_len; k++)
-		if (hex_digit(op->name[k]) < 0)
-			bad_line(l, "bad hex digit in name");
-}
-
-static const struct { const char *name; enum op_kind kind; int args; } op_table[] = {
-	{ "map", OP_MAP, 5 },       { "unmap", OP_UNMAP, 2 },
-	{ "mprotect", OP_MPROTECT, 3 }, { "name", OP_NAME, 4 },
-	{ "touch", OP_TOUCH, 3 },   { "snapshot", OP_SNAPSHOT, 0 },
-	{ "fork", OP_FORK, 0 },     { "parent", OP_PARENT, 0 },
-	{ "wait", OP_WAIT, 0 },
-	{ "smaps", OP_SMAPS, 0 },   { "rollup", OP_ROLLUP, 0 },
-	{ "query", OP_QUERY, 8 },   { "mapfile", OP_MAPFILE, 2 },
-	{ "pagemap", OP_PAGEMAP, 2 },
-	{ "mapfd", OP_MAPFD, 6 },   { "mremap", OP_MREMAP, 4 },
-	{ "madvise", OP_MADVISE, 3 }, { "pmadvise", OP_PMADVISE, 3 },
-	{ "name-target", OP_NAME_TARGET, 2 }, { "special", OP_SPECIAL, 1 },
-	{ "brk", OP_BRK, 1 },       { "sysctl", OP_SYSCTL, 2 },
-	{ "lock", OP_LOCK, 3 },
-};
-
-/* The observation ops live in probe_observe.h (included below the window code). */
-static void observe_parse(const struct line *l, struct op *op);
-static void observe_run(const struct op *op);
-
-/* The steps ops live in probe_steps.h (included below the window code). */
-static void steps_parse(const struct line *l, struct op *op);
-static void steps_name_arg(const struct line *l, int i, struct op *op);
-static const char *steps_name_pointer(const struct op *op, const char *name);
-static void steps_run(const struct op *op);
-static pid_t steps_set_child(pid_t pid);
-
-static void parse_op(const struct line *l, struct op *op)
-{
-	size_t k;
-
-	memset(op, 0, sizeof(*op));
-	if (l->n < 2)
-		bad_line(l, "missing op");
-	op->step = num_arg(l, 0, 0);
-	for (k = 0; k < sizeof(op_table) / sizeof(op_table[0]); k++)
-		if (tok_is(l, 1, op_table[k].name))
-			break;
-	if (k == sizeof(op_table) / sizeof(op_table[0]))
-		bad_line(l, "unknown op");
-	if (l->n != 2 + op_table[k].args)
-		bad_line(l, "wrong number of arguments");
-	op->kind = op_table[k].kind;
-
-	switch (op->kind) {
-	case OP_MAP:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		op->prot = prot_arg(l, 4);
-		op->flags = map_flags_arg(l, 5);
-		break;
-	case OP_UNMAP:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		break;
-	case OP_MPROTECT:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		op->prot = prot_arg(l, 4);
-		break;
-	case OP_NAME:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		steps_name_arg(l, 4, op); /* name_arg(), or a bad pointer (R2) */
-		op->d = num_arg(l, 5, 0); /* fail_nth, 0 = none */
-		break;
-	case OP_TOUCH:
-		op->a = num_arg(l, 2, 1);
-		op->b = num_arg(l, 3, 0);
-		if (tok_is(l, 4, "w"))
-			op->write = 1;
-		else if (!tok_is(l, 4, "r"))
-			bad_line(l, "bad access (want r or w)");
-		break;
-	case OP_QUERY:
-	case OP_MAPFILE:
-	case OP_PAGEMAP:
-		observe_parse(l, op);
-		break;
-	case OP_MAPFD:
-	case OP_MREMAP:
-	case OP_MADVISE:
-	case OP_PMADVISE:
-	case OP_NAME_TARGET:
-	case OP_SPECIAL:
-	case OP_BRK:
-	case OP_SYSCTL:
-	case OP_LOCK:
-		steps_parse(l, op);
-		break;
-	default:
-		break;
-	}
-}
-
-/*
- * Match fork … parent … wait blocks (they nest). Each fork learns where
- * its child's ops end (parent) and where the block ends (wait).
- */
-static void match_blocks(void)
-{
-	static size_t stack[OPS_MAX];
-	size_t depth = 0, i;
-
-	for (i = 0; i < n_ops; i++) {
-		switch (ops[i].kind) {
-		case OP_FORK:
-			ops[i].parent_idx = SIZE_MAX;
-			stack[depth++] = i;
-			break;
-		case OP_PARENT:
-			if (depth == 0 || ops[stack[depth - 1]].parent_idx != SIZE_MAX)
-				broken("plan: parent without an open fork", "step", ops[i].step);
-			ops[stack[depth - 1]].parent_idx = i;
-			break;
-		case OP_WAIT:
-			if (depth == 0 || ops[stack[depth - 1]].parent_idx == SIZE_MAX)
-				broken("plan: wait without fork and parent", "step", ops[i].step);
-			ops[stack[depth - 1]].wait_idx = i;
-			ops[ops[stack[depth - 1]].parent_idx].wait_idx = i;
-			depth--;
-			break;
-		default:
-			break;
-		}
-	}
-	if (depth != 0)
-		broken("plan: fork block not closed", "step", ops[stack[depth - 1]].step);
-}
-
-static size_t read_file(const char *path, char *buf, size_t cap)
-{
-	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		broken_full("cannot open plan", path, "errno", errno);
-	for (;;) {
-		ssize_t r = read(fd, buf + have, cap - have);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			broken_full("cannot read plan", path, "errno", errno);
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		if (have == cap)
-			broken("plan too large", NULL, 0);
-	}
-	close(fd);
-	return have;
-}
-
-/* Parse the whole plan before touching the address space. */
-static void load_plan(const char *path)
-{
-	size_t n = read_file(path, plan_text, PLAN_MAX);
-	char *p = plan_text, *end = plan_text + n;
-	struct line l;
-
-	l.lineno = 0;
-	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		l.lineno++;
-		split_line(&l, p, len);
-		if (l.lineno == 1) {
-			if (!(l.n == 2 && tok_is(&l, 0, "vmaspec-plan") && tok_is(&l, 1, "1")))
-				bad_line(&l, "not a vmaspec-plan 1 file");
-		} else if (l.lineno == 2) {
-			if (!(l.n == 2 && tok_is(&l, 0, "window")))
-				bad_line(&l, "expected window <pages>");
-			window_pages = num_arg(&l, 1, 0);
-			if (window_pages > ((uint64_t)1 << 32))
-				bad_line(&l, "window too large");
-		} else {
-			if (n_ops == OPS_MAX)
-				bad_line(&l, "too many ops");
-			parse_op(&l, &ops[n_ops++]);
-		}
-		p += len + 1;
-	}
-	if (l.lineno < 2)
-		broken("plan: missing header or window line", NULL, 0);
-	match_blocks();
-}
+#include "plan_parse.h"
 
 /* ------------------------------------------------------------------ */
 /* The window.                                                          */
@@ -668,11 +252,59 @@ static unsigned long pages_len(uint64_t n) { return (unsigned long)n * page_size
 /* ------------------------------------------------------------------ */
 /* Ops.                                                                 */
 
-static void run_map(const struct op *op)
+static int mmap_flag(enum map_flag f)
 {
-	unsigned long want = page_addr(op->a);
-	long r = syscall(SYS_mmap, want, pages_len(op->b), op->prot,
-			 MAP_ANONYMOUS | op->flags, -1, 0);
+	switch (f) {
+	case MAP_FLAG_NORESERVE:
+		return MAP_NORESERVE;
+	case MAP_FLAG_GROWSDOWN:
+		return MAP_GROWSDOWN;
+	case MAP_FLAG_POPULATE:
+		return MAP_POPULATE;
+	case MAP_FLAG_FIXED_NOREPLACE:
+		return MAP_FIXED_NOREPLACE;
+	case MAP_FLAG_DROPPABLE:
+		return MAP_DROPPABLE;
+	}
+	return 0;
+}
+
+/*
+ * The mmap flags of `map` and `mapfd`: MAP_FIXED unless fixed_noreplace asks
+ * for MAP_FIXED_NOREPLACE, and the mapping type MAP_DROPPABLE in place of
+ * MAP_PRIVATE when droppable is listed (check_map_flags()).
+ */
+static int mmap_flags(int shared, unsigned flags)
+{
+	int f = 0, k;
+
+	for (k = 0; k < MAP_FLAG_COUNT; k++)
+		if (flags & 1u << k)
+			f |= mmap_flag((enum map_flag)k);
+	if (!(flags & 1u << MAP_FLAG_FIXED_NOREPLACE))
+		f |= MAP_FIXED;
+	if (!(flags & 1u << MAP_FLAG_DROPPABLE))
+		f |= shared ? MAP_SHARED : MAP_PRIVATE;
+	return f;
+}
+
+/* MAP_DROPPABLE is a mapping type of its own: MAP_DROPPABLE|MAP_SHARED is not a plan. */
+static void check_map_flags(const struct line *l, int shared, unsigned flags)
+{
+	if (shared && flags & 1u << MAP_FLAG_DROPPABLE)
+		bad_line(l, "droppable with shared");
+}
+
+static void check_map(const struct line *l, const struct op_map *a)
+{
+	check_map_flags(l, a->shared, a->flags);
+}
+
+static void run_map(const struct op *op, const struct op_map *a)
+{
+	unsigned long want = page_addr((uint64_t)a->at);
+	long r = syscall(SYS_mmap, want, pages_len(a->pages), a->prot,
+			 MAP_ANONYMOUS | mmap_flags(a->shared, a->flags), -1, 0);
 
 	if (r == -1)
 		record_step(op->step, -1, errno);
@@ -687,7 +319,81 @@ static void run_syscall_result(uint64_t step, long r)
 	record_step(step, r, r == -1 ? errno : 0);
 }
 
+static void run_unmap(const struct op *op, const struct op_unmap *a)
+{
+	run_syscall_result(op->step, syscall(SYS_munmap, page_addr((uint64_t)a->at), pages_len(a->pages)));
+}
+
+static void run_mprotect(const struct op *op, const struct op_mprotect *a)
+{
+	run_syscall_result(op->step, syscall(SYS_mprotect, page_addr((uint64_t)a->at), pages_len(a->pages), a->prot));
+}
+
 static char name_buf[NAME_MAX_BYTES + 1];
+
+/* The decoded name (name_buf, NUL-terminated), or NULL for `null`. */
+static const char *decode_name(const struct name_arg *n)
+{
+	size_t k;
+
+	if (n->null)
+		return NULL;
+	for (k = 0; k < n->hex_len / 2; k++)
+		name_buf[k] = (char)(hex_digit(n->hex[2 * k]) << 4 | hex_digit(n->hex[2 * k + 1]));
+	name_buf[k] = '\0';
+	return name_buf;
+}
+
+/* Bad-pointer pages for `name` (R2), far from the window: page 0 PROT_NONE,
+ * page 1 unmapped, page 2 read-write, page 3 unmapped. */
+#define SCRATCH_ADDR 0x300000000000UL
+
+static void scratch_init(uint64_t step)
+{
+	static int ready;
+	long r;
+
+	if (ready)
+		return;
+	r = syscall(SYS_mmap, SCRATCH_ADDR, 4 * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (r == -1)
+		broken("bad-pointer pages: mmap failed", "errno", errno);
+	if ((unsigned long)r != SCRATCH_ADDR)
+		broken("bad-pointer pages landed elsewhere", "step", step);
+	if (syscall(SYS_munmap, SCRATCH_ADDR + page_size, page_size) != 0 ||
+	    syscall(SYS_munmap, SCRATCH_ADDR + 3 * page_size, page_size) != 0 ||
+	    syscall(SYS_mprotect, SCRATCH_ADDR, page_size, PROT_NONE) != 0)
+		broken("bad-pointer pages: setup failed", "errno", errno);
+	ready = 1;
+}
+
+/* The pointer a `name` op with a bad pointer passes instead of name (R2). */
+static const char *bad_name_pointer(uint64_t step, const struct name_arg *n, const char *name)
+{
+	size_t len = n->hex_len / 2;
+	char *p;
+
+	scratch_init(step);
+	switch (n->pointer) {
+	case NAME_POINTER_UNMAPPED:
+		return (const char *)(SCRATCH_ADDR + page_size);
+	case NAME_POINTER_PROT_NONE:
+		/* The bytes and their NUL, in a page that is PROT_NONE when the kernel reads it. */
+		if (syscall(SYS_mprotect, SCRATCH_ADDR, page_size, PROT_READ | PROT_WRITE) != 0)
+			broken("bad-pointer pages: mprotect failed", "errno", errno);
+		memcpy((char *)SCRATCH_ADDR, name, len + 1);
+		if (syscall(SYS_mprotect, SCRATCH_ADDR, page_size, PROT_NONE) != 0)
+			broken("bad-pointer pages: mprotect failed", "errno", errno);
+		return (const char *)SCRATCH_ADDR;
+	case NAME_POINTER_RUNS_OFF:
+		break;
+	}
+	/* The bytes without a NUL, ending where the unmapped page begins. */
+	p = (char *)(SCRATCH_ADDR + 3 * page_size) - len;
+	memcpy(p, name, len);
+	return p;
+}
 
 /*
  * `fail_nth: N` (R5): the Nth fault-injection point the prctl reaches fails
@@ -695,10 +401,10 @@ static char name_buf[NAME_MAX_BYTES + 1];
  * before the call, read back and disarmed just after; `F <step> <fired>`
  * says whether the failure was injected (the file reads 0 once it was).
  */
-static void run_name_failing(const struct op *op, const char *name)
+static void run_name_failing(const struct op *op, const struct op_name *a, const char *name)
 {
 	char buf[24];
-	const char *nth = u64_decimal(buf, op->d);
+	const char *nth = u64_decimal(buf, a->fail_nth);
 	ssize_t n = buf + sizeof(buf) - nth;
 	long r;
 	int e, fired;
@@ -708,7 +414,7 @@ static void run_name_failing(const struct op *op, const char *name)
 		broken("fail_nth: cannot open /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)", "errno", errno);
 	if (write(fd, nth, (size_t)n) != n)
 		broken("fail_nth: cannot arm /proc/thread-self/fail-nth", "errno", errno);
-	r = sys_prctl_name(page0 + (unsigned long)op->a, (unsigned long)op->b, name);
+	r = sys_prctl_name(page0 + (unsigned long)a->start, (unsigned long)a->len, name);
 	e = errno;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	fired = n > 0 && buf[0] == '0';
@@ -723,26 +429,18 @@ static void run_name_failing(const struct op *op, const char *name)
 	run_syscall_result(op->step, r);
 }
 
-static void run_name(const struct op *op)
+static void run_name(const struct op *op, const struct op_name *a)
 {
-	const char *name = NULL;
-	size_t k;
+	const char *name = decode_name(&a->name);
 
-	if (!op->name_null) {
-		for (k = 0; k < op->name_hex_len / 2; k++)
-			name_buf[k] = (char)(hex_digit(op->name[2 * k]) << 4 |
-					     hex_digit(op->name[2 * k + 1]));
-		name_buf[k] = '\0';
-		name = name_buf;
-	}
-	if (op->sub)
-		name = steps_name_pointer(op, name); /* R2: a bad pointer instead */
-	if (op->d) {
-		run_name_failing(op, name);
+	if (a->name.bad_pointer)
+		name = bad_name_pointer(op->step, &a->name, name);
+	if (a->fail_nth) {
+		run_name_failing(op, a, name);
 		return;
 	}
-	run_syscall_result(op->step, sys_prctl_name(page0 + (unsigned long)op->a,
-						     (unsigned long)op->b, name));
+	run_syscall_result(op->step, sys_prctl_name(page0 + (unsigned long)a->start,
+						     (unsigned long)a->len, name));
 }
 
 /* touch: a fault on an inaccessible page is an outcome (EFAULT), not a crash. */
@@ -789,11 +487,11 @@ static int touch_all(void)
 	return 0;
 }
 
-static void run_touch(const struct op *op)
+static void run_touch(const struct op *op, const struct op_touch *a)
 {
-	touch_addr = page_addr(op->a);
-	touch_pages = (unsigned long)op->b;
-	touch_write = (unsigned long)op->write;
+	touch_addr = page_addr((uint64_t)a->at);
+	touch_pages = (unsigned long)a->pages;
+	touch_write = a->access == TOUCH_ACCESS_W;
 	if (touch_all() == 0)
 		record_step(op->step, 0, 0);
 	else
@@ -972,7 +670,7 @@ static void run_child(const struct op *fork_op, pid_t parent, int ready_w, int r
  * written once the child is ready (or dead), so the child's records form one
  * contiguous run in the stream and the parent's follow.
  */
-static void run_fork_block(const struct op *fork_op)
+static void run_fork(const struct op *fork_op)
 {
 	const struct op *wait_op = &ops[fork_op->wait_idx];
 	int ready[2], release[2], status, err;
@@ -1013,56 +711,15 @@ static void run_fork_block(const struct op *fork_op)
 	record_wait_status(wait_op->step, status);
 }
 
-static void run_op(const struct op *op)
+/* parent and wait end a fork block: run_ops() never runs them (match_blocks()). */
+static void run_parent(const struct op *op)
 {
-	switch (op->kind) {
-	case OP_MAP:
-		run_map(op);
-		break;
-	case OP_UNMAP:
-		run_syscall_result(op->step, syscall(SYS_munmap, page_addr(op->a),
-						     pages_len(op->b)));
-		break;
-	case OP_MPROTECT:
-		run_syscall_result(op->step, syscall(SYS_mprotect, page_addr(op->a),
-						     pages_len(op->b), op->prot));
-		break;
-	case OP_NAME:
-		run_name(op);
-		break;
-	case OP_TOUCH:
-		run_touch(op);
-		break;
-	case OP_SNAPSHOT:
-		run_snapshot(op);
-		break;
-	case OP_SMAPS:
-	case OP_ROLLUP:
-	case OP_QUERY:
-	case OP_MAPFILE:
-	case OP_PAGEMAP:
-		observe_run(op);
-		break;
-	case OP_MAPFD:
-	case OP_MREMAP:
-	case OP_MADVISE:
-	case OP_PMADVISE:
-	case OP_NAME_TARGET:
-	case OP_SPECIAL:
-	case OP_BRK:
-	case OP_SYSCTL:
-	case OP_LOCK:
-		steps_run(op);
-		break;
-	case OP_FORK:
-		run_fork_block(op);
-		break;
-	case OP_PARENT:
-	case OP_WAIT:
-		/* match_blocks() guarantees run_ops() never lands here */
-		broken("internal: stray block op", "step", op->step);
-		break;
-	}
+	broken("internal: stray block op", "step", op->step);
+}
+
+static void run_wait(const struct op *op)
+{
+	broken("internal: stray block op", "step", op->step);
 }
 
 /* Run ops[lo, hi); a fork block is run whole and skipped over. */
@@ -1071,7 +728,7 @@ static void run_ops(size_t lo, size_t hi)
 	size_t i = lo;
 
 	while (i < hi) {
-		run_op(&ops[i]);
+		op_ops[ops[i].kind].run(&ops[i]);
 		i = ops[i].kind == OP_FORK ? ops[i].wait_idx + 1 : i + 1;
 	}
 }

@@ -3,7 +3,7 @@
 // `observe`: smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains).
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
-import { MAPFILE_SPELLINGS } from '../plan/observe-ops.js';
+import { MAPFILE_SPELLINGS, QUERY_FILES, QUERY_NAME_ADDRS } from '../plan/observe-ops.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import type { Resolver, Scope, VmaSelector } from './resolve.js';
@@ -211,9 +211,11 @@ const LAYOUT_ENTRY = vmaEntry({ at, region, page, pages });
 const CONTAINS_ENTRY = vmaEntry(RANGE_KEYS);
 const VMAS = int(0).describe('VMAs overlapping the window, the reserve excluded');
 const SPECIAL_LISTS = ['vmas', 'names', 'perms', 'pages'] as const;
+/** The areas of `expect.special` (the plan's `special` op takes them as they are). */
+export const SPECIAL_AREAS = ['heap', 'stack', 'vdso', 'vvar', 'child'] as const;
 const SPECIAL = needs(
   obj({
-    target: oneOf(['heap', 'stack', 'vdso', 'vvar', 'child']).describe("heap, stack, vdso, vvar: every VMA overlapping the area's original extent; child: the window of the enclosing fork's child"),
+    target: oneOf(SPECIAL_AREAS).describe("heap, stack, vdso, vvar: every VMA overlapping the area's original extent; child: the window of the enclosing fork's child"),
     vmas: int(0).describe('number of VMAs').optional(),
     names: listOf(str(), 'maps names such as "[heap]"').describe('the maps name column of each VMA').optional(),
     perms: listOf(perms, 'perms such as rw-p').describe('the perms column of each VMA').optional(),
@@ -276,10 +278,10 @@ const QUERY = obj({
   at,
   page,
   byte: int(0, 4095, ' (bytes into the page)').describe("bytes added to the page's address").optional(),
-  file: oneOf(['maps', 'smaps', 'smaps_rollup']).describe('the file the ioctl is issued on (default maps)').optional(),
+  file: oneOf(QUERY_FILES).describe('the file the ioctl is issued on (default maps)').optional(),
   flags: listOf(z.union([z.enum(FLAG_WORDS, flagError), z.int(flagError).min(1, flagError)], flagError), `${list(FLAG_WORDS)} or integers (raw bits)`).describe('query_flags').optional(),
   name_buf: int(0, NAME_BUF_MAX, ' (bytes of the name buffer: vma_name_size in)').describe('vma_name_size in (default 4096)').optional(),
-  name_addr: oneOf(['buf', 'null', 'bad']).describe('vma_name_addr: the buffer (default), NULL or an unwritable page').optional(),
+  name_addr: oneOf(QUERY_NAME_ADDRS).describe('vma_name_addr: the buffer (default), NULL or an unwritable page').optional(),
   size: int(0, 8192, ' (the struct size field; 104 by default)').describe('the struct size field (default 104)').optional(),
   tail: bool().describe('a non-zero byte right after the 104-byte struct').optional(),
   build_id_size: int(0, 2 ** 31, ' (build_id_size in; its address stays 0)').describe('build_id_size in, with a NULL build_id_addr').optional(),

@@ -136,14 +136,14 @@ function resolveMap(raw: unknown, checked: unknown, r: Resolver, { path, pos, sc
 
 // --- name -----------------------------------------------------------------------------------------
 
-const NAME_POINTERS = ['unmapped', 'prot-none', 'runs-off'] as const;
+export const NAME_POINTERS = ['unmapped', 'prot-none', 'runs-off'] as const;
 /**
  * Where a `name` step's name pointer points, instead of a good NUL-terminated buffer (R2):
  * `unmapped` an address with nothing mapped; `prot-none` the name's bytes, NUL-terminated, in a
  * PROT_NONE page; `runs-off` the bytes, no NUL, at the very end of a page followed by an unmapped page.
  */
 export type NamePointer = (typeof NAME_POINTERS)[number];
-const NAME_TARGETS = ['heap', 'stack', 'stack-bottom-page', 'vdso', 'vdso-page', 'vvar', 'vvar-page'] as const;
+export const NAME_TARGETS = ['heap', 'stack', 'stack-bottom-page', 'vdso', 'vdso-page', 'vvar', 'vvar-page'] as const;
 /** VMAs outside the window that a `name` step can target (F5, S15, S16); the probe finds them in /proc/self/maps. */
 export type NameTarget = (typeof NAME_TARGETS)[number];
 /** The largest `fail_nth`: a prctl reaches a handful of allocation points. */

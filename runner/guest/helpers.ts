@@ -1,12 +1,14 @@
-// Builds the guest programs in c-helpers/ with musl-gcc -static, cached by content.
+// Builds the guest programs in c-helpers/ with musl-gcc -static, cached by content, with the
+// plan headers generated from the plan op table (./plan-header.ts) beside each build.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { contentKey } from '../kernel/cache.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
+import { planHeaders } from './plan-header.js';
 
 export const HELPERS = ['init', 'vmaprobe'] as const;
 export type HelperName = (typeof HELPERS)[number];
@@ -25,22 +27,32 @@ async function compilerVersion(log: Logger): Promise<string> {
   }
 }
 
+/** Writes the generated headers into dir (each through a temporary name, so a concurrent build reads a whole file). */
+export async function writeGeneratedHeaders(dir: string, generated: [string, string][] = Object.entries(planHeaders())): Promise<void> {
+  for (const [file, text] of generated) {
+    await writeFile(join(dir, `${file}.tmp-${process.pid}`), text);
+    await rename(join(dir, `${file}.tmp-${process.pid}`), join(dir, file));
+  }
+}
+
 /** Compiles each helper unless a binary for the same source, flags and compiler is cached. */
 export async function buildHelpers(cacheDir: string, log: Logger, sourceDir = join(repoRoot, 'c-helpers')): Promise<HelperBinaries> {
   const compiler = await compilerVersion(log);
-  // Every header is part of every helper's key: a change to one rebuilds both.
+  // Every header, the generated ones included, is part of every helper's key: a change to one rebuilds both.
   const headers = (await readdir(sourceDir)).filter((f) => f.endsWith('.h')).sort();
   const headerTexts = await Promise.all(headers.map((h) => readFile(join(sourceDir, h))));
+  const generated = Object.entries(planHeaders());
   const out = {} as HelperBinaries;
   for (const name of HELPERS) {
     const source = join(sourceDir, `${name}.c`);
-    const key = contentKey([compiler, CFLAGS.join(' '), await readFile(source), ...headerTexts]);
+    const key = contentKey([compiler, CFLAGS.join(' '), await readFile(source), ...headerTexts, ...generated.flat()]);
     const dir = join(cacheDir, 'helpers', key);
     const binary = join(dir, name);
     if (!existsSync(binary)) {
       await mkdir(dir, { recursive: true });
+      await writeGeneratedHeaders(dir, generated);
       try {
-        await run(CC, [...CFLAGS, '-o', `${binary}.tmp-${process.pid}`, source], { log });
+        await run(CC, [...CFLAGS, '-I', dir, '-o', `${binary}.tmp-${process.pid}`, source], { log });
       } catch (cause) {
         throw new VmaspecError('E_HELPERS_BUILD', `${CC} failed on ${source}`, { cause, details: String((cause as { all?: string }).all ?? '').split('\n').slice(0, 20) });
       }

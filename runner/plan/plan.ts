@@ -1,28 +1,31 @@
-// The plan: what the guest probe executes for one case (docs/protocol.md).
-// Host-side types plus the serializer; the C side parses the same text.
+// The plan: what the guest probe executes for one case (docs/protocol.md). Every plan op is
+// defined once, in a table of its arguments (./args.ts): the core ops here, the observation
+// ops in ./observe-ops.ts, the ops of the added steps in ../cases/steps/plan.ts. Their
+// types, the serializer below and the guest's C header (runner/guest/plan-header.ts) come
+// from the table.
 
-import { extraOpArgs, nameToken, type ExtraPlanOp } from '../cases/steps/plan.js';
-import type { NamePointer } from '../cases/steps/types.js';
-import { observeOpArgs, type ObserveOp } from './observe-ops.js';
-import type { MapFlag } from '../cases/shared-types.js';
+import { STEP_OPS } from '../cases/steps/plan.js';
+import { arg, argTokens, op, prot, signed, spread, unsigned, u64, word, wordList, type OpsOf } from './args.js';
+import { mapFlags, namePointer, sharing } from './case-args.js';
+import { OBSERVE_OPS } from './observe-ops.js';
 
-/** Three characters from `rwx` or `-`, as mprotect/mmap prot, e.g. `rw-`. */
-export type ProtText = string;
+/** The core ops: mappings, names, touches, snapshots and fork blocks. */
+const CORE_OPS = {
+  map: op([arg('at', signed), arg('pages', unsigned), arg('prot', prot), arg('shared', sharing), arg('flags', mapFlags)], { check: true }),
+  unmap: op([arg('at', signed), arg('pages', unsigned)]),
+  mprotect: op([arg('at', signed), arg('pages', unsigned), arg('prot', prot)]),
+  /** `failNth`: the Nth fault-injection point the prctl reaches fails (R5); 0: none. */
+  name: op([arg('start', signed), arg('len', u64), spread('name', namePointer), arg('failNth', unsigned)]),
+  touch: op([arg('at', signed), arg('pages', unsigned), arg('access', word(wordList('touch_access', ['r', 'w'] as const)))]),
+  snapshot: op([]),
+  fork: op([]),
+  parent: op([]),
+  wait: op([]),
+};
 
-export type PlanOp =
-  | { op: 'map'; step: number; at: number; pages: number; prot: ProtText; shared: boolean; flags: MapFlag[] }
-  | { op: 'unmap'; step: number; at: number; pages: number }
-  | { op: 'mprotect'; step: number; at: number; pages: number; prot: ProtText }
-  | { op: 'name'; step: number; start: number; len: number | bigint; name: Uint8Array | null; pointer?: NamePointer; /** 0: none */ failNth: number }
-  | { op: 'touch'; step: number; at: number; pages: number; access: 'r' | 'w' }
-  | { op: 'snapshot'; step: number }
-  | { op: 'fork'; step: number }
-  | { op: 'parent'; step: number }
-  | { op: 'wait'; step: number }
-  | ExtraPlanOp
-  | ObserveOp;
-
-export type { MapFlag } from '../cases/shared-types.js';
+/** Every plan op, by name. */
+export const PLAN_OPS = { ...CORE_OPS, ...OBSERVE_OPS, ...STEP_OPS };
+export type PlanOp = OpsOf<typeof PLAN_OPS>;
 
 /** One case as the guest sees it. */
 export interface CasePlan {
@@ -34,39 +37,11 @@ export interface CasePlan {
 
 export const PLAN_MAGIC = 'vmaspec-plan 1';
 
-function opArgs(op: PlanOp): string[] {
-  switch (op.op) {
-    case 'map':
-      return [String(op.at), String(op.pages), op.prot, op.shared ? 'shared' : 'private', op.flags.length ? op.flags.join(',') : '-'];
-    case 'unmap':
-      return [String(op.at), String(op.pages)];
-    case 'mprotect':
-      return [String(op.at), String(op.pages), op.prot];
-    case 'name':
-      return [String(op.start), String(op.len), nameToken(op.name, op.pointer), String(op.failNth)];
-    case 'touch':
-      return [String(op.at), String(op.pages), op.access];
-    case 'snapshot':
-    case 'fork':
-    case 'parent':
-    case 'wait':
-      return [];
-    case 'smaps':
-    case 'rollup':
-    case 'query':
-    case 'mapfile':
-    case 'pagemap':
-      return observeOpArgs(op);
-    default:
-      return extraOpArgs(op);
-  }
-}
-
 /** The plan file's first two lines, without their newlines. */
 export const planHeader = (plan: Pick<CasePlan, 'windowPages'>): string[] => [PLAN_MAGIC, `window ${plan.windowPages}`];
 
 /** One op's line of the plan file, without its newline. */
-export const opLine = (op: PlanOp): string => [String(op.step), op.op, ...opArgs(op)].join(' ');
+export const opLine = (op: PlanOp): string => [String(op.step), op.op, ...argTokens(PLAN_OPS[op.op], op)].join(' ');
 
 /** The plan file text for one case. */
 export function serializePlan(plan: CasePlan): string {

@@ -11,6 +11,7 @@ import { loadDocCases } from '../../runner/cases/doc-examples.js';
 import { CaseError, formatDiagnostic, loadCases, parseCase } from '../../runner/cases/load.js';
 import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, GUEST_LIMITS } from '../../runner/cases/limits.js';
 import { firstBadUtf8 } from '../../runner/cases/utf8.js';
+import { writeGeneratedHeaders } from '../../runner/guest/helpers.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 import { loadSuite } from '../../runner/run.js';
 
@@ -25,9 +26,10 @@ function problems(source: string): string[] {
 
 const named = (name: string): string => `title: t\nsteps:\n  - map: { id: a, at: 0, pages: 1 }\n  - name: { region: a, name: ${name}, errno: EINVAL }\n`;
 
-/** The values of C object-like macros, as the compiler evaluates them after preprocessing `file`. */
-function cMacros(file: string, names: string[]): Map<string, bigint> {
-  const dump = execFileSync('cc', ['-dM', '-E', '-I', join(repoRoot, 'c-helpers'), join(repoRoot, file)], { encoding: 'utf8' });
+/** The values of C object-like macros, as the compiler evaluates them after preprocessing `file` (with the generated plan headers, as the build does). */
+async function cMacros(file: string, names: string[]): Promise<Map<string, bigint>> {
+  await writeGeneratedHeaders(tmp);
+  const dump = execFileSync('cc', ['-dM', '-E', '-I', join(repoRoot, 'c-helpers'), '-I', tmp, join(repoRoot, file)], { encoding: 'utf8' });
   const defs = new Map<string, string>();
   for (const m of dump.matchAll(/^#define ([A-Za-z_]\w*) (.*)$/gm)) defs.set(m[1] ?? '', m[2] ?? '');
   const needed = new Set<string>();
@@ -56,13 +58,13 @@ function cMacros(file: string, names: string[]): Map<string, bigint> {
 }
 
 describe('the guest limits the validator knows', () => {
-  it('agree with the C constants they mirror', () => {
+  it('agree with the C constants they mirror', async () => {
     const byFile = new Map<string, string[]>();
     for (const l of Object.values(GUEST_LIMITS)) byFile.set(l.file, [...(byFile.get(l.file) ?? []), l.constant]);
     const got: Record<string, number> = {};
     const want: Record<string, number> = {};
     for (const [file, names] of byFile) {
-      const values = cMacros(file, names);
+      const values = await cMacros(file, names);
       for (const n of names) got[n] = Number(values.get(n));
     }
     for (const l of Object.values(GUEST_LIMITS)) want[l.constant] = l.value;

@@ -1,7 +1,9 @@
 // The plan text of the added steps (docs/protocol.md, "Steps ops"), as the probe parses it.
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../../runner/cases/load.js';
-import { backingToken, nameToken, sysctlTokens } from '../../runner/cases/steps/plan.js';
+import { backingToken } from '../../runner/cases/steps/plan.js';
+import { name, sysctlKey } from '../../runner/plan/args.js';
+import { namePointer, sysctlValue } from '../../runner/plan/case-args.js';
 import { compileCase } from '../../runner/plan/compile.js';
 import { serializePlan } from '../../runner/plan/plan.js';
 
@@ -139,9 +141,12 @@ describe('steps ops in the plan', () => {
   it('spells tokens as docs/protocol.md says', () => {
     expect(backingToken({ kind: 'tmpfs', unlink: null }, 'a')).toBe('tmpfs:a');
     expect(backingToken({ kind: 'tmpfs', unlink: 'before' }, 'p3')).toBe('tmpfs-unlink-before:p3');
-    expect(nameToken(new Uint8Array([0x80, 0xff]), 'runs-off')).toBe('runs-off:hex:80ff');
-    expect(nameToken(null)).toBe('null');
-    expect(sysctlTokens('vm.max_map_count', { kind: 'current_maps', delta: 0 })).toEqual({ key: 'vm/max_map_count', value: 'maps+0' });
-    expect(sysctlTokens('kernel.x', { kind: 'number', value: -5n })).toEqual({ key: 'kernel/x', value: '-5' });
+    expect(namePointer.text({ name: new Uint8Array([0x80, 0xff]), pointer: 'runs-off' })).toBe('runs-off:hex:80ff');
+    expect(namePointer.text({ name: null, pointer: 'unmapped' })).toBe('unmapped');
+    expect(name.text(null)).toBe('null');
+    expect(name.text(new Uint8Array())).toBe('hex:');
+    expect(sysctlKey.text('vm.max_map_count')).toBe('vm/max_map_count');
+    expect(sysctlValue.text({ kind: 'current_maps', delta: 0 })).toBe('maps+0');
+    expect(sysctlValue.text({ kind: 'number', value: -5n })).toBe('-5');
   });
 });

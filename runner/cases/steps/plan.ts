@@ -1,74 +1,50 @@
-// Plan ops of the added steps (docs/protocol.md, "Steps ops"): their types, their
-// text in the plan file, and the compilation of the steps of ./types.ts into them.
+// The plan ops of the added steps (docs/protocol.md, "Steps ops"), defined as their
+// arguments (runner/plan/args.ts), and the compilation of the steps of ../steps.ts into them.
 
-import type { MapFlag } from '../shared-types.js';
+import { arg, backing, int31, name, op, optional, prot, signed, sysctlKey, unsigned, word, wordList, type BackingToken, type OpsOf } from '../../plan/args.js';
+import { mapFlags, sharing, sysctlValue } from '../../plan/case-args.js';
+import { SPECIAL_AREAS } from '../expect.js';
+import { NAME_TARGETS } from '../steps.js';
 import type { Step } from '../types.js';
-import type { MapBacking, NamePointer, NameTarget, SpecialArea, SysctlValue } from './types.js';
+import type { MapBacking } from './types.js';
 
-/** The plan ops of the added steps, members of the PlanOp union (docs/protocol.md, "Steps ops"). */
-export type ExtraPlanOp =
-  | { op: 'mapfd'; step: number; at: number; pages: number; prot: string; shared: boolean; flags: MapFlag[]; backing: string }
-  | { op: 'mremap'; step: number; at: number; pages: number; newPages: number; to: number | null }
-  | { op: 'madvise'; step: number; at: number; pages: number; advice: number }
-  | { op: 'pmadvise'; step: number; at: number; pages: number; advice: number }
-  | { op: 'name-target'; step: number; target: NameTarget; name: Uint8Array | null }
-  /** Reports the maps lines of an area. */
-  | { op: 'special'; step: number; target: SpecialArea }
-  /** `call`: mlock, onfault (mlock2 with MLOCK_ONFAULT), munlock or mseal. */
-  | { op: 'lock'; step: number; at: number; pages: number; call: 'mlock' | 'onfault' | 'munlock' | 'mseal' }
-  | { op: 'brk'; step: number; pages: number }
-  | { op: 'sysctl'; step: number; key: string; value: string };
+/** The calls of the `lock` op: the lock step kinds, and `onfault` for mlock2(MLOCK_ONFAULT). */
+const LOCK_CALLS = ['mlock', 'munlock', 'mseal', 'onfault'] as const;
+
+const madviseArgs = [arg('at', signed), arg('pages', unsigned), arg('advice', int31)] as const;
+
+/** The ops of the added steps, members of the plan's op table. */
+export const STEP_OPS = {
+  mapfd: op([arg('at', signed), arg('pages', unsigned), arg('prot', prot), arg('shared', sharing), arg('flags', mapFlags), arg('backing', backing)], { check: true }),
+  /** `to`: the window page to move to (MREMAP_MAYMOVE|MREMAP_FIXED), or null: in place. */
+  mremap: op([arg('at', signed), arg('pages', unsigned), arg('newPages', unsigned), arg('to', optional)]),
+  madvise: op(madviseArgs),
+  /** process_madvise on the child of the fork block whose parent ops run. */
+  pmadvise: op(madviseArgs),
+  lock: op([arg('at', signed), arg('pages', unsigned), arg('call', word(wordList('lock_call', LOCK_CALLS)))]),
+  'name-target': op([arg('target', word(wordList('name_target', NAME_TARGETS))), arg('name', name)]),
+  /** The maps lines of an area (`M` records). */
+  special: op([arg('target', word(wordList('special_area', SPECIAL_AREAS)))]),
+  /** Moves the break by `pages` (negative shrinks). */
+  brk: op([arg('pages', signed)]),
+  sysctl: op([arg('key', sysctlKey), arg('value', sysctlValue)], { check: true }),
+};
+
+/** The plan ops of the added steps. */
+export type ExtraPlanOp = OpsOf<typeof STEP_OPS>;
 
 /**
  * The plan's `<backing>` token of a map backing. `base` names the file: `/tmp/vmaspec-<base>`
  * for tmpfs, `vmaspec-<base>` for memfd (maps shows `/memfd:vmaspec-<base> (deleted)`).
  */
-export function backingToken(b: MapBacking, base: string): string {
+export function backingToken(b: MapBacking, base: string): BackingToken {
   if (b.kind === 'zero') return 'zero';
   if (b.kind === 'memfd') return `memfd:${base}`;
-  return `${b.unlink === null ? 'tmpfs' : `tmpfs-unlink-${b.unlink}`}:${base}`;
+  return b.unlink === null ? `tmpfs:${base}` : `tmpfs-unlink-${b.unlink}:${base}`;
 }
 
 /** The file name part of a map backing: the region id, or `p<at>` for a map without id. */
 export const backingBase = (id: string | null, at: number): string => id ?? `p${at}`;
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-/** The plan's `<name>` token: `null`, `hex:…`, `unmapped`, `prot-none:hex:…` or `runs-off:hex:…`. */
-export function nameToken(name: Uint8Array | null, pointer?: NamePointer): string {
-  if (pointer === 'unmapped') return 'unmapped';
-  const text = name === null ? 'null' : `hex:${hex(name)}`;
-  return pointer === undefined ? text : `${pointer}:${text}`;
-}
-
-/** The plan's sysctl key (a path under /proc/sys) and value tokens. */
-export function sysctlTokens(key: string, value: SysctlValue): { key: string; value: string } {
-  const v = value.kind === 'number' ? value.value.toString() : `maps${value.delta < 0 ? '-' : '+'}${Math.abs(value.delta)}`;
-  return { key: key.split('.').join('/'), value: v };
-}
-
-/** The arguments of an added op, as plan tokens. */
-export function extraOpArgs(op: ExtraPlanOp): string[] {
-  switch (op.op) {
-    case 'mapfd':
-      return [String(op.at), String(op.pages), op.prot, op.shared ? 'shared' : 'private', op.flags.length ? op.flags.join(',') : '-', op.backing];
-    case 'mremap':
-      return [String(op.at), String(op.pages), String(op.newPages), op.to === null ? '-' : String(op.to)];
-    case 'madvise':
-    case 'pmadvise':
-      return [String(op.at), String(op.pages), String(op.advice)];
-    case 'name-target':
-      return [op.target, nameToken(op.name)];
-    case 'special':
-      return [op.target];
-    case 'lock':
-      return [String(op.at), String(op.pages), op.call];
-    case 'brk':
-      return [String(op.pages)];
-    case 'sysctl':
-      return [op.key, op.value];
-  }
-}
 
 /** Makes one op given its plan step number (the compiler numbers and records origins). */
 export type OpMaker = (step: number) => ExtraPlanOp;
@@ -102,10 +78,8 @@ export function extraOps(s: Step): OpMaker[] | null {
     }
     case 'brk':
       return [(step) => ({ op: 'brk', step, pages: s.pages })];
-    case 'sysctl': {
-      const t = sysctlTokens(s.key, s.value);
-      return [(step) => ({ op: 'sysctl', step, key: t.key, value: t.value })];
-    }
+    case 'sysctl':
+      return [(step) => ({ op: 'sysctl', step, key: s.key, value: s.value })];
     default:
       return null;
   }
