@@ -7,7 +7,6 @@
 import { PLAN_MAGIC, PLAN_OPS } from '../plan/plan.js';
 import type { ArgKind, OpDef, WordList } from '../plan/args.js';
 
-
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
 const upper = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
@@ -18,7 +17,7 @@ export const cOpKind = (name: string): string => `OP_${upper(name)}`;
 /** The C field of an argument (`buildIdSize` → `build_id_size`). */
 export const cField = (a: OpDef['args'][number]): string => ('field' in a ? snake(a.field) : a.spread);
 /** The enum constant of a word of a list (`map_flag`, `fixed_noreplace` → `MAP_FLAG_FIXED_NOREPLACE`). */
-export const cWord = (list: WordList, word: string): string => `${upper(list.cName)}_${upper(word)}`;
+const cWord = (list: WordList, word: string): string => `${upper(list.cName)}_${upper(word)}`;
 
 type Kind = ArgKind<never>;
 
