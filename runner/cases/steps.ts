@@ -64,7 +64,7 @@ const onRange = <S extends RangeKeys & { errno?: string }>(s: S, r: Resolver, { 
 export const PROT = { none: '---', r: 'r--', rw: 'rw-', rx: 'r-x', rwx: 'rwx', w: '-w-', x: '--x', wx: '-wx' } as const;
 const prot = oneOf(Object.keys(PROT) as [keyof typeof PROT, ...(keyof typeof PROT)[]]).describe('protection (default rw)');
 
-/** The mmap flags of a `map` step: each a boolean key and a word of the plan's `<flags>` (docs/protocol.md; `flags_arg`, c-helpers/vmaprobe.c). */
+/** The mmap flags of a `map` step: each a boolean key and a word of the plan's `<flags>` (docs/protocol.md; read by `flags_arg`, c-helpers/plan_parse.h). */
 const MAP_FLAG_TEXT = {
   noreserve: 'MAP_NORESERVE',
   growsdown: 'MAP_GROWSDOWN',
