@@ -48,6 +48,7 @@ export const PROGRAMS = {
   umount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
   'dpkg-query': ['dpkg', 'this set-up: which packages are installed'],
   'apt-get': ['apt', 'this set-up: installs what is missing'],
+  chromium: ['chromium', 'tests: the HTML report (runner/report/html.ts) is rendered in headless Chromium, driven by playwright-core'],
 };
 
 /** Packages that bring no program of their own: sources, headers and libraries the builds and tests read. */
@@ -57,6 +58,7 @@ export const DATA_PACKAGES = {
   'linux-source-6.12': 'the default kernel source',
   'linux-config-6.12': "Debian's own kernel configurations (a test checks P3 against them)",
   'linux-config-6.1': "Debian's own kernel configurations (a test checks P3 against them)",
+  'fonts-dejavu-core': "the HTML report's text in headless Chromium (its browser test and screenshot)",
 };
 
 /** Debian packages and why each is needed. */
