@@ -14,6 +14,7 @@ import { jsonReporter } from './report/json.js';
 import { formatCase, formatSummary, terminalReporter } from './report/terminal.js';
 import { junitReporter } from './report/junit.js';
 import { ktapReporter } from './report/ktap.js';
+import { gatePage, htmlReporter, matrixPage, writeHtml } from './report/html.js';
 import { mergeReports, parseShard, readReports, selectShard } from './report/shard.js';
 import type { Reporter, RunReport } from './report/types.js';
 import type { Case } from './cases/types.js';
@@ -118,7 +119,7 @@ async function selectedCases(casesRoot: string, paths: string[], values: Values)
 }
 
 /** JSON, KTAP and JUnit reporters: into the artifacts folder always, and where --json/--ktap/--junit say. */
-function fileReporters(values: Values, artifactsDir: string | null): Reporter[] {
+function machineReporters(values: Values, artifactsDir: string | null): Reporter[] {
   const own = artifactsDir ? [ktapReporter(join(artifactsDir, 'report.ktap')), junitReporter(join(artifactsDir, 'report.xml'))] : [];
   return [
     ...own,
@@ -128,13 +129,22 @@ function fileReporters(values: Values, artifactsDir: string | null): Reporter[] 
   ];
 }
 
-/** The gate's JSON (vmaspec-gate/1) and, from its verdicts, KTAP and JUnit; in the artifacts folder and where asked. */
+/** Where the HTML page goes: report.html in the artifacts folder, and where --html says. */
+const htmlFiles = (values: Values, artifactsDir: string | null): string[] => [...(artifactsDir ? [join(artifactsDir, 'report.html')] : []), ...(values.html ? [resolve(values.html)] : [])];
+
+/** The machine-readable reporters and the HTML page of a run. */
+function fileReporters(values: Values, artifactsDir: string | null): Reporter[] {
+  const html = htmlFiles(values, artifactsDir);
+  return [...machineReporters(values, artifactsDir), ...(html.length > 0 ? [htmlReporter(html)] : [])];
+}
+
+/** The gate's JSON (vmaspec-gate/1), its page, and, from its verdicts, KTAP and JUnit; in the artifacts folder and where asked. */
 async function writeGateReports(gate: GateReport, verdicts: RunReport, values: Values, artifactsDir: string | null): Promise<void> {
   const json = `${JSON.stringify(gate, null, 2)}\n`;
   if (artifactsDir) await writeFile(join(artifactsDir, 'gate.json'), json);
   if (values.json) await writeFile(resolve(values.json), json);
-  const reporters = fileReporters({ ...values, json: undefined }, artifactsDir);
-  for (const r of reporters) await r.onRunDone?.(verdicts);
+  await writeHtml(htmlFiles(values, artifactsDir), gatePage(gate));
+  for (const r of machineReporters({ ...values, json: undefined }, artifactsDir)) await r.onRunDone?.(verdicts);
 }
 
 function report(error: unknown, log: Logger, interrupted: number = EXIT.interrupted): number {
@@ -222,11 +232,12 @@ export async function main(argv: string[]): Promise<number> {
             casesRoot, paths, cases, spec, log, signal: abort.signal, ...guestOptions(values),
             kernels: kernels.map((k) => ({ label: k.label, kernel: buildKernelRequest(singleKernel(values, k), spec) })),
             artifactsDir: base,
-            reporters: (label) => [{ onRunStart: (r) => void process.stdout.write(`\n== ${label}: ${r.kernel.source} ${r.kernel.release} ==\n`) }, terminalReporter({ color }), ...fileReporters({ ...values, json: undefined, ktap: undefined, junit: undefined }, join(base, artifactName(label)))],
+            reporters: (label) => [{ onRunStart: (r) => void process.stdout.write(`\n== ${label}: ${r.kernel.source} ${r.kernel.release} ==\n`) }, terminalReporter({ color }), ...fileReporters({ ...values, json: undefined, ktap: undefined, junit: undefined, html: undefined }, join(base, artifactName(label)))],
           });
           process.stdout.write(`\n${formatMatrix(matrix)}`);
           if (values.json) await writeFile(resolve(values.json), `${JSON.stringify(matrix, null, 2)}\n`);
           await writeFile(join(base, 'matrix.json'), `${JSON.stringify(matrix, null, 2)}\n`);
+          await writeHtml(htmlFiles(values, base), matrixPage(matrix));
           log.info(`artifacts: ${base}`);
           if (abort.signal.aborted) return interrupted();
           return matrixPassed(matrix) ? EXIT.ok : EXIT.testsFailed;

@@ -35,6 +35,7 @@ export const FLAGS = {
   json: { type: 'string', arg: 'FILE', help: 'write the JSON report (schema vmaspec-report/1; gate: vmaspec-gate/1)' },
   ktap: { type: 'string', arg: 'FILE', help: 'write the KTAP report (a case per test, its steps as subtests)' },
   junit: { type: 'string', arg: 'FILE', help: 'write the JUnit XML report' },
+  html: { type: 'string', arg: 'FILE', help: 'write the HTML report: one self-contained page, failed layouts drawn side by side\n(run and gate also write report.html into the artifacts folder)' },
   shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
   jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores)' },
   'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
@@ -49,7 +50,7 @@ export const FLAGS = {
 export type FlagName = keyof typeof FLAGS;
 
 const KERNEL: FlagName[] = ['kernel', 'patch', 'kernel-tree', 'kernel-image', 'kernel-config', 'kconfig', 'profile', 'cache-dir', 'make-jobs'];
-const REPORTS: FlagName[] = ['json', 'ktap', 'junit'];
+const REPORTS: FlagName[] = ['json', 'ktap', 'junit', 'html'];
 const GUESTS: FlagName[] = ['jobs', 'no-snapshot', 'artifacts', 'arch'];
 const COLOR: FlagName[] = ['color', 'no-color'];
 

@@ -57,7 +57,8 @@ export function compareRuns(base: RunReport, change: RunReport): GateComparison 
   return { cases, regressions: cases.filter((m) => m.movement === 'newly-failing' || m.movement === 'new-splat').length };
 }
 
-const HEADINGS: [Movement, string][] = [
+/** The sections of the regression table, in order: the movements that are reported, each with its heading. */
+export const HEADINGS: [Movement, string][] = [
   ['newly-failing', 'Newly failing (regressions)'],
   ['new-splat', 'New kernel reports (regressions)'],
   ['newly-passing', 'Newly passing'],

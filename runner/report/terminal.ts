@@ -3,6 +3,7 @@ import { formatLayoutDiff } from '../verdict/diff.js';
 import type { Failure, VerdictKind } from '../verdict/types.js';
 import { VERDICT_KINDS } from '../verdict/types.js';
 import { painter, type Style } from './ansi.js';
+import { failureGroups } from './groups.js';
 import type { CaseReport, Reporter, RunReport } from './types.js';
 
 export interface TerminalOptions {
@@ -27,18 +28,10 @@ export function formatMs(ms: number | null): string {
 
 /** Failure lines; the failures of one layout check are followed by one diff table. */
 export function formatFailures(failures: readonly Failure[], opts: TerminalOptions = {}, indent = '    '): string[] {
-  const out: string[] = [];
-  const key = (f: Failure): string | null => (f.layout ? `${f.step}\0${f.layout.path}` : null);
-  failures.forEach((f, i) => {
-    out.push(indent + f.message);
-    for (const d of f.details ?? []) out.push(`${indent}    ${d}`);
-    const k = key(f);
-    const next = failures[i + 1];
-    if (f.layout && (next === undefined || key(next) !== k)) {
-      out.push(formatLayoutDiff(f.layout, { color: opts.color ?? false, raw: opts.raw ?? false, indent }));
-    }
-  });
-  return out;
+  return failureGroups(failures).flatMap((g) => [
+    ...g.failures.flatMap((f) => [indent + f.message, ...(f.details ?? []).map((d) => `${indent}    ${d}`)]),
+    ...(g.layout ? [formatLayoutDiff(g.layout, { color: opts.color ?? false, raw: opts.raw ?? false, indent })] : []),
+  ]);
 }
 
 /** The case line and its details. */

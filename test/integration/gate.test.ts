@@ -30,12 +30,13 @@ interface Gated {
   gate: GateReport;
   ktap: string;
   junit: string;
+  html: string;
 }
 
 async function gate(name: string, args: string[]): Promise<Gated> {
-  const files = { json: join(out, `${name}.json`), ktap: join(out, `${name}.ktap`), junit: join(out, `${name}.xml`) };
-  const r = await execa('node', [join(repoRoot, 'runner/bin/vmaspec.js'), 'gate', ...args, '--json', files.json, '--ktap', files.ktap, '--junit', files.junit, '--no-color', FOLDER], { cwd: repoRoot, reject: false, stderr: 'inherit' });
-  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, gate: JSON.parse(await readFile(files.json, 'utf8')) as GateReport, ktap: await readFile(files.ktap, 'utf8'), junit: await readFile(files.junit, 'utf8') };
+  const files = { json: join(out, `${name}.json`), ktap: join(out, `${name}.ktap`), junit: join(out, `${name}.xml`), html: join(out, `${name}.html`) };
+  const r = await execa('node', [join(repoRoot, 'runner/bin/vmaspec.js'), 'gate', ...args, '--json', files.json, '--ktap', files.ktap, '--junit', files.junit, '--html', files.html, '--no-color', FOLDER], { cwd: repoRoot, reject: false, stderr: 'inherit' });
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, gate: JSON.parse(await readFile(files.json, 'utf8')) as GateReport, ktap: await readFile(files.ktap, 'utf8'), junit: await readFile(files.junit, 'utf8'), html: await readFile(files.html, 'utf8') };
 }
 
 const regressions = (g: GateReport): string[] => g.comparison.cases.filter((m) => m.movement === 'newly-failing' || m.movement === 'new-splat').map((m) => m.id).sort();
@@ -92,5 +93,14 @@ describe(`gate with mutants/${MUTANT}.patch`, () => {
     const s = mutant.gate.change.summary;
     expect(Number(doc.testsuites.tests)).toBe(s.total);
     expect(Number(doc.testsuites.failures) + Number(doc.testsuites.errors)).toBe(regressions(mutant.gate).length);
+  });
+
+  it('writes the HTML page of the gate (test/unit/html-report.test.ts checks it in a browser): a row and a case of each regression', () => {
+    expect(mutant.html).toMatch(/^<!DOCTYPE html>/);
+    const rows = mutant.html.slice(mutant.html.indexOf('<table class="overview">'), mutant.html.indexOf('</table>'));
+    for (const id of regressions(mutant.gate)) {
+      expect(rows).toContain(`<td>${id}</td>`);
+      expect(mutant.html).toContain(`data-id="${id}"`);
+    }
   });
 });

@@ -29,7 +29,7 @@ describe('flags per command', () => {
 
   it('refuses a flag the command does not take, naming it and the command\'s own', () => {
     expect(usageError(['check', '--junit', 'x'])).toBe('check does not take --junit; its options: none (see "vmaspec check --help")');
-    expect(usageError(['merge', '--kernel', 'debian:6.1', 'a.json'])).toMatch(/^merge does not take --kernel; its options: --json --ktap --junit --color --no-color /);
+    expect(usageError(['merge', '--kernel', 'debian:6.1', 'a.json'])).toMatch(/^merge does not take --kernel; its options: --json --ktap --junit --html --color --no-color /);
     expect(usageError(['schema', '-j', '2'])).toMatch(/^schema does not take -j;/);
     expect(usageError(['run', '--bogus'])).toContain("Unknown option '--bogus'");
     expect(usageError(['kernel', 'boot'])).toMatch(/^unknown command "kernel boot"; allowed: run, check/);

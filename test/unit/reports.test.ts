@@ -7,7 +7,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { compareRuns, formatComparison, movement } from '../../runner/gate/compare.js';
 import { splitMbox } from '../../runner/gate/series.js';
-import { JUNIT_ELEMENT, renderJunit, xmlText } from '../../runner/report/junit.js';
+import { JUNIT_ELEMENT, renderJunit } from '../../runner/report/junit.js';
+import { markupText } from '../../runner/report/markup.js';
 import { ktapText, renderKtap } from '../../runner/report/ktap.js';
 import { mergeReports, parseShard, selectShard } from '../../runner/report/shard.js';
 import { stepResults } from '../../runner/report/steps.js';
@@ -100,7 +101,7 @@ describe('JUnit report', () => {
   });
 
   it('escapes markup and characters XML cannot hold', () => {
-    expect(xmlText('<a href="x">&\'\u0001')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\x01');
+    expect(markupText('<a href="x">&\'\u0001')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\x01');
   });
 });
 
