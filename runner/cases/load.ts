@@ -11,6 +11,8 @@ import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, EXPANDED_NODES_MAX, GUEST_LIMIT
 import { probeFileDiagnostics } from './probe.js';
 import { validateCase, type Case } from './case.js';
 import { decodeCaseBytes } from './utf8.js';
+import { repoRoot } from '../qemu/arch.js';
+import { SCHEMA_FILE } from '../schema/case-schema.js';
 
 export { CaseError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 
@@ -37,16 +39,42 @@ async function walk(dir: string, out: string[], diags: Diagnostic[]): Promise<vo
   }
 }
 
-/** The case files to load, absolute, sorted by id; problems with the given paths go to diags. */
-async function caseFiles(root: string, paths: string[] | undefined, diags: Diagnostic[]): Promise<string[]> {
-  const found: string[] = [];
+/** A case file to load: its absolute path and its case id. */
+interface CaseFile {
+  abs: string;
+  id: string;
+}
+
+/**
+ * Where the ids of the files found under a given path start: the cases root for a path inside
+ * it; otherwise the folder that holds the given path, so `/tmp/mycases` gives `mycases/…` and
+ * `/tmp/mycases/k1.yaml` gives `k1`.
+ */
+function idBase(root: string, abs: string): string {
+  const rel = path.relative(root, abs);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? path.dirname(abs) : root;
+}
+
+/**
+ * The case files to load, sorted by id: under `root`, or under the given files and folders
+ * (anywhere). Problems with the given paths, and two files with one id, go to diags.
+ */
+async function caseFiles(root: string, paths: string[] | undefined, diags: Diagnostic[]): Promise<CaseFile[]> {
+  const found = new Map<string, CaseFile>();
+  const byId = new Map<string, string>();
+  const add = (abs: string, base: string): void => {
+    if (found.has(abs)) return;
+    const id = caseId(base, abs);
+    const other = byId.get(id);
+    if (other !== undefined) {
+      diags.push(fileDiag(abs, `case id ${JSON.stringify(id)} is also the id of ${shown(other)}: a case id is the path below cases/, or below the folder that holds a file or folder given from elsewhere; rename one of them`));
+      return;
+    }
+    byId.set(id, abs);
+    found.set(abs, { abs, id });
+  };
   const wanted = paths && paths.length > 0 ? paths.map((p) => path.resolve(p)) : [root];
   for (const abs of wanted) {
-    const rel = path.relative(root, abs);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) {
-      diags.push(fileDiag(abs, `not under the cases directory ${shown(root) || '.'}`));
-      continue;
-    }
     let st;
     try {
       st = await stat(abs);
@@ -54,20 +82,42 @@ async function caseFiles(root: string, paths: string[] | undefined, diags: Diagn
       diags.push(fileDiag(abs, 'no such file or directory'));
       continue;
     }
+    const base = idBase(root, abs);
     if (st.isDirectory()) {
-      const before = found.length + diags.length;
-      await walk(abs, found, diags);
-      if (found.length + diags.length === before) diags.push(fileDiag(abs, `no case files (*${CASE_EXT}) in this folder`));
-    } else if (abs.endsWith(CASE_EXT)) found.push(abs);
+      const files: string[] = [];
+      const before = diags.length;
+      await walk(abs, files, diags);
+      if (files.length + diags.length === before) diags.push(fileDiag(abs, `no case files (*${CASE_EXT}) in this folder`));
+      for (const f of files) add(f, base);
+    } else if (abs.endsWith(CASE_EXT)) add(abs, base);
     else diags.push(fileDiag(abs, `case files end in ${CASE_EXT}`));
   }
-  const unique = [...new Set(found)];
-  return unique.sort((a, b) => byCodeUnits(caseId(root, a), caseId(root, b)));
+  return [...found.values()].sort((a, b) => byCodeUnits(a.id, b.id));
 }
 
-/** The case id: the path under the cases directory without `.yaml`, with `/` separators. */
-export function caseId(root: string, file: string): string {
-  return path.relative(root, file).split(path.sep).join('/').slice(0, -CASE_EXT.length);
+/** The case id: the path below `base` (the cases directory, or the folder of a case given from elsewhere) without `.yaml`, with `/` separators. */
+export function caseId(base: string, file: string): string {
+  return path.relative(base, file).split(path.sep).join('/').slice(0, -CASE_EXT.length);
+}
+
+/** The `# yaml-language-server: $schema=…` line editors read, among a case file's first lines. */
+const SCHEMA_MODELINE = /^#\s*yaml-language-server:\s*\$schema=(\S+)/;
+
+/**
+ * The diagnostic for a case file whose `$schema` reference names a file that is not there
+ * (a case copied out of cases/ keeps `../../schema/case.schema.json`): the editor would then
+ * check nothing. It says the reference that works from the file's folder.
+ */
+async function schemaRefDiagnostics(abs: string, text: string): Promise<Diagnostic[]> {
+  const lines = text.split('\n', 5);
+  const line = lines.findIndex((l) => SCHEMA_MODELINE.test(l));
+  if (line < 0) return [];
+  const ref = SCHEMA_MODELINE.exec(lines[line] ?? '')?.[1] ?? '';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref)) return []; // a URL: not ours to check
+  if (await stat(path.resolve(path.dirname(abs), ref)).then((s) => s.isFile(), () => false)) return [];
+  const ours = path.relative(path.dirname(abs), path.join(repoRoot, SCHEMA_FILE)).split(path.sep).join('/');
+  const col = (lines[line] ?? '').indexOf(ref) + 1;
+  return [diagnosticAt(shown(abs), text.split('\n'), line + 1, col, '', `the schema reference ${JSON.stringify(ref)} names no file from this folder; write $schema=${ours} (vmaspec's schema from here), or drop the line`)];
 }
 
 /**
@@ -128,13 +178,13 @@ export async function parseCaseText(source: string, file: string, id: string, fi
 
 /**
  * Loads the cases under `root` (the cases directory, e.g. `cases/`): every `**\/*.yaml`,
- * or only the given files and directories (resolved against the working directory,
- * inside `root`). Sorted by id. Throws one CaseError with every problem of every file.
+ * or only the given files and directories (resolved against the working directory;
+ * anywhere, see `idBase` for their ids). Sorted by id. Throws one CaseError with every problem of every file.
  */
 export async function loadCases(root: string, paths?: string[]): Promise<Case[]> {
   const absRoot = path.resolve(root);
   const diags: Diagnostic[] = [];
-  let files: string[] = [];
+  let files: CaseFile[] = [];
   try {
     const st = await stat(absRoot);
     if (!st.isDirectory()) diags.push(fileDiag(absRoot, 'the cases root is not a directory'));
@@ -149,20 +199,21 @@ export async function loadCases(root: string, paths?: string[]): Promise<Case[]>
     files = [];
   }
   const cases: Case[] = [];
-  const sources = await Promise.all(files.map(readCaseFile));
-  const probeChecks: Promise<Diagnostic[]>[] = [];
-  files.forEach((abs, i) => {
+  const sources = await Promise.all(files.map((f) => readCaseFile(f.abs)));
+  const fileChecks: Promise<Diagnostic[]>[] = [];
+  files.forEach(({ abs, id }, i) => {
     const read = sources[i] ?? { text: '' };
     if ('diagnostic' in read) {
       diags.push(read.diagnostic);
       return;
     }
-    const result = parseCase(read.text, shown(abs), caseId(absRoot, abs));
+    const result = parseCase(read.text, shown(abs), id);
     diags.push(...result.diagnostics);
     if (result.case) cases.push(result.case);
-    if (result.case?.probe) probeChecks.push(probeFileDiagnostics(result.case.probe, read.text));
+    if (result.case?.probe) fileChecks.push(probeFileDiagnostics(result.case.probe, read.text));
+    fileChecks.push(schemaRefDiagnostics(abs, read.text));
   });
-  diags.push(...(await Promise.all(probeChecks)).flat());
+  diags.push(...(await Promise.all(fileChecks)).flat());
   if (diags.length > 0) throw new CaseError(diags.sort(compareDiagnostics));
   return cases;
 }

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalErrno, ERRNO, errnoName, errnoNumber, similarErrnos } from '../../runner/cases/errno.js';
 import { CaseError, loadCases, parseCase } from '../../runner/cases/load.js';
 import type { Step } from '../../runner/cases/types.js';
+import { repoRoot } from '../../runner/qemu/arch.js';
+import { SCHEMA_FILE } from '../../runner/schema/case-schema.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const casesDir = path.join(repo, 'cases');
@@ -147,7 +149,7 @@ describe('errno table', () => {
 });
 
 describe('files', () => {
-  it('reports .yml files, missing paths and paths outside the root, all at once', async () => {
+  it('reports .yml files and missing paths, all at once', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vmaspec-cases-'));
     try {
       await mkdir(path.join(dir, 'sub'));
@@ -158,11 +160,60 @@ describe('files', () => {
       const rel = (p: string): string => path.relative(process.cwd(), p);
       expect((err as CaseError).code).toBe('E_CASE_INVALID');
       expect((err as CaseError).message).toBe(`${rel(path.join(dir, 'sub/x.yml'))}:1:1: case files end in .yaml; rename it to x.yaml`);
-      const err2 = (await loadCases(dir, [path.join(dir, 'nope.yaml'), tmpdir()]).catch((e: unknown) => e)) as CaseError;
-      expect(err2.diagnostics.map((d) => d.message).sort()).toEqual([`no such file or directory`, `not under the cases directory ${rel(dir)}`]);
+      const err2 = (await loadCases(dir, [path.join(dir, 'nope.yaml'), path.join(dir, 'sub')]).catch((e: unknown) => e)) as CaseError;
+      expect(err2.diagnostics.map((d) => d.message).sort()).toEqual(['case files end in .yaml; rename it to x.yaml', 'no such file or directory']);
       expect((await loadCases(dir, [path.join(dir, 'ok.yaml')])).map((c) => c.id)).toEqual(['ok']);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads cases from outside the cases folder: ids below the folder given, probes beside the case, one id once', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'vmaspec-root-'));
+    const mine = await mkdtemp(path.join(tmpdir(), 'vmaspec-mine-'));
+    try {
+      const body = 'title: t\nsteps:\n  - expect: { vmas: 0 }\n';
+      await mkdir(path.join(root, 'fork'));
+      await writeFile(path.join(root, 'fork/a.yaml'), body);
+      await mkdir(path.join(mine, 'fork/deep'), { recursive: true });
+      await writeFile(path.join(mine, 'fork/deep/b.yaml'), body);
+      await writeFile(path.join(mine, 'fork/a.yaml'), body);
+      await writeFile(path.join(mine, 'p.yaml'), 'title: p\nprobe: probes/p.c\n');
+      await mkdir(path.join(mine, 'probes'));
+      await writeFile(path.join(mine, 'probes/p.c'), 'int main(void) { return 0; }\n');
+      const fromElsewhere = await loadCases(root, [path.join(mine, 'fork/deep'), path.join(mine, 'p.yaml'), path.join(root, 'fork')]);
+      expect(fromElsewhere.map((c) => c.id)).toEqual(['deep/b', 'fork/a', 'p']);
+      expect(fromElsewhere.find((c) => c.id === 'p')?.probe).toMatchObject({ from: 'case', abs: path.join(mine, 'probes/p.c') });
+      // The same file given twice is one case; two files with one id are an error naming both.
+      expect((await loadCases(root, [path.join(mine, 'p.yaml'), path.join(mine, 'p.yaml')])).map((c) => c.id)).toEqual(['p']);
+      const clash = (await loadCases(root, [path.join(root, 'fork'), path.join(mine, 'fork')]).catch((e: unknown) => e)) as CaseError;
+      expect(clash).toBeInstanceOf(CaseError);
+      expect(clash.diagnostics.map((d) => [d.file, d.message.split(':')[0]])).toEqual([
+        [path.relative(process.cwd(), path.join(mine, 'fork/a.yaml')), `case id "fork/a" is also the id of ${path.relative(process.cwd(), path.join(root, 'fork/a.yaml'))}`],
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(mine, { recursive: true, force: true });
+    }
+  });
+
+  it('checks the $schema reference of a case file from its own folder, and says the one that works', async () => {
+    const mine = await mkdtemp(path.join(tmpdir(), 'vmaspec-mine-'));
+    try {
+      const body = 'title: t\nsteps:\n  - expect: { vmas: 0 }\n';
+      const ours = path.relative(mine, path.join(repoRoot, SCHEMA_FILE));
+      await writeFile(path.join(mine, 'copied.yaml'), `# yaml-language-server: $schema=../../${SCHEMA_FILE}\n${body}`);
+      await writeFile(path.join(mine, 'fixed.yaml'), `# yaml-language-server: $schema=${ours}\n${body}`);
+      await writeFile(path.join(mine, 'url.yaml'), `# yaml-language-server: $schema=https://example.invalid/case.schema.json\n${body}`);
+      const err = (await loadCases(mine, [mine]).catch((e: unknown) => e)) as CaseError;
+      expect(err).toBeInstanceOf(CaseError);
+      expect(err.diagnostics.map((d) => [path.basename(d.file), d.line, d.col, d.message])).toEqual([
+        ['copied.yaml', 1, 33, `the schema reference "../../${SCHEMA_FILE}" names no file from this folder; write $schema=${ours} (vmaspec's schema from here), or drop the line`],
+      ]);
+      await rm(path.join(mine, 'copied.yaml'));
+      expect((await loadCases(mine, [mine])).map((c) => c.id)).toEqual(['fixed', 'url']);
+    } finally {
+      await rm(mine, { recursive: true, force: true });
     }
   });
 });

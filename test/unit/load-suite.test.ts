@@ -27,7 +27,7 @@ describe('loadSuite', () => {
     expect(err).toBeInstanceOf(CaseError);
     const shown = relative(process.cwd(), tmp);
     expect((err as CaseError).diagnostics.map((d) => `${d.file}:${d.line}: ${d.message.split(';')[0]}`)).toEqual([
-      `${shown}/nowhere.yaml:1: not under the cases directory cases`,
+      `${shown}/nowhere.yaml:1: no such file or directory`,
       `${shown}/page.md:6: unknown step "mapp"`,
     ]);
   });
