@@ -1,7 +1,10 @@
 // Boots the real kernel once (building it first if the cache is cold) and
 // reports every YAML case under cases/, and every example of docs/cases.md
-// (ids `docs/cases.md#<n>`), as its own test.
-import { join } from 'node:path';
+// (ids `docs/cases.md#<n>`), as its own test; and a case folder outside the
+// repository (a custom probe beside its case), as a developer keeps one.
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { loadDocCases } from '../../runner/cases/doc-examples.js';
@@ -11,11 +14,20 @@ import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
 import { formatFailures } from '../../runner/report/terminal.js';
 import type { CaseReport, RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
+import { SCHEMA_FILE } from '../../runner/schema/case-schema.js';
 
 const casesRoot = join(repoRoot, 'cases');
 const docPage = join(repoRoot, 'docs/cases.md');
 const docCases: Case[] = await loadDocCases(docPage); // ids docs/cases.md#<n> (vitest runs in the repo root)
-const cases: Case[] = [...(await loadSuite(casesRoot, [])), ...docCases];
+const elsewhere = await mkdtemp(join(tmpdir(), 'vmaspec-elsewhere-'));
+const mine = join(elsewhere, 'mycases');
+await mkdir(mine);
+await copyFile(join(casesRoot, 'probes/anon-name.c'), join(mine, 'anon-name.c'));
+// Its schema reference, rewritten as `vmaspec check` asks for from there.
+const schemaRef = `$schema=${relative(mine, join(repoRoot, SCHEMA_FILE))}`;
+await writeFile(join(mine, 'anon-name.yaml'), (await readFile(join(casesRoot, 'probes/anon-name.yaml'), 'utf8')).replace(/\$schema=\S+/, schemaRef));
+const myCases = await loadSuite(casesRoot, [mine]); // ids mycases/<name>
+const cases: Case[] = [...(await loadSuite(casesRoot, [])), ...docCases, ...myCases];
 
 let report: RunReport | undefined;
 let failure: unknown;
@@ -32,7 +44,8 @@ beforeAll(async () => {
   }
 }, 20 * 60_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await rm(elsewhere, { recursive: true, force: true });
   if (report) process.stderr.write(`vmaspec: ${report.summary.pass} passed, ${report.summary.skip} skipped of ${report.summary.total} on ${report.kernel.source} ${report.kernel.release}\n`);
 });
 
@@ -40,6 +53,7 @@ describe('vmaspec suite on the default kernel', () => {
   it('ran: kernel built, guest booted, every case reported', () => {
     if (failure) throw failure;
     expect(report?.cases.map((c) => c.id)).toEqual(cases.map((c) => c.id));
+    expect(myCases.map((c) => c.id)).toEqual(['mycases/anon-name']);
   });
 
   describe.each(cases.map((c) => [c.id, c] as const))('%s', (id, c) => {
