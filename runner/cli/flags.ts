@@ -60,40 +60,48 @@ interface Command {
   /** What its positional arguments are, for its usage line. */
   args: string;
   flags: FlagName[];
+  /** What its exit statuses 0, 1 and 2 mean (signals: SIGNALED, the same for every command). */
+  exit: string;
 }
 
-/** Every command: what it does and the flags it takes (besides --help and --verbose). */
+const CASES_EXIT = '0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen';
+const WRITE_EXIT = '0 done, 2 it could not be done (the reason on stderr)';
+
+/** Every command: what it does, the flags it takes (besides --help and --verbose), its exit statuses. */
 export const COMMANDS = {
-  run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, ...COLOR] },
-  check: { summary: 'validate case files only (no build, no boot); a .md page checks its yaml examples', args: '[case files or folders]', flags: [] },
-  schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) and the key tables\nof docs/cases.md from the case language (runner/cases/)', args: '', flags: [] },
-  coverage: { summary: 'write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md', args: '', flags: [] },
+  run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/;\ncase files and folders may be anywhere)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, ...COLOR], exit: CASES_EXIT },
+  check: { summary: 'validate case files only (no build, no boot); a .md page checks its yaml examples', args: '[case files or folders]', flags: [], exit: '0 every case is valid, 2 a case is not (each problem as file:line:col on stderr) or a path is missing' },
+  schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) and the key tables\nof docs/cases.md from the case language (runner/cases/)', args: '', flags: [], exit: WRITE_EXIT },
+  coverage: { summary: 'write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md', args: '', flags: [], exit: WRITE_EXIT },
   gate: {
     summary: 'the suite on a base kernel and on the base with a change (--series, or --git with\n--base/--head); prints the regression table; exit 1 on a regression',
     args: '[case files or folders]',
     flags: ['series', 'git', 'base', 'head', 'build-only', 'kernel-tree', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
+    exit: '0 no regression, 1 a case regressed with the change, 2 the gate could not run',
   },
-  merge: { summary: 'join the JSON reports of shards (files given) into one report and verdict', args: '<report.json …>', flags: [...REPORTS, ...COLOR] },
-  bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch'] },
-  'kernel build': { summary: 'build (or find in the cache) the kernel only', args: '', flags: [...KERNEL, 'arch'] },
+  merge: { summary: 'join the JSON reports of shards (files given) into one report and verdict', args: '<report.json …>', flags: [...REPORTS, ...COLOR], exit: CASES_EXIT.replace('the run', 'the merge') },
+  bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch'], exit: WRITE_EXIT },
+  'kernel build': { summary: 'build (or find in the cache) the kernel only', args: '', flags: [...KERNEL, 'arch'], exit: WRITE_EXIT },
   'kernel key': {
     summary: "print the key the kernel is kept under in the cache, building and extracting nothing:\na CI cache key that changes exactly when the kernel would be built anew",
     args: '',
     flags: [...KERNEL.filter((f) => f !== 'cache-dir' && f !== 'make-jobs'), 'arch'],
+    exit: WRITE_EXIT,
   },
   mutants: {
     summary: 'build each kernel mutant of mutants/ (or those named) incrementally, run every case\non it and on the unpatched kernel; writes docs/mutants.md and docs/mutants.json',
     args: '[mutant names]',
     flags: ['kconfig', 'profile', 'cache-dir', 'make-jobs', 'artifacts', 'arch'],
+    exit: '0 every mutant was caught, 1 a mutant survived (no case failed on it), 2 the run could not happen',
   },
 } as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;
 const COMMON: FlagName[] = ['help', 'verbose'];
 
-const EXIT_STATUS = `exit status: 0 all cases passed (or skipped), 1 a case did not pass, 2 the run could not happen,
-128 + the signal's number when a signal ended it (130 Ctrl-C/SIGINT, 143 SIGTERM, 129 SIGHUP;
-the partial report is kept).`;
+const SIGNALED = `128 + the signal's number when a signal ended it (130 Ctrl-C/SIGINT, 143 SIGTERM,
+129 SIGHUP; a partial report is kept)`;
+const exitStatus = (statuses: string): string => `exit status: ${statuses},\n${SIGNALED}.`;
 
 const indent = (text: string, by: number): string => text.split('\n').join(`\n${' '.repeat(by)}`);
 
@@ -107,13 +115,13 @@ function flagLine(name: FlagName): string {
 /** `vmaspec --help`: the commands, and where each one's options are. */
 export function mainHelp(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${indent(c.summary, 18)}`);
-  return `usage: vmaspec <command> [options] [arguments]\n\ncommands:\n${rows.join('\n')}\n\n"vmaspec <command> --help" lists the options of a command.\n${COMMON.map(flagLine).join('\n')}\n\n${EXIT_STATUS}`;
+  return `usage: vmaspec <command> [options] [arguments]\n\ncommands:\n${rows.join('\n')}\n\n"vmaspec <command> --help" lists the options and exit statuses of a command.\n${COMMON.map(flagLine).join('\n')}\n\n${exitStatus(`0 success, 1 a case (gate: a regression; mutants: a mutant) failed, 2 could not run`)}`;
 }
 
 /** `vmaspec <command> --help`: its usage, what it does and exactly the flags it takes. */
 export function commandHelp(name: CommandName): string {
   const c: Command = COMMANDS[name];
-  return `usage: vmaspec ${name} [options]${c.args ? ` ${c.args}` : ''}\n\n${c.summary}\n\noptions:\n${[...c.flags, ...COMMON].map(flagLine).join('\n')}\n\n${EXIT_STATUS}`;
+  return `usage: vmaspec ${name} [options]${c.args ? ` ${c.args}` : ''}\n\n${c.summary}\n\noptions:\n${[...c.flags, ...COMMON].map(flagLine).join('\n')}\n\n${exitStatus(c.exit)}`;
 }
 
 const PARSE_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(

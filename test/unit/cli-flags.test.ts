@@ -46,6 +46,15 @@ describe('flags per command', () => {
     }
     for (const name of Object.keys(COMMANDS)) expect(mainHelp()).toContain(`\n  ${name.padEnd(16)}`);
   });
+
+  it('gives each command its own exit statuses: check and schema never speak of cases that passed', () => {
+    const exitLine = (name: CommandName): string => commandHelp(name).split('\n').find((l) => l.startsWith('exit status: ')) ?? '';
+    expect(exitLine('run')).toContain('1 a case did not pass');
+    expect(exitLine('check')).toMatch(/^exit status: 0 every case is valid, 2 /);
+    expect(exitLine('schema')).not.toContain('passed');
+    expect(exitLine('gate')).toContain('regress');
+    for (const name of Object.keys(COMMANDS) as CommandName[]) expect(commandHelp(name)).toMatch(/130 Ctrl-C\/SIGINT/);
+  });
 });
 
 describe('colour', () => {
