@@ -11,8 +11,12 @@ export interface BootRequest {
   append: string[];
   /** The run's payload (a newc archive: manifest, plans, probes), the guest's fw_cfg file opt/vmaspec/payload. */
   payload: string;
-  /** Save the parked guest's state to `path`, or start from the state saved there instead of booting. */
-  snapshot?: { mode: 'save' | 'restore'; path: string };
+  /**
+   * Save the parked guest's state to `path`, or start from the state saved there instead of
+   * booting. The guest's RAM is the file `ram` (runner/qemu/vmstate.ts): shared while a booted
+   * guest runs and is saved, mapped privately (copy-on-write, read as touched) by a restore.
+   */
+  snapshot?: { mode: 'save' | 'restore'; path: string; ram: string };
   /** QEMU's monitor (QMP) on this unix socket; needed for a snapshot. Its owner removes it (runner/qemu/sockets.ts). */
   qmp?: string;
 }
@@ -54,11 +58,21 @@ export const serialArgs = (spec: ArchSpec, request: BootRequest): string[] => [
 /** The payload as a fw_cfg file. */
 export const payloadArgs = (request: BootRequest): string[] => ['-fw_cfg', `name=${PAYLOAD_FW_CFG_NAME},file=${optionValue(request.payload)}`];
 
-/** QMP on a unix socket (server, not waiting for a client), and `-incoming defer` when restoring a snapshot. */
-export const snapshotArgs = (request: BootRequest): string[] => [
-  ...(request.qmp ? ['-qmp', `unix:${optionValue(request.qmp)},server=on,wait=off`] : []),
-  ...(request.snapshot?.mode === 'restore' ? ['-incoming', 'defer'] : []),
-];
+/** The id of the guest RAM's memory backend with a snapshot (the same on both sides of a save and restore). */
+export const SNAPSHOT_RAM_ID = 'vmaspec-ram';
+
+/**
+ * QMP on a unix socket (server, not waiting for a client); with a snapshot, the guest's RAM
+ * backed by its file (shared when saving, private when restoring), and `-incoming defer` to
+ * restore one.
+ */
+export const snapshotArgs = (spec: ArchSpec, request: BootRequest): string[] => {
+  const snapshot = request.snapshot;
+  const ram = snapshot
+    ? ['-machine', `memory-backend=${SNAPSHOT_RAM_ID}`, '-object', `memory-backend-file,id=${SNAPSHOT_RAM_ID},size=${spec.memoryMib}M,mem-path=${optionValue(snapshot.ram)},share=${snapshot.mode === 'save' ? 'on' : 'off'}`]
+    : [];
+  return [...(request.qmp ? ['-qmp', `unix:${optionValue(request.qmp)},server=on,wait=off`] : []), ...ram, ...(snapshot?.mode === 'restore' ? ['-incoming', 'defer'] : [])];
+};
 
 /** The full argv (without the binary). */
 export function qemuArgv(spec: ArchSpec, request: BootRequest): string[] {
@@ -69,6 +83,6 @@ export function qemuArgv(spec: ArchSpec, request: BootRequest): string[] {
     ...kernelArgs(spec, request),
     ...serialArgs(spec, request),
     ...payloadArgs(request),
-    ...snapshotArgs(request),
+    ...snapshotArgs(spec, request),
   ];
 }

@@ -128,7 +128,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     if (snapshot?.mode === 'save' && qmp) {
       const t0 = performance.now();
       try {
-        await saveVmState(await qmp, snapshot.path);
+        await saveVmState(await qmp, snapshot.path, snapshot.ram);
         options.onEvent?.({ kind: 'saved', path: snapshot.path, ms: Math.round(performance.now() - t0) });
       } catch (error) {
         options.log.info(`qemu: could not save a snapshot of the booted guest (${error instanceof Error ? error.message : String(error)}); the next run boots again`);

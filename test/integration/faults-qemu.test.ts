@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../runner/kernel/build.js';
@@ -23,6 +23,7 @@ import { defaultCacheDir } from '../../runner/kernel/cache.js';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { createLogger } from '../../runner/log.js';
 import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
+import { checkVmState, ramFileOf } from '../../runner/qemu/vmstate.js';
 import { processesNaming } from '../fixtures/processes.js';
 
 const cli = join(repoRoot, 'runner', 'bin', 'vmaspec.js');
@@ -161,7 +162,10 @@ describe('QEMU dies with vmaspec, whatever kills it', () => {
     const run = await start(FAST);
     expect((await run.done).code, run.stderr()).toBe(0);
     for (const pid of killed) expect(await socketsOf(pid)).toEqual([]);
-    expect((await readdir(join(cache, 'snapshots'))).filter((n) => !n.endsWith('.vmstate'))).toEqual([]);
+    const left = await readdir(join(cache, 'snapshots'));
+    const state = await snapshotPath();
+    // The state and its RAM file, nothing else.
+    expect(left.filter((n) => n !== basename(state))).toEqual([basename(ramFileOf(state, (await stat(state)).ino))]);
   }, 60_000);
 });
 
@@ -183,16 +187,20 @@ describe('SIGTERM and SIGHUP end a run like Ctrl-C', () => {
 });
 
 describe('a damaged snapshot with two guests', () => {
+  /** The snapshot's RAM file (named by the state's inode). */
+  const ramOf = async (f: string): Promise<string> => ramFileOf(f, (await stat(f)).ino);
   const damages: [string, (file: string) => Promise<void>][] = [
     ['garbage', (f) => writeFile(f, 'not a migration stream')],
     ['truncated to half', async (f) => truncate(f, Math.floor((await stat(f)).size / 2))],
     ['empty', (f) => writeFile(f, '')],
-    // Whole in shape, so QEMU itself has to refuse it.
-    ['a megabyte of noise inside', async (f) => {
+    // Whole in shape, so QEMU itself has to refuse it: noise over the device state after the header.
+    ['noise inside', async (f) => {
       const file = await open(f, 'r+');
-      await file.write(randomBytes(1 << 20), 0, 1 << 20, 4 << 20);
+      await file.write(randomBytes(4096), 0, 4096, 64);
       await file.close();
     }],
+    ['its RAM file missing', async (f) => rm(await ramOf(f))],
+    ['its RAM file truncated to half', async (f) => truncate(await ramOf(f), Math.floor((await stat(await ramOf(f))).size / 2))],
   ];
   for (const [damage, harm] of damages) {
     it(`${damage}: both guests boot and pass, nobody hangs, a new snapshot is saved and restored next time`, async () => {
@@ -204,7 +212,8 @@ describe('a damaged snapshot with two guests', () => {
       expect(ms).toBeLessThan(30_000);
       expect((await reportOf(run.marker))?.summary.pass).toBe(2);
       expect(run.stderr().match(/is damaged/g), run.stderr()).toHaveLength(1); // found and said once, for both guests
-      expect((await stat(file)).size).toBeGreaterThan(1 << 20);
+      expect(await checkVmState(file)).toBeNull();
+      expect((await stat(await ramOf(file))).size).toBe((await loadArch('x86_64')).memoryMib * 1024 * 1024);
       const next = await start(['--jobs', '1', FAST[0] ?? '']);
       expect((await next.done).code, next.stderr()).toBe(0);
       expect((await reportOf(next.marker))?.boots?.map((b) => b.start)).toEqual(['restore']);

@@ -12,7 +12,7 @@ import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { createLogger, type Logger } from '../../runner/log.js';
 import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
 import { snapshotFile } from '../../runner/qemu/snapshot.js';
-import { checkVmState } from '../../runner/qemu/vmstate.js';
+import { checkVmState, ramFileOf } from '../../runner/qemu/vmstate.js';
 import type { RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
 
@@ -39,8 +39,12 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 describe('snapshots of the booted guest', () => {
-  it("the snapshot QEMU saved passes vmaspec's own check of a whole migration stream", async () => {
+  it("the snapshot QEMU saved passes vmaspec's own check of a whole migration stream, and its RAM file has a hole for each unused block", async () => {
     expect(await checkVmState(snapshot)).toBeNull();
+    const ram = await stat(ramFileOf(snapshot, (await stat(snapshot)).ino));
+    expect(ram.size).toBe(spec.memoryMib * 1024 * 1024);
+    expect(ram.blocks * 512).toBeLessThan(ram.size / 2); // the guest used a fraction of its RAM: the rest are holes
+    expect((await stat(snapshot)).size).toBeLessThan(1 << 20); // the state without the RAM
   });
 
   it('a run restores the saved guest, and the case passes', async () => {
@@ -76,7 +80,8 @@ describe('snapshots of the booted guest', () => {
     expect(report.summary.pass).toBe(1);
     expect(report.boots?.[0]).toMatchObject({ start: 'boot' });
     expect(report.boots?.[0]?.saveMs).toBeGreaterThan(0);
-    expect((await stat(snapshot)).size).toBeGreaterThan(1 << 20);
+    expect(await checkVmState(snapshot)).toBeNull();
+    expect((await stat(ramFileOf(snapshot, (await stat(snapshot)).ino))).size).toBe(spec.memoryMib * 1024 * 1024);
     expect((await run(true)).report.boots?.[0]?.start).toBe('restore');
   }, 120_000);
 

@@ -9,7 +9,7 @@ describe('QEMU argv from qemu/x86_64.yaml', async () => {
 
   it('boots microvm with the PVH vmlinux, one vCPU under TCG', () => {
     const argv = qemuArgv(spec, request);
-    expect(argv.slice(0, 4)).toEqual(['-M', 'microvm,x-option-roms=off,isa-serial=on,rtc=on', '-accel', 'tcg']);
+    expect(argv.slice(0, 4)).toEqual(['-M', 'microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=off', '-accel', 'tcg']);
     expect(argv).toContain('-no-reboot');
     const at = (flag: string): string | undefined => argv[argv.indexOf(flag) + 1];
     expect(at('-kernel')).toBe('/k/vmlinux');
@@ -37,13 +37,14 @@ describe('QEMU argv from qemu/x86_64.yaml', async () => {
     expect(argv).not.toContain('-incoming');
   });
 
-  it('saving a snapshot adds QMP only; restoring one also waits for the state (-incoming defer)', () => {
-    const save = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'save', path: '/c/s.vmstate' } });
-    expect(save.slice(-2)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off']);
-    const restore = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'restore', path: '/c/s.vmstate' } });
-    expect(restore.slice(-4)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off', '-incoming', 'defer']);
+  it('a snapshot puts the RAM in its file (shared to save, private to restore) and adds QMP; restoring also waits for the state (-incoming defer)', () => {
+    const save = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'save', path: '/c/s.vmstate', ram: '/t/live,ram' } });
+    const ram = (mode: string, file: string): string[] => ['-machine', 'memory-backend=vmaspec-ram', '-object', `memory-backend-file,id=vmaspec-ram,size=${spec.memoryMib}M,mem-path=${file},share=${mode}`];
+    expect(save.slice(-6)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off', ...ram('on', '/t/live,,ram')]);
+    const restore = qemuArgv(spec, { ...request, qmp: '/t/q.sock', snapshot: { mode: 'restore', path: '/c/s.vmstate', ram: '/c/s.12.ram.use-1-1' } });
+    expect(restore.slice(-8)).toEqual(['-qmp', 'unix:/t/q.sock,server=on,wait=off', ...ram('off', '/c/s.12.ram.use-1-1'), '-incoming', 'defer']);
     // Everything that shapes the machine is the same in both: the saved state fits the restoring QEMU.
-    expect(restore.slice(0, -4)).toEqual(save.slice(0, -2));
+    expect(restore.slice(0, -8)).toEqual(save.slice(0, -6));
   });
 
   it('uses the host CPU and more vCPUs under KVM', () => {
