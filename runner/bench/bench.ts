@@ -19,7 +19,7 @@ import { runSuite } from '../run.js';
 import { shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/2';
+export const BENCH_SCHEMA = 'vmaspec-bench/3';
 
 /** How many times each figure is measured. */
 export interface BenchReps {
@@ -76,6 +76,10 @@ export interface BenchResult {
   naive: Stat;
   /** naive median / oneCase median. */
   naiveRatio: number;
+  /** MiB, QEMU's peak resident memory of the one-case guests, restored and booted, and the guest's RAM. */
+  peakRssRestored: Stat;
+  peakRssBooted: Stat;
+  guestRamMib: number;
 }
 
 export interface BenchRequest {
@@ -229,5 +233,8 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     incrementalBuild,
     naive,
     naiveRatio: Math.round((naive.median / oneCase.median) * 100) / 100,
+    peakRssRestored: stat(restored.map((r) => r.boot.peakRssMib ?? NaN)),
+    peakRssBooted: stat(booted.map((r) => r.boot.peakRssMib ?? NaN)),
+    guestRamMib: request.spec.memoryMib,
   };
 }

@@ -1,7 +1,8 @@
 // Where the time of one boot goes: host clocks at QEMU's start, its monitor's
 // answer, the guest's park (booted) or resumption (restored), the supervisor's
 // first line, the last case's end and QEMU's exit, plus the kernel's own clock
-// (printk.time) at "Run /init" from the console.
+// (printk.time) at "Run /init" from the console; and QEMU's peak memory.
+import { readFileSync } from 'node:fs';
 import type { BootEvent } from './boot.js';
 
 /** One boot's time, split. Null where the boot never got there. */
@@ -31,6 +32,18 @@ export interface BootTiming {
   totalMs: number;
   /** QEMU spawned → the boot's cases judged (what a person waits for). */
   toVerdictMs: number | null;
+  /** QEMU's peak resident memory (VmHWM) at the last case's end record, MiB; null where not read. */
+  peakRssMib: number | null;
+}
+
+/** A process's peak resident memory (VmHWM of /proc/PID/status), MiB; null when it is gone or unreadable. */
+export function peakRssMib(pid: number): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Math.round(Number(kb) / 102.4) / 10;
+  } catch {
+    return null;
+  }
 }
 
 /** Collects the host side of a BootTiming from boot events, as they come. */
@@ -44,15 +57,20 @@ export class BootClock {
   private lastEnd: number | null = null;
   private exited: number | null = null;
   private judged: number | null = null;
+  private pid: number | null = null;
+  private peakRss: number | null = null;
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly readPeakRss: (pid: number) => number | null = peakRssMib,
+  ) {}
 
   /** A boot event; a second `started` (a restore that failed, booted instead) starts the clock again. */
   on(event: BootEvent): void {
     const t = this.now();
     switch (event.kind) {
       case 'started':
-        Object.assign(this, { started: t, monitor: null, ready: null, restored: false, saveMs: null, header: null, lastEnd: null, exited: null });
+        Object.assign(this, { started: t, monitor: null, ready: null, restored: false, saveMs: null, header: null, lastEnd: null, exited: null, pid: event.pid, peakRss: null });
         break;
       case 'monitor':
         this.monitor ??= t;
@@ -69,7 +87,10 @@ export class BootClock {
         break;
       case 'line':
         if (this.header === null && event.line.startsWith('vmaspec-results ')) this.header = t;
-        if (/^T \d+ end /.test(event.line)) this.lastEnd = t;
+        if (/^T \d+ end /.test(event.line)) {
+          this.lastEnd = t;
+          if (this.pid !== null) this.peakRss = this.readPeakRss(this.pid) ?? this.peakRss;
+        }
         break;
       case 'exited':
         this.exited = t;
@@ -98,6 +119,7 @@ export class BootClock {
       powerOffMs: span(this.lastEnd, this.exited),
       totalMs: span(this.started, this.exited) ?? 0,
       toVerdictMs: span(this.started, this.judged),
+      peakRssMib: this.peakRss,
     };
   }
 }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { breakdown, type BenchResult } from '../../runner/bench/bench.js';
 import { renderPerformance } from '../../runner/bench/render.js';
 import { stat } from '../../runner/bench/stats.js';
-import type { BootTiming } from '../../runner/qemu/timing.js';
+import { BootClock, peakRssMib, type BootTiming } from '../../runner/qemu/timing.js';
 
 const restored = (t: number): BootTiming => ({
-  boot: 1, cases: 1, start: 'restore', monitorMs: 40 + t, toReadyMs: 90 + t, saveMs: null, toInitMs: 100 + t, kernelToInitMs: null, casesMs: 150, powerOffMs: 10, totalMs: 260 + t, toVerdictMs: 270 + t,
+  boot: 1, cases: 1, start: 'restore', monitorMs: 40 + t, toReadyMs: 90 + t, saveMs: null, toInitMs: 100 + t, kernelToInitMs: null, casesMs: 150, powerOffMs: 10, totalMs: 260 + t, toVerdictMs: 270 + t, peakRssMib: 45,
 });
 
 describe('bench figures', () => {
@@ -17,12 +17,13 @@ describe('bench figures', () => {
   it('marks each target met or not from the figures, and shows both breakdowns', () => {
     const boot: BootTiming = { ...restored(0), start: 'boot', monitorMs: null, toReadyMs: 900, kernelToInitMs: 750, toInitMs: 910 };
     const result: BenchResult = {
-      schema: 'vmaspec-bench/2', started: '2026-11-22T00:00:00Z',
+      schema: 'vmaspec-bench/3', started: '2026-11-22T00:00:00Z',
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
       oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]),
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
       suite: stat([5200, 5300, 5400]), suiteCases: 92, perCase: stat([40]), coldBuild: stat([210]), incrementalBuild: stat([6, 31]),
       naive: stat([2000]), naiveRatio: 6.45,
+      peakRssRestored: stat([44.5, 45, 120]), peakRssBooted: stat([84]), guestRamMib: 256,
     };
     const md = renderPerformance(result);
     expect(md).toMatch(/\| one case \(`naming\/s1`\), QEMU start → verdict \| 300 ms \| 310 ms \| 320 ms \| 3 \| median ≤ 500 ms \| met \|/);
@@ -31,5 +32,29 @@ describe('bench figures', () => {
     expect(md).toContain('| restoring the snapshot (monitor → the guest runs, parked) | 50 ms |');
     expect(md).toContain("| kernel boot to `Run /init` (the kernel's own clock) | 750 ms |");
     expect(md).toContain('**6.45×**');
+    expect(md).toMatch(/\| peak RSS of a guest restored from the snapshot .*256 MiB of guest RAM\) \| 44\.5 MiB \| 45\.0 MiB \| 120\.0 MiB \| 3 \| median ≤ 100 MiB \| met \|/);
+  });
+});
+
+describe('peak RSS of a guest', () => {
+  it("is read from QEMU's /proc/PID/status at the last case's end record, and is null when never read", () => {
+    const asked: number[] = [];
+    let t = 0;
+    const clock = new BootClock(() => (t += 10), (pid) => (asked.push(pid), 40 + asked.length));
+    clock.on({ kind: 'started', pid: 4242 });
+    clock.on({ kind: 'line', line: 'vmaspec-results 1' });
+    clock.on({ kind: 'line', line: 'T 0 end 0 pass' });
+    clock.on({ kind: 'line', line: 'T 1 end 0 pass' });
+    clock.on({ kind: 'exited', code: 0, signal: null });
+    expect(asked).toEqual([4242, 4242]);
+    expect(clock.timing(1, 2, '').peakRssMib).toBe(42);
+    const none = new BootClock(() => 0, () => 99);
+    none.on({ kind: 'started', pid: 1 });
+    expect(none.timing(1, 0, '').peakRssMib).toBeNull();
+  });
+
+  it('reads VmHWM of a live process in MiB, and null for one that is gone', () => {
+    expect(peakRssMib(process.pid)).toBeGreaterThan(10);
+    expect(peakRssMib(2 ** 22 + 1)).toBeNull();
   });
 });
