@@ -67,7 +67,7 @@ describe('the kernel matrix', () => {
 describe('the boot clock', () => {
   it('splits a boot at the park, the header, the last end record and the exit', () => {
     let t = 0;
-    const clock = new BootClock(() => t);
+    const clock = new BootClock(() => t, () => null);
     clock.on({ kind: 'started', pid: 1 });
     t = 40;
     clock.on({ kind: 'monitor' });
@@ -85,13 +85,13 @@ describe('the boot clock', () => {
     t = 880;
     clock.verdict();
     expect(clock.timing(1, 2, '[    0.000000] Linux version 6.12.117\n[    0.451203] Run /init as init process\n')).toEqual({
-      boot: 1, cases: 2, start: 'boot', monitorMs: 40, toReadyMs: 600, saveMs: 90, toInitMs: 700, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 870, toVerdictMs: 880,
+      boot: 1, cases: 2, start: 'boot', monitorMs: 40, toReadyMs: 600, saveMs: 90, toInitMs: 700, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 870, toVerdictMs: 880, peakRssMib: null,
     });
   });
 
   it('a restore: ready when the guest resumed, no kernel boot time; a failed restore then a boot counts the boot only', () => {
     let t = 0;
-    const clock = new BootClock(() => t);
+    const clock = new BootClock(() => t, () => null);
     clock.on({ kind: 'started', pid: 1 });
     t = 35;
     clock.on({ kind: 'monitor' });
