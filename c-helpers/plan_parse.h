@@ -47,6 +47,13 @@ struct text_arg {
 	size_t n;
 };
 
+/* A comma list of bytes in decimal (checked here): read in turn by bytes_next(). */
+struct bytes_arg {
+	const char *s;     /* in the plan text */
+	size_t n;
+	uint64_t count;    /* how many bytes: at least one */
+};
+
 /* A sysctl value: n (negated when neg), or the maps line count plus or minus n. */
 struct sysctl_value {
 	int maps;
@@ -326,6 +333,38 @@ static struct name_arg name_arg(const struct line *l, int i, int pointers)
 		if (hex_digit(a.hex[k]) < 0)
 			bad_line(l, "bad hex digit in name");
 	return a;
+}
+
+/* A comma list of one or more decimals from 0 to 255. */
+static struct bytes_arg bytes_arg(const struct line *l, int i, const char *what)
+{
+	struct bytes_arg b = { l->tok[i], l->len[i], 0 };
+	const char *p = b.s, *end = b.s + b.n;
+
+	for (;;) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+		uint64_t v;
+
+		if (!parse_num(p, len, 0, &v) || v > 255)
+			bad_arg(l, what, "want a comma list of bytes 0-255");
+		b.count++;
+		if (!c)
+			return b;
+		p = c + 1;
+	}
+}
+
+/* The byte at offset *pos of b's text; *pos moves to the next one, after the last back to the first. */
+static unsigned char bytes_next(const struct bytes_arg *b, size_t *pos)
+{
+	const char *p = b->s + *pos, *end = b->s + b->n;
+	unsigned v = 0;
+
+	while (p < end && *p != ',')
+		v = v * 10 + (unsigned)(*p++ - '0');
+	*pos = p < end ? (size_t)(p + 1 - b->s) : 0;
+	return (unsigned char)v;
 }
 
 /* Lower-case letters, digits, `_`, `-` (and `/` when slash): file names and sysctl keys. */

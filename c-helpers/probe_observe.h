@@ -1,11 +1,13 @@
 /*
  * probe_observe.h — the observation ops of vmaprobe: what an `expect` step
  * needs beyond /proc/self/maps (docs/protocol.md, ops `smaps`, `rollup`,
- * `query`, `mapfile`, `pagemap`; records `A`, `U`, `M`, `Q`, `L`, `P`).
+ * `query`, `mapfile`, `pagemap`, `peek`; records `A`, `U`, `M`, `Q`, `L`, `P`,
+ * `R`).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
  * that file's record writers (out_*, record_step, broken), the plan's op
- * structs (plan_ops.h) and the window (page0, page_size, win_lo, win_hi).
+ * structs (plan_ops.h), the window (page0, page_size, win_lo, win_hi) and
+ * the fault guard (access_byte()).
  * Same rules as the probe: static buffers only,
  * no stdio, no malloc, so reading these files does not change the address
  * space being observed.
@@ -400,6 +402,30 @@ static void run_pagemap(const struct op *op, const struct op_pagemap *a)
 		done += (uint64_t)r / sizeof(uint64_t);
 	}
 	close(fd);
+	record_step(op->step, 0, 0);
+}
+
+/*
+ * peek: `R <step> <page> <byte>` for the first byte of each page, -1 when the
+ * read faulted. The only observation that can change what it observes: a read
+ * maps the zero page into untouched private memory and allocates a page of
+ * untouched shared memory, so an expect step runs it last.
+ */
+static void run_peek(const struct op *op, const struct op_peek *a)
+{
+	uint64_t i;
+
+	for (i = 0; i < a->pages; i++) {
+		int byte = access_byte(page_addr((uint64_t)a->at + i), 0, 0);
+
+		out_str("R ");
+		out_u64(op->step);
+		out_str(" ");
+		out_s64((int64_t)((uint64_t)a->at + i));
+		out_str(" ");
+		out_s64(byte);
+		out_end();
+	}
 	record_step(op->step, 0, 0);
 }
 

@@ -443,10 +443,12 @@ static void run_name(const struct op *op, const struct op_name *a)
 						     (unsigned long)a->len, name));
 }
 
-/* touch: a fault on an inaccessible page is an outcome (EFAULT), not a crash. */
+/*
+ * touch and peek: a fault on an inaccessible page is an outcome (EFAULT, or a
+ * read that faulted), not a crash.
+ */
 static sigjmp_buf fault_env;
 static volatile sig_atomic_t fault_armed;
-static volatile unsigned long touch_addr, touch_pages, touch_write, touch_i;
 
 static void on_fault(int sig)
 {
@@ -468,34 +470,42 @@ static void install_fault_handler(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-static int touch_all(void)
+/*
+ * Writes value to the byte at addr (write), or reads it: returns the byte
+ * read or written, or -1 when the access faulted (SIGSEGV, SIGBUS).
+ */
+static int access_byte(unsigned long addr, int write, unsigned char value)
 {
+	volatile unsigned char *p = (volatile unsigned char *)addr;
+	int byte;
+
 	if (sigsetjmp(fault_env, 1)) {
 		fault_armed = 0;
 		return -1;
 	}
 	fault_armed = 1;
-	for (touch_i = 0; touch_i < touch_pages; touch_i++) {
-		volatile unsigned char *p =
-			(volatile unsigned char *)(touch_addr + touch_i * page_size);
-		if (touch_write)
-			*p = 0xa5;
-		else
-			(void)*p;
-	}
+	if (write)
+		*p = value;
+	byte = write ? value : *p;
 	fault_armed = 0;
-	return 0;
+	return byte;
 }
 
+/* Writes (page i: value i mod count) or reads the first byte of each page; stops at the first fault. */
 static void run_touch(const struct op *op, const struct op_touch *a)
 {
-	touch_addr = page_addr((uint64_t)a->at);
-	touch_pages = (unsigned long)a->pages;
-	touch_write = a->access == TOUCH_ACCESS_W;
-	if (touch_all() == 0)
-		record_step(op->step, 0, 0);
-	else
-		record_step(op->step, -1, EFAULT);
+	unsigned long addr = page_addr((uint64_t)a->at);
+	int write = a->access == TOUCH_ACCESS_W;
+	size_t pos = 0;
+	uint64_t i;
+
+	for (i = 0; i < a->pages; i++) {
+		if (access_byte(addr + i * page_size, write, bytes_next(&a->value, &pos)) < 0) {
+			record_step(op->step, -1, EFAULT);
+			return;
+		}
+	}
+	record_step(op->step, 0, 0);
 }
 
 /* snapshot: `M` for each maps line overlapping the reservation, then `S`. */

@@ -2,7 +2,10 @@
 // judge import; defined with their shapes in ./expect.ts.
 export { CHECK_OPS } from './expect.js';
 export type {
+  ByteRead,
   CheckOp,
+  DataExpect,
+  DataSource,
   FlagsCheck,
   MapFileExpect,
   MapsLineExpect,
@@ -15,5 +18,6 @@ export type {
   RollupExpect,
   SmapsExpect,
   Term,
+  VmaList,
 } from './expect.js';
 export type { VmaSelector } from './resolve.js';

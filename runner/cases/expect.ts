@@ -1,6 +1,6 @@
 // What an `expect` step checks, one entry per key of the EXPECTATIONS table: its shape (zod), how
 // it resolves into the model, and where the model keeps it (`layout`, `vmas`, `special`, or under
-// `observe`: smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains).
+// `observe`: smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains, data).
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
 import { MAPFILE_SPELLINGS, QUERY_FILES, QUERY_NAME_ADDRS } from '../plan/observe-ops.js';
@@ -173,27 +173,56 @@ function pageRange(r: Resolver, s: RangeKeys, path: KeyPath, scope: Scope): Page
   return p && { at: p.at, pages: p.pages ?? (p.byRegion ? p.rest : 1) };
 }
 
+/** `true`, the one value of a key that marks an entry as what it names. */
+const marker = (what: string) => z.literal(true, says((v) => `expected true (${what}); leave the key out otherwise, got ${describe(v)}`));
+
+/** What holds the range of a layout or contains entry that is not a VMA: nothing at all, or the window reserve. */
+export const SPAN_KINDS = ['hole', 'reserve'] as const;
+export type SpanKind = (typeof SPAN_KINDS)[number];
+
 const vmaEntry = (keys: z.core.$ZodLooseShape) =>
   obj({
     ...keys,
     perms: perms.describe('the perms column, e.g. rw-p').optional(),
     name: str(' (the maps name column: "" for unnamed, "[anon:x]" …)').describe('the maps name column: "" for unnamed, [anon:x], [anon_shmem:x] …').optional(),
+    hole: marker('no VMA, the window reserve included, overlaps the range').describe('no VMA at all overlaps the range, the window reserve included: a real hole; not a VMA of the list').optional(),
+    reserve: marker('the window reserve holds the range').describe('the window reserve holds every page of the range (its perms, name and place); not a VMA of the list').optional(),
   });
 
-/** One expected VMA of a layout; an omitted field is not compared. */
-export type ExpectedVma = PageRange & { perms?: string; name?: string; pos: SourcePos };
+/** One expected VMA of a layout; an omitted field is not compared. `index`: its place in the list as written. */
+export type ExpectedVma = PageRange & { perms?: string; name?: string; index: number; pos: SourcePos };
 
-/** The entries of a list of VMAs in address order (`layout`, `contains`). */
-function vmaList(r: Resolver, raw: unknown, { path, scope }: At, entry: z.ZodType<{ perms?: string; name?: string } & RangeKeys>, range: typeof pageRange): ExpectedVma[] | undefined {
+/** A range of a layout or contains list that is not a VMA: a hole (no VMA at all) or held by the window reserve. */
+export type ExpectedSpan = PageRange & { held: SpanKind; index: number; pos: SourcePos };
+
+/** The entries of a `layout` or `contains` list: the VMAs, and the ranges that are holes or the reserve's. */
+export interface VmaList {
+  vmas: ExpectedVma[];
+  spans: ExpectedSpan[];
+}
+
+/** The entries of a list of VMAs in address order (`layout`, `contains`), holes and reserve ranges among them. */
+function vmaList(r: Resolver, raw: unknown, { path, scope }: At, entry: z.ZodType<{ perms?: string; name?: string; hole?: true; reserve?: true } & RangeKeys>, range: typeof pageRange): VmaList | undefined {
   let prevEnd = 0;
-  return r.each(entry, raw, path, (e, p) => {
+  const out: VmaList = { vmas: [], spans: [] };
+  const entries = r.each(entry, raw, path, (e, p) => {
+    const index = typeof p?.key === 'number' ? p.key : 0;
     const rg = range(r, e, p, scope);
+    const held = SPAN_KINDS.filter((k) => e[k]);
+    const [first, second] = held;
+    if (second) return void r.error(sub(p, second), `give ${first} or ${second}, not both: a hole has no VMA, the reserve is one`, 'key');
+    const vmaKey = (['perms', 'name'] as const).find((k) => e[k] !== undefined);
+    if (first && vmaKey) return void r.error(sub(p, vmaKey), `${first}: true says ${first === 'hole' ? 'no VMA is there' : "the window reserve is there, judged by its own perms and name"}: drop ${vmaKey}`, 'key');
     if (!rg) return undefined;
     const ok = rg.at >= prevEnd;
     if (!ok) r.error(p, `page ${rg.at} overlaps or precedes the previous entry (which ends at page ${prevEnd}); list VMAs in address order`);
     prevEnd = rg.at + rg.pages;
-    return ok ? { ...rg, ...defined({ perms: e.perms, name: e.name }), pos: r.pos(p) } : undefined;
+    if (!ok) return undefined;
+    if (first) out.spans.push({ ...rg, held: first, index, pos: r.pos(p) });
+    else out.vmas.push({ ...rg, ...defined({ perms: e.perms, name: e.name }), index, pos: r.pos(p) });
+    return true;
   });
+  return entries && out;
 }
 
 // --- the table ------------------------------------------------------------------------------------
@@ -310,8 +339,29 @@ const PAGEMAP = needs(
   `nothing to compare; give one or more of: ${list(PAGEMAP_BIT_NAMES)}`,
 );
 
+/** What a read of a page's first byte gives: the byte, or a fault (SIGSEGV or SIGBUS). */
+export type ByteRead = number | 'fault';
+const BYTE_READ_WHAT = 'a byte 0..255 or fault';
+const byteReadError = says((v) => `expected ${BYTE_READ_WHAT} (the read faults), got ${describe(v)}`);
+const byteRead = z
+  .union([int(0, 255, ' (a byte)'), z.literal('fault', byteReadError)], byteReadError)
+  .describe('the byte read, or fault: the read faults');
+const DATA = obj({
+  ...RANGE_KEYS,
+  bytes: z
+    .union([byteRead, listOf(byteRead, `${BYTE_READ_WHAT}, one per page`)], says((v) => `expected ${BYTE_READ_WHAT}, or a list of them with one per page, got ${describe(v)}`))
+    .describe('the first byte of each page: one value for every page, or a list with one per page; fault: the read faults'),
+});
+
+/**
+ * Which pages an `expect.data` item reads: a page range of the window, and the region it was
+ * written with (for messages). One kind for now; an area outside the window (heap, stack) would
+ * be another.
+ */
+export type DataSource = { kind: 'pages'; range: PageRange; region: { id: string; page: number } | null };
+
 export const EXPECTATIONS = {
-  layout: def('layout', false, listOf(LAYOUT_ENTRY, 'a mapping { at, pages, perms?, name? }').describe('every VMA overlapping the window, in address order'), (raw, r, at) =>
+  layout: def('layout', false, listOf(LAYOUT_ENTRY, 'a mapping { at, pages, perms?, name? } or { at, pages, hole | reserve: true }').describe('every VMA overlapping the window, in address order; holes and reserve ranges among them'), (raw, r, at) =>
     vmaList(r, raw, at, LAYOUT_ENTRY, (rr, s, p, scope) => rr.range(s, p, scope)),
   ),
   vmas: def('vmas', false, VMAS, (raw, r, { path }) => r.take(VMAS, raw, path)),
@@ -331,7 +381,7 @@ export const EXPECTATIONS = {
       return ok ? { ...e, pos: r.pos(p) } : undefined;
     }),
   ),
-  contains: def('contains', true, listOf(CONTAINS_ENTRY, 'a mapping { region | at, page?, pages?, perms?, name? }').describe("VMAs that appear among the window's, in order; others may be around them"), (raw, r, at) =>
+  contains: def('contains', true, listOf(CONTAINS_ENTRY, 'a mapping { region | at, page?, pages?, perms?, name? } or { region | at, page?, pages?, hole | reserve: true }').describe("VMAs that appear among the window's, in order; others may be around them; holes and reserve ranges among them"), (raw, r, at) =>
     vmaList(r, raw, at, CONTAINS_ENTRY, pageRange),
   ),
   maps_line: def('mapsLines', true, z.union([MAPS_LINE, listOf(MAPS_LINE, 'a mapping { region | at, page?, pages?, line }')]).describe('the maps line of the VMA holding a page; one or a list'), (raw, r, { path, scope }) =>
@@ -400,12 +450,24 @@ export const EXPECTATIONS = {
       return range && { range, bits, pos: r.pos(p) };
     }),
   ),
+  data: def('data', true, listOf(DATA, 'a mapping { region | at, page?, pages?, bytes }').describe('the first byte of each page of a range, read last (after the other checks of the step)'), (raw, r, { path, scope }) =>
+    r.each(DATA, raw, path, (e, p) => {
+      const range = pageRange(r, e, p, scope);
+      if (!range) return undefined;
+      if (Array.isArray(e.bytes) && e.bytes.length !== range.pages) {
+        return void r.error(sub(p, 'bytes'), `${e.bytes.length} value${e.bytes.length === 1 ? '' : 's'} for ${range.pages} page${range.pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
+      }
+      const bytes: ByteRead[] = Array.isArray(e.bytes) ? e.bytes : Array<ByteRead>(range.pages).fill(e.bytes);
+      const source: DataSource = { kind: 'pages', range, region: e.region === undefined ? null : { id: e.region, page: e.page ?? 0 } };
+      return { source, bytes, pos: r.pos(p) };
+    }),
+  ),
 };
 
 type Defs = typeof EXPECTATIONS;
 type Model<K extends keyof Defs> = NonNullable<ReturnType<Defs[K]['resolve']>>;
 
-/** The observation expectations of an `expect` step: smaps, rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains. */
+/** The observation expectations of an `expect` step: smaps, rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains, data. */
 export type ObserveExpectation = { [K in keyof Defs as Defs[K]['observe'] extends true ? Defs[K]['field'] : never]?: Model<K> };
 /** What an `expect` step checks in the snapshot it takes. */
 export type Expectation = { [K in keyof Defs as Defs[K]['observe'] extends true ? never : Defs[K]['field']]?: Model<K> } & { observe?: ObserveExpectation };
@@ -418,6 +480,7 @@ export type QueryExpect = Model<'query'>[number];
 export type QueryOut = QueryExpect['out'];
 export type MapFileExpect = Model<'map_files'>[number];
 export type PagemapExpect = Model<'pagemap'>[number];
+export type DataExpect = Model<'data'>[number];
 export type SpecialArea = SpecialExpectation['target'];
 
 /** The keys an `expect` step takes. */
@@ -439,8 +502,9 @@ export function resolveExpect(raw: unknown, r: Resolver, at: At): { expect: Expe
     else (d.observe ? observe : top)[d.field] = v;
   }
   const expect = top as Expectation;
-  if (expect.layout && expect.vmas !== undefined && expect.layout.length !== expect.vmas) {
-    r.error(sub(at.path, 'vmas'), `vmas ${expect.vmas} disagrees with layout (${expect.layout.length} entries)`);
+  if (expect.layout && expect.vmas !== undefined && expect.layout.vmas.length !== expect.vmas) {
+    const spans = expect.layout.spans.length ? ` besides ${expect.layout.spans.length} hole or reserve entr${expect.layout.spans.length === 1 ? 'y' : 'ies'}` : '';
+    r.error(sub(at.path, 'vmas'), `vmas ${expect.vmas} disagrees with layout (${expect.layout.vmas.length}${spans ? ' VMA' : ''} entries${spans})`);
     ok = false;
   }
   if (Object.keys(observe).length > 0) expect.observe = observe as ObserveExpectation;

@@ -216,6 +216,12 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
   return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
 }
 
+// --- touch ----------------------------------------------------------------------------------------
+
+/** The byte a write touch leaves when the case gives no `value`. */
+export const TOUCH_DEFAULT = 0xa5;
+const TOUCH_BYTE = int(0, 255, ' (a byte)');
+
 // --- the others -------------------------------------------------------------------------------------
 
 const advice = z
@@ -264,12 +270,31 @@ export const STEPS = {
     return done && { ...done, prot: PROT[s.prot] as string };
   }),
   name: kind(NAME, resolveName),
-  touch: kind(ranged({ access: oneOf(['read', 'write']).describe('how each page is touched (default write)').optional() }, 'read or write one byte of each page'), (s, r, at) => {
-    // A touch faults (SIGSEGV, SIGBUS) or it does not.
-    if (s.errno !== undefined && s.errno !== 'EFAULT') return void r.error(sub(at.path, 'errno'), `a touch fails only with EFAULT (the page faulted: SIGSEGV or SIGBUS), not ${s.errno}`);
-    const done = onRange(s, r, at);
-    return done && { ...done, access: s.access === 'read' ? ('r' as const) : ('w' as const) };
-  }),
+  touch: kind(
+    ranged(
+      {
+        access: oneOf(['read', 'write']).describe('how each page is touched (default write)').optional(),
+        value: z
+          .union([TOUCH_BYTE, listOf(TOUCH_BYTE, 'bytes 0..255, one per page')], says((v) => `expected a byte 0..255, or a list of them with one per page, got ${describe(v)}`))
+          .describe(`the byte written to the first byte of each page (default ${TOUCH_DEFAULT}): one for every page, or a list with one per page`)
+          .optional(),
+      },
+      'read or write the first byte of each page',
+    ),
+    (s, r, at) => {
+      // A touch faults (SIGSEGV, SIGBUS) or it does not.
+      if (s.errno !== undefined && s.errno !== 'EFAULT') return void r.error(sub(at.path, 'errno'), `a touch fails only with EFAULT (the page faulted: SIGSEGV or SIGBUS), not ${s.errno}`);
+      if (s.value !== undefined && s.access === 'read') return void r.error(sub(at.path, 'value'), 'value is the byte a write leaves; access: read writes nothing: drop value or access', 'key');
+      const done = onRange(s, r, at);
+      const n = Array.isArray(s.value) ? s.value.length : 0;
+      if (done && Array.isArray(s.value) && n !== done.range.pages) {
+        return void r.error(sub(at.path, 'value'), `${n} value${n === 1 ? '' : 's'} for ${done.range.pages} page${done.range.pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
+      }
+      /** The bytes written, page i getting value[i mod length]; null: the default. */
+      const value = s.value === undefined ? null : Array.isArray(s.value) ? s.value : [s.value];
+      return done && { ...done, access: s.access === 'read' ? ('r' as const) : ('w' as const), value };
+    },
+  ),
   fork: {
     shape: obj({ child: STEP_LIST.describe('steps of the forked child'), parent: STEP_LIST.describe('steps of the parent while the child lives').optional() }, { what: 'a mapping { child: [steps], parent?: [steps] }' }).describe(
       'fork: the child steps run in the child, the parent steps while it lives; then the parent waits',

@@ -13,7 +13,7 @@ export interface WordList<W extends string = string> {
 export const wordList = <const W extends string>(cName: string, words: readonly W[]): WordList<W> => ({ cName, words });
 
 /** The kinds of argument; test/unit/plan-contract.test.ts prints each kind back from C. */
-export type ArgTag = 'unsigned' | 'signed' | 'prot' | 'word' | 'flags' | 'bool' | 'optional' | 'name' | 'backing' | 'sysctl-key' | 'sysctl-value';
+export type ArgTag = 'unsigned' | 'signed' | 'prot' | 'word' | 'flags' | 'bool' | 'optional' | 'name' | 'bytes' | 'backing' | 'sysctl-key' | 'sysctl-value';
 
 /** One kind of plan argument: its token on the host, its C field type and parser on the guest. */
 export interface ArgKind<V> {
@@ -94,6 +94,9 @@ const nameText = (name: Uint8Array | null): string => (name === null ? 'null' : 
 
 /** `null` (a NULL pointer) or `hex:` and the name's bytes; C: struct name_arg. */
 export const name: ArgKind<Uint8Array | null> = { tag: 'name', text: nameText, cType: 'struct name_arg', cParse: (i) => `name_arg(l, ${i}, 0)` };
+
+/** A comma list of one or more bytes in decimal (`165`, `10,11,0`); C: struct bytes_arg, read in turn by bytes_next(). */
+export const byteList: ArgKind<readonly number[]> = { tag: 'bytes', text: (v) => v.join(','), cType: 'struct bytes_arg', cParse: (i, what) => `bytes_arg(l, ${i}, "${what}")` };
 
 /** What a `mapfd` maps: a tmpfs file (unlinked before or after mmap, or never), a memfd, or /dev/zero. */
 export const BACKINGS = wordList('backing', ['tmpfs', 'tmpfs-unlink-before', 'tmpfs-unlink-after', 'memfd', 'zero'] as const);

@@ -3,6 +3,7 @@
 
 import type { Case, Step } from '../cases/types.js';
 import { extraOps } from '../cases/steps/plan.js';
+import { TOUCH_DEFAULT } from '../cases/steps.js';
 import { kernelSlowdown } from '../kernel/slowdown.js';
 import type { CompiledCase, CompiledStep, StepCheck, StepOrigin } from './compiled.js';
 import { expectSteps } from './observe-compile.js';
@@ -45,7 +46,7 @@ function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: nu
       return { op: (step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0 }), check: outcomeCheck(s, path) };
     }
     case 'touch':
-      return { op: (step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access }), check: outcomeCheck(s, path) };
+      return { op: (step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access, value: s.value ?? [TOUCH_DEFAULT] }), check: outcomeCheck(s, path) };
     default:
       return null;
   }

@@ -1,9 +1,9 @@
 // What the plan compiler (./compile.ts) hands the judge (runner/verdict/judge.ts): the plan, and
 // for each of its ops where it came from in the case file and what its record is judged against,
 // as typed checks that carry the expectation itself with its key path and position.
-import type { MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RollupExpect, SmapsExpect } from '../cases/expect-types.js';
+import type { DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RollupExpect, SmapsExpect } from '../cases/expect-types.js';
 import type { SpecialExpectation } from '../cases/steps/types.js';
-import type { ExpectedVma, Outcome, SourcePos, Step } from '../cases/types.js';
+import type { ExpectedSpan, ExpectedVma, Outcome, SourcePos, Step } from '../cases/types.js';
 import type { CasePlan, PlanOp } from './plan.js';
 
 /** Where a plan step came from: the case step it runs, its key path and the process that runs it. */
@@ -34,6 +34,8 @@ export type SnapshotCheck =
   | (Expected<number> & { kind: 'vmas' })
   | (Expected<ExpectedVma[]> & { kind: 'layout' })
   | (Expected<ExpectedVma[]> & { kind: 'contains' })
+  /** A `hole: true` or `reserve: true` entry of `layout` or `contains` (`list`; path: the entry, `….layout[2]`). */
+  | (Expected<ExpectedSpan> & { kind: 'span'; list: 'layout' | 'contains' })
   | (Expected<MapsLineExpect> & { kind: 'maps_line' });
 
 /** What one plan step's record is judged against, by what is checked. */
@@ -52,6 +54,8 @@ export type StepCheck =
   | (Expected<QueryExpect> & { kind: 'query' })
   | (Expected<MapFileExpect> & { kind: 'map_files' })
   | (Expected<PagemapExpect> & { kind: 'pagemap' })
+  /** The `peek` op of an `expect.data` item: the first byte of each page of its range. */
+  | (Expected<DataExpect> & { kind: 'data' })
   /** `fork` and `parent`: the harness's own steps, which must succeed. */
   | { kind: 'fork' }
   /** `wait`: it must succeed and the child must have exited with 0. */

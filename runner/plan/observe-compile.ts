@@ -1,6 +1,8 @@
 // The plan steps of an `expect` step, each with its check: the `snapshot` op (layout, vmas,
-// contains, maps_line and the reserve), one `special` op per special entry, one `smaps` and one
-// `rollup` op when needed, one `query`, `mapfile` or `pagemap` op per item.
+// contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
+// special entry, one `smaps` and one `rollup` op when needed, one `query`, `mapfile` or `pagemap`
+// op per item, and last one `peek` op per `data` item (its reads may map pages: the other ops
+// see the state before them).
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';
 import type { PlanOp } from './plan.js';
@@ -16,8 +18,12 @@ function snapshotChecks(expect: Expectation, base: string, pos: SourcePos): Snap
   const o = expect.observe;
   const checks: SnapshotCheck[] = [{ kind: 'reserve', path: base, pos }];
   if (expect.vmas !== undefined) checks.push({ kind: 'vmas', path: `${base}.vmas`, pos, expect: expect.vmas });
-  if (expect.layout) checks.push({ kind: 'layout', path: `${base}.layout`, pos, expect: expect.layout });
-  if (o?.contains) checks.push({ kind: 'contains', path: `${base}.contains`, pos, expect: o.contains });
+  const lists = [['layout', expect.layout], ['contains', o?.contains]] as const;
+  for (const [list, entries] of lists) {
+    if (!entries) continue;
+    checks.push({ kind: list, path: `${base}.${list}`, pos, expect: entries.vmas });
+    for (const span of entries.spans) checks.push({ kind: 'span', list, path: `${base}.${list}[${span.index}]`, pos: span.pos, expect: span });
+  }
   for (const m of o?.mapsLines ?? []) checks.push({ kind: 'maps_line', path: `${base}.${m.key}`, pos: m.pos, expect: m });
   return checks;
 }
@@ -64,5 +70,9 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   (o.pagemap ?? []).forEach((p, i) =>
     out.push({ op: (step) => ({ op: 'pagemap', step, at: p.range.at, pages: p.range.pages }), check: { kind: 'pagemap', path: `${base}.pagemap[${i}]`, pos: p.pos, expect: p } }),
   );
+  (o.data ?? []).forEach((d, i) => {
+    const { at, pages } = d.source.range;
+    out.push({ op: (step) => ({ op: 'peek', step, at, pages }), check: { kind: 'data', path: `${base}.data[${i}]`, pos: d.pos, expect: d } });
+  });
   return out;
 }

@@ -34,6 +34,8 @@ export const OBSERVE_OPS = {
   ),
   mapfile: op([arg('start', signed), arg('spelling', word(wordList('mapfile_spelling', MAPFILE_SPELLINGS)))]),
   pagemap: op([arg('at', signed), arg('pages', unsigned)]),
+  /** The first byte of each page, read under the fault guard (`R` records). */
+  peek: op([arg('at', signed), arg('pages', unsigned)]),
 };
 
 export type ObserveOp = OpsOf<typeof OBSERVE_OPS>;

@@ -5,7 +5,7 @@
 // from the table.
 
 import { STEP_OPS } from '../cases/steps/plan.js';
-import { arg, argTokens, op, prot, signed, spread, unsigned, u64, word, wordList, type OpsOf } from './args.js';
+import { arg, argTokens, byteList, op, prot, signed, spread, unsigned, u64, word, wordList, type OpsOf } from './args.js';
 import { mapFlags, namePointer, sharing } from './case-args.js';
 import { OBSERVE_OPS } from './observe-ops.js';
 
@@ -16,7 +16,8 @@ const CORE_OPS = {
   mprotect: op([arg('at', signed), arg('pages', unsigned), arg('prot', prot)]),
   /** `failNth`: the Nth fault-injection point the prctl reaches fails (R5); 0: none. */
   name: op([arg('start', signed), arg('len', u64), spread('name', namePointer), arg('failNth', unsigned)]),
-  touch: op([arg('at', signed), arg('pages', unsigned), arg('access', word(wordList('touch_access', ['r', 'w'] as const)))]),
+  /** `value`: the bytes a write leaves, page i getting value[i mod length]; unused by a read. */
+  touch: op([arg('at', signed), arg('pages', unsigned), arg('access', word(wordList('touch_access', ['r', 'w'] as const))), arg('value', byteList)]),
   snapshot: op([]),
   fork: op([]),
   parent: op([]),

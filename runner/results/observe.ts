@@ -1,8 +1,8 @@
 // The observation records of a step (docs/protocol.md: `A` smaps, `U` smaps_rollup,
-// `Q` PROCMAP_QUERY, `L` map_files, `P` pagemap, `F` fail_nth fired), as the stream parser keeps them.
+// `Q` PROCMAP_QUERY, `L` map_files, `P` pagemap, `R` peek, `F` fail_nth fired), as the stream parser keeps them.
 
 /** The record letters of the observation ops (and of `F`, written by a `name` op with fail_nth). */
-export const OBS_LETTERS = ['A', 'U', 'Q', 'L', 'P', 'F'] as const;
+export const OBS_LETTERS = ['A', 'U', 'Q', 'L', 'P', 'R', 'F'] as const;
 export type ObsLetter = (typeof OBS_LETTERS)[number];
 
 /** One observation record: its letter and the text after `<letter> <step> `, verbatim. */

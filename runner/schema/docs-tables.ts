@@ -41,6 +41,7 @@ function typeText(s: JsonSchema): string {
   const values = s['enum'] as string[] | undefined;
   if (values?.includes('EINVAL')) return `an errno name (${['EINVAL', 'ENOMEM', 'EFAULT'].map(code).join(', ')}, …)${values[0] === 'ok' ? ' or `ok`' : ''}`;
   if (values) return values.map(code).join(' ');
+  if ('const' in s) return code(s['const']);
   const options = s['anyOf'] as JsonSchema[] | undefined;
   if (options) return [...new Set(options.map(typeText))].join(' or ');
   const { minimum: lo, maximum: hi } = s;

@@ -63,6 +63,7 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
     case 'query':
     case 'map_files':
     case 'pagemap':
+    case 'data':
       if (!window) return fault('no W record: the window was never reserved');
       return judgeObservation(check, rec, window, where, fault);
   }

@@ -6,7 +6,7 @@ import { quoted } from '../util/text.js';
 import type { StepWhere } from './failure.js';
 import type { Failure, LayoutContext, LayoutField } from './types.js';
 
-/** One row of an aligned layout: an expected VMA, an observed one, or both (same first page). */
+/** One row of an aligned layout: an expected VMA (`index`: its place in the list as written), an observed one, or both (same first page). */
 export interface LayoutRow {
   expected: { index: number; vma: ExpectedVma } | null;
   actual: { index: number; vma: ObservedVma } | null;
@@ -19,7 +19,7 @@ export interface LayoutRow {
  * a merge shows as differing sizes plus missing/extra VMAs rather than a shifted list.
  */
 export function alignLayout(expected: readonly ExpectedVma[], actual: readonly ObservedVma[]): LayoutRow[] {
-  const exp = expected.map((vma, index) => ({ index, vma })).sort((a, b) => a.vma.at - b.vma.at || a.index - b.index);
+  const exp = expected.map((vma) => ({ index: vma.index, vma })).sort((a, b) => a.vma.at - b.vma.at || a.index - b.index);
   const rows: LayoutRow[] = [];
   let i = 0;
   let j = 0;

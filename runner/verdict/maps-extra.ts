@@ -17,7 +17,8 @@ export function judgeContains(check: Expected<ExpectedVma[]>, actual: ObservedVm
   const layout: LayoutContext = { path, proc: where.proc, expected: null, actual };
   const out: Failure[] = [];
   let from = 0;
-  check.expect.forEach((e, i) => {
+  for (const e of check.expect) {
+    const i = e.index;
     const fail = failer(where, e.pos);
     const j = actual.findIndex((a, k) => k >= from && a.at === e.at);
     const address = `0x${(window.base + BigInt(e.at) * BigInt(window.pageSize)).toString(16)}`;
@@ -25,7 +26,7 @@ export function judgeContains(check: Expected<ExpectedVma[]>, actual: ObservedVm
       const holder = actual.find((a) => a.at < e.at && e.at < a.at + a.pages);
       const why = holder ? `page ${e.at} is inside the VMA at page ${holder.at} (${holder.pages} pages)` : 'no VMA starts there';
       out.push({ ...fail('contains', `${path}[${i}]`, `VMA ${i} at page ${e.at} (${address}) missing: ${why}`, `${e.at} +${e.pages}`, null), layout });
-      return;
+      continue;
     }
     from = j + 1;
     const a = actual[j] as ObservedVma;
@@ -38,7 +39,7 @@ export function judgeContains(check: Expected<ExpectedVma[]>, actual: ObservedVm
       if (want === undefined || want === got) continue;
       out.push({ ...fail('contains', `${path}[${i}].${field}`, `VMA ${i} at page ${e.at} (${a.address}): ${field}: expected ${quoted(want)}, got ${quoted(got)}`, want, got), layout });
     }
-  });
+  }
   return out;
 }
 

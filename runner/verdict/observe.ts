@@ -1,13 +1,15 @@
 // The observation ops of an `expect` step (smaps, smaps_rollup, PROCMAP_QUERY, map_files,
-// pagemap): each op's records read and judged against its check.
+// pagemap, peek): each op's records read and judged against its check.
 import type { CheckOf } from '../plan/compiled.js';
 import { parseMapFileRecord } from '../results/mapfiles.js';
 import { MapsLineError } from '../results/maps.js';
 import { obsTexts, ObservationError } from '../results/observe.js';
 import { parsePagemap } from '../results/pagemap.js';
+import { parsePeek } from '../results/peek.js';
 import { parseQueryRecord } from '../results/query.js';
 import { parseRollup, parseSmaps } from '../results/smaps.js';
 import type { StepRecord, WindowInfo } from '../results/types.js';
+import { judgeData } from './data.js';
 import { errnoText } from './errno.js';
 import type { StepWhere } from './failure.js';
 import { judgeMapFile } from './mapfiles.js';
@@ -17,7 +19,7 @@ import { judgeRollup, judgeSmaps } from './smaps.js';
 import type { Failure } from './types.js';
 
 /** The checks of the observation ops. */
-export type ObserveCheck = CheckOf<'smaps' | 'rollup' | 'query' | 'map_files' | 'pagemap'>;
+export type ObserveCheck = CheckOf<'smaps' | 'rollup' | 'query' | 'map_files' | 'pagemap' | 'data'>;
 
 /**
  * The failures of one observation op's records; `harness` makes the failure of a record the
@@ -51,6 +53,13 @@ export function judgeObservation(check: ObserveCheck, rec: StepRecord, window: W
         const entries = parsePagemap(obsTexts(rec.obs, 'P'));
         if (entries.length !== pages) return harness(`${entries.length} pagemap entries for ${pages} pages`);
         return judgePagemap(check, entries, where);
+      }
+      case 'data': {
+        const { at, pages } = check.expect.source.range;
+        if (rec.errno !== 0) return harness(`peek failed: ${errnoText(rec.errno)}`);
+        const reads = parsePeek(obsTexts(rec.obs, 'R'));
+        if (reads.length !== pages || reads.some((r, k) => r.page !== at + k)) return harness(`R records for pages ${reads.map((r) => r.page).join(' ') || 'none'}; expected one for each of pages ${at}-${at + pages - 1}`);
+        return judgeData(check, reads, where);
       }
     }
   } catch (e) {

@@ -1,4 +1,5 @@
-// The checks of an `expect` step's maps snapshot: the reserve, vmas, layout, contains, maps_line.
+// The checks of an `expect` step's maps snapshot: the reserve, vmas, layout, contains, their holes
+// and reserve ranges, maps_line.
 import type { SnapshotCheck } from '../plan/compiled.js';
 import { windowLayout, windowVmas } from '../results/maps.js';
 import type { WindowInfo } from '../results/types.js';
@@ -6,6 +7,7 @@ import type { StepWhere } from './failure.js';
 import { judgeLayout, judgeVmas } from './layout.js';
 import { judgeContains, judgeMapsLine } from './maps-extra.js';
 import { judgeReserve } from './reserve.js';
+import { judgeSpan } from './span.js';
 import type { Failure } from './types.js';
 
 /** The failures of a snapshot's checks, in their order. Throws MapsLineError on a maps line off the format. */
@@ -23,6 +25,8 @@ export function judgeSnapshot(checks: readonly SnapshotCheck[], maps: readonly s
         return judgeLayout(check, layout, window, where);
       case 'contains':
         return judgeContains(check, layout, window, where);
+      case 'span':
+        return judgeSpan(check, vmas, window, maps, where);
       case 'maps_line':
         return judgeMapsLine(check, maps, vmas, where);
     }

@@ -38,7 +38,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'unknown-step.yaml': [
     'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect, mremap, madvise, process_madvise, mlock, munlock, mseal, brk, sysctl',
-    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas, special, contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap',
+    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas, special, contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap, data',
   ],
   'bad-name-value.yaml': [
     'bad-name-value.yaml:4:30: steps[1].name.name: expected a string, null, { hex: "…" } or { repeat: "…", count: n }, got integer 5; quote it to use it as a name',

@@ -100,7 +100,7 @@ steps:
     expect(u).toMatchObject({ kind: 'unmap', range: { at: 8, pages: 1 } });
     expect(e).toMatchObject({
       kind: 'expect',
-      expect: { vmas: 2, layout: [{ at: 2, pages: 2, perms: 'rw-s', name: '[anon:x]' }, { at: 8, pages: 1 }] },
+      expect: { vmas: 2, layout: { vmas: [{ at: 2, pages: 2, perms: 'rw-s', name: '[anon:x]', index: 0 }, { at: 8, pages: 1, index: 1 }], spans: [] } },
     });
   });
 

@@ -24,7 +24,7 @@ describe('compileCase', () => {
         'window 32',
         '0 map 2 3 rw- private -',
         '1 name 8192 12288 hex:61 0',
-        '2 touch 2 3 w',
+        '2 touch 2 3 w 165',
         '3 fork',
         '4 name 12288 4096 hex:63 0',
         '5 snapshot',

@@ -42,7 +42,7 @@ describe('observation expectations: the model', () => {
     const step = c.steps[2];
     if (step?.kind !== 'expect') throw new Error('not an expect step');
     const o = step.expect.observe;
-    expect(o?.contains).toEqual([{ at: 2, pages: 4, perms: 'rw-p', pos: expect.any(Object) }]);
+    expect(o?.contains).toEqual({ vmas: [{ at: 2, pages: 4, perms: 'rw-p', index: 0, pos: expect.any(Object) }], spans: [] });
     expect(o?.mapsLines?.[0]).toMatchObject({ vma: { at: 3, pages: null }, line: 'x', key: 'maps_line' });
     expect(o?.smaps?.[0]?.vma).toEqual({ at: 2, pages: 4 });
     expect(o?.smaps?.[0]?.fields.map(([n]) => n)).toEqual(['Rss', 'Pss', 'Private_Dirty']);

@@ -57,6 +57,8 @@ function samples(kind: Kind): unknown[] {
           { name: bytes(0), pointer: 'runs-off' },
         ];
       break;
+    case 'bytes':
+      return [[0], [255], [7, 0, 255], Array.from({ length: 256 }, (_, i) => 255 - i)];
     case 'backing':
       return (kind.list?.words ?? []).flatMap((w) => (w === 'zero' ? ['zero'] : [`${w}:${'a'.repeat(64)}`, `${w}:x_1-`]));
     case 'sysctl-key':
@@ -120,6 +122,8 @@ function expected(kind: Kind, v: unknown): string {
       const bytesOf = p.pointer === 'unmapped' ? null : p.name;
       return `${p.pointer ?? '-'}/${bytesOf === null ? 1 : 0}/${bytesOf === null ? '' : hex(bytesOf)}`;
     }
+    case 'bytes':
+      return (v as number[]).join(',');
     case 'backing':
       return v === 'zero' ? 'zero:' : String(v);
     case 'sysctl-key':
@@ -152,6 +156,8 @@ function printer(kind: Kind, e: string): string {
       return `if (${e}.set) printf("%llu", (unsigned long long)${e}.v); else printf("-");`;
     case 'name':
       return `printf("%s/%d/%.*s", ${e}.bad_pointer ? name_pointer_words[${e}.pointer] : "-", ${e}.null, (int)${e}.hex_len, ${e}.hex ? ${e}.hex : "");`;
+    case 'bytes':
+      return `{ size_t pos = 0; uint64_t k; for (k = 0; k < ${e}.count; k++) printf("%s%u", k ? "," : "", bytes_next(&${e}, &pos)); }`;
     case 'backing':
       return `printf("%s:%.*s", backing_words[${e}.kind], (int)${e}.base_len, ${e}.base ? ${e}.base : "");`;
     case 'sysctl-key':
@@ -263,6 +269,10 @@ describe('the plan text: serializePlan on the host, the generated parser in C', 
       ['1 query maps 0 0 4097 buf 104 0 0', 'query name buffer larger than 4096'],
       ['1 query maps 0 0 0 buf 104 0 4294967296', 'build_id_size: out of range'],
       ['1 mapfile 0 lower', 'spelling: want exact, upper, leading_zero, 0x, digits17, space, plus'],
+      ['1 touch 0 1 w 256', 'value: want a comma list of bytes 0-255'],
+      ['1 touch 0 1 w 1,,2', 'value: want a comma list of bytes 0-255'],
+      ['1 touch 0 1 w 1,', 'value: want a comma list of bytes 0-255'],
+      ['1 touch 0 1 w -', 'value: want a comma list of bytes 0-255'],
     ];
     expect(cases.map(([line]) => bad(line))).toEqual(cases.map(([, why]) => [`B plan line 4: ${why}`]));
   });

@@ -58,7 +58,7 @@ describe('formatLayoutDiff', () => {
 describe('alignLayout', () => {
   it('pairs by first page: a merge shows as a size change plus missing VMAs', () => {
     const pos = { file: 'x', line: 1, col: 1 };
-    const exp = [0, 1, 2].map((at) => ({ at, pages: 1, pos }));
+    const exp = [0, 1, 2].map((at) => ({ at, pages: 1, index: at, pos }));
     const act = [{ at: 0, pages: 3, perms: 'rw-p', name: '', address: '0x0', line: '' }];
     expect(alignLayout(exp, act).map((r) => [r.expected?.index ?? null, r.actual?.index ?? null, r.differs])).toEqual([
       [0, 0, ['pages']],
