@@ -6,7 +6,7 @@ import { quoted } from '../util/text.js';
 import type { StepWhere } from './failure.js';
 import type { Failure, LayoutContext, LayoutField } from './types.js';
 
-/** One row of an aligned layout: an expected VMA (`index`: its place in the list as written), an observed one, or both (same first page). */
+/** One row of an aligned layout: an expected VMA, an observed one, or both (same first page); `index`: the place on its side. */
 export interface LayoutRow {
   expected: { index: number; vma: ExpectedVma } | null;
   actual: { index: number; vma: ObservedVma } | null;
@@ -19,7 +19,7 @@ export interface LayoutRow {
  * a merge shows as differing sizes plus missing/extra VMAs rather than a shifted list.
  */
 export function alignLayout(expected: readonly ExpectedVma[], actual: readonly ObservedVma[]): LayoutRow[] {
-  const exp = expected.map((vma) => ({ index: vma.index, vma })).sort((a, b) => a.vma.at - b.vma.at || a.index - b.index);
+  const exp = expected.map((vma, index) => ({ index, vma })).sort((a, b) => a.vma.at - b.vma.at || a.index - b.index);
   const rows: LayoutRow[] = [];
   let i = 0;
   let j = 0;
@@ -69,7 +69,7 @@ export function judgeVmas(check: Expected<number>, actual: ObservedVma[], where:
   ];
 }
 
-/** The failures of `expect.layout` against the window's VMAs; a failure of one expected VMA carries its position. */
+/** The failures of `expect.layout` against the window's VMAs; a failure of one expected VMA carries its position and its place in the list as written. */
 export function judgeLayout(check: Expected<ExpectedVma[]>, actual: ObservedVma[], window: WindowInfo, where: StepWhere): Failure[] {
   const failures: Failure[] = [];
   const { proc, step } = where;
@@ -97,8 +97,8 @@ export function judgeLayout(check: Expected<ExpectedVma[]>, actual: ObservedVma[
       const address = addressOf(e.vma.at);
       failures.push({
         kind: 'layout',
-        message: `${head}: VMA ${e.index} at page ${e.vma.at} (${address}) missing: no VMA starts there`,
-        path: `${ctx.path}[${e.index}]`,
+        message: `${head}: VMA ${e.vma.index} at page ${e.vma.at} (${address}) missing: no VMA starts there`,
+        path: `${ctx.path}[${e.vma.index}]`,
         pos: e.vma.pos,
         proc,
         step,
@@ -131,8 +131,8 @@ export function judgeLayout(check: Expected<ExpectedVma[]>, actual: ObservedVma[
         if (want === undefined) continue;
         failures.push({
           kind: 'layout',
-          message: `${head}: VMA ${e.index} at page ${e.vma.at} (${a.vma.address}): ${field}: expected ${show(want)}, got ${show(got)}`,
-          path: `${ctx.path}[${e.index}].${field}`,
+          message: `${head}: VMA ${e.vma.index} at page ${e.vma.at} (${a.vma.address}): ${field}: expected ${show(want)}, got ${show(got)}`,
+          path: `${ctx.path}[${e.vma.index}].${field}`,
           pos: e.vma.pos,
           proc,
           step,
