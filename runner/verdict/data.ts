@@ -8,14 +8,13 @@ import type { Failure } from './types.js';
 
 const readText = (b: ByteRead): string => (b === 'fault' ? 'a fault' : `byte ${b}`);
 
-/** Failures of one data item against its reads, one per page of its range in order. */
+/** Failures of one data item against its reads (one per page of its range, in order), one per page that differs. */
 export function judgeData(check: Expected<DataExpect>, reads: readonly PageRead[], where: StepWhere): Failure[] {
   const fail = failer(where, check.pos);
   const { source, bytes } = check.expect;
   const out: Failure[] = [];
   bytes.forEach((want, k) => {
-    const read = reads[k];
-    const got: ByteRead = read?.byte ?? 'fault';
+    const got: ByteRead = reads[k]?.byte ?? 'fault';
     if (got === want) return;
     const page = source.range.at + k;
     const which = source.region ? `page ${source.region.page + k} of ${source.region.id} (window page ${page})` : `page ${page}`;
