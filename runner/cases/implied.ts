@@ -1,15 +1,12 @@
-// Kconfig options a case's steps imply, so that no case has to repeat them in `requires`:
-// a `name` step needs ANON_VMA_NAME (without it every prctl(PR_SET_VMA) is EINVAL: P2),
-// `fail_nth` needs the fault injection of kernel-config/fault-injection.config.
+// Kconfig options a case's steps imply, so that no case has to repeat them in `requires`: each
+// step kind says what its steps need (`kconfig` of its STEPS entry, ./steps.ts), e.g. a `name`
+// step needs ANON_VMA_NAME (without it every prctl(PR_SET_VMA) is EINVAL: P2).
 import type { Requirements } from './shapes.js';
-import type { Step } from './steps.js';
-
-/** What `fail_nth` needs: /proc/thread-self/fail-nth, failslab, and its debugfs knobs. */
-export const FAIL_NTH_KCONFIG = ['FAULT_INJECTION', 'FAILSLAB', 'FAULT_INJECTION_DEBUG_FS'] as const;
+import { STEPS, type Step, type StepDef } from './steps.js';
 
 const optionOf = (term: string): string => term.split('=')[0]!;
 
-/** The options the steps need. A `name` step guarded by a `when` that speaks of ANON_VMA_NAME implies nothing (it is written for both kinds of kernel). */
+/** The options the steps need. A step guarded by a `when` that speaks of an option does not imply it (it is written for both kinds of kernel). */
 export function impliedKconfig(steps: readonly Step[]): string[] {
   const out = new Set<string>();
   const walk = (list: readonly Step[]): void => {
@@ -18,9 +15,8 @@ export function impliedKconfig(steps: readonly Step[]): string[] {
         walk(s.child);
         walk(s.parent);
       }
-      if (s.kind !== 'name') continue;
-      if (!s.when?.kconfig.some((t) => optionOf(t) === 'ANON_VMA_NAME')) out.add('ANON_VMA_NAME');
-      if (s.failNth !== undefined) FAIL_NTH_KCONFIG.forEach((o) => out.add(o));
+      const guarded = new Set(s.when?.kconfig.map(optionOf));
+      for (const o of (STEPS[s.kind] as StepDef<Step>).kconfig?.(s) ?? []) if (!guarded.has(o)) out.add(o);
     }
   };
   walk(steps);

@@ -38,16 +38,19 @@ interface StepAt extends At {
   pos: SourcePos;
 }
 
-interface StepDef<M> {
+export interface StepDef<M> {
   shape: z.ZodType;
   /** The step's value as written and as checked by `shape` (undefined when it did not fit) → its model without kind, pos, when; undefined once reported. */
   resolve(raw: unknown, checked: unknown, r: Resolver, at: StepAt): M | undefined;
+  /** The Kconfig options a step of this kind needs: the case's `requires` gets them (./implied.ts). */
+  kconfig?(step: M): readonly string[];
 }
 
-/** A step kind whose value `resolve` sees once it fits `shape`. */
-const kind = <S extends z.ZodType, M>(shape: S, resolve: (s: z.output<S>, r: Resolver, at: StepAt) => M | undefined): StepDef<M> => ({
+/** A step kind whose value `resolve` sees once it fits `shape`; `kconfig`: the options its steps need. */
+const kind = <S extends z.ZodType, M>(shape: S, resolve: (s: z.output<S>, r: Resolver, at: StepAt) => M | undefined, kconfig?: (step: M) => readonly string[]): StepDef<M> => ({
   shape,
   resolve: (_raw, checked, r, at) => (checked === undefined ? undefined : resolve(checked as z.output<S>, r, at)),
+  ...(kconfig ? { kconfig } : {}),
 });
 
 const outcome = (s: { errno?: string }): Outcome => ({ errno: s.errno ?? null });
@@ -146,6 +149,8 @@ export type NamePointer = (typeof NAME_POINTERS)[number];
 export const NAME_TARGETS = ['heap', 'stack', 'stack-bottom-page', 'vdso', 'vdso-page', 'vvar', 'vvar-page'] as const;
 /** VMAs outside the window that a `name` step can target (F5, S15, S16); the probe finds them in /proc/self/maps. */
 export type NameTarget = (typeof NAME_TARGETS)[number];
+/** What `fail_nth` needs: /proc/thread-self/fail-nth, failslab, and its debugfs knobs. */
+export const FAIL_NTH_KCONFIG = ['FAULT_INJECTION', 'FAILSLAB', 'FAULT_INJECTION_DEBUG_FS'] as const;
 /** The largest `fail_nth`: a prctl reaches a handful of allocation points. */
 export const FAIL_NTH_MAX = 1000;
 const U64_MAX = (1n << 64n) - 1n;
@@ -269,7 +274,8 @@ export const STEPS = {
     const done = onRange(s, r, at);
     return done && { ...done, prot: PROT[s.prot] as string };
   }),
-  name: kind(NAME, resolveName),
+  // Without ANON_VMA_NAME every prctl(PR_SET_VMA) is EINVAL (P2).
+  name: kind(NAME, resolveName, (s) => ['ANON_VMA_NAME', ...(s.failNth !== undefined ? FAIL_NTH_KCONFIG : [])]),
   touch: kind(
     ranged(
       {

@@ -6,7 +6,7 @@
 // kernel source tree (the running kernel has none here), and any Kconfig guard when the
 // machine keeps no .config. The sandbox (./sandbox.ts) enforces the same for custom
 // probes, whose C the runner cannot read: /proc/sys and /sys are read-only there.
-import { FAIL_NTH_KCONFIG } from '../cases/implied.js';
+import { FAIL_NTH_KCONFIG } from '../cases/steps.js';
 import type { Case, Step } from '../cases/types.js';
 import { rangeMatches } from '../kernel/version-range.js';
 import { stepRuns } from '../plan/when.js';
