@@ -620,8 +620,8 @@ static void run_snapshot(const struct op *op)
 	record_step(op->step, 0, 0);
 }
 
-#include "probe_observe.h" /* smaps, rollup, query, mapfile, pagemap */
-#include "probe_steps.h"   /* mapfd, mremap, madvise, pmadvise, name-target, special, brk, sysctl, lock */
+#include "probe_observe.h" /* the observation ops (listed at its top) */
+#include "probe_steps.h"   /* the steps ops (listed at its top) */
 
 /* ------------------------------------------------------------------ */
 /* The interpreter and fork blocks.                                     */
