@@ -4,7 +4,9 @@ import path from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { EXPECT_KEYS } from '../../runner/cases/expect.js';
 import { CaseError, formatDiagnostic, loadCases } from '../../runner/cases/load.js';
+import { STEP_KINDS } from '../../runner/cases/steps.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/cases-bad');
 const rel = path.relative(process.cwd(), dir);
@@ -37,8 +39,8 @@ const EXPECTED: Record<string, string[]> = {
     'branch-local-region.yaml:7:28: steps[0].fork.parent[0].unmap.region: region "c" is not visible here (defined at steps[0].fork.child[0].map.id (line 5), in a fork branch that does not enclose this step)',
   ],
   'unknown-step.yaml': [
-    'unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: map, unmap, mprotect, name, touch, fork, expect, mremap, madvise, process_madvise, mlock, munlock, mseal, brk, sysctl',
-    'unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: layout, vmas, special, contains, maps_line, smaps, smaps_fields, rollup, query, map_files, pagemap, data',
+    `unknown-step.yaml:3:5: steps[0].mapp: unknown step "mapp"; allowed: ${STEP_KINDS.join(', ')}`,
+    `unknown-step.yaml:4:13: steps[1].expect: expect needs at least one of: ${EXPECT_KEYS.join(', ')}`,
   ],
   'bad-name-value.yaml': [
     'bad-name-value.yaml:4:30: steps[1].name.name: expected a string, null, { hex: "…" } or { repeat: "…", count: n }, got integer 5; quote it to use it as a name',
