@@ -3,7 +3,8 @@
  * mapfd (tmpfs, memfd and /dev/zero mappings), mremap, madvise, pmadvise
  * (process_madvise on the child of the enclosing fork), name-target (naming
  * the heap, stack, vdso or vvar), special (their maps lines), brk, sysctl,
- * lock (mlock, mlock2 with MLOCK_ONFAULT, munlock, mseal).
+ * lock (mlock, mlock2 with MLOCK_ONFAULT, munlock, mseal), mmerge
+ * (PR_SET_MEMORY_MERGE).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
  * that file's record writers (out_*, record_step, broken), the plan's op
@@ -637,6 +638,15 @@ static void run_lock(const struct op *op, const struct op_lock *a)
 		break;
 	}
 	run_syscall_result(op->step, r);
+}
+
+/* mmerge: prctl(PR_SET_MEMORY_MERGE, 1 | 0), KSM for the whole process (Linux 6.4+, EINVAL before). */
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+static void run_mmerge(const struct op *op, const struct op_mmerge *a)
+{
+	run_syscall_result(op->step, syscall(SYS_prctl, PR_SET_MEMORY_MERGE, (unsigned long)a->enable, 0UL, 0UL, 0UL));
 }
 
 #endif /* VMASPEC_PROBE_STEPS_H */

@@ -379,6 +379,14 @@ export const STEPS = {
     const value: SysctlValue = typeof s.value === 'bigint' ? { kind: 'number', value: s.value } : { kind: 'current_maps', delta: s.value.current_maps };
     return { key: s.key, value, outcome: outcome(s) };
   }),
+  memory_merge: kind(
+    obj({
+      enable: bool().describe('true: every private anonymous VMA, old and new, gets VmFlags mg (KS2); false: none has it (KS4)'),
+      errno: errno.optional(),
+    }).describe('prctl(PR_SET_MEMORY_MERGE, enable, 0, 0, 0): KSM for the whole process, inherited at fork (Linux 6.4+, EINVAL before)'),
+    (s) => ({ enable: s.enable, outcome: outcome(s) }),
+    () => ['KSM'],
+  ),
 };
 
 type Defs = typeof STEPS;

@@ -1,7 +1,7 @@
 // The plan ops of the added steps (docs/protocol.md, "Steps ops"), defined as their
 // arguments (runner/plan/args.ts), and the compilation of the steps of ../steps.ts into them.
 
-import { arg, backing, int31, name, op, optional, prot, signed, sysctlKey, unsigned, word, wordList, type BackingToken, type OpsOf } from '../../plan/args.js';
+import { arg, backing, bool, int31, name, op, optional, prot, signed, sysctlKey, unsigned, word, wordList, type BackingToken, type OpsOf } from '../../plan/args.js';
 import { mapFlags, sharing, sysctlValue } from '../../plan/case-args.js';
 import { SPECIAL_AREAS } from '../expect.js';
 import { NAME_TARGETS } from '../steps.js';
@@ -28,6 +28,8 @@ export const STEP_OPS = {
   /** Moves the break by `pages` (negative shrinks). */
   brk: op([arg('pages', signed)]),
   sysctl: op([arg('key', sysctlKey), arg('value', sysctlValue)], { check: true }),
+  /** prctl(PR_SET_MEMORY_MERGE, 1 | 0). */
+  mmerge: op([arg('enable', bool('0', '1'))]),
 };
 
 /** The plan ops of the added steps. */
@@ -80,6 +82,8 @@ export function extraOps(s: Step): OpMaker[] | null {
       return [(step) => ({ op: 'brk', step, pages: s.pages })];
     case 'sysctl':
       return [(step) => ({ op: 'sysctl', step, key: s.key, value: s.value })];
+    case 'memory_merge':
+      return [(step) => ({ op: 'mmerge', step, enable: s.enable })];
     default:
       return null;
   }
