@@ -222,3 +222,20 @@ describe('expect.special', () => {
     ]);
   });
 });
+
+describe('memory_merge', () => {
+  it('reads enable and errno, and implies KSM', () => {
+    const { c, errors } = parse('  - memory_merge: { enable: true }\n  - memory_merge: { enable: false, errno: EINVAL }\n');
+    expect(errors).toEqual([]);
+    expect(c?.steps).toMatchObject([
+      { kind: 'memory_merge', enable: true, outcome: { errno: null } },
+      { kind: 'memory_merge', enable: false, outcome: { errno: 'EINVAL' } },
+    ]);
+    expect(c?.requires.kconfig).toEqual(['KSM']);
+  });
+  it('says what is missing or wrong, and what is allowed', () => {
+    expect(errorsOf('  - memory_merge: {}\n')).toEqual(['cases/x/steps.yaml:3:19: steps[0].memory_merge: missing required key "enable"']);
+    expect(errorsOf('  - memory_merge: { enable: 1 }\n')).toEqual(['cases/x/steps.yaml:3:29: steps[0].memory_merge.enable: expected true or false, got integer 1']);
+    expect(errorsOf('  - memory_merge: { enable: true, on: true }\n')).toEqual(['cases/x/steps.yaml:3:35: steps[0].memory_merge.on: unknown key "on"; allowed: enable, errno']);
+  });
+});
