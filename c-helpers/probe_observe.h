@@ -1,8 +1,8 @@
 /*
  * probe_observe.h — the observation ops of vmaprobe: what an `expect` step
  * needs beyond /proc/self/maps (docs/protocol.md, ops `smaps`, `rollup`,
- * `query`, `mapfile`, `pagemap`, `peek`; records `A`, `U`, `M`, `Q`, `L`, `P`,
- * `R`).
+ * `query`, `mapfile`, `pagemap`, `mmerge-get`, `peek`; records `A`, `U`, `M`,
+ * `Q`, `L`, `P`, `R`).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
  * that file's record writers (out_*, record_step, broken), the plan's op
@@ -427,6 +427,15 @@ static void run_peek(const struct op *op, const struct op_peek *a)
 		out_end();
 	}
 	record_step(op->step, 0, 0);
+}
+
+/* mmerge-get: prctl(PR_GET_MEMORY_MERGE) returns 1 or 0 (Linux 6.4+, EINVAL before). */
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68
+#endif
+static void run_mmerge_get(const struct op *op)
+{
+	run_syscall_result(op->step, syscall(SYS_prctl, PR_GET_MEMORY_MERGE, 0UL, 0UL, 0UL, 0UL));
 }
 
 #endif

@@ -359,6 +359,7 @@ const DATA = obj({
  * be another.
  */
 export type DataSource = { kind: 'pages'; range: PageRange; region: { id: string; page: number } | null };
+const MEMORY_MERGE = bool().describe('PR_GET_MEMORY_MERGE in the expecting process: 1 (true) or 0 (Linux 6.4+)');
 
 export const EXPECTATIONS = {
   layout: def('layout', false, listOf(LAYOUT_ENTRY, 'a mapping { at, pages, perms?, name? } or { at, pages, hole | reserve: true }').describe('every VMA overlapping the window, in address order; holes and reserve ranges among them'), (raw, r, at) =>
@@ -462,6 +463,10 @@ export const EXPECTATIONS = {
       return { source, bytes, pos: r.pos(p) };
     }),
   ),
+  memory_merge: def('memoryMerge', true, MEMORY_MERGE, (raw, r, { path }) => {
+    const enabled = r.take(MEMORY_MERGE, raw, path);
+    return enabled === undefined ? undefined : { enabled, pos: r.pos(path) };
+  }),
 };
 
 type Defs = typeof EXPECTATIONS;

@@ -1,8 +1,8 @@
 // The plan steps of an `expect` step, each with its check: the `snapshot` op (layout, vmas,
 // contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
 // special entry, one `smaps` and one `rollup` op when needed, one `query`, `mapfile` or `pagemap`
-// op per item, and last one `peek` op per `data` item (its reads may map pages: the other ops
-// see the state before them).
+// op per item, `mmerge-get` for memory_merge, and last one `peek` op per `data` item (its reads
+// may map pages: the other ops see the state before them).
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';
 import type { PlanOp } from './plan.js';
@@ -70,6 +70,9 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   (o.pagemap ?? []).forEach((p, i) =>
     out.push({ op: (step) => ({ op: 'pagemap', step, at: p.range.at, pages: p.range.pages }), check: { kind: 'pagemap', path: `${base}.pagemap[${i}]`, pos: p.pos, expect: p } }),
   );
+  // PR_GET_MEMORY_MERGE is a call that succeeds with 1 or 0: an outcome with its `ret`.
+  const mm = o.memoryMerge;
+  if (mm) out.push({ op: (step) => ({ op: 'mmerge-get', step }), check: { kind: 'outcome', path: `${base}.memory_merge`, pos: mm.pos, expect: { errno: null, ret: mm.enabled ? 1 : 0 }, landsAt: null, failNth: null } });
   (o.data ?? []).forEach((d, i) => {
     const { at, pages } = d.source.range;
     out.push({ op: (step) => ({ op: 'peek', step, at, pages }), check: { kind: 'data', path: `${base}.data[${i}]`, pos: d.pos, expect: d } });

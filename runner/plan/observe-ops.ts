@@ -34,6 +34,8 @@ export const OBSERVE_OPS = {
   ),
   mapfile: op([arg('start', signed), arg('spelling', word(wordList('mapfile_spelling', MAPFILE_SPELLINGS)))]),
   pagemap: op([arg('at', signed), arg('pages', unsigned)]),
+  /** prctl(PR_GET_MEMORY_MERGE): `S <step> <0|1> 0`. */
+  'mmerge-get': op([]),
   /** The first byte of each page, read under the fault guard (`R` records). */
   peek: op([arg('at', signed), arg('pages', unsigned)]),
 };

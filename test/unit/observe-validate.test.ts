@@ -156,3 +156,17 @@ describe('operands and checks', () => {
     expect(runCheck({ eq: op('Swap') }, 0, get)).toEqual({ violated: [], missing: ['Swap'] });
   });
 });
+
+describe('expect.memory_merge', () => {
+  it('compiles to mmerge-get after the snapshot, judged as a call that returns 1 or 0', () => {
+    const c = ok('      memory_merge: true\n');
+    const { plan, steps } = compileCase(c, 0);
+    expect(serializePlan(plan).split('\n').slice(4, 6)).toEqual(['2 snapshot', '3 mmerge-get']);
+    expect(steps[3]?.check).toEqual({ kind: 'outcome', path: 'steps[2].expect.memory_merge', pos: { file: 'cases/x/t.yaml', line: 7, col: 21 }, expect: { errno: null, ret: 1 }, landsAt: null, failNth: null });
+    const off = compileCase(ok('      memory_merge: false\n'), 0).steps[3]?.check;
+    expect(off).toMatchObject({ expect: { errno: null, ret: 0 } });
+  });
+  it('takes true or false', () => {
+    expect(errors('      memory_merge: 1\n')).toEqual(['cases/x/t.yaml:7:21: steps[2].expect.memory_merge: expected true or false, got integer 1']);
+  });
+});
