@@ -190,9 +190,15 @@ static unsigned long page0;   /* address of window page 0 */
 static unsigned long win_lo;  /* the reservation, guard pages included */
 static unsigned long win_hi;
 
+/* prctl(PR_SET_VMA, sub, …): sub is PR_SET_VMA_ANON_NAME but for a case's `sub_option` (R1). */
+static long sys_prctl_vma(uint64_t sub, unsigned long addr, unsigned long len, const char *name)
+{
+	return syscall(SYS_prctl, PR_SET_VMA, (unsigned long)sub, addr, len, name);
+}
+
 static long sys_prctl_name(unsigned long addr, unsigned long len, const char *name)
 {
-	return syscall(SYS_prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name);
+	return sys_prctl_vma(PR_SET_VMA_ANON_NAME, addr, len, name);
 }
 
 /*
@@ -414,7 +420,7 @@ static void run_name_failing(const struct op *op, const struct op_name *a, const
 		broken("fail_nth: cannot open /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)", "errno", errno);
 	if (write(fd, nth, (size_t)n) != n)
 		broken("fail_nth: cannot arm /proc/thread-self/fail-nth", "errno", errno);
-	r = sys_prctl_name(page0 + (unsigned long)a->start, (unsigned long)a->len, name);
+	r = sys_prctl_vma(a->sub, page0 + (unsigned long)a->start, (unsigned long)a->len, name);
 	e = errno;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	fired = n > 0 && buf[0] == '0';
@@ -439,8 +445,8 @@ static void run_name(const struct op *op, const struct op_name *a)
 		run_name_failing(op, a, name);
 		return;
 	}
-	run_syscall_result(op->step, sys_prctl_name(page0 + (unsigned long)a->start,
-						     (unsigned long)a->len, name));
+	run_syscall_result(op->step, sys_prctl_vma(a->sub, page0 + (unsigned long)a->start,
+						    (unsigned long)a->len, name));
 }
 
 /*

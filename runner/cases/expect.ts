@@ -203,7 +203,7 @@ export interface VmaList {
 
 /** The entries of a list of VMAs in address order (`layout`, `contains`), holes and reserve ranges among them. */
 function vmaList(r: Resolver, raw: unknown, { path, scope }: At, entry: z.ZodType<{ perms?: string; name?: string; hole?: true; reserve?: true } & RangeKeys>, range: typeof pageRange): VmaList | undefined {
-  let prevEnd = 0;
+  let prevEnd = -Infinity;
   const out: VmaList = { vmas: [], spans: [] };
   const entries = r.each(entry, raw, path, (e, p) => {
     const index = typeof p?.key === 'number' ? p.key : 0;
@@ -236,7 +236,14 @@ interface ExpectDef<F extends string, O extends boolean, M> {
 }
 const def = <F extends string, O extends boolean, M>(field: F, observe: O, shape: z.ZodType, resolve: (raw: unknown, r: Resolver, at: At) => M | undefined): ExpectDef<F, O, M> => ({ shape, field, observe, resolve });
 
-const LAYOUT_ENTRY = vmaEntry({ at, region, page, pages });
+/** A layout may list a guard page (-1, the window size) that a `name` step renamed (the snapshot check's `reached`). */
+const GUARD_REACH = 1;
+const LAYOUT_ENTRY = vmaEntry({
+  at: z.int(says((v) => `expected an integer (a window page, or -1 / the window size for a guard page a name step renamed), got ${describe(v)}`)).describe('a page of the window, or a guard page (-1, the window size) a name step renamed').optional(),
+  region,
+  page,
+  pages,
+});
 const CONTAINS_ENTRY = vmaEntry(RANGE_KEYS);
 const VMAS = int(0).describe('VMAs overlapping the window, the reserve excluded');
 const SPECIAL_LISTS = ['vmas', 'names', 'perms', 'pages'] as const;
@@ -363,7 +370,7 @@ const MEMORY_MERGE = bool().describe('PR_GET_MEMORY_MERGE in the expecting proce
 
 export const EXPECTATIONS = {
   layout: def('layout', false, listOf(LAYOUT_ENTRY, 'a mapping { at, pages, perms?, name? } or { at, pages, hole | reserve: true }').describe('every VMA overlapping the window, in address order; holes and reserve ranges among them'), (raw, r, at) =>
-    vmaList(r, raw, at, LAYOUT_ENTRY, (rr, s, p, scope) => rr.range(s, p, scope)),
+    vmaList(r, raw, at, LAYOUT_ENTRY, (rr, s, p, scope) => rr.range(s, p, scope, GUARD_REACH)),
   ),
   vmas: def('vmas', false, VMAS, (raw, r, { path }) => r.take(VMAS, raw, path)),
   special: def('special', false, listOf(SPECIAL, 'a mapping { target, vmas?, names?, perms?, pages? }').describe('VMAs of areas outside the window'), (raw, r, { path, scope }) =>

@@ -29,6 +29,8 @@ export const GUEST_LIMITS = {
   sysctlKey: { value: 96, constant: 'STEPS_KEY_MAX', file: 'c-helpers/probe_steps.h' },
   /** Bytes of the manifest of one boot; init reads at most MANIFEST_MAX - 1 and drops the rest. */
   manifestBytes: { value: 1 << 20, constant: 'MANIFEST_MAX', file: 'c-helpers/init.c' },
+  /** Not a limit: the fixed address of the window's reservation (its guard page -1); page 0 is one page above. */
+  windowAddress: { value: 0x2000_0000_0000, constant: 'WINDOW_ADDR', file: 'c-helpers/vmaprobe.c' },
 } as const satisfies Record<string, GuestLimit>;
 
 /** ", the guest takes at most N (CONSTANT, c-helpers/file)": the tail of a limit's message. */

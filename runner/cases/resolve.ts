@@ -195,8 +195,11 @@ export class Resolver {
     return region.range === null ? undefined : { id, range: region.range }; // its map step was reported already
   }
 
-  /** Which pages `region` (+ `page`, `pages`) or `at` (+ `pages`) name; undefined once a mistake is reported. */
-  pick(s: RangeKeys, path: KeyPath, scope: Scope): Picked | undefined {
+  /**
+   * Which pages `region` (+ `page`, `pages`) or `at` (+ `pages`) name; undefined once a mistake is reported.
+   * `reach`: pages beyond each end of the window `at` may name (a `name` step reaches the guard page and the hole past it).
+   */
+  pick(s: RangeKeys, path: KeyPath, scope: Scope, reach = 0): Picked | undefined {
     const at = (k: string): KeyPath => sub(path, k);
     // Without a key of its own (left out for a mistake) the range would be another one.
     if (this.dropped(path).some((k) => k in RANGE_KEYS)) return undefined;
@@ -215,14 +218,16 @@ export class Resolver {
     }
     const a = s.at as number;
     if (s.page !== undefined) return void this.error(at('page'), 'page is only used with region; with at, give the window page directly', 'key');
-    if (!this.inWindow(a, at('at'))) return undefined;
-    if (s.pages !== undefined && a + s.pages > this.window) return void this.error(at('pages'), `pages ${s.pages} from page ${a} runs past the window (${this.window} pages)`);
-    return { at: a, pages: s.pages, rest: this.window - a, byRegion: false };
+    const [lo, hi] = [-reach, this.window - 1 + reach];
+    const what = reach ? `an integer from ${lo} to ${hi} (a page of the {window}-page window, or up to ${reach} beyond either end)` : undefined;
+    if (!this.inWindow(a, at('at'), lo, hi, what)) return undefined;
+    if (s.pages !== undefined && a + s.pages > hi + 1) return void this.error(at('pages'), `pages ${s.pages} from page ${a} runs past ${reach ? `page ${hi}` : `the window (${this.window} pages)`}`);
+    return { at: a, pages: s.pages, rest: hi + 1 - a, byRegion: false };
   }
 
-  /** A page range of a step: `pages` defaults to the rest of the region; with `at` it is required. */
-  range(s: RangeKeys, path: KeyPath, scope: Scope): PageRange | undefined {
-    const p = this.pick(s, path, scope);
+  /** A page range of a step: `pages` defaults to the rest of the region; with `at` it is required. `reach`: as for pick. */
+  range(s: RangeKeys, path: KeyPath, scope: Scope, reach = 0): PageRange | undefined {
+    const p = this.pick(s, path, scope, reach);
     if (p && p.pages === undefined && !p.byRegion) this.missing(path, ['pages']);
     return p && (p.pages !== undefined || p.byRegion) ? { at: p.at, pages: p.pages ?? p.rest } : undefined;
   }

@@ -154,6 +154,19 @@ export const FAIL_NTH_KCONFIG = ['FAULT_INJECTION', 'FAILSLAB', 'FAULT_INJECTION
 /** The largest `fail_nth`: a prctl reaches a handful of allocation points. */
 export const FAIL_NTH_MAX = 1000;
 const U64_MAX = (1n << 64n) - 1n;
+/** Addresses outside the reservation a `name` step can start at (R19), by the words a case uses. */
+export const NAME_ADDRESSES = {
+  zero: 0n,
+  task_size: 0x7ffffffff000n,
+  noncanonical: 0x800000000000n,
+  direct_map: 0xffff888000000000n,
+  kernel: 0xffffffff81000000n,
+  top: 0xfffffffffffff000n,
+} as const;
+/** Pages a `name` step's `at` may reach beyond each end of the window: the guard page and the hole past it (R20). */
+export const NAME_REACH = 2;
+const ADDRESS_WORDS = Object.keys(NAME_ADDRESSES) as [keyof typeof NAME_ADDRESSES, ...(keyof typeof NAME_ADDRESSES)[]];
+const addressError = says((v) => `expected one of ${list(ADDRESS_WORDS)} or a "0x…" address, got ${describe(v)}`);
 
 const NAME = ranged(
   {
@@ -163,6 +176,12 @@ const NAME = ranged(
     pointer: oneOf(NAME_POINTERS).describe('a name pointer the kernel cannot read (R2); unmapped takes no name').optional(),
     fail_nth: int(1, FAIL_NTH_MAX, ' (the Nth allocation of the call fails)').describe('R5: the Nth allocation (fault-injection point) of the prctl fails').optional(),
     target: oneOf(NAME_TARGETS).describe('name a VMA outside the window instead (then only name and errno)').optional(),
+    at: z.int(says((v) => `expected an integer (a page of the window, or up to ${NAME_REACH} beyond either end), got ${describe(v)}`)).describe(`a page of the window, or up to ${NAME_REACH} beyond either end (the guard page, the hole past it)`).optional(),
+    sub_option: bigInt(0n, U64_MAX, 'a PR_SET_VMA sub-option').describe('arg2 of prctl(PR_SET_VMA) (default 0, PR_SET_VMA_ANON_NAME; others are EINVAL: R1)').optional(),
+    address: z
+      .union([z.enum(ADDRESS_WORDS, addressError), z.string(addressError).regex(/^0x[0-9a-fA-F]{1,16}$/, addressError)], addressError)
+      .describe(`start at this address outside the window's reservation instead (R19): ${list(ADDRESS_WORDS)} or "0x…"; len defaults to 4096`)
+      .optional(),
   },
   'prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, start, len, name)',
 );
@@ -181,6 +200,10 @@ export interface NameStep {
   failNth?: number;
   /** Name a VMA outside the window, found by the probe (F5, S15, S16); start, len and range are then unused. */
   target?: NameTarget;
+  /** arg2 of prctl(PR_SET_VMA) when not 0 (PR_SET_VMA_ANON_NAME): R1. */
+  subOption?: number | bigint;
+  /** An absolute start outside the reservation (R19) instead of a window byte offset; range is then unused. */
+  address?: bigint;
   /**
    * How start/len were written, for other page sizes: start = range.at * pageSize + offset,
    * len = byteLen ?? range.pages * pageSize. Absent on steps built by hand (start/len are then final).
@@ -201,7 +224,10 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
     const name = s.name === undefined ? undefined : r.nameBytes(s.name, at('name'));
     return extra.length || heapless || name === undefined ? undefined : { start: 0, len: 0, name, outcome: outcome(s), target: s.target };
   }
-  const p = r.pick(s, path, scope);
+  const so = s.sub_option;
+  const subOption = so ? { subOption: so <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(so) : so } : {};
+  if (s.address !== undefined) return nameAt(s.address, s, subOption, r, path);
+  const p = r.pick(s, path, scope, NAME_REACH);
   const byteLen = s.len === undefined ? null : s.len <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s.len) : s.len;
   const pages = p?.pages ?? (byteLen !== null ? null : p?.byRegion ? p.rest : undefined);
   if (p && pages === undefined) r.missing(path, ['pages', 'len']);
@@ -214,11 +240,26 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
   if (!p || pages === undefined || name === undefined) return undefined;
   const start = p.at * CASE_PAGE_SIZE + (s.offset ?? 0);
   const len = byteLen ?? (pages ?? 0) * CASE_PAGE_SIZE;
-  const windowBytes = r.window * CASE_PAGE_SIZE;
+  const endBytes = (r.window + NAME_REACH) * CASE_PAGE_SIZE;
   // A len beyond a JS number (R7: near 2^64) is meant to leave the address space.
-  if (s.len !== undefined && typeof len === 'number' && start + len > windowBytes) return void r.error(at('len'), `len ${len} from byte ${start} runs past the window (${windowBytes} bytes)`);
+  if (s.len !== undefined && typeof len === 'number' && start + len > endBytes) return void r.error(at('len'), `len ${len} from byte ${start} runs past page ${r.window + NAME_REACH - 1} (${NAME_REACH} pages beyond the window's ${r.window})`);
   const range = { at: p.at, pages: pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
-  return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+  return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...subOption, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+}
+
+/** A `name` step at an absolute `address` outside the window's reservation: the keys of a window range do not apply. */
+function nameAt(written: string, s: z.output<typeof NAME>, subOption: Pick<NameStep, 'subOption'>, r: Resolver, path: KeyPath): NameStep | undefined {
+  const at = (key: string): KeyPath => sub(path, key);
+  const windowKeys = (['region', 'at', 'page', 'pages', 'offset', 'target'] as const).filter((k) => s[k] !== undefined);
+  for (const k of windowKeys) r.error(at(k), `${k} is a window key; with address give len (bytes, default 4096), name, sub_option, pointer, fail_nth, errno`, 'key');
+  const address = written in NAME_ADDRESSES ? NAME_ADDRESSES[written as keyof typeof NAME_ADDRESSES] : BigInt(written);
+  const lo = BigInt(GUEST_LIMITS.windowAddress.value);
+  const hi = lo + BigInt((r.window + 2) * CASE_PAGE_SIZE);
+  if (address >= lo && address < hi) return void r.error(at('address'), `address 0x${address.toString(16)} is in the window's reservation (0x${lo.toString(16)}..0x${hi.toString(16)}); use at for window pages`);
+  const name = s.pointer === 'unmapped' ? null : s.name === undefined ? void r.missing(path, ['name']) : r.nameBytes(s.name, at('name'));
+  if (windowKeys.length || name === undefined) return undefined;
+  const len = s.len === undefined ? CASE_PAGE_SIZE : s.len <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s.len) : s.len;
+  return { start: 0, len, name, outcome: outcome(s), ...subOption, address, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
 }
 
 // --- touch ----------------------------------------------------------------------------------------

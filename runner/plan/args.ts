@@ -47,6 +47,9 @@ export const u64: ArgKind<number | bigint> = { ...unsigned, text: String };
 /** A page number or byte offset: a decimal from -2^63 to 2^64 - 1, wrapping like address arithmetic. */
 export const signed: ArgKind<number> = { tag: 'signed', text: String, cType: 'int64_t', cParse: (i, what) => `signed_arg(l, ${i}, "${what}")` };
 
+/** A byte offset that may need a bigint (an address outside the window, as an offset from page 0). */
+export const signed64: ArgKind<number | bigint> = { ...signed, text: String };
+
 /** Three characters from `rwx` or `-`, as mprotect/mmap prot, e.g. `rw-`. */
 export type ProtText = string;
 

@@ -2,6 +2,7 @@
 // with the case step that produced it and what its record is judged against (./compiled.ts).
 
 import type { Case, Step } from '../cases/types.js';
+import { GUEST_LIMITS } from '../cases/limits.js';
 import { extraOps } from '../cases/steps/plan.js';
 import { TOUCH_DEFAULT } from '../cases/steps.js';
 import { kernelSlowdown } from '../kernel/slowdown.js';
@@ -13,13 +14,29 @@ import { stepRuns, type KernelFacts } from './when.js';
 /** x86_64 base pages. */
 export const DEFAULT_PAGE_SIZE = 4096;
 
-/** Byte start and length of a name step at the given page size. */
-function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { start: number; len: number | bigint } {
+/** A bigint as a number where it fits one exactly. */
+const narrow = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+
+/** Byte start (from page 0, one page above the reservation's address) and length of a name step at the given page size. */
+function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { start: number | bigint; len: number | bigint } {
+  if (s.address !== undefined) return { start: narrow(BigInt.asIntN(64, s.address - BigInt(GUEST_LIMITS.windowAddress.value + pageSize))), len: s.len };
   if (!s.range) return { start: s.start, len: s.len };
   return {
     start: s.range.at * pageSize + (s.offset ?? 0),
     len: s.byteLen ?? s.range.pages * pageSize,
   };
+}
+
+/**
+ * The guard pages (-1 and `window`) a name step's byte range overlaps, whatever its outcome (R20:
+ * a range that fails with ENOMEM has renamed what it passed); none for a step outside the window's
+ * byte offsets (a `target`).
+ */
+function guardsNamed(s: Extract<Step, { kind: 'name' }>, window: number, pageSize: number): number[] {
+  if (s.target !== undefined) return [];
+  const { start, len } = nameBytes(s, pageSize);
+  const [from, to] = [BigInt(start), BigInt(start) + BigInt(len)];
+  return [-1, window].filter((g) => from < BigInt((g + 1) * pageSize) && to > BigInt(g * pageSize));
 }
 
 /** A step that makes a syscall: every kind but `expect` and `fork`. */
@@ -43,7 +60,7 @@ function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: nu
       return { op: (step) => ({ op: 'mprotect', step, at: s.range.at, pages: s.range.pages, prot: s.prot }), check: outcomeCheck(s, path) };
     case 'name': {
       const { start, len } = nameBytes(s, pageSize);
-      return { op: (step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0 }), check: outcomeCheck(s, path) };
+      return { op: (step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0, sub: s.subOption ?? 0 }), check: outcomeCheck(s, path) };
     }
     case 'touch':
       return { op: (step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access, value: s.value ?? [TOUCH_DEFAULT] }), check: outcomeCheck(s, path) };
@@ -69,21 +86,23 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
     steps.push({ op: op(steps.length), origin, check });
   };
 
-  const walk = (list: Step[], base: string, proc: string): void => {
+  // The guard pages each process has named so far (a child starts with its parent's).
+  const walk = (list: Step[], base: string, proc: string, reached: Set<number>): void => {
     list.forEach((s, i) => {
       if (!stepRuns(s, kernel)) return;
       const path = `${base}[${i}]`;
       const origin: StepOrigin = { step: s, path, proc };
+      if (s.kind === 'name') guardsNamed(s, c.windowPages, pageSize).forEach((g) => reached.add(g));
       switch (s.kind) {
         case 'expect':
-          for (const e of expectSteps(s.expect, path, s.pos, pageSize)) emit(e.op, origin, e.check);
+          for (const e of expectSteps(s.expect, path, s.pos, pageSize, [...reached].sort((a, b) => a - b))) emit(e.op, origin, e.check);
           break;
         case 'fork': {
           const childProc = proc === 'parent' ? 'child' : `${proc}.child`;
           emit((step) => ({ op: 'fork', step }), origin, { kind: 'fork' });
-          walk(s.child, `${path}.fork.child`, childProc);
+          walk(s.child, `${path}.fork.child`, childProc, new Set(reached));
           emit((step) => ({ op: 'parent', step }), { step: s, path: `${path}.fork.parent`, proc: childProc }, { kind: 'fork' });
-          walk(s.parent, `${path}.fork.parent`, proc);
+          walk(s.parent, `${path}.fork.parent`, proc, reached);
           emit((step) => ({ op: 'wait', step }), origin, { kind: 'wait' });
           break;
         }
@@ -101,7 +120,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
     });
   };
 
-  walk(c.steps, 'steps', 'parent');
+  walk(c.steps, 'steps', 'parent', new Set());
   // The case's timeout is for the default kernel; a kernel with run-time checkers gets its factor.
   const timeoutMs = kernel ? Math.round(c.timeoutMs * kernelSlowdown(kernel.config)) : c.timeoutMs;
   const plan: CasePlan = { index, windowPages: c.windowPages, timeoutMs, ops: steps.map((s) => s.op) };

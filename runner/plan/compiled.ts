@@ -45,8 +45,12 @@ export type StepCheck =
    * `landsAt`: the window page a core `map` must land at; `failNth`: a `fail_nth` that must inject a fault.
    */
   | (Expected<Outcome> & { kind: 'outcome'; landsAt: number | null; failNth: Expected<number> | null })
-  /** An expect step's maps snapshot: its checks in the order their failures are listed. */
-  | { kind: 'snapshot'; checks: SnapshotCheck[] }
+  /**
+   * An expect step's maps snapshot: its checks in the order their failures are listed. `reached`:
+   * the guard pages (-1, the window size) an earlier step of the process named (a `name` range
+   * over them): the reserve check skips them, and layouts see the VMA there.
+   */
+  | { kind: 'snapshot'; checks: SnapshotCheck[]; reached: number[] }
   | (Expected<SpecialExpectation> & { kind: 'special' })
   /** The smaps op of an expect step: its `smaps` items and `smaps_fields`, judged on the same blocks. */
   | { kind: 'smaps'; items: Expected<SmapsExpect>[]; fields: Expected<string[]> | null }

@@ -30,12 +30,13 @@ function snapshotChecks(expect: Expectation, base: string, pos: SourcePos): Snap
 
 /**
  * The plan steps of one expect step, in plan order (each gets the next step number). `path` is the
- * step's key path (`steps[3]`), `pos` its position; the checks' paths lie under `<path>.expect`.
+ * step's key path (`steps[3]`), `pos` its position; the checks' paths lie under `<path>.expect`;
+ * `reached`: the guard pages earlier steps named (see the snapshot check).
  */
-export function expectSteps(expect: Expectation, path: string, pos: SourcePos, pageSize: number): ExpectStep[] {
+export function expectSteps(expect: Expectation, path: string, pos: SourcePos, pageSize: number, reached: readonly number[] = []): ExpectStep[] {
   const base = `${path}.expect`;
   const o = expect.observe;
-  const out: ExpectStep[] = [{ op: (step) => ({ op: 'snapshot', step }), check: { kind: 'snapshot', checks: snapshotChecks(expect, base, pos) } }];
+  const out: ExpectStep[] = [{ op: (step) => ({ op: 'snapshot', step }), check: { kind: 'snapshot', checks: snapshotChecks(expect, base, pos), reached: [...reached] } }];
   (expect.special ?? []).forEach((sp, i) =>
     out.push({ op: (step) => ({ op: 'special', step, target: sp.target }), check: { kind: 'special', path: `${base}.special[${i}]`, pos: sp.pos, expect: sp } }),
   );

@@ -70,12 +70,13 @@ function looksLikeReserve(e: MapsEntry, w: WindowInfo): boolean {
 
 /**
  * Whether an entry is a piece of the reservation, by its range, perms and name. An entry holding
- * no window page (only guard pages) is the reserve, whatever it looks like: no case maps there.
- * Otherwise it must look like the reserve (`---p` and its name); unnamed anonymous `---p` (no
- * name and no memfd) counts only when it also reaches past a window edge.
+ * no window page (only guard pages) is the reserve, whatever it looks like: no case maps there;
+ * unless a step named a guard page it holds (`named`): then it is the reserve only if it looks
+ * like it. Otherwise it must look like the reserve (`---p` and its name); unnamed anonymous `---p`
+ * (no name and no memfd) counts only when it also reaches past a window edge.
  */
-function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean {
-  if (e.end <= lo || e.start >= hi) return true;
+function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint, named: boolean): boolean {
+  if (e.end <= lo || e.start >= hi) return !named || looksLikeReserve(e, w);
   if (!looksLikeReserve(e, w)) return false;
   return w.reserveNamed || e.name === RESERVE_MEMFD_NAME || e.start < lo || e.end > hi;
 }
@@ -90,8 +91,8 @@ function isReserve(e: MapsEntry, w: WindowInfo, lo: bigint, hi: bigint): boolean
  * between two case mappings is kept (it looks like a case's PROT_NONE mapping), and a case's own
  * unnamed `---p` mapping merged into an edge piece is dropped with it.
  */
-export function windowLayout(lines: readonly string[], window: WindowInfo): ObservedVma[] {
-  return windowVmas(lines, window)
+export function windowLayout(lines: readonly string[], window: WindowInfo, reached: readonly number[] = []): ObservedVma[] {
+  return windowVmas(lines, window, reached)
     .filter((v) => !v.reserve)
     .map(({ at, pages, perms, name, address, line }) => ({ at, pages, perms, name, address, line }));
 }
@@ -102,8 +103,11 @@ export interface WindowVma extends ObservedVma {
   reserve: boolean;
 }
 
-/** The maps-format lines (maps lines or smaps headers) that overlap the reservation (pages -1 to `pages`), its pieces included. */
-export function windowVmas(lines: readonly string[], window: WindowInfo): WindowVma[] {
+/**
+ * The maps-format lines (maps lines or smaps headers) that overlap the reservation (pages -1 to
+ * `pages`), its pieces included; `reached`: the guard pages a case step named (see isReserve).
+ */
+export function windowVmas(lines: readonly string[], window: WindowInfo, reached: readonly number[] = []): WindowVma[] {
   const ps = BigInt(window.pageSize);
   const lo = window.base;
   const hi = window.base + BigInt(window.pages) * ps;
@@ -115,7 +119,8 @@ export function windowVmas(lines: readonly string[], window: WindowInfo): Window
     const len = e.end - e.start;
     if (from % ps !== 0n || len % ps !== 0n) throw new MapsLineError(line, `not aligned to the ${window.pageSize}-byte page`);
     const vma = { at: Number(from / ps), pages: Number(len / ps), perms: e.perms, name: e.name, address: `0x${e.start.toString(16)}`, line };
-    out.push({ ...vma, entry: e, reserve: isReserve(e, window, lo, hi) });
+    const named = reached.some((g) => vma.at <= g && g < vma.at + vma.pages);
+    out.push({ ...vma, entry: e, reserve: isReserve(e, window, lo, hi, named) });
   }
   return out;
 }
@@ -129,12 +134,13 @@ export interface DamagedGuard {
 
 /**
  * The reserve's guard pages, page -1 and page `pages`, that do not look like the reserve. The
- * probe reserves them `PROT_NONE` with the reserve's name and no case step reaches them, so
- * anything else there (no VMA, other perms, another name) is the kernel's doing.
+ * probe reserves them `PROT_NONE` with the reserve's name, so anything else there (no VMA, other
+ * perms, another name) is the kernel's doing, unless a case step named the page (`reached`).
  */
-export function damagedGuards(vmas: readonly WindowVma[], window: WindowInfo): DamagedGuard[] {
+export function damagedGuards(vmas: readonly WindowVma[], window: WindowInfo, reached: readonly number[] = []): DamagedGuard[] {
   const out: DamagedGuard[] = [];
   for (const page of [-1, window.pages]) {
+    if (reached.includes(page)) continue;
     const vma = vmas.find((v) => v.at <= page && page < v.at + v.pages) ?? null;
     if (vma && looksLikeReserve(vma.entry, window)) continue;
     out.push({ page, address: `0x${(window.base + BigInt(page) * BigInt(window.pageSize)).toString(16)}`, vma });

@@ -52,7 +52,7 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
       if (rec.errno !== 0) return fault(`reading maps failed: ${errnoText(rec.errno)}`);
       if (!window) return fault('no W record: the window was never reserved');
       try {
-        return judgeSnapshot(check.checks, rec.maps, window, where);
+        return judgeSnapshot(check.checks, rec.maps, window, where, check.reached);
       } catch (e) {
         if (e instanceof MapsLineError) return fault(e.message);
         throw e;

@@ -11,13 +11,14 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
 
 /**
  * One `reserve` failure per guard page (-1, `pages`) of the snapshot (its maps lines, and the VMAs
- * of them that overlap the window) that does not look like the reserve; `at`: the expect step.
+ * of them that overlap the window) that does not look like the reserve, but those an earlier step
+ * named (`reached`); `at`: the expect step.
  */
-export function judgeReserve(maps: readonly string[], vmas: readonly WindowVma[], window: WindowInfo, at: Placed, where: StepWhere): Failure[] {
+export function judgeReserve(maps: readonly string[], vmas: readonly WindowVma[], window: WindowInfo, at: Placed, where: StepWhere, reached: readonly number[] = []): Failure[] {
   const fail = failer(where, at.pos);
   const path = at.path;
   const want = reserveLook(window);
-  return damagedGuards(vmas, window).map(({ page, address, vma }) => {
+  return damagedGuards(vmas, window, reached).map(({ page, address, vma }) => {
     const got = vma ? `${vma.perms} ${vma.name === '' ? 'unnamed' : quoted(vma.name)}` : 'no VMA';
     const holder = vma ? ` in the VMA at page ${vma.at} (${vma.address}, ${plural(vma.pages, 'page')})` : '';
     return fail(

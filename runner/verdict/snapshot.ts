@@ -10,15 +10,18 @@ import { judgeReserve } from './reserve.js';
 import { judgeSpan } from './span.js';
 import type { Failure } from './types.js';
 
-/** The failures of a snapshot's checks, in their order. Throws MapsLineError on a maps line off the format. */
-export function judgeSnapshot(checks: readonly SnapshotCheck[], maps: readonly string[], window: WindowInfo, where: StepWhere): Failure[] {
+/**
+ * The failures of a snapshot's checks, in their order; `reached`: the guard pages earlier steps
+ * named. Throws MapsLineError on a maps line off the format.
+ */
+export function judgeSnapshot(checks: readonly SnapshotCheck[], maps: readonly string[], window: WindowInfo, where: StepWhere, reached: readonly number[] = []): Failure[] {
   // The window's VMAs as layouts see them (the reserve excluded), and all that overlap it.
-  const layout = windowLayout(maps, window);
-  const vmas = windowVmas(maps, window);
+  const layout = windowLayout(maps, window, reached);
+  const vmas = windowVmas(maps, window, reached);
   return checks.flatMap((check) => {
     switch (check.kind) {
       case 'reserve':
-        return judgeReserve(maps, vmas, window, check, where);
+        return judgeReserve(maps, vmas, window, check, where, reached);
       case 'vmas':
         return judgeVmas(check, layout, where);
       case 'layout':

@@ -23,10 +23,10 @@ describe('compileCase', () => {
         'vmaspec-plan 1',
         'window 32',
         '0 map 2 3 rw- private -',
-        '1 name 8192 12288 hex:61 0',
+        '1 name 8192 12288 hex:61 0 0',
         '2 touch 2 3 w 165',
         '3 fork',
-        '4 name 12288 4096 hex:63 0',
+        '4 name 12288 4096 hex:63 0 0',
         '5 snapshot',
         '6 parent',
         '7 snapshot',
@@ -80,16 +80,16 @@ describe('compileCase', () => {
         'vmaspec-plan 1',
         'window 32',
         '0 map 2 2 rw- private -',
-        '1 name 8193 4096 hex:78 0',
-        '2 name 10240 4096 hex:78 0',
-        '3 name 8193 0 hex:78 0',
+        '1 name 8193 4096 hex:78 0 0',
+        '2 name 10240 4096 hex:78 0 0',
+        '3 name 8193 0 hex:78 0 0',
         '4 snapshot',
         '',
       ].join('\n'),
     );
     const s6 = compileCase(await load('naming/s6-empty-name'), 2).plan;
-    expect(serializePlan(s6).split('\n').slice(2, 5)).toEqual(['0 map 2 3 rw- private -', '1 name 12288 4096 hex: 0', '2 snapshot']);
-    expect(serializePlan(s6)).toContain('\n5 name 12288 4096 null 0\n');
+    expect(serializePlan(s6).split('\n').slice(2, 5)).toEqual(['0 map 2 3 rw- private -', '1 name 12288 4096 hex: 0 0', '2 snapshot']);
+    expect(serializePlan(s6)).toContain('\n5 name 12288 4096 null 0 0\n');
   });
 
   it('compiles map flags, prot and sharing, and takes the page size as a parameter', () => {
@@ -114,8 +114,8 @@ steps:
         'window 8',
         '0 map 1 2 --- shared noreserve,growsdown',
         '1 mprotect 1 2 r-x',
-        '2 name 8195 5 hex:782079 0',
-        '3 name 4096 8192 hex:80ff 0',
+        '2 name 8195 5 hex:782079 0 0',
+        '3 name 4096 8192 hex:80ff 0 0',
         '4 unmap 1 2',
         '',
       ].join('\n'),
@@ -196,5 +196,37 @@ steps:
     expect(check(8)).toMatchObject({ expect: o?.mapFiles?.[0] });
     expect(check(9)).toMatchObject({ expect: o?.pagemap?.[0] });
     expect(compiled.plan.ops).toEqual(compiled.steps.map((s) => s.op));
+  });
+});
+
+describe('guard pages a name step reached', () => {
+  it('are handed to the later snapshots of that process and of children forked after it', () => {
+    const r = parseCase(
+      [
+        'title: t',
+        'steps:',
+        '  - expect: { vmas: 0 }',
+        '  - fork:',
+        '      child:',
+        '        - name: { at: -2, pages: 2, name: s, errno: ENOMEM }',
+        '        - expect: { vmas: 0 }',
+        '  - name: { at: 31, pages: 3, name: e, errno: ENOMEM }',
+        '  - fork:',
+        '      child:',
+        '        - expect: { vmas: 0 }',
+        '  - expect: { vmas: 0 }',
+        '',
+      ].join('\n'),
+      'cases/x/guards.yaml',
+      'x/guards',
+    );
+    if (!r.case) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const reached = compileCase(r.case, 0).steps.flatMap((s) => (s.check.kind === 'snapshot' ? [[s.origin.proc, s.check.reached]] : []));
+    expect(reached).toEqual([
+      ['parent', []],
+      ['child', [-1]],
+      ['child', [32]],
+      ['parent', [32]],
+    ]);
   });
 });

@@ -175,6 +175,16 @@ describe('the window reserve', () => {
     }
   });
 
+  it('a guard page a name step reached: not checked, and a VMA holding only it is listed once it is not the reserve', () => {
+    const renamed = [named(guardLo, '[anon:s]'), a0, mid, a2, guardHi];
+    const vmas = windowVmas(renamed, window, [-1]);
+    expect(vmas[0]).toMatchObject({ at: -1, pages: 1, reserve: false, name: '[anon:s]' });
+    expect(windowLayout(renamed, window, [-1]).map((v) => v.at)).toEqual([-1, 0, 1, 2]);
+    expect(damagedGuards(vmas, window, [-1])).toEqual([]);
+    // Reached but still the reserve (the kernel did not rename it): a reserve piece, as before.
+    expect(windowVmas([guardLo, a0, mid, a2, guardHi], window, [-1])[0]).toMatchObject({ at: -1, reserve: true });
+  });
+
   it('a guard page held by a case VMA, or by nothing, is damaged', () => {
     const grown = windowVmas(lines('window-growsdown.maps'), window);
     expect(damagedGuards(grown, window)).toEqual([{ page: -1, address: '0x200000000000', vma: grown[0] }]);

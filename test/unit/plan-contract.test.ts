@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { int31, name, signed, u32, u64, unsigned, type ArgKind, type OpDef } from '../../runner/plan/args.js';
+import { int31, name, signed, signed64, u32, u64, unsigned, type ArgKind, type OpDef } from '../../runner/plan/args.js';
 import { namePointer, type NameWithPointer } from '../../runner/plan/case-args.js';
 import { PLAN_OPS, serializePlan, type PlanOp } from '../../runner/plan/plan.js';
 import { NAME_POINTERS, type SysctlValue } from '../../runner/cases/steps.js';
@@ -36,6 +36,7 @@ function samples(kind: Kind): unknown[] {
       break;
     case 'signed':
       if (k === signed) return [0, -1, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+      if (k === signed64) return [0, -1, -(2n ** 63n), 2n ** 63n - 1n];
       break;
     case 'prot':
       return ['---', 'r--', '-w-', '--x', 'rwx'];
@@ -255,10 +256,10 @@ describe('the plan text: serializePlan on the host, the generated parser in C', 
       ['1 map 0 1 rw- private noreserve,bogus', 'flags: want noreserve, growsdown, populate, fixed_noreplace, droppable'],
       ['1 map 0 1 rw- public -', 'shared: want private, shared'],
       ['1 madvise 0 1 2147483648', 'advice: out of range'],
-      ['1 name 0 1 hex:abc 0', 'odd number of hex digits in name'],
-      ['1 name 0 1 hex:AB 0', 'bad hex digit in name'],
-      [`1 name 0 1 hex:${'61'.repeat(8193)} 0`, 'name too long'],
-      ['1 name 0 1 prot-none:null 0', "a bad name pointer needs the name's bytes, not null"],
+      ['1 name 0 1 hex:abc 0 0', 'odd number of hex digits in name'],
+      ['1 name 0 1 hex:AB 0 0', 'bad hex digit in name'],
+      [`1 name 0 1 hex:${'61'.repeat(8193)} 0 0`, 'name too long'],
+      ['1 name 0 1 prot-none:null 0 0', "a bad name pointer needs the name's bytes, not null"],
       ['1 name-target heap unmapped', 'bad name (want null or hex:...)'],
       ['1 lock 0 1 mlock2', 'call: want mlock, munlock, mseal, onfault'],
       ['1 sysctl vm/../x 1', 'bad sysctl key'],

@@ -87,7 +87,7 @@ describe('name: pointers, u64 len, targets', () => {
       ),
     ).toEqual([
       'cases/x/steps.yaml:4:29: steps[1].name.len: expected a byte length, an integer from 0 to 18446744073709551615 (a string of digits or 0x hex also works), got integer 18446744073709551616',
-      'cases/x/steps.yaml:5:29: steps[2].name.len: len 1000000 from byte 8192 runs past the window (131072 bytes)',
+      "cases/x/steps.yaml:5:29: steps[2].name.len: len 1000000 from byte 8192 runs past page 33 (2 pages beyond the window's 32)",
       'cases/x/steps.yaml:6:43: steps[3].name.name: pointer: unmapped passes an address with nothing mapped: no name bytes are used; drop name',
       'cases/x/steps.yaml:7:49: steps[4].name.name: pointer: runs-off places the name\'s bytes; give them as a string, { hex } or { repeat, count }, not null',
     ]);
@@ -237,5 +237,39 @@ describe('memory_merge', () => {
     expect(errorsOf('  - memory_merge: {}\n')).toEqual(['cases/x/steps.yaml:3:19: steps[0].memory_merge: missing required key "enable"']);
     expect(errorsOf('  - memory_merge: { enable: 1 }\n')).toEqual(['cases/x/steps.yaml:3:29: steps[0].memory_merge.enable: expected true or false, got integer 1']);
     expect(errorsOf('  - memory_merge: { enable: true, on: true }\n')).toEqual(['cases/x/steps.yaml:3:35: steps[0].memory_merge.on: unknown key "on"; allowed: enable, errno']);
+  });
+});
+
+describe('name outside the window', () => {
+  it('reads sub_option, an address (a word or hex) and at beyond the window', () => {
+    const s = steps(
+      [
+        '  - name: { at: 2, pages: 1, sub_option: "0xffffffffffffffff", name: x, errno: EINVAL }',
+        '  - name: { address: kernel, name: x, errno: ENOMEM }',
+        '  - name: { address: "0x1000", len: 0, name: x }',
+        '  - name: { at: -2, pages: 36, name: x, errno: ENOMEM }',
+        '',
+      ].join('\n'),
+    );
+    expect(s).toMatchObject([
+      { kind: 'name', subOption: 2n ** 64n - 1n },
+      { kind: 'name', address: 0xffffffff81000000n, len: 4096 },
+      { kind: 'name', address: 0x1000n, len: 0 },
+      { kind: 'name', start: -2 * 4096, len: 36 * 4096 },
+    ]);
+  });
+  it('says what is wrong: a page too far, an address in the reservation, window keys beside address', () => {
+    expect(errorsOf('  - name: { at: -3, pages: 1, name: x }\n')).toEqual([
+      'cases/x/steps.yaml:3:17: steps[0].name.at: expected an integer from -2 to 33 (a page of the 32-page window, or up to 2 beyond either end), got integer -3',
+    ]);
+    expect(errorsOf('  - name: { address: "0x200000021000", name: x }\n')).toEqual([
+      "cases/x/steps.yaml:3:22: steps[0].name.address: address 0x200000021000 is in the window's reservation (0x200000000000..0x200000022000); use at for window pages",
+    ]);
+    expect(errorsOf('  - name: { address: zero, at: 2, name: x }\n')).toEqual([
+      'cases/x/steps.yaml:3:28: steps[0].name.at: at is a window key; with address give len (bytes, default 4096), name, sub_option, pointer, fail_nth, errno',
+    ]);
+    expect(errorsOf('  - name: { address: high, name: x }\n')).toEqual([
+      'cases/x/steps.yaml:3:22: steps[0].name.address: expected one of zero, task_size, noncanonical, direct_map, kernel, top or a "0x…" address, got string "high"',
+    ]);
   });
 });
