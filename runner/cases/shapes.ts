@@ -71,6 +71,9 @@ export const needs = <S extends z.ZodType>(shape: S, ok: (v: z.output<S>) => boo
 
 export const listOf = <T extends z.ZodType>(item: T, what: string) => z.array(item, expected(`a list of ${what}`));
 
+/** A bigint as a number where it fits one exactly (lengths and addresses near 2^64 stay bigints). */
+export const narrow = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+
 /** An integer that may pass 2^53: a YAML integer, or a string of decimal digits or `0x` hex. */
 export function bigInt(min: bigint, max: bigint, what: string) {
   const msg = (v: unknown): string => `expected ${what}, an integer from ${min} to ${max} (a string of digits or 0x hex also works), got ${describe(v)}`;

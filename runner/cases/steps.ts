@@ -15,6 +15,7 @@ import {
   int,
   listOf,
   nameValue,
+  narrow,
   needs,
   obj,
   oneOf,
@@ -225,10 +226,10 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
     return extra.length || heapless || name === undefined ? undefined : { start: 0, len: 0, name, outcome: outcome(s), target: s.target };
   }
   const so = s.sub_option;
-  const subOption = so ? { subOption: so <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(so) : so } : {};
+  const subOption = so ? { subOption: narrow(so) } : {};
   if (s.address !== undefined) return nameAt(s.address, s, subOption, r, path);
   const p = r.pick(s, path, scope, NAME_REACH);
-  const byteLen = s.len === undefined ? null : s.len <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s.len) : s.len;
+  const byteLen = s.len === undefined ? null : narrow(s.len);
   const pages = p?.pages ?? (byteLen !== null ? null : p?.byRegion ? p.rest : undefined);
   if (p && pages === undefined) r.missing(path, ['pages', 'len']);
   let name: Uint8Array | null | undefined = null;
@@ -258,7 +259,7 @@ function nameAt(written: string, s: z.output<typeof NAME>, subOption: Pick<NameS
   if (address >= lo && address < hi) return void r.error(at('address'), `address 0x${address.toString(16)} is in the window's reservation (0x${lo.toString(16)}..0x${hi.toString(16)}); use at for window pages`);
   const name = s.pointer === 'unmapped' ? null : s.name === undefined ? void r.missing(path, ['name']) : r.nameBytes(s.name, at('name'));
   if (windowKeys.length || name === undefined) return undefined;
-  const len = s.len === undefined ? CASE_PAGE_SIZE : s.len <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s.len) : s.len;
+  const len = s.len === undefined ? CASE_PAGE_SIZE : narrow(s.len);
   return { start: 0, len, name, outcome: outcome(s), ...subOption, address, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
 }
 

@@ -3,6 +3,7 @@
 
 import type { Case, Step } from '../cases/types.js';
 import { GUEST_LIMITS } from '../cases/limits.js';
+import { narrow } from '../cases/shapes.js';
 import { extraOps } from '../cases/steps/plan.js';
 import { TOUCH_DEFAULT } from '../cases/steps.js';
 import { kernelSlowdown } from '../kernel/slowdown.js';
@@ -13,9 +14,6 @@ import { stepRuns, type KernelFacts } from './when.js';
 
 /** x86_64 base pages. */
 export const DEFAULT_PAGE_SIZE = 4096;
-
-/** A bigint as a number where it fits one exactly. */
-const narrow = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
 
 /** Byte start (from page 0, one page above the reservation's address) and length of a name step at the given page size. */
 function nameBytes(s: Extract<Step, { kind: 'name' }>, pageSize: number): { start: number | bigint; len: number | bigint } {
