@@ -88,7 +88,8 @@ static void obs_record(char letter, uint64_t step, const char *line, size_t n)
 
 struct smaps_ctx {
 	uint64_t step;
-	int in_window;
+	unsigned long lo, hi; /* the blocks of the VMAs overlapping [lo, hi) */
+	int in_range;
 };
 
 static void smaps_line(void *vctx, const char *line, size_t n)
@@ -97,25 +98,31 @@ static void smaps_line(void *vctx, const char *line, size_t n)
 	unsigned long start, end;
 
 	if (obs_header(line, n, &start, &end))
-		c->in_window = start < win_hi && end > win_lo;
-	if (c->in_window)
+		c->in_range = start < c->hi && end > c->lo;
+	if (c->in_range)
 		obs_record('A', c->step, line, n);
+}
+
+/* `A` for every line of the smaps blocks of the VMAs overlapping [lo, hi), then `S` (smaps, smaps-area). */
+static void smaps_blocks(uint64_t step, unsigned long lo, unsigned long hi)
+{
+	struct smaps_ctx c = { step, lo, hi, 0 };
+
+	if (obs_each_line("/proc/self/smaps", smaps_line, &c) < 0)
+		record_step(step, -1, errno);
+	else
+		record_step(step, 0, 0);
 }
 
 static void run_smaps(const struct op *op)
 {
-	struct smaps_ctx c = { op->step, 0 };
-
-	if (obs_each_line("/proc/self/smaps", smaps_line, &c) < 0)
-		record_step(op->step, -1, errno);
-	else
-		record_step(op->step, 0, 0);
+	smaps_blocks(op->step, win_lo, win_hi);
 }
 
 /*
  * rollup: `U` for every line of smaps_rollup, then `M` for the maps lines
  * its header is made of: the first VMA, the [stack] VMA and the last VMA
- * (each once, in maps order).
+ * that is not the gate VMA [vsyscall] (each once, in maps order).
  */
 static char rollup_first[OBS_LINE_MAX], rollup_stack[OBS_LINE_MAX], rollup_last[OBS_LINE_MAX];
 static size_t rollup_first_n, rollup_stack_n, rollup_last_n;
@@ -143,7 +150,9 @@ static void rollup_maps_line(void *vctx, const char *line, size_t n)
 		keep_line(rollup_first, &rollup_first_n, line, n);
 	if (n >= 7 && memcmp(line + n - 7, "[stack]", 7) == 0)
 		keep_line(rollup_stack, &rollup_stack_n, line, n);
-	keep_line(rollup_last, &rollup_last_n, line, n);
+	/* smaps_rollup walks the mm's VMAs: its end is the last one's, not the gate VMA's (F8). */
+	if (!gate_vma_line(line, n))
+		keep_line(rollup_last, &rollup_last_n, line, n);
 }
 
 static int same_line(const char *a, size_t an, const char *b, size_t bn)
@@ -365,18 +374,22 @@ static void run_mapfile(const struct op *op, const struct op_mapfile *a)
 
 static uint64_t pm_buf[512];
 
-static void run_pagemap(const struct op *op, const struct op_pagemap *a)
+/*
+ * `P` for each of `pages` pages from addr, numbered from `first`, then `S`
+ * (pagemap, pagemap-area).
+ */
+static void pagemap_pages(uint64_t step, unsigned long addr, int64_t first, uint64_t pages)
 {
 	uint64_t done = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		record_step(op->step, -1, errno);
+		record_step(step, -1, errno);
 		return;
 	}
-	while (done < a->pages) {
-		uint64_t want = a->pages - done, k;
-		off_t off = (off_t)((page_addr((uint64_t)a->at + done) / page_size) * sizeof(uint64_t));
+	while (done < pages) {
+		uint64_t want = pages - done, k;
+		off_t off = (off_t)(((addr + done * page_size) / page_size) * sizeof(uint64_t));
 		ssize_t r;
 
 		if (want > sizeof(pm_buf) / sizeof(pm_buf[0]))
@@ -387,14 +400,14 @@ static void run_pagemap(const struct op *op, const struct op_pagemap *a)
 		if (r <= 0 || r % sizeof(uint64_t) != 0) {
 			int err = r < 0 ? errno : EIO;
 			close(fd);
-			record_step(op->step, -1, err);
+			record_step(step, -1, err);
 			return;
 		}
 		for (k = 0; k < (uint64_t)r / sizeof(uint64_t); k++) {
 			out_str("P ");
-			out_u64(op->step);
+			out_u64(step);
 			out_str(" ");
-			out_s64((int64_t)((uint64_t)a->at + done + k));
+			out_s64((int64_t)((uint64_t)first + done + k));
 			out_str(" ");
 			out_hex(pm_buf[k]);
 			out_end();
@@ -402,7 +415,12 @@ static void run_pagemap(const struct op *op, const struct op_pagemap *a)
 		done += (uint64_t)r / sizeof(uint64_t);
 	}
 	close(fd);
-	record_step(op->step, 0, 0);
+	record_step(step, 0, 0);
+}
+
+static void run_pagemap(const struct op *op, const struct op_pagemap *a)
+{
+	pagemap_pages(op->step, page_addr((uint64_t)a->at), a->at, a->pages);
 }
 
 /*

@@ -4,7 +4,9 @@
  * (process_madvise on the child of the enclosing fork), name-target (naming
  * the heap, stack, vdso or vvar), special (their maps lines), brk, sysctl,
  * lock (mlock, mlock2 with MLOCK_ONFAULT, munlock, mseal), mmerge
- * (PR_SET_MEMORY_MERGE).
+ * (PR_SET_MEMORY_MERGE); touch-target, smaps-area, pagemap-area (heap and
+ * stack pages, from their first look, written as `Z` records at the start:
+ * steps_first_look()).
  *
  * Included once by vmaprobe.c, after the window and snapshot code: it uses
  * that file's record writers (out_*, record_step, broken), the plan's op
@@ -203,17 +205,14 @@ struct steps_range {
 	unsigned long lo, hi;
 };
 
-static int steps_areas_ready;
-static unsigned long steps_heap_start; /* the program break before any brk op */
+static unsigned long steps_heap_start; /* the program break as first seen */
 static struct steps_range steps_stack, steps_vdso, steps_vvar;
 
 static unsigned long steps_brk(unsigned long addr) { return (unsigned long)syscall(SYS_brk, addr); }
 
-/* The probe never moves the break itself (no malloc): the first look is start_brk. */
-static void steps_note_heap(void)
+static unsigned long steps_round_up(unsigned long v)
 {
-	if (!steps_heap_start)
-		steps_heap_start = steps_brk(0);
+	return (v + page_size - 1) & ~(page_size - 1);
 }
 
 static void steps_area_line(void *arg, const char *line, size_t n, unsigned long start,
@@ -234,14 +233,29 @@ static void steps_area_line(void *arg, const char *line, size_t n, unsigned long
 	}
 }
 
-/* The areas as first seen (before any op of this file changed them). */
-static void steps_areas_init(uint64_t step)
+/* `Z <area> <lo> <hi>`: an area's extent as first seen. */
+static void steps_record_area(const char *area, unsigned long lo, unsigned long hi)
 {
-	if (steps_areas_ready)
-		return;
-	steps_note_heap();
-	steps_each_maps_line(step, steps_area_line, NULL);
-	steps_areas_ready = 1;
+	out_str("Z ");
+	out_str(area);
+	out_str(" ");
+	out_hex(lo);
+	out_str(" ");
+	out_hex(hi);
+	out_end();
+}
+
+/*
+ * At the probe's start, before any op: the areas as first seen, and their
+ * `Z` records for the heap and the stack (docs/protocol.md). The probe never
+ * moves the break itself (no malloc): the heap's first look is start_brk.
+ */
+static void steps_first_look(void)
+{
+	steps_heap_start = steps_brk(0);
+	steps_each_maps_line(0, steps_area_line, NULL);
+	steps_record_area("heap", steps_heap_start, steps_round_up(steps_heap_start));
+	steps_record_area("stack", steps_stack.lo, steps_stack.hi);
 }
 
 struct steps_find {
@@ -271,17 +285,11 @@ static struct steps_range steps_vma_at(uint64_t step, unsigned long addr)
 	return f.found;
 }
 
-static unsigned long steps_round_up(unsigned long v)
-{
-	return (v + page_size - 1) & ~(page_size - 1);
-}
-
 /* The extent of an area: for `special`, every VMA overlapping it is reported. */
-static struct steps_range steps_area(uint64_t step, enum special_area area)
+static struct steps_range steps_area(enum special_area area)
 {
 	struct steps_range r = { 0, 0 };
 
-	steps_areas_init(step);
 	switch (area) {
 	case SPECIAL_AREA_HEAP:
 		r.lo = steps_heap_start;
@@ -307,7 +315,7 @@ static struct steps_range steps_area(uint64_t step, enum special_area area)
 /* The VMA holding the area's first byte (last for the stack), as now in /proc/self/maps. */
 static struct steps_range steps_area_vma(uint64_t step, enum special_area area, const char *what)
 {
-	struct steps_range r = steps_area(step, area);
+	struct steps_range r = steps_area(area);
 
 	if (r.hi == 0)
 		broken_full("no", what, "step", (int64_t)step);
@@ -321,7 +329,7 @@ static struct steps_range steps_target_range(uint64_t step, enum name_target tar
 
 	switch (target) {
 	case NAME_TARGET_HEAP:
-		return steps_area(step, SPECIAL_AREA_HEAP); /* every heap VMA */
+		return steps_area(SPECIAL_AREA_HEAP); /* every heap VMA */
 	case NAME_TARGET_STACK:
 		return steps_area_vma(step, SPECIAL_AREA_STACK, "[stack] in /proc/self/maps"); /* the VMA shown as [stack] */
 	case NAME_TARGET_STACK_BOTTOM_PAGE:
@@ -508,7 +516,7 @@ static void steps_special_line(void *arg, const char *line, size_t n, unsigned l
  */
 static void run_special(const struct op *op, const struct op_special *a)
 {
-	struct steps_special s = { op->step, steps_area(op->step, a->target) };
+	struct steps_special s = { op->step, steps_area(a->target) };
 	char path[48];
 	size_t n;
 
@@ -535,7 +543,6 @@ static void run_brk(const struct op *op, const struct op_brk *a)
 {
 	unsigned long cur, want;
 
-	steps_note_heap();
 	cur = steps_brk(0);
 	want = cur + (unsigned long)(a->pages * (int64_t)page_size);
 	if (steps_brk(want) == want)
@@ -549,8 +556,7 @@ static void steps_count_line(void *arg, const char *line, size_t n, unsigned lon
 {
 	(void)start;
 	(void)end;
-	/* The gate VMA is shown but is not one of the mm's VMAs (map_count). */
-	if (!steps_ends_with(line, n, " [vsyscall]"))
+	if (!gate_vma_line(line, n))
 		++*(int64_t *)arg;
 }
 
@@ -647,6 +653,45 @@ static void run_lock(const struct op *op, const struct op_lock *a)
 static void run_mmerge(const struct op *op, const struct op_mmerge *a)
 {
 	run_syscall_result(op->step, syscall(SYS_prctl, PR_SET_MEMORY_MERGE, (unsigned long)a->enable, 0UL, 0UL, 0UL));
+}
+
+/* ------------------------------------------------------------------ */
+/* Heap and stack pages: touch-target, smaps-area, pagemap-area.        */
+
+/*
+ * The address of page `first` of an area, counted from its first look: the
+ * heap's first page, or the lowest page of [stack] (negative: below it).
+ * `pages` from there must not pass the top of [stack] as first seen.
+ */
+static unsigned long steps_area_pages(uint64_t step, enum page_area area, int64_t first, uint64_t pages)
+{
+	unsigned long base = area == PAGE_AREA_HEAP ? steps_heap_start : steps_stack.lo;
+
+	if (area == PAGE_AREA_STACK) {
+		if (steps_stack.hi == 0)
+			broken("no [stack] in /proc/self/maps at the start", "step", step);
+		if (first + (int64_t)pages > (int64_t)((steps_stack.hi - steps_stack.lo) / page_size))
+			broken("pages past the top of [stack] as first seen", "step", step);
+	}
+	return base + (unsigned long)first * page_size;
+}
+
+static void run_touch_target(const struct op *op, const struct op_touch_target *a)
+{
+	touch_range(op->step, steps_area_pages(op->step, a->area, a->first, a->pages), a->pages, a->access, &a->value);
+}
+
+/* `A` for the smaps block of the VMA holding the heap's first page or the top page of [stack] as first seen. */
+static void run_smaps_area(const struct op *op, const struct op_smaps_area *a)
+{
+	unsigned long at = a->area == PAGE_AREA_HEAP ? steps_heap_start : steps_stack.hi - page_size;
+
+	smaps_blocks(op->step, at, at + 1);
+}
+
+static void run_pagemap_area(const struct op *op, const struct op_pagemap_area *a)
+{
+	pagemap_pages(op->step, steps_area_pages(op->step, a->area, a->first, a->pages), a->first, a->pages);
 }
 
 #endif /* VMASPEC_PROBE_STEPS_H */

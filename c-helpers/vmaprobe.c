@@ -497,25 +497,42 @@ static int access_byte(unsigned long addr, int write, unsigned char value)
 	return byte;
 }
 
-/* Writes (page i: value i mod count) or reads the first byte of each page; stops at the first fault. */
-static void run_touch(const struct op *op, const struct op_touch *a)
+/*
+ * Writes (page i: value i mod count) or reads the first byte of each of `pages`
+ * pages from addr; stops at the first fault: `S 0 0`, or `S -1 EFAULT` (touch,
+ * touch-target).
+ */
+static void touch_range(uint64_t step, unsigned long addr, uint64_t pages, enum touch_access access, const struct bytes_arg *value)
 {
-	unsigned long addr = page_addr((uint64_t)a->at);
-	int write = a->access == TOUCH_ACCESS_W;
+	int write = access == TOUCH_ACCESS_W;
 	size_t pos = 0;
 	uint64_t i;
 
-	for (i = 0; i < a->pages; i++) {
-		if (access_byte(addr + i * page_size, write, bytes_next(&a->value, &pos)) < 0) {
-			record_step(op->step, -1, EFAULT);
+	for (i = 0; i < pages; i++) {
+		if (access_byte(addr + i * page_size, write, bytes_next(value, &pos)) < 0) {
+			record_step(step, -1, EFAULT);
 			return;
 		}
 	}
-	record_step(op->step, 0, 0);
+	record_step(step, 0, 0);
+}
+
+static void run_touch(const struct op *op, const struct op_touch *a)
+{
+	touch_range(op->step, page_addr((uint64_t)a->at), a->pages, a->access, &a->value);
 }
 
 /* snapshot: `M` for each maps line overlapping the reservation, then `S`. */
 static char maps_buf[MAPS_BUF];
+
+/* The gate VMA ([vsyscall]): maps shows it, but it is none of the mm's VMAs (map_count, smaps_rollup's end). */
+static int gate_vma_line(const char *line, size_t n)
+{
+	static const char tag[] = " [vsyscall]";
+	size_t k = sizeof(tag) - 1;
+
+	return n >= k && memcmp(line + n - k, tag, k) == 0;
+}
 
 static int parse_hex(const char **p, const char *end, char stop, unsigned long *v)
 {
@@ -757,6 +774,7 @@ int main(int argc, char **argv)
 	load_plan(argv[1]);
 	install_fault_handler();
 	reserve_window();
+	steps_first_look();
 	run_ops(0, n_ops);
 	steps_restore();
 	_exit(0);

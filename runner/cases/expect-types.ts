@@ -17,7 +17,10 @@ export type {
   QueryOut,
   RollupExpect,
   SmapsExpect,
+  AreaSmapsExpect,
+  WindowSmapsExpect,
   Term,
   VmaList,
 } from './expect.js';
 export type { VmaSelector } from './resolve.js';
+export type { AreaRange } from './area.js';

@@ -3,7 +3,8 @@
 // `observe`: smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains, data).
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
-import { MAPFILE_SPELLINGS, QUERY_FILES, QUERY_NAME_ADDRS } from '../plan/observe-ops.js';
+import { MAPFILE_SPELLINGS, PAGE_AREAS, QUERY_FILES, QUERY_NAME_ADDRS, type PageArea } from '../plan/observe-ops.js';
+import { AREA_KEYS, AREA_TARGET, areaRange, type AreaRange } from './area.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import type { Resolver, Scope, VmaSelector } from './resolve.js';
@@ -256,9 +257,10 @@ const SPECIAL = needs(
     names: listOf(str(), 'maps names such as "[heap]"').describe('the maps name column of each VMA').optional(),
     perms: listOf(perms, 'perms such as rw-p').describe('the perms column of each VMA').optional(),
     pages: listOf(int(1, undefined, ' (pages of one VMA)'), 'page counts').describe('the size of each VMA in pages').optional(),
+    grown: int(0, undefined, ' (pages)').describe('heap, stack: pages of their VMAs now minus pages at the first look (the probe\'s Z records)').optional(),
   }),
-  (e) => SPECIAL_LISTS.some((k) => e[k] !== undefined),
-  `a special entry needs at least one of: ${list(SPECIAL_LISTS)}`,
+  (e) => SPECIAL_LISTS.some((k) => e[k] !== undefined) || e.grown !== undefined,
+  `a special entry needs at least one of: ${list([...SPECIAL_LISTS, 'grown'])}`,
 );
 
 const MAPS_LINE = obj({ ...RANGE_KEYS, line: withPlaceholders(str(' (the maps line, byte-exact: keep the padding and trailing space)'), MAPS_LINE_PLACEHOLDERS).describe("the maps line, byte-exact; {dev} is the VMA's device MM:mm, {inode} its inode, {pad} the spaces before the name column") });
@@ -267,6 +269,7 @@ const VMFLAG = oneOf(VMFLAG_CODES, 'unknown VmFlags code');
 const SMAPS_ITEM = needs(
   obj({
     ...RANGE_KEYS,
+    target: AREA_TARGET.describe("the VMA holding the heap's first page or the top page of [stack] as first seen, instead of region or at").optional(),
     name: str(' (the header name column, as maps shows it)').describe("the header's name column").optional(),
     ...fieldChecks(SMAPS_FIELDS, 'a value in kB (or the number for THPeligible)'),
     VmFlags: z
@@ -341,7 +344,7 @@ const MAP_FILES = needs(
 );
 
 const PAGEMAP = needs(
-  obj({ region, at, page, pages, ...(Object.fromEntries(PAGEMAP_BIT_NAMES.map((b) => [b, bool().describe(`the ${b} bit of every page of the range`).optional()])) as Record<(typeof PAGEMAP_BIT_NAMES)[number], z.ZodOptional<z.ZodBoolean>>) }),
+  obj({ region, at, page, pages, ...AREA_KEYS, ...(Object.fromEntries(PAGEMAP_BIT_NAMES.map((b) => [b, bool().describe(`the ${b} bit of every page of the range`).optional()])) as Record<(typeof PAGEMAP_BIT_NAMES)[number], z.ZodOptional<z.ZodBoolean>>) }),
   (e) => PAGEMAP_BIT_NAMES.some((b) => e[b] !== undefined),
   `nothing to compare; give one or more of: ${list(PAGEMAP_BIT_NAMES)}`,
 );
@@ -382,7 +385,8 @@ export const EXPECTATIONS = {
       };
       if (e.target === 'child' && scope.branch !== 'parent') fail('target', "target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)");
       const counts = SPECIAL_LISTS.flatMap((k) => (e[k] === undefined ? [] : [[k, typeof e[k] === 'number' ? e[k] : e[k].length] as const]));
-      if (e.target === 'heap' && (e.vmas ?? 0) > 0 && !r.heapGrown) fail('vmas', 'the heap has no VMA until brk grows it; add a brk: { grow: n } step before');
+      if (e.grown !== undefined && !(PAGE_AREAS as readonly string[]).includes(e.target)) fail('grown', `grown is for the areas that grow: ${list(PAGE_AREAS)}`);
+      if (e.target === 'heap' && (e.vmas ?? 0) > 0 && r.heapPages === 0) fail('vmas', 'the heap has no VMA until brk grows it; add a brk: { grow: n } step before');
       // The lists and the count describe the same VMAs.
       const odd = counts.find(([, n]) => n !== counts[0]?.[1]);
       if (odd && counts[0]) fail(null, `${odd[0]} describes ${odd[1]} VMA(s) but ${counts[0][0]} ${counts[0][1]}; give one entry per VMA`);
@@ -399,12 +403,19 @@ export const EXPECTATIONS = {
       return vma && { vma, line: e.line, key: typeof p?.key === 'number' ? `maps_line[${p.key}]` : 'maps_line', pos: r.pos(p) };
     }, true),
   ),
-  smaps: def('smaps', true, listOf(SMAPS_ITEM, 'a mapping { region | at, page?, pages?, <field>: check, VmFlags?, name? }').describe('smaps checks of the VMA holding a page (F7 names)'), (raw, r, { path, scope }) =>
+  smaps: def('smaps', true, listOf(SMAPS_ITEM, 'a mapping { region | at, page?, pages? | target, <field>: check, VmFlags?, name? }').describe('smaps checks of the VMA holding a page (F7 names)'), (raw, r, { path, scope }) =>
     r.each(SMAPS_ITEM, raw, path, (e, p, written) => {
-      const vma = selector(r, e, p, scope);
       const fields = checksOf(e, written, SMAPS_FIELDS);
       if (e.VmFlags && !e.VmFlags.exact && !e.VmFlags.has && !e.VmFlags.lacks) return void r.error(sub(p, 'VmFlags'), 'give has and/or lacks');
-      return vma && { vma, fields, ...defined({ vmFlags: e.VmFlags, name: e.name }), pos: r.pos(p) };
+      const body = { fields, ...defined({ vmFlags: e.VmFlags, name: e.name }), pos: r.pos(p) };
+      if (e.target !== undefined) {
+        const other = (['region', 'at', 'page', 'pages'] as const).find((k) => e[k] !== undefined);
+        if (other) return void r.error(sub(p, other), `target ${e.target} selects the VMA holding the heap's first page or the top page of [stack]; drop ${other}`, 'key');
+        if (e.target === 'heap' && r.heapPages === 0) return void r.error(sub(p, 'target'), 'the heap has no VMA until brk grows it; add a brk: { grow: n } step before');
+        return { area: e.target, ...body };
+      }
+      const vma = selector(r, e, p, scope);
+      return vma && { vma, ...body };
     }),
   ),
   smaps_fields: def('smapsFields', true, fieldNames.describe('the exact smaps field names, in order, of every VMA of the case in the window'), (raw, r, { path }) => {
@@ -451,9 +462,10 @@ export const EXPECTATIONS = {
       return sel && { at: sel.at, spelling: e.spell ?? 'exact', ...item, pos: r.pos(p) };
     }),
   ),
-  pagemap: def('pagemap', true, listOf(PAGEMAP, 'a mapping { region | at, page?, pages?, <bit>? }').describe('pagemap bits of a page range (PG1)'), (raw, r, { path, scope }) =>
+  pagemap: def('pagemap', true, listOf(PAGEMAP, 'a mapping { region | at | target, page?, pages? | below?, <bit>? }').describe('pagemap bits of a page range (PG1)'), (raw, r, { path, scope }) =>
     r.each(PAGEMAP, raw, path, (e, p) => {
-      const range = pageRange(r, e, p, scope);
+      if (e.target === undefined && e.below !== undefined) return void r.error(sub(p, 'below'), 'below counts pages below the stack: give target: stack', 'key');
+      const range: PageRange | AreaRange | undefined = e.target === undefined ? pageRange(r, e, p, scope) : areaRange(r, { ...e, target: e.target }, p);
       const bits = PAGEMAP_BIT_NAMES.flatMap((b) => (e[b] === undefined ? [] : [[b, e[b]] as [typeof b, boolean]]));
       return range && { range, bits, pos: r.pos(p) };
     }),
@@ -487,6 +499,10 @@ export type Expectation = { [K in keyof Defs as Defs[K]['observe'] extends true 
 export type SpecialExpectation = Model<'special'>[number];
 export type MapsLineExpect = Model<'maps_line'>[number];
 export type SmapsExpect = Model<'smaps'>[number];
+/** A smaps item on a window page (judged with the window's blocks). */
+export type WindowSmapsExpect = Extract<SmapsExpect, { vma: VmaSelector }>;
+/** A smaps item on the heap or the stack (`target`): the block of the VMA holding its anchor page. */
+export type AreaSmapsExpect = Extract<SmapsExpect, { area: PageArea }>;
 export type RollupExpect = Model<'rollup'>;
 export type QueryExpect = Model<'query'>[number];
 export type QueryOut = QueryExpect['out'];

@@ -86,8 +86,8 @@ export class Resolver {
   steps = 0;
   /** Plan text the names read so far take (two hex digits a byte). */
   nameHexBytes = 0;
-  /** A `brk` that grows the heap came earlier (the heap exists only after one). */
-  heapGrown = false;
+  /** The heap's pages after the `brk` steps read so far in this process (0: no heap; it exists only once brk grows it). */
+  heapPages = 0;
   /** The whole case as a plain value (./tree.ts), set before anything is checked. */
   root: unknown = undefined;
 

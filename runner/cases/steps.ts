@@ -3,6 +3,7 @@
 // table. A step list item is a mapping with exactly one step key and an optional `when`.
 // Adding a step kind is adding an entry here (and its plan op, runner/plan/).
 import { z } from 'zod';
+import { AREA_KEYS, areaRange, type AreaRange } from './area.js';
 import { EXPECT_SHAPE, resolveExpect, type At } from './expect.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { Scope, type Resolver } from './resolve.js';
@@ -220,7 +221,7 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
     const extra = Object.keys(s).filter((k) => !['target', 'name', 'errno'].includes(k));
     for (const k of extra) r.error(at(k), `unknown key ${JSON.stringify(k)}; allowed: target, name, errno`, 'key');
     if (s.name === undefined) r.missing(path, ['name']);
-    const heapless = s.target === 'heap' && !r.heapGrown;
+    const heapless = s.target === 'heap' && r.heapPages === 0;
     if (heapless) r.error(at('target'), 'the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one');
     const name = s.name === undefined ? undefined : r.nameBytes(s.name, at('name'));
     return extra.length || heapless || name === undefined ? undefined : { start: 0, len: 0, name, outcome: outcome(s), target: s.target };
@@ -326,21 +327,31 @@ export const STEPS = {
           .union([TOUCH_BYTE, listOf(TOUCH_BYTE, 'bytes 0..255, one per page')], says((v) => `expected a byte 0..255, or a list of them with one per page, got ${describe(v)}`))
           .describe(`the byte written to the first byte of each page (default ${TOUCH_DEFAULT}): one for every page, or a list with one per page`)
           .optional(),
+        ...AREA_KEYS,
       },
-      'read or write the first byte of each page',
+      'read or write the first byte of each page: of the window, or of the heap or stack (target)',
     ),
     (s, r, at) => {
       // A touch faults (SIGSEGV, SIGBUS) or it does not.
       if (s.errno !== undefined && s.errno !== 'EFAULT') return void r.error(sub(at.path, 'errno'), `a touch fails only with EFAULT (the page faulted: SIGSEGV or SIGBUS), not ${s.errno}`);
       if (s.value !== undefined && s.access === 'read') return void r.error(sub(at.path, 'value'), 'value is the byte a write leaves; access: read writes nothing: drop value or access', 'key');
-      const done = onRange(s, r, at);
-      const n = Array.isArray(s.value) ? s.value.length : 0;
-      if (done && Array.isArray(s.value) && n !== done.range.pages) {
-        return void r.error(sub(at.path, 'value'), `${n} value${n === 1 ? '' : 's'} for ${done.range.pages} page${done.range.pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
-      }
+      const access = s.access === 'read' ? ('r' as const) : ('w' as const);
       /** The bytes written, page i getting value[i mod length]; null: the default. */
       const value = s.value === undefined ? null : Array.isArray(s.value) ? s.value : [s.value];
-      return done && { ...done, access: s.access === 'read' ? ('r' as const) : ('w' as const), value };
+      const valuesFit = (pages: number): boolean => {
+        const n = Array.isArray(s.value) ? s.value.length : pages;
+        if (n === pages) return true;
+        r.error(sub(at.path, 'value'), `${n} value${n === 1 ? '' : 's'} for ${pages} page${pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
+        return false;
+      };
+      if (s.target !== undefined) {
+        // Heap pages past the break fault: a touch may name them when it expects that.
+        const range: PageRange | AreaRange | undefined = areaRange(r, { ...s, target: s.target }, at.path, { beyondHeap: s.errno !== undefined });
+        return range && valuesFit(range.pages) ? { range, outcome: outcome(s), access, value } : undefined;
+      }
+      if (s.below !== undefined) return void r.error(sub(at.path, 'below'), 'below counts pages below the stack: give target: stack', 'key');
+      const done = onRange(s, r, at);
+      return done && valuesFit(done.range.pages) ? { ...done, access, value } : undefined;
     },
   ),
   fork: {
@@ -351,7 +362,10 @@ export const STEPS = {
       if (!isMapping(raw)) return undefined;
       const branch = (key: 'child' | 'parent'): Step[] | undefined =>
         key === 'parent' && raw[key] === undefined ? [] : resolveSteps(r, raw[key], sub(path, key), new Scope(scope, key));
+      // The child's brk steps move its own break: the parent's heap is as before the fork.
+      const heap = r.heapPages;
       const child = branch('child');
+      r.heapPages = heap;
       const parent = branch('parent');
       return child && parent ? { child, parent } : undefined;
     },
@@ -409,9 +423,9 @@ export const STEPS = {
     (s, r, { path }) => {
       if (s.grow !== undefined && s.shrink !== undefined) return void r.error(sub(path, 'shrink'), 'give grow or shrink, not both', 'key');
       if (s.grow === undefined && s.shrink === undefined) return void r.missing(path, ['grow', 'shrink'], 'missing required key "grow" or "shrink" (pages)');
-      if (s.grow !== undefined && s.errno === undefined) r.heapGrown = true;
       /** Pages to move the program break by (negative shrinks). */
       const pages = s.grow ?? -(s.shrink ?? 0);
+      if (s.errno === undefined) r.heapPages = Math.max(0, r.heapPages + pages);
       return { pages, outcome: outcome(s) };
     },
   ),

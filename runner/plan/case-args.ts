@@ -4,7 +4,10 @@
 
 import { MAP_FLAGS } from '../cases/shared-types.js';
 import { NAME_POINTERS, type NamePointer, type SysctlValue } from '../cases/steps.js';
-import { bool, flags, name, wordList, type ArgKind } from './args.js';
+import { bool, flags, name, word, wordList, type ArgKind } from './args.js';
+
+/** How `touch` and `touch-target` touch each page: `r` read, `w` write. */
+export const touchAccess = word(wordList('touch_access', ['r', 'w'] as const));
 
 /** `private` or `shared` (MAP_PRIVATE, MAP_SHARED) of `map` and `mapfd`. */
 export const sharing = bool('private', 'shared');

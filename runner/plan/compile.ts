@@ -60,8 +60,11 @@ function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: nu
       const { start, len } = nameBytes(s, pageSize);
       return { op: (step) => ({ op: 'name', step, start, len, name: s.name, ...(s.pointer ? { pointer: s.pointer } : {}), failNth: s.failNth ?? 0, sub: s.subOption ?? 0 }), check: outcomeCheck(s, path) };
     }
-    case 'touch':
-      return { op: (step) => ({ op: 'touch', step, at: s.range.at, pages: s.range.pages, access: s.access, value: s.value ?? [TOUCH_DEFAULT] }), check: outcomeCheck(s, path) };
+    case 'touch': {
+      const range = s.range;
+      if ('area' in range) return null; // touch-target: extraOps
+      return { op: (step) => ({ op: 'touch', step, at: range.at, pages: range.pages, access: s.access, value: s.value ?? [TOUCH_DEFAULT] }), check: outcomeCheck(s, path) };
+    }
     default:
       return null;
   }

@@ -1,7 +1,7 @@
 // What the plan compiler (./compile.ts) hands the judge (runner/verdict/judge.ts): the plan, and
 // for each of its ops where it came from in the case file and what its record is judged against,
 // as typed checks that carry the expectation itself with its key path and position.
-import type { DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RollupExpect, SmapsExpect } from '../cases/expect-types.js';
+import type { AreaSmapsExpect, DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RollupExpect, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { SpecialExpectation } from '../cases/steps/types.js';
 import type { ExpectedSpan, ExpectedVma, Outcome, SourcePos, Step } from '../cases/types.js';
 import type { CasePlan, PlanOp } from './plan.js';
@@ -52,8 +52,10 @@ export type StepCheck =
    */
   | { kind: 'snapshot'; checks: SnapshotCheck[]; reached: number[] }
   | (Expected<SpecialExpectation> & { kind: 'special' })
-  /** The smaps op of an expect step: its `smaps` items and `smaps_fields`, judged on the same blocks. */
-  | { kind: 'smaps'; items: Expected<SmapsExpect>[]; fields: Expected<string[]> | null }
+  /** The smaps op of an expect step: its window `smaps` items and `smaps_fields`, judged on the same blocks. */
+  | { kind: 'smaps'; items: Expected<WindowSmapsExpect>[]; fields: Expected<string[]> | null }
+  /** A `smaps-area` op: one heap or stack `smaps` item, judged on the one block the op reports. */
+  | (Expected<AreaSmapsExpect> & { kind: 'smaps_area' })
   | (Expected<RollupExpect> & { kind: 'rollup' })
   | (Expected<QueryExpect> & { kind: 'query' })
   | (Expected<MapFileExpect> & { kind: 'map_files' })

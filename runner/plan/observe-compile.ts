@@ -1,8 +1,9 @@
 // The plan steps of an `expect` step, each with its check: the `snapshot` op (layout, vmas,
 // contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
-// special entry, one `smaps` and one `rollup` op when needed, one `query`, `mapfile` or `pagemap`
-// op per item, `mmerge-get` for memory_merge, and last one `peek` op per `data` item (its reads
-// may map pages: the other ops see the state before them).
+// special entry, one `smaps` and one `rollup` op when needed, one `smaps-area` per heap or stack
+// smaps item, one `query`, `mapfile` or `pagemap` (`pagemap-area`) op per item, `mmerge-get` for
+// memory_merge, and last one `peek` op per `data` item (its reads may map pages: the other ops
+// see the state before them).
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';
 import type { PlanOp } from './plan.js';
@@ -41,10 +42,15 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
     out.push({ op: (step) => ({ op: 'special', step, target: sp.target }), check: { kind: 'special', path: `${base}.special[${i}]`, pos: sp.pos, expect: sp } }),
   );
   if (!o) return out;
-  if (o.smaps || o.smapsFields) {
-    const items = (o.smaps ?? []).map((s, i) => ({ path: `${base}.smaps[${i}]`, pos: s.pos, expect: s }));
+  const smaps = (o.smaps ?? []).map((s, i) => ({ path: `${base}.smaps[${i}]`, pos: s.pos, expect: s }));
+  const windowItems = smaps.flatMap((x) => ('vma' in x.expect ? [{ ...x, expect: x.expect }] : []));
+  if (windowItems.length || o.smapsFields) {
     const fields = o.smapsFields ? { path: `${base}.smaps_fields`, pos: o.smapsFields.pos, expect: o.smapsFields.names } : null;
-    out.push({ op: (step) => ({ op: 'smaps', step }), check: { kind: 'smaps', items, fields } });
+    out.push({ op: (step) => ({ op: 'smaps', step }), check: { kind: 'smaps', items: windowItems, fields } });
+  }
+  for (const x of smaps) {
+    const e = x.expect;
+    if ('area' in e) out.push({ op: (step) => ({ op: 'smaps-area', step, area: e.area }), check: { kind: 'smaps_area', ...x, expect: e } });
   }
   const rollup = o.rollup;
   if (rollup) out.push({ op: (step) => ({ op: 'rollup', step }), check: { kind: 'rollup', path: `${base}.rollup`, pos: rollup.pos, expect: rollup } });
@@ -68,9 +74,11 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   (o.mapFiles ?? []).forEach((m, i) =>
     out.push({ op: (step) => ({ op: 'mapfile', step, start: m.at * pageSize, spelling: m.spelling }), check: { kind: 'map_files', path: `${base}.map_files[${i}]`, pos: m.pos, expect: m } }),
   );
-  (o.pagemap ?? []).forEach((p, i) =>
-    out.push({ op: (step) => ({ op: 'pagemap', step, at: p.range.at, pages: p.range.pages }), check: { kind: 'pagemap', path: `${base}.pagemap[${i}]`, pos: p.pos, expect: p } }),
-  );
+  (o.pagemap ?? []).forEach((p, i) => {
+    const r = p.range;
+    const op = (step: number): PlanOp => ('area' in r ? { op: 'pagemap-area', step, area: r.area, first: r.first, pages: r.pages } : { op: 'pagemap', step, at: r.at, pages: r.pages });
+    out.push({ op, check: { kind: 'pagemap', path: `${base}.pagemap[${i}]`, pos: p.pos, expect: p } });
+  });
   // PR_GET_MEMORY_MERGE is a call that succeeds with 1 or 0: an outcome with its `ret`.
   const mm = o.memoryMerge;
   if (mm) out.push({ op: (step) => ({ op: 'mmerge-get', step }), check: { kind: 'outcome', path: `${base}.memory_merge`, pos: mm.pos, expect: { errno: null, ret: mm.enabled ? 1 : 0 }, landsAt: null, failNth: null } });

@@ -14,6 +14,12 @@ export type QueryNameAddr = (typeof QUERY_NAME_ADDRS)[number];
 export const MAPFILE_SPELLINGS = ['exact', 'upper', 'leading_zero', '0x', 'digits17', 'space', 'plus'] as const;
 export type MapFileSpelling = (typeof MAPFILE_SPELLINGS)[number];
 
+/** The areas whose pages a case counts from their first look (the probe's `Z` records): `target: heap | stack`. */
+export const PAGE_AREAS = ['heap', 'stack'] as const;
+export type PageArea = (typeof PAGE_AREAS)[number];
+/** `heap` or `stack`; C: enum page_area. */
+export const pageArea = word(wordList('page_area', PAGE_AREAS));
+
 /** The observation ops, members of the plan's op table. */
 export const OBSERVE_OPS = {
   smaps: op([]),
@@ -34,6 +40,10 @@ export const OBSERVE_OPS = {
   ),
   mapfile: op([arg('start', signed), arg('spelling', word(wordList('mapfile_spelling', MAPFILE_SPELLINGS)))]),
   pagemap: op([arg('at', signed), arg('pages', unsigned)]),
+  /** The smaps block of the VMA holding the heap's first page or the top page of [stack], as first seen (`A`). */
+  'smaps-area': op([arg('area', pageArea)]),
+  /** `first`: a page offset from the area's first look (negative: below the stack); `P` records carry the offset. */
+  'pagemap-area': op([arg('area', pageArea), arg('first', signed), arg('pages', unsigned)]),
   /** prctl(PR_GET_MEMORY_MERGE): `S <step> <0|1> 0`. */
   'mmerge-get': op([]),
   /** The first byte of each page, read under the fault guard (`R` records). */

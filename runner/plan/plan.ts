@@ -5,8 +5,8 @@
 // from the table.
 
 import { STEP_OPS } from '../cases/steps/plan.js';
-import { arg, argTokens, byteList, op, prot, signed, signed64, spread, unsigned, u64, word, wordList, type OpsOf } from './args.js';
-import { mapFlags, namePointer, sharing } from './case-args.js';
+import { arg, argTokens, byteList, op, prot, signed, signed64, spread, unsigned, u64, type OpsOf } from './args.js';
+import { mapFlags, namePointer, sharing, touchAccess } from './case-args.js';
 import { OBSERVE_OPS } from './observe-ops.js';
 
 /** The core ops: mappings, names, touches, snapshots and fork blocks. */
@@ -17,7 +17,7 @@ const CORE_OPS = {
   /** `failNth`: the Nth fault-injection point the prctl reaches fails (R5); 0: none. `sub`: arg2 of prctl(PR_SET_VMA) (R1). */
   name: op([arg('start', signed64), arg('len', u64), spread('name', namePointer), arg('failNth', unsigned), arg('sub', u64)]),
   /** `value`: the bytes a write leaves, page i getting value[i mod length]; unused by a read. */
-  touch: op([arg('at', signed), arg('pages', unsigned), arg('access', word(wordList('touch_access', ['r', 'w'] as const))), arg('value', byteList)]),
+  touch: op([arg('at', signed), arg('pages', unsigned), arg('access', touchAccess), arg('value', byteList)]),
   snapshot: op([]),
   fork: op([]),
   parent: op([]),

@@ -1,5 +1,5 @@
 // Parser of the guest's result stream (docs/protocol.md, "Result stream").
-import type { CaseEnd, CaseRecord, KmsgRecord, ResultStream, StepRecord, WindowInfo } from './types.js';
+import type { AreaExtent, CaseEnd, CaseRecord, KmsgRecord, ResultStream, StepRecord, WindowInfo } from './types.js';
 import { OBS_LETTERS, type ObsLetter, type ObsLine } from './observe.js';
 
 export const RESULTS_MAGIC = 'vmaspec-results 1';
@@ -8,6 +8,7 @@ type Rec =
   | { t: 'begin'; index: number; taint: number }
   | { t: 'end'; index: number; end: CaseEnd; taint: number; durationUs: number }
   | { t: 'W'; window: WindowInfo }
+  | { t: 'Z'; area: string; extent: AreaExtent }
   | { t: 'S'; step: number; ret: number; errno: number }
   | { t: 'M'; step: number; line: string }
   | { t: 'obs'; letter: ObsLetter; step: number; text: string }
@@ -36,6 +37,7 @@ const PATTERNS: [RegExp, (m: string[]) => Rec | string][] = [
     new RegExp(`^W ([0-9a-f]+) ${UINT} ${UINT} ([01])$`),
     (m) => ({ t: 'W', window: { base: BigInt(`0x${m[1]}`), pages: num(m[2]), pageSize: num(m[3]), reserveNamed: m[4] === '1' } }),
   ],
+  [/^Z ([a-z]+) ([0-9a-f]{1,16}) ([0-9a-f]{1,16})$/, (m) => ({ t: 'Z', area: m[1] ?? '', extent: { lo: BigInt(`0x${m[2]}`), hi: BigInt(`0x${m[3]}`) } })],
   [new RegExp(`^S ${UINT} ${INT} ${UINT}$`), (m) => ({ t: 'S', step: num(m[1]), ret: num(m[2]), errno: num(m[3]) })],
   // The maps line is kept verbatim, trailing space included; maps.ts parses it.
   [new RegExp(`^M ${UINT} (.+)$`, 's'), (m) => ({ t: 'M', step: num(m[1]), line: m[2] ?? '' })],
@@ -163,6 +165,10 @@ export function parseResultStream(text: string): ResultStream {
       case 'W':
         if (c.window) junk(line, text, 'second W record');
         else c.window = rec.window;
+        break;
+      case 'Z':
+        if (c.firstLook?.has(rec.area)) junk(line, text, `second Z record of the ${rec.area}`);
+        else (c.firstLook ??= new Map()).set(rec.area, rec.extent);
         break;
       case 'M': {
         if (c.steps.has(rec.step)) {

@@ -37,12 +37,20 @@ export interface WindowInfo {
   reserveNamed: boolean;
 }
 
+/** An area's extent as the probe first saw it (`Z`): [lo, hi), equal when it had no VMA (the heap before brk grows it). */
+export interface AreaExtent {
+  lo: bigint;
+  hi: bigint;
+}
+
 /** Everything one case produced in the guest. `end` is null when the guest died during it. */
 export interface CaseRecord {
   index: number;
   taintBefore: number;
   taintAfter: number | null;
   window: WindowInfo | null;
+  /** The heap and the stack as first seen (`Z` records), by area; absent before the probe wrote them. */
+  firstLook?: Map<string, AreaExtent>;
   steps: Map<number, StepRecord>;
   /** Pid of each forked child, by the step number of its `C` record (the `fork` step). */
   children: Map<number, number>;

@@ -47,7 +47,7 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
       return w.kind === 'exit' && w.code === 0 ? [] : fault(`the child ${describeWaitStatus(rec.waitStatus)}`);
     }
     case 'special':
-      return judgeSpecial(check, rec, window, where);
+      return judgeSpecial(check, rec, window, record.firstLook, where);
     case 'snapshot': {
       if (rec.errno !== 0) return fault(`reading maps failed: ${errnoText(rec.errno)}`);
       if (!window) return fault('no W record: the window was never reserved');
@@ -59,6 +59,7 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
       }
     }
     case 'smaps':
+    case 'smaps_area':
     case 'rollup':
     case 'query':
     case 'map_files':

@@ -1,5 +1,5 @@
-// The observation ops of an `expect` step (smaps, smaps_rollup, PROCMAP_QUERY, map_files,
-// pagemap, peek): each op's records read and judged against its check.
+// The observation ops of an `expect` step (smaps, smaps-area, smaps_rollup, PROCMAP_QUERY, map_files,
+// pagemap, pagemap-area, peek): each op's records read and judged against its check.
 import type { CheckOf } from '../plan/compiled.js';
 import { parseMapFileRecord } from '../results/mapfiles.js';
 import { MapsLineError } from '../results/maps.js';
@@ -15,11 +15,11 @@ import type { StepWhere } from './failure.js';
 import { judgeMapFile } from './mapfiles.js';
 import { judgePagemap } from './pagemap.js';
 import { judgeQuery } from './query.js';
-import { judgeRollup, judgeSmaps } from './smaps.js';
+import { judgeRollup, judgeSmaps, judgeSmapsArea } from './smaps.js';
 import type { Failure } from './types.js';
 
 /** The checks of the observation ops. */
-export type ObserveCheck = CheckOf<'smaps' | 'rollup' | 'query' | 'map_files' | 'pagemap' | 'data'>;
+export type ObserveCheck = CheckOf<'smaps' | 'smaps_area' | 'rollup' | 'query' | 'map_files' | 'pagemap' | 'data'>;
 
 /**
  * The failures of one observation op's records; `harness` makes the failure of a record the
@@ -31,6 +31,12 @@ export function judgeObservation(check: ObserveCheck, rec: StepRecord, window: W
       case 'smaps':
         if (rec.errno !== 0) return harness(`reading /proc/self/smaps failed: ${errnoText(rec.errno)}`);
         return judgeSmaps(check, parseSmaps(obsTexts(rec.obs, 'A')), window, where);
+      case 'smaps_area': {
+        if (rec.errno !== 0) return harness(`reading /proc/self/smaps failed: ${errnoText(rec.errno)}`);
+        const blocks = parseSmaps(obsTexts(rec.obs, 'A'));
+        if (blocks.length > 1) return harness(`${blocks.length} smaps blocks for one ${check.expect.area} VMA`);
+        return judgeSmapsArea(check, blocks, where);
+      }
       case 'rollup':
         if (rec.errno !== 0) return harness(`reading /proc/self/smaps_rollup failed: ${errnoText(rec.errno)}`);
         return judgeRollup(check, parseRollup(obsTexts(rec.obs, 'U')), rec.maps, where);

@@ -1,5 +1,6 @@
 // Compares `expect.pagemap` items (kernel-behaviour.md PG1) with the pagemap entries of
 // their pages: each named bit, on every page of the range.
+import { areaRangeText } from '../cases/area.js';
 import type { PagemapExpect } from '../cases/expect-types.js';
 import type { Expected } from '../plan/compiled.js';
 import { pagemapBit, type PagemapEntry } from '../results/pagemap.js';
@@ -22,7 +23,8 @@ export function pageList(pages: readonly number[]): string {
 export function judgePagemap(check: Expected<PagemapExpect>, entries: readonly PagemapEntry[], where: StepWhere): Failure[] {
   const fail = failer(where, check.pos);
   const { path: base, expect: p } = check;
-  const span = p.range.pages === 1 ? `page ${p.range.at}` : `pages ${p.range.at}-${p.range.at + p.range.pages - 1}`;
+  const r = p.range;
+  const span = 'area' in r ? areaRangeText(r) : r.pages === 1 ? `page ${r.at}` : `pages ${r.at}-${r.at + r.pages - 1}`;
   const out: Failure[] = [];
   for (const [bit, want] of p.bits) {
     const bad = entries.filter((e) => pagemapBit(e.entry, bit) !== want);

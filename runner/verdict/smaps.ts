@@ -114,6 +114,22 @@ export function judgeSmaps(check: CheckOf<'smaps'>, blocks: readonly SmapsBlock[
   return out;
 }
 
+/** Failures of one heap or stack `smaps` item against the block its `smaps-area` op reported (none: no VMA holds the page). */
+export function judgeSmapsArea(check: CheckOf<'smaps_area'>, blocks: readonly SmapsBlock[], where: StepWhere): Failure[] {
+  const { path: base, pos, expect: item } = check;
+  const fail = failer(where, pos);
+  const anchor = item.area === 'heap' ? "the heap's first page" : 'the top page of [stack]';
+  const block = blocks[0];
+  if (!block) return [fail('smaps', base, `no VMA holds ${anchor} as first seen`, null, null)];
+  const e = block.entry;
+  const subject = `${item.area} VMA 0x${e.start.toString(16)}-0x${e.end.toString(16)} ${e.perms} ${e.name === '' ? '(unnamed)' : e.name}`;
+  const out: Failure[] = [];
+  if (item.name !== undefined && item.name !== e.name) out.push(fail('smaps', `${base}.name`, `${subject}: header name: expected ${quoted(item.name)}, got ${quoted(e.name)}`, item.name, e.name));
+  out.push(...checkFields('smaps', item.fields, block.fields, base, subject, fail));
+  if (item.vmFlags) out.push(...checkFlags(item.vmFlags, block.vmFlags, `${base}.VmFlags`, subject, fail));
+  return out;
+}
+
 /** The values of the header placeholders, from the maps lines the rollup op sent (first, [stack], last). */
 export function rollupPlaceholders(maps: readonly string[]): Record<string, string> {
   const hex = (n: bigint): string => n.toString(16).padStart(8, '0');

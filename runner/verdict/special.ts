@@ -3,7 +3,7 @@
 import type { SpecialArea, SpecialExpectation } from '../cases/steps/types.js';
 import type { Expected } from '../plan/compiled.js';
 import { MapsLineError, parseMapsLine, windowLayout } from '../results/maps.js';
-import type { StepRecord, WindowInfo } from '../results/types.js';
+import type { CaseRecord, StepRecord, WindowInfo } from '../results/types.js';
 import { quoted } from '../util/text.js';
 import { failer, harnessFailure, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
@@ -38,7 +38,7 @@ function shown(vmas: readonly SpecialVma[]): string {
 }
 
 /** The failures of one `expect.special` entry, compared with what its `special` op reported. */
-export function judgeSpecial(check: Expected<SpecialExpectation>, rec: StepRecord, window: WindowInfo | null, where: StepWhere): Failure[] {
+export function judgeSpecial(check: Expected<SpecialExpectation>, rec: StepRecord, window: WindowInfo | null, firstLook: CaseRecord['firstLook'], where: StepWhere): Failure[] {
   const { path: base, pos, expect: entry } = check;
   const fail = failer(where, pos);
   const harness = (message: string): Failure[] => [harnessFailure(base, pos, where, message)];
@@ -53,6 +53,13 @@ export function judgeSpecial(check: Expected<SpecialExpectation>, rec: StepRecor
   }
   const failures: Failure[] = [];
   const seen = ` (${entry.target}: ${shown(vmas)})`;
+  if (entry.grown !== undefined) {
+    const first = firstLook?.get(entry.target);
+    if (!first) return harness(`no Z record of the ${entry.target}: its first look is unknown`);
+    const before = Number((first.hi - first.lo) / BigInt(window.pageSize));
+    const grown = vmas.reduce((n, v) => n + v.pages, 0) - before;
+    if (grown !== entry.grown) failures.push(fail('special', `${base}.grown`, `expected ${plural(entry.grown, 'page')} grown, got ${grown} (${before} at the first look)${seen}`, entry.grown, grown));
+  }
   if (entry.vmas !== undefined && entry.vmas !== vmas.length) {
     failures.push({ ...fail('special', `${base}.vmas`, `expected ${plural(entry.vmas, 'VMA')}, got ${vmas.length}${seen}`, entry.vmas, vmas.length), field: 'count' });
   }

@@ -44,7 +44,7 @@ describe('observation expectations: the model', () => {
     const o = step.expect.observe;
     expect(o?.contains).toEqual({ vmas: [{ at: 2, pages: 4, perms: 'rw-p', index: 0, pos: expect.any(Object) }], spans: [] });
     expect(o?.mapsLines?.[0]).toMatchObject({ vma: { at: 3, pages: null }, line: 'x', key: 'maps_line' });
-    expect(o?.smaps?.[0]?.vma).toEqual({ at: 2, pages: 4 });
+    expect(o?.smaps?.[0]).toMatchObject({ vma: { at: 2, pages: 4 } });
     expect(o?.smaps?.[0]?.fields.map(([n]) => n)).toEqual(['Rss', 'Pss', 'Private_Dirty']);
     expect(o?.smaps?.[0]?.fields[1]?.[1]).toEqual({ eq: { text: 'Rss/2', terms: [{ sign: 1, field: 'Rss', value: 0, mul: 1, div: 2 }] } });
     expect(o?.smaps?.[0]?.vmFlags).toEqual({ exact: ['rd', 'wr'] });
@@ -96,7 +96,7 @@ describe('observation expectations: diagnostics', () => {
         ].join('\n'),
       ),
     ).toEqual([
-      'cases/x/t.yaml:7:29: steps[2].expect.smaps[0].Rs: unknown key "Rs"; allowed: region, at, page, pages, name, ' + SMAPS_FIELDS.join(', ') + ', VmFlags',
+      'cases/x/t.yaml:7:29: steps[2].expect.smaps[0].Rs: unknown key "Rs"; allowed: region, at, page, pages, target, name, ' + SMAPS_FIELDS.join(', ') + ', VmFlags',
       'cases/x/t.yaml:7:49: steps[2].expect.smaps[1].region: region "b" is not defined by an earlier map step; defined: a, s',
       'cases/x/t.yaml:7:80: steps[2].expect.smaps[2].Pss: invalid expression "Rss/0": / needs a positive integer after it',
       'cases/x/t.yaml:7:106: steps[2].expect.smaps[2].VmFlags.has[0]: unknown VmFlags code "zz"; allowed: rd, wr, ex, sh, mr, mw, me, ms, gd, pf, lo, io, sr, rr, dc, de, lf, ac, nr, ht, sf, ar, wf, dd, bt, sd, mm, hg, nh, mg, um, uw, mt, ui, ss, dp, sl, ??',
@@ -106,7 +106,7 @@ describe('observation expectations: diagnostics', () => {
       'cases/x/t.yaml:9:40: steps[2].expect.map_files[0].spell: invalid value "UPPER"; allowed: exact, upper, leading_zero, 0x, digits17, space, plus',
       'cases/x/t.yaml:9:77: steps[2].expect.map_files[1].errno: give present or errno, not both (present: false is errno: ENOENT)',
       'cases/x/t.yaml:9:94: steps[2].expect.map_files[2]: nothing to compare; give present, errno, link or open',
-      'cases/x/t.yaml:10:31: steps[2].expect.pagemap[0].dirty: unknown key "dirty"; allowed: region, at, page, pages, present, swapped, file_shared, exclusive, soft_dirty',
+      'cases/x/t.yaml:10:31: steps[2].expect.pagemap[0].dirty: unknown key "dirty"; allowed: region, at, page, pages, target, below, present, swapped, file_shared, exclusive, soft_dirty',
       'cases/x/t.yaml:11:25: steps[2].expect.rollup.header: unknown placeholder {start}; allowed: {first_start}, {stack_end}, {last_end}',
     ]);
   });

@@ -216,7 +216,7 @@ describe('expect.special', () => {
       errorsOf('  - expect: { special: [ { target: stack, vmas: 1, names: [a, b] }, { target: vdso }, { target: child, vmas: 1 }, { target: vvar, perms: [rwxq] } ] }\n'),
     ).toEqual([
       'cases/x/steps.yaml:3:26: steps[0].expect.special[0]: names describes 2 VMA(s) but vmas 1; give one entry per VMA',
-      'cases/x/steps.yaml:3:69: steps[0].expect.special[1]: a special entry needs at least one of: vmas, names, perms, pages',
+      'cases/x/steps.yaml:3:69: steps[0].expect.special[1]: a special entry needs at least one of: vmas, names, perms, pages, grown',
       "cases/x/steps.yaml:3:97: steps[0].expect.special[2].target: target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)",
       'cases/x/steps.yaml:3:139: steps[0].expect.special[3].perms[0]: invalid perms "rwxq"; expected 4 characters [r-][w-][x-][ps], e.g. rw-p',
     ]);

@@ -1,10 +1,11 @@
 // The plan ops of the added steps (docs/protocol.md, "Steps ops"), defined as their
 // arguments (runner/plan/args.ts), and the compilation of the steps of ../steps.ts into them.
 
-import { arg, backing, bool, int31, name, op, optional, prot, signed, sysctlKey, unsigned, word, wordList, type BackingToken, type OpsOf } from '../../plan/args.js';
-import { mapFlags, sharing, sysctlValue } from '../../plan/case-args.js';
+import { arg, backing, bool, byteList, int31, name, op, optional, prot, signed, sysctlKey, unsigned, word, wordList, type BackingToken, type OpsOf } from '../../plan/args.js';
+import { mapFlags, sharing, sysctlValue, touchAccess } from '../../plan/case-args.js';
+import { pageArea } from '../../plan/observe-ops.js';
 import { SPECIAL_AREAS } from '../expect.js';
-import { NAME_TARGETS } from '../steps.js';
+import { NAME_TARGETS, TOUCH_DEFAULT } from '../steps.js';
 import type { Step } from '../types.js';
 import type { MapBacking } from './types.js';
 
@@ -30,6 +31,8 @@ export const STEP_OPS = {
   sysctl: op([arg('key', sysctlKey), arg('value', sysctlValue)], { check: true }),
   /** prctl(PR_SET_MEMORY_MERGE, 1 | 0). */
   mmerge: op([arg('enable', bool('0', '1'))]),
+  /** `touch` of heap or stack pages: `first` a page offset from the area's first look (negative: below the stack); `value` as touch's. */
+  'touch-target': op([arg('area', pageArea), arg('first', signed), arg('pages', unsigned), arg('access', touchAccess), arg('value', byteList)]),
 };
 
 /** The plan ops of the added steps. */
@@ -84,6 +87,10 @@ export function extraOps(s: Step): OpMaker[] | null {
       return [(step) => ({ op: 'sysctl', step, key: s.key, value: s.value })];
     case 'memory_merge':
       return [(step) => ({ op: 'mmerge', step, enable: s.enable })];
+    case 'touch': {
+      const range = s.range;
+      return 'area' in range ? [(step) => ({ op: 'touch-target', step, area: range.area, first: range.first, pages: range.pages, access: s.access, value: s.value ?? [TOUCH_DEFAULT] })] : null;
+    }
     default:
       return null;
   }
