@@ -16,7 +16,6 @@ export type {
   QueryExpect,
   QueryOut,
   RollupExpect,
-  SmapsExpect,
   AreaSmapsExpect,
   WindowSmapsExpect,
   Term,

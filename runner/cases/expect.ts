@@ -4,7 +4,7 @@
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
 import { MAPFILE_SPELLINGS, PAGE_AREAS, QUERY_FILES, QUERY_NAME_ADDRS, type PageArea } from '../plan/observe-ops.js';
-import { AREA_KEYS, AREA_TARGET, areaRange, type AreaRange } from './area.js';
+import { AREA_KEYS, AREA_TARGET, areaRange } from './area.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import type { Resolver, Scope, VmaSelector } from './resolve.js';
@@ -465,7 +465,7 @@ export const EXPECTATIONS = {
   pagemap: def('pagemap', true, listOf(PAGEMAP, 'a mapping { region | at | target, page?, pages? | below?, <bit>? }').describe('pagemap bits of a page range (PG1)'), (raw, r, { path, scope }) =>
     r.each(PAGEMAP, raw, path, (e, p) => {
       if (e.target === undefined && e.below !== undefined) return void r.error(sub(p, 'below'), 'below counts pages below the stack: give target: stack', 'key');
-      const range: PageRange | AreaRange | undefined = e.target === undefined ? pageRange(r, e, p, scope) : areaRange(r, { ...e, target: e.target }, p);
+      const range = e.target === undefined ? pageRange(r, e, p, scope) : areaRange(r, { ...e, target: e.target }, p);
       const bits = PAGEMAP_BIT_NAMES.flatMap((b) => (e[b] === undefined ? [] : [[b, e[b]] as [typeof b, boolean]]));
       return range && { range, bits, pos: r.pos(p) };
     }),

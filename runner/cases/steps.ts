@@ -3,7 +3,7 @@
 // table. A step list item is a mapping with exactly one step key and an optional `when`.
 // Adding a step kind is adding an entry here (and its plan op, runner/plan/).
 import { z } from 'zod';
-import { AREA_KEYS, areaRange, type AreaRange } from './area.js';
+import { AREA_KEYS, areaRange } from './area.js';
 import { EXPECT_SHAPE, resolveExpect, type At } from './expect.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { Scope, type Resolver } from './resolve.js';
@@ -346,7 +346,7 @@ export const STEPS = {
       };
       if (s.target !== undefined) {
         // Heap pages past the break fault: a touch may name them when it expects that.
-        const range: PageRange | AreaRange | undefined = areaRange(r, { ...s, target: s.target }, at.path, { beyondHeap: s.errno !== undefined });
+        const range = areaRange(r, { ...s, target: s.target }, at.path, { beyondHeap: s.errno !== undefined });
         return range && valuesFit(range.pages) ? { range, outcome: outcome(s), access, value } : undefined;
       }
       if (s.below !== undefined) return void r.error(sub(at.path, 'below'), 'below counts pages below the stack: give target: stack', 'key');
