@@ -100,8 +100,8 @@ describe('heap and stack pages: plan and judge', () => {
   it('compiles to touch-target, smaps-area and pagemap-area ops', () => {
     const text = serializePlan(compiled().plan).split('\n');
     expect(text.filter((l) => /touch-target|-area/.test(l))).toEqual([
-      '1 touch-target heap 1 2 w',
-      '2 touch-target stack -3 2 r',
+      '1 touch-target heap 1 2 w 165',
+      '2 touch-target stack -3 2 r 165',
       '6 smaps-area heap',
       '7 smaps-area stack',
       '8 pagemap-area heap 0 4',
