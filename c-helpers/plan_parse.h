@@ -494,6 +494,11 @@ static void match_blocks(void)
 			ops[ops[stack[depth - 1]].parent_idx].wait_idx = i;
 			depth--;
 			break;
+		case OP_SYNC:
+			/* child side: between fork and parent; parent side: between parent and wait */
+			if (depth == 0 || (ops[stack[depth - 1]].parent_idx == SIZE_MAX) != (ops[i].u.sync.side == SYNC_SIDE_CHILD))
+				broken("plan: sync outside its side of a fork block", "step", ops[i].step);
+			break;
 		default:
 			break;
 		}

@@ -6,7 +6,7 @@
  * Reads one case plan (plan_parse.h), reserves the PROT_NONE window at a
  * fixed address, runs the plan's ops (mmap, munmap, mprotect,
  * PR_SET_VMA_ANON_NAME, page touches, /proc/self/maps snapshots, nested fork
- * blocks; the observation ops of probe_observe.h and the steps ops of
+ * blocks and their sync points; the observation ops of probe_observe.h and the steps ops of
  * probe_steps.h) and writes one result record per op to stdout. The plan
  * format and the records are the contract in docs/protocol.md.
  *
@@ -669,44 +669,121 @@ static void record_wait_status(uint64_t step, int status)
 	out_end();
 }
 
-/* Read one byte (or EOF) from fd, retrying EINTR. */
-static void read_one(int fd)
+/* Reads one byte from fd, retrying EINTR: 1, or 0 at EOF (the writer ended) or on an error. */
+static int read_byte(int fd)
 {
 	char c;
-	while (read(fd, &c, 1) < 0 && errno == EINTR)
+	ssize_t r;
+
+	while ((r = read(fd, &c, 1)) < 0 && errno == EINTR)
 		;
+	return r == 1;
+}
+
+/* Writes one byte to fd: 1, or 0 when the reader ended (EPIPE; SIGPIPE is ignored, main()). */
+static int write_byte(int fd)
+{
+	char c = 1;
+	ssize_t r;
+
+	while ((r = write(fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	return r == 1;
 }
 
 /*
- * The child's side of a fork block: report, run the child's ops, report
- * the `parent` step, tell the parent it is ready and block until released
- * (EOF on the release pipe).
+ * A fork block's two pipes carry a turn token: `ready` (child → parent) and
+ * `release` (parent → child). Exactly one process of a block holds the turn
+ * and writes records; the other is blocked in read(). The child runs its ops
+ * up to its first `sync` (or its end) and hands the turn over with a byte on
+ * `ready`; each `sync` of either side hands it back (docs/protocol.md).
+ */
+struct link {
+	int to_peer, from_peer;
+};
+
+static struct link up = { -1, -1 };   /* as the child of its block: ready[1], release[0] */
+static struct link down = { -1, -1 }; /* as the parent of the block whose parent ops run: release[1], ready[0] */
+static int down_gone;                 /* that block's child ended (EOF on ready), or its fork failed */
+
+/*
+ * `sync child`: the record first (it precedes the parent's next ones), then
+ * the turn goes to the parent and comes back. EOF: the parent ended its ops
+ * without this sync (a plan whose syncs do not pair).
+ */
+static void sync_as_child(const struct op *op)
+{
+	record_step(op->step, 0, 0);
+	if (!write_byte(up.to_peer) || !read_byte(up.from_peer))
+		broken("sync: the parent ended its steps before this sync point", "step", op->step);
+}
+
+/*
+ * `sync parent`: the child runs its next segment; ECHILD when the child has
+ * ended (before this sync or during that segment) or was never forked.
+ */
+static void sync_as_parent(const struct op *op)
+{
+	if (!down_gone)
+		down_gone = !write_byte(down.to_peer) || !read_byte(down.from_peer);
+	record_step(op->step, down_gone ? -1 : 0, down_gone ? ECHILD : 0);
+}
+
+/* match_blocks() put each sync inside its side of a fork block. */
+static void run_sync(const struct op *op, const struct op_sync *a)
+{
+	if (a->side == SYNC_SIDE_CHILD)
+		sync_as_child(op);
+	else
+		sync_as_parent(op);
+}
+
+static void close_link(struct link *l)
+{
+	if (l->to_peer >= 0) {
+		close(l->to_peer);
+		close(l->from_peer);
+	}
+	l->to_peer = l->from_peer = -1;
+}
+
+/*
+ * The child's side of a fork block: report, run the child's ops (each
+ * `sync child` hands the turn to the parent and waits for it), report the
+ * `parent` step, hand the turn over a last time and block until released
+ * (EOF on the release pipe). A byte instead of EOF: the parent has a sync
+ * this child does not.
  */
 static void run_child(const struct op *fork_op, pid_t parent, int ready_w, int release_r)
 {
-	char c = 1;
-
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1); /* the parent died before PDEATHSIG was armed */
+	/* The enclosing blocks' pipes are not this process's: a peer's EOF must not wait for it. */
+	close_link(&up);
+	close_link(&down);
+	up.to_peer = ready_w;
+	up.from_peer = release_r;
 	record_child(fork_op->step, getpid());
 	run_ops((size_t)(fork_op - ops) + 1, fork_op->parent_idx);
 	record_step(ops[fork_op->parent_idx].step, 0, 0);
-	write_all(ready_w, &c, 1);
-	read_one(release_r);
+	if (write_byte(ready_w) && read_byte(release_r))
+		broken("sync: the parent has a sync point after this child's last", "step", ops[fork_op->parent_idx].step);
 	steps_restore();
 	_exit(0);
 }
 
 /*
  * One fork … parent … wait block, parent side. The `S` of the fork step is
- * written once the child is ready (or dead), so the child's records form one
- * contiguous run in the stream and the parent's follow.
+ * written once the child has finished its first segment (its first sync or
+ * its last op) or died, so the child's records of that segment precede the
+ * parent's; the segments alternate from there, one `sync` at a time.
  */
 static void run_fork(const struct op *fork_op)
 {
 	const struct op *wait_op = &ops[fork_op->wait_idx];
-	int ready[2], release[2], status, err;
+	int ready[2], release[2], status, err, prev_gone = down_gone;
+	struct link prev = down;
 	pid_t self = getpid(), pid, prev_child;
 
 	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(release, O_CLOEXEC) != 0)
@@ -720,16 +797,18 @@ static void run_fork(const struct op *fork_op)
 	err = errno;
 	close(ready[1]);
 	close(release[0]);
-	if (pid > 0)
-		read_one(ready[0]); /* a byte: ready; EOF: the child died */
-	close(ready[0]);
+	down.to_peer = release[1];
+	down.from_peer = ready[0];
+	down_gone = pid < 0 || !read_byte(ready[0]); /* a byte: the first segment is done; EOF: the child died */
 	record_step(fork_op->step, pid, pid < 0 ? err : 0);
 
 	prev_child = steps_set_child(pid); /* for pmadvise, special child */
 	run_ops(fork_op->parent_idx + 1, fork_op->wait_idx);
 	steps_set_child(prev_child);
 
-	close(release[1]); /* EOF releases the child (a write could SIGPIPE if it died) */
+	close_link(&down); /* EOF on release lets the child end */
+	down = prev;
+	down_gone = prev_gone;
 	if (pid < 0) {
 		record_step(wait_op->step, -1, ECHILD); /* no child to wait for */
 		return;
@@ -773,6 +852,7 @@ int main(int argc, char **argv)
 		broken("usage: vmaprobe <plan file>", NULL, 0);
 	load_plan(argv[1]);
 	install_fault_handler();
+	signal(SIGPIPE, SIG_IGN); /* a sync's byte to a child that ended: EPIPE, not death */
 	reserve_window();
 	steps_first_look();
 	run_ops(0, n_ops);

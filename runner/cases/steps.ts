@@ -302,6 +302,70 @@ export interface ForkStep {
   child: Step[];
   parent: Step[];
 }
+// --- sync ------------------------------------------------------------------------------------------
+
+/** A sync point's label: it names the point in diagnostics and reports. */
+const SYNC_LABEL = /^[a-z0-9][a-z0-9_-]*$/;
+const SYNC = obj({
+  label: pattern(SYNC_LABEL, ' (a sync label)', (s) => `invalid sync label ${JSON.stringify(s)}; labels match [a-z0-9][a-z0-9_-]*`).describe('names the point; the same label, in the same order, in the child: and parent: lists'),
+}).describe("an ordering point between a fork's child and parent: each runs its steps up to its next sync in turn, the child first");
+
+/** A sync point of a fork branch: `side` is the branch it is written in. */
+export interface SyncStep {
+  label: string;
+  side: 'child' | 'parent';
+}
+
+function resolveSync(s: z.output<typeof SYNC>, r: Resolver, { path, scope }: StepAt): SyncStep | undefined {
+  if (scope.branch === null) return void r.error(path, "sync orders a fork's child and parent; it is only allowed directly in a fork's child: or parent: list", 'key');
+  return { label: s.label, side: scope.branch };
+}
+
+/**
+ * The sync points of a fork block pair up: each label once per branch, and the same labels in the
+ * same order in child: and parent:; no `when` on a sync (a guard could unpair them on some kernel).
+ */
+function pairSyncs(r: Resolver, raw: Record<string, unknown>, path: KeyPath, branches: ForkStep): boolean {
+  let ok = true;
+  const points = (key: 'child' | 'parent') => {
+    const items = Array.isArray(raw[key]) ? (raw[key] as unknown[]) : [];
+    const seen = new Map<string, number>();
+    const out: { label: string; at: KeyPath }[] = [];
+    branches[key].forEach((s, i) => {
+      if (s.kind !== 'sync') return;
+      const item = sub(sub(path, key), i);
+      if (s.when) {
+        r.error(sub(item, WHEN_KEY), 'sync cannot have a when; guard the steps around it', 'key');
+        ok = false;
+      }
+      const prev = seen.get(s.label);
+      if (prev !== undefined) {
+        r.error(sub(sub(item, 'sync'), 'label'), `sync label ${JSON.stringify(s.label)} is already used at ${pathText(sub(sub(path, key), prev))} (line ${r.keyPos(items[prev] as object, 'sync', sub(sub(path, key), prev)).line}); a label appears once per fork block`);
+        ok = false;
+      }
+      seen.set(s.label, i);
+      out.push({ label: s.label, at: sub(sub(item, 'sync'), 'label') });
+    });
+    return out;
+  };
+  const child = points('child');
+  const parent = points('parent');
+  if (!ok) return false;
+  const n = Math.max(child.length, parent.length);
+  for (let k = 0; k < n; k++) {
+    const c = child[k];
+    const p = parent[k];
+    if (c && p && c.label === p.label) continue;
+    const order = (ps: { label: string }[]): string => (ps.length ? ps.map((x) => x.label).join(', ') : 'none');
+    const also = `child syncs: ${order(child)}; parent syncs: ${order(parent)}`;
+    if (c && p) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child pairs with sync ${JSON.stringify(p.label)} of the parent; both lists need the same labels in the same order (${also})`);
+    else if (c) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child has no partner in parent: (${also})`);
+    else if (p) r.error(p.at, `sync ${JSON.stringify(p.label)} of the parent has no partner in child: (${also})`);
+    return false;
+  }
+  return true;
+}
+
 /**
  * A list of steps. Each item is checked (stepItem) as it is resolved, so the shape has no cycle
  * through fork (a cycle makes zod guard every value against cyclic input, for a 5x slower check).
@@ -367,7 +431,7 @@ export const STEPS = {
       const child = branch('child');
       r.heapPages = heap;
       const parent = branch('parent');
-      return child && parent ? { child, parent } : undefined;
+      return child && parent && pairSyncs(r, raw, path, { child, parent }) ? { child, parent } : undefined;
     },
   },
   expect: { shape: EXPECT_SHAPE.describe('take a snapshot and check it'), resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at) },
@@ -443,6 +507,7 @@ export const STEPS = {
     (s) => ({ enable: s.enable, outcome: outcome(s) }),
     () => ['KSM'],
   ),
+  sync: kind(SYNC, resolveSync),
 };
 
 type Defs = typeof STEPS;

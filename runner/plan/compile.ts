@@ -37,8 +37,8 @@ function guardsNamed(s: Extract<Step, { kind: 'name' }>, window: number, pageSiz
   return [-1, window].filter((g) => from < BigInt((g + 1) * pageSize) && to > BigInt(g * pageSize));
 }
 
-/** A step that makes a syscall: every kind but `expect` and `fork`. */
-type OutcomeStep = Exclude<Step, { kind: 'expect' | 'fork' }>;
+/** A step that makes a syscall: every kind but `expect`, `fork` and `sync`. */
+type OutcomeStep = Exclude<Step, { kind: 'expect' | 'fork' | 'sync' }>;
 
 /** The outcome check of a syscall step at key path `path`; `landsAt`: the page a core `map` must land at. */
 function outcomeCheck(s: OutcomeStep, path: string, landsAt: number | null = null): StepCheck {
@@ -76,6 +76,8 @@ function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: nu
  * `child`, `child.child` … A fork step becomes `fork` (run by the forking
  * process), the child's ops, `parent` (reported by the child: path
  * `….fork.parent`), the parent's ops, and `wait` (run by the forking process).
+ * A `sync` step becomes a `sync` op of its side, in place: the guest hands the
+ * turn between the two processes there (docs/protocol.md).
  * A step whose `when` the kernel does not meet is left out (its path index is kept);
  * without `kernel`, every guarded step is left out. The plan's timeout is the case's,
  * stretched by the kernel's slowdown factor (runner/kernel/slowdown.ts).
@@ -107,6 +109,9 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
           emit((step) => ({ op: 'wait', step }), origin, { kind: 'wait' });
           break;
         }
+        case 'sync':
+          emit((step) => ({ op: 'sync', step, side: s.side }), origin, { kind: 'sync', label: s.label, path: `${path}.sync`, pos: s.pos });
+          break;
         default: {
           const extra = extraOps(s);
           if (extra) {

@@ -65,7 +65,9 @@ export type StepCheck =
   /** `fork` and `parent`: the harness's own steps, which must succeed. */
   | { kind: 'fork' }
   /** `wait`: it must succeed and the child must have exited with 0. */
-  | { kind: 'wait' };
+  | { kind: 'wait' }
+  /** A `sync` point (path: `….fork.child[2].sync`): it must succeed; the parent's fails with ECHILD when the child ended before it. */
+  | (Placed & { kind: 'sync'; label: string });
 
 /** The check of one kind: `CheckOf<'query'>`. */
 export type CheckOf<K extends StepCheck['kind']> = Extract<StepCheck, { kind: K }>;

@@ -22,6 +22,8 @@ const CORE_OPS = {
   fork: op([]),
   parent: op([]),
   wait: op([]),
+  /** A sync point of a fork block, run by the process of its side: the turn goes to the other process and comes back. */
+  sync: op([arg('side', word(wordList('sync_side', ['child', 'parent'] as const)))]),
 };
 
 /** Every plan op, by name. */

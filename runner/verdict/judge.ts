@@ -1,5 +1,6 @@
 // Decides one case's verdict from its compiled plan (each op with its check), the case and what
 // the guest reported: dispatches each plan step's record on its check.
+import { ERRNO } from '../cases/errno.js';
 import type { Case } from '../cases/types.js';
 import type { CompiledCase, CompiledStep } from '../plan/compiled.js';
 import { MapsLineError } from '../results/maps.js';
@@ -46,6 +47,9 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
       const w = decodeWaitStatus(rec.waitStatus);
       return w.kind === 'exit' && w.code === 0 ? [] : fault(`the child ${describeWaitStatus(rec.waitStatus)}`);
     }
+    case 'sync':
+      if (rec.errno === 0) return [];
+      return rec.errno === ERRNO['ECHILD'] ? fault(`the child ended before sync ${JSON.stringify(check.label)} (its exit status is the wait's)`) : failed();
     case 'special':
       return judgeSpecial(check, rec, window, record.firstLook, where);
     case 'snapshot': {

@@ -84,10 +84,18 @@ const NARROWER: Record<string, unknown[]> = { 'query.nameBuf': [0, 1, 4096] };
 const valid = (op: Record<string, unknown>): Record<string, unknown> =>
   Array.isArray(op.flags) && op.flags.includes('droppable') ? { ...op, shared: false } : op;
 
+/** A sync sits in its side of a fork block (match_blocks()): the child's after `fork`, the parent's after `parent`. */
+function inBlock(planOps: PlanOp[]): PlanOp[] {
+  const syncs = planOps.filter((o) => o.op === 'sync');
+  return planOps
+    .filter((o) => o.op !== 'sync')
+    .flatMap((o): PlanOp[] => (o.op === 'fork' || o.op === 'parent' ? [o, ...syncs.filter((y) => y.side === (o.op === 'fork' ? 'child' : 'parent'))] : [o]));
+}
+
 /** Ops of every kind: as many of each op as its argument with the most samples has, every sample used. */
 function sampleOps(): PlanOp[] {
   let step = 0;
-  return ops.flatMap(([opName, def]) => {
+  return inBlock(ops.flatMap(([opName, def]) => {
     const values = def.args.map((a) => NARROWER[`${opName}.${'field' in a ? a.field : a.spread}`] ?? samples(a.kind as Kind));
     const n = Math.max(1, ...values.map((v) => v.length));
     return Array.from({ length: n }, (_, j) => {
@@ -100,7 +108,7 @@ function sampleOps(): PlanOp[] {
       });
       return valid(op) as PlanOp;
     });
-  });
+  }));
 }
 
 /** What the driver prints for a value of a kind: TS side. */
@@ -283,5 +291,10 @@ describe('the plan text: serializePlan on the host, the generated parser in C', 
     expect(parse('vmaspec-plan 1\nwindow 4294967297\n')).toEqual({ status: 3, out: ['B plan line 2: window: out of range'] });
     expect(parse('vmaspec-plan 1\nwindow 4\n0 fork\n1 wait\n')).toEqual({ status: 3, out: ['B plan: wait without fork and parent (step 1)'] });
     expect(parse('vmaspec-plan 1\nwindow 4\n0 fork\n1 parent\n')).toEqual({ status: 3, out: ['B plan: fork block not closed (step 0)'] });
+    const outside = 'B plan: sync outside its side of a fork block (step 1)';
+    expect(parse('vmaspec-plan 1\nwindow 4\n0 snapshot\n1 sync child\n')).toEqual({ status: 3, out: [outside] });
+    expect(parse('vmaspec-plan 1\nwindow 4\n0 fork\n1 sync parent\n2 parent\n3 wait\n')).toEqual({ status: 3, out: [outside] });
+    expect(parse('vmaspec-plan 1\nwindow 4\n0 fork\n2 parent\n1 sync child\n3 wait\n')).toEqual({ status: 3, out: [outside] });
+    expect(parse('vmaspec-plan 1\nwindow 4\n1 sync bogus\n')).toEqual({ status: 3, out: ['B plan line 3: side: want child, parent'] });
   });
 });

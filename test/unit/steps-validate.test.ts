@@ -273,3 +273,62 @@ describe('name outside the window', () => {
     ]);
   });
 });
+
+describe('sync', () => {
+  const fork = (child: string[], parent: string[]): string =>
+    ['  - fork:', '      child:', ...child.map((s) => `        - ${s}`), '      parent:', ...parent.map((s) => `        - ${s}`), ''].join('\n');
+
+  it('carries its label and the side it is written in, in nested blocks too', () => {
+    const s = steps(
+      ['  - fork:', '      child:', '        - fork:', '            child: [{ sync: { label: in } }]', '            parent: [{ sync: { label: in } }]', '        - sync: { label: out-1 }', '      parent:', '        - sync: { label: out-1 }', ''].join('\n'),
+    );
+    const f = s[0]?.kind === 'fork' ? s[0] : null;
+    const inner = f?.child[0]?.kind === 'fork' ? f.child[0] : null;
+    expect([f?.child[1], f?.parent[0], inner?.child[0], inner?.parent[0]]).toMatchObject([
+      { kind: 'sync', label: 'out-1', side: 'child' },
+      { kind: 'sync', label: 'out-1', side: 'parent' },
+      { kind: 'sync', label: 'in', side: 'child' },
+      { kind: 'sync', label: 'in', side: 'parent' },
+    ]);
+  });
+
+  it('is only allowed directly in a fork branch', () => {
+    expect(errorsOf('  - sync: { label: x }\n')).toEqual([
+      "cases/x/steps.yaml:3:5: steps[0].sync: sync orders a fork's child and parent; it is only allowed directly in a fork's child: or parent: list",
+    ]);
+  });
+
+  it('pairs the same labels in the same order, and names both lists where they part', () => {
+    expect(errorsOf(fork(['sync: { label: x }', 'sync: { label: y }'], ['sync: { label: y }', 'sync: { label: x }']))).toEqual([
+      'cases/x/steps.yaml:5:26: steps[0].fork.child[0].sync.label: sync "x" of the child pairs with sync "y" of the parent; both lists need the same labels in the same order (child syncs: x, y; parent syncs: y, x)',
+    ]);
+    expect(errorsOf(fork(['sync: { label: x }', 'sync: { label: y }'], ['sync: { label: x }']))).toEqual([
+      'cases/x/steps.yaml:6:26: steps[0].fork.child[1].sync.label: sync "y" of the child has no partner in parent: (child syncs: x, y; parent syncs: x)',
+    ]);
+    expect(errorsOf(fork(['expect: { vmas: 0 }'], ['sync: { label: x }']))).toEqual([
+      'cases/x/steps.yaml:7:26: steps[0].fork.parent[0].sync.label: sync "x" of the parent has no partner in child: (child syncs: none; parent syncs: x)',
+    ]);
+    // A parent: list left out has no syncs.
+    expect(errorsOf(['  - fork:', '      child:', '        - sync: { label: x }', ''].join('\n'))).toEqual([
+      'cases/x/steps.yaml:5:26: steps[0].fork.child[0].sync.label: sync "x" of the child has no partner in parent: (child syncs: x; parent syncs: none)',
+    ]);
+  });
+
+  it('takes a label once per fork block, and no when', () => {
+    expect(errorsOf(fork(['sync: { label: x }', 'sync: { label: x }'], ['sync: { label: x }']))).toEqual([
+      'cases/x/steps.yaml:6:26: steps[0].fork.child[1].sync.label: sync label "x" is already used at steps[0].fork.child[0] (line 5); a label appears once per fork block',
+    ]);
+    expect(errorsOf(fork(['sync: { label: x }\n          when: { kernel: ">=6.1" }'], ['sync: { label: x }']))).toEqual([
+      'cases/x/steps.yaml:6:11: steps[0].fork.child[0].when: sync cannot have a when; guard the steps around it',
+    ]);
+  });
+
+  it('says what a label and a sync look like', () => {
+    expect(errorsOf(fork(['sync: { label: X y }', 'sync: {}', 'sync: { label: a, at: 1 }'], ['sync: x']))).toEqual([
+      'cases/x/steps.yaml:5:26: steps[0].fork.child[0].sync.label: invalid sync label "X y"; labels match [a-z0-9][a-z0-9_-]*',
+      'cases/x/steps.yaml:6:17: steps[0].fork.child[1].sync: missing required key "label"',
+      'cases/x/steps.yaml:7:29: steps[0].fork.child[2].sync.at: unknown key "at"; allowed: label',
+      'cases/x/steps.yaml:9:17: steps[0].fork.parent[0].sync: expected a mapping { label }, got string "x"',
+    ]);
+  });
+});
