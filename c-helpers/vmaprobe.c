@@ -6,9 +6,10 @@
  * Reads one case plan (plan_parse.h), reserves the PROT_NONE window at a
  * fixed address, runs the plan's ops (mmap, munmap, mprotect,
  * PR_SET_VMA_ANON_NAME, page touches, /proc/self/maps snapshots, nested fork
- * blocks and their sync points; the observation ops of probe_observe.h and the steps ops of
- * probe_steps.h) and writes one result record per op to stdout. The plan
- * format and the records are the contract in docs/protocol.md.
+ * blocks and their sync points; the observation ops of probe_observe.h and
+ * the steps ops of probe_steps.h) and writes one result record per op to
+ * stdout. The plan format and the records are the contract in
+ * docs/protocol.md.
  *
  * Each op is defined once on the host (runner/plan/plan.ts); its struct, its
  * parser and the ops table op_ops[] are generated from that definition into

@@ -302,6 +302,7 @@ export interface ForkStep {
   child: Step[];
   parent: Step[];
 }
+
 // --- sync ------------------------------------------------------------------------------------------
 
 /** A sync point's label: it names the point in diagnostics and reports. */
