@@ -5,7 +5,7 @@
 // from the table.
 
 import { STEP_OPS } from '../cases/steps/plan.js';
-import { arg, argTokens, byteList, op, prot, signed, signed64, spread, unsigned, u64, type OpsOf } from './args.js';
+import { arg, argTokens, byteList, op, prot, signed, signed64, spread, unsigned, u64, word, wordList, type OpsOf } from './args.js';
 import { mapFlags, namePointer, sharing, touchAccess } from './case-args.js';
 import { OBSERVE_OPS } from './observe-ops.js';
 
