@@ -430,13 +430,14 @@ static void run_mapfd(const struct op *op, const struct op_mapfd *a)
 		record_step(op->step, 0, 0);
 }
 
-/* mremap in place (flags 0) or to a window page (MAYMOVE|FIXED); 0 when it lands where asked. */
+/* mremap with the plan's flags, new_addr the window page <to> (0 for `-`); 0 when it lands where asked:
+ * at <to> with MREMAP_FIXED, else in place. */
 static void run_mremap(const struct op *op, const struct op_mremap *a)
 {
 	unsigned long old = page_addr((uint64_t)a->at);
-	unsigned long want = a->to.set ? page_addr(a->to.v) : old;
-	long r = syscall(SYS_mremap, old, pages_len(a->pages), pages_len(a->new_pages),
-			 a->to.set ? MREMAP_MAYMOVE | MREMAP_FIXED : 0, want);
+	unsigned long to = a->to.set ? page_addr(a->to.v) : 0;
+	unsigned long want = (a->flags & MREMAP_FIXED) ? to : old;
+	long r = syscall(SYS_mremap, old, pages_len(a->pages), pages_len(a->new_pages), (unsigned long)a->flags, to);
 
 	if (r == -1)
 		record_step(op->step, -1, errno);

@@ -23,7 +23,6 @@ import {
   pattern,
   RANGE_KEYS,
   REGION_ID,
-  regionRef,
   requirements,
   says,
   type Outcome,
@@ -89,8 +88,18 @@ export type MapBacking =
   /** /dev/zero. */
   | { kind: 'zero' };
 
+/** A new region id (map's, or mremap's destination). */
+const regionId = (what: string) => pattern(REGION_ID, ' (a region id)', (s) => `invalid region id ${JSON.stringify(s)}; ids match [a-z][a-z0-9_]*`).describe(what);
+
+/** Defines a region id in this scope (and records it case-wide for hints); `key` is its `id:` key, in the step at `line`. */
+function defineRegion(scope: Scope, r: Resolver, id: string, range: PageRange | null, key: KeyPath, line: number): void {
+  const region = { id, range, path: `${pathText(key)} (line ${line})` };
+  scope.define(region);
+  if (!r.allRegions.has(id)) r.allRegions.set(id, region);
+}
+
 const MAP = obj({
-  id: pattern(REGION_ID, ' (a region id)', (s) => `invalid region id ${JSON.stringify(s)}; ids match [a-z][a-z0-9_]*`).describe('names the page range for later steps (region:)').optional(),
+  id: regionId('names the page range for later steps (region:)').optional(),
   at: windowPage(),
   pages: int(1).describe('a number of pages'),
   prot: prot.optional(),
@@ -103,11 +112,7 @@ const MAP = obj({
 
 function resolveMap(raw: unknown, checked: unknown, r: Resolver, { path, pos, scope }: StepAt) {
   const at = (key: string): KeyPath => sub(path, key);
-  const define = (id: string, range: PageRange | null): void => {
-    const region = { id, range, path: `${pathText(at('id'))} (line ${pos.line})` };
-    scope.define(region);
-    if (!r.allRegions.has(id)) r.allRegions.set(id, region);
-  };
+  const define = (id: string, range: PageRange | null): void => defineRegion(scope, r, id, range, at('id'), pos.line);
   const s = checked as z.output<typeof MAP> | undefined;
   if (!s) {
     // An invalid step's id: later references to it stay quiet instead of cascading.
@@ -262,6 +267,56 @@ function nameAt(written: string, s: z.output<typeof NAME>, subOption: Pick<NameS
   if (windowKeys.length || name === undefined) return undefined;
   const len = s.len === undefined ? CASE_PAGE_SIZE : narrow(s.len);
   return { start: 0, len, name, outcome: outcome(s), ...subOption, address, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+}
+
+// --- mremap ----------------------------------------------------------------------------------------
+
+/** The MREMAP_ flags by their words in `flags:` (include/uapi/linux/mman.h). */
+export const MREMAP_FLAGS = { maymove: 1, fixed: 2, dontunmap: 4 } as const;
+const MREMAP_WORDS = Object.keys(MREMAP_FLAGS) as (keyof typeof MREMAP_FLAGS)[];
+
+const MREMAP = ranged(
+  {
+    to: windowPage().describe('move to this window page (MREMAP_MAYMOVE|MREMAP_FIXED); without it, resize in place').optional(),
+    size: int(1, undefined, ' (the new size in pages)').describe("the new size in pages (default: the source's size)").optional(),
+    dontunmap: bool().describe('add MREMAP_DONTUNMAP: the source stays mapped, without its pages (needs to; the same size)').optional(),
+    flags: z
+      .union([listOf(oneOf(MREMAP_WORDS as [string, ...string[]]), 'MREMAP_ words'), int(0, 2 ** 31 - 1, ' (MREMAP_ bits)')], says((v) => `expected a list of ${list(MREMAP_WORDS)} or a number (the raw flags), got ${describe(v)}`))
+      .describe('the raw flags instead of those derived from to and dontunmap; to is then only the new address')
+      .optional(),
+    id: regionId('names the destination as a new region (when the source region keeps its place: part of it, dontunmap, or at)').optional(),
+  },
+  'mremap of a page range (default: the whole region): resize in place, or move to a window page',
+);
+
+function resolveMremap(s: z.output<typeof MREMAP>, r: Resolver, { path, pos, scope }: StepAt) {
+  const at = (key: string): KeyPath => sub(path, key);
+  const src = r.range(s, path, scope);
+  if (s.to !== undefined && !r.inWindow(s.to, at('to'))) return undefined;
+  if (!src) return undefined;
+  if (s.dontunmap && s.flags !== undefined) return void r.error(at('dontunmap'), 'flags gives the raw flags; put dontunmap in its list', 'key');
+  if (s.dontunmap && s.to === undefined) return void r.error(at('dontunmap'), 'dontunmap needs `to` (MREMAP_DONTUNMAP is always a move)', 'key');
+  const size = s.size ?? src.pages;
+  if (s.dontunmap && size !== src.pages && s.errno !== 'EINVAL') {
+    return void r.error(at('size'), `dontunmap keeps the size (${src.pages} pages here); another size is EINVAL: give errno: EINVAL or drop size`);
+  }
+  const flags = s.flags === undefined ? (s.to === undefined ? 0 : MREMAP_FLAGS.maymove | MREMAP_FLAGS.fixed | (s.dontunmap ? MREMAP_FLAGS.dontunmap : 0)) : typeof s.flags === 'number' ? s.flags : s.flags.reduce((m, w) => m | MREMAP_FLAGS[w as keyof typeof MREMAP_FLAGS], 0);
+  const fixed = (flags & MREMAP_FLAGS.fixed) !== 0;
+  if (s.errno === undefined && flags & MREMAP_FLAGS.maymove && !fixed) return void r.error(at('flags'), 'MREMAP_MAYMOVE without MREMAP_FIXED lets the kernel move the region out of the window; give `to`');
+  if (s.errno === undefined && fixed && s.to === undefined) return void r.error(at('flags'), 'MREMAP_FIXED moves to `to`; give to (the window page)');
+  const dest = { at: fixed ? (s.to as number) : src.at, pages: size };
+  if (dest.at + size > r.window) return void r.error(at(s.size !== undefined ? 'size' : s.to !== undefined ? 'to' : 'pages'), `${size} pages at page ${dest.at} run past the window (${r.window} pages)`);
+  // After a successful call: a whole region that moves names its new place; else `id` names the destination.
+  const region = s.region === undefined ? undefined : scope.lookup(s.region);
+  const moves = region?.range?.at === src.at && region.range.pages === src.pages && !(flags & MREMAP_FLAGS.dontunmap);
+  if (s.id !== undefined) {
+    if (s.errno !== undefined) return void r.error(at('id'), `a failed mremap (errno: ${s.errno}) makes no destination; drop id`, 'key');
+    if (moves) return void r.error(at('id'), `the whole region ${JSON.stringify(s.region)} moves and keeps its id; id names the destination only when the source stays (part of a region, dontunmap, or at)`, 'key');
+    const prev = scope.lookup(s.id);
+    if (prev) return void r.error(at('id'), `duplicate region id ${JSON.stringify(s.id)}; already defined at ${prev.path}`);
+    defineRegion(scope, r, s.id, dest, at('id'), pos.line);
+  } else if (s.errno === undefined && moves && region) scope.define({ ...region, range: dest });
+  return { range: src, newPages: size, to: s.to ?? null, flags, outcome: outcome(s) };
 }
 
 // --- touch ----------------------------------------------------------------------------------------
@@ -436,26 +491,7 @@ export const STEPS = {
     },
   },
   expect: { shape: EXPECT_SHAPE.describe('take a snapshot and check it'), resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at) },
-  mremap: kind(
-    obj({
-      region: z.string(says((v) => (v === undefined ? 'missing required key "region" (mremap works on a whole region)' : `expected a string (a region id), got ${describe(v)}`))).meta(regionRef.meta() ?? {}),
-      pages: int(1, undefined, ' (the new size)').describe('the new size (default: the same)').optional(),
-      to: windowPage().describe('move to this window page (MREMAP_MAYMOVE|MREMAP_FIXED); without it, resize in place').optional(),
-      errno: errno.optional(),
-    }).describe('mremap of a whole region; its id then names the new place'),
-    (s, r, { path, scope }) => {
-      const p = r.pick({ region: s.region }, path, scope);
-      if (s.pages === undefined && s.to === undefined) return void r.missing(path, ['pages', 'to'], 'missing required key "pages" (the new size) or "to" (the window page to move to)');
-      if ((s.to !== undefined && !r.inWindow(s.to, sub(path, 'to'))) || !p) return undefined;
-      const newPages = s.pages ?? p.rest;
-      const at = s.to ?? p.at;
-      if (at + newPages > r.window) return void r.error(sub(path, s.pages !== undefined ? 'pages' : 'to'), `${newPages} pages at page ${at} run past the window (${r.window} pages)`);
-      const region = scope.lookup(s.region);
-      // After a successful call the region names its new place (in this scope and the ones it encloses).
-      if (s.errno === undefined && region) scope.define({ ...region, range: { at, pages: newPages } });
-      return { range: { at: p.at, pages: p.rest }, newPages, to: s.to ?? null, outcome: outcome(s) };
-    },
-  ),
+  mremap: kind(MREMAP, resolveMremap),
   madvise: kind(ranged({ advice }, 'madvise of a page range'), (s, r, at) => {
     const done = onRange(s, r, at);
     return done && { ...done, ...adviceOf(s.advice) };

@@ -21,8 +21,8 @@ describe('steps ops in the plan', () => {
           '  - map: { id: f, at: 2, pages: 2, backing: tmpfs, shared: true, unlink: after }',
           '  - map: { at: 5, pages: 1, backing: memfd, noreserve: true }',
           '  - map: { id: z, at: 7, pages: 1, backing: zero, prot: r }',
-          '  - mremap: { region: f, to: 10, pages: 3 }',
-          '  - mremap: { region: f, pages: 1 }',
+          '  - mremap: { region: f, to: 10, size: 3 }',
+          '  - mremap: { region: f, size: 1 }',
           '  - madvise: { region: f, advice: wipeonfork }',
           '  - name: { region: f, pointer: unmapped, errno: EFAULT }',
           '  - name: { region: f, pointer: prot-none, name: ab, errno: EFAULT }',
@@ -46,8 +46,8 @@ describe('steps ops in the plan', () => {
       '0 mapfd 2 2 rw- shared - tmpfs-unlink-after:f',
       '1 mapfd 5 1 rw- private noreserve memfd:p5',
       '2 mapfd 7 1 r-- private - zero',
-      '3 mremap 2 2 3 10',
-      '4 mremap 10 3 1 -',
+      '3 mremap 2 2 3 10 3',
+      '4 mremap 10 3 1 - 0',
       '5 madvise 10 1 18',
       '6 name 40960 4096 unmapped 0 0',
       '7 name 40960 4096 prot-none:hex:6162 0 0',
@@ -68,6 +68,22 @@ describe('steps ops in the plan', () => {
       '22 special heap',
       '23 special vdso',
     ]);
+  });
+
+  it('writes mremap flags: derived from to and dontunmap, or raw; the source is any page range', () => {
+    expect(
+      plan(
+        [
+          '  - map: { id: a, at: 2, pages: 3 }',
+          '  - mremap: { region: a, page: 1, pages: 1, to: 10, dontunmap: true, id: d }',
+          '  - mremap: { region: a, page: 2, to: 20, size: 2, id: g }',
+          '  - mremap: { at: 20, pages: 1, to: 10, flags: [fixed, dontunmap], errno: EINVAL }',
+          '  - mremap: { region: d, to: 12, flags: 8, errno: EINVAL }',
+          '  - mremap: { region: d, size: 2 }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual(['0 map 2 3 rw- private -', '1 mremap 3 1 1 10 7', '2 mremap 4 1 2 20 3', '3 mremap 20 1 1 10 6', '4 mremap 10 1 1 12 8', '5 mremap 10 1 2 - 0']);
   });
 
   it('writes mlock, mlock onfault, munlock and mseal as one lock op naming the call', () => {

@@ -111,16 +111,46 @@ describe('mremap', () => {
       [
         '  - map: { id: b, at: 10, pages: 2 }',
         '  - mremap: { region: b, to: 4 }',
-        '  - mremap: { region: b, pages: 3 }',
-        '  - mremap: { region: b, pages: 9, errno: ENOMEM }',
+        '  - mremap: { region: b, size: 3 }',
+        '  - mremap: { region: b, size: 9, errno: ENOMEM }',
         '  - touch: { region: b }',
         '',
       ].join('\n'),
     );
-    expect(s[1]).toMatchObject({ kind: 'mremap', range: { at: 10, pages: 2 }, newPages: 2, to: 4 });
-    expect(s[2]).toMatchObject({ kind: 'mremap', range: { at: 4, pages: 2 }, newPages: 3, to: null });
+    expect(s[1]).toMatchObject({ kind: 'mremap', range: { at: 10, pages: 2 }, newPages: 2, to: 4, flags: 3 });
+    expect(s[2]).toMatchObject({ kind: 'mremap', range: { at: 4, pages: 2 }, newPages: 3, to: null, flags: 0 });
     expect(s[3]).toMatchObject({ kind: 'mremap', range: { at: 4, pages: 3 }, newPages: 9 });
     expect(s[4]).toMatchObject({ kind: 'touch', range: { at: 4, pages: 3 } });
+  });
+
+  it('a part, dontunmap or at as the source: the region keeps its place and id names the destination', () => {
+    const s = steps(
+      [
+        '  - map: { id: a, at: 2, pages: 3 }',
+        '  - mremap: { region: a, page: 1, pages: 1, to: 10, size: 2, id: m }',
+        '  - touch: { region: a }',
+        '  - touch: { region: m }',
+        '  - mremap: { region: m, to: 20, dontunmap: true, id: d }',
+        '  - touch: { region: m }',
+        '  - touch: { region: d }',
+        '  - mremap: { at: 2, pages: 1, to: 14, id: e }',
+        '  - touch: { region: e }',
+        '',
+      ].join('\n'),
+    );
+    expect(s[1]).toMatchObject({ kind: 'mremap', range: { at: 3, pages: 1 }, newPages: 2, to: 10, flags: 3 });
+    expect(s[2]).toMatchObject({ kind: 'touch', range: { at: 2, pages: 3 } });
+    expect(s[3]).toMatchObject({ kind: 'touch', range: { at: 10, pages: 2 } });
+    expect(s[4]).toMatchObject({ kind: 'mremap', range: { at: 10, pages: 2 }, flags: 7 });
+    expect(s[5]).toMatchObject({ kind: 'touch', range: { at: 10, pages: 2 } });
+    expect(s[6]).toMatchObject({ kind: 'touch', range: { at: 20, pages: 2 } });
+    expect(s[8]).toMatchObject({ kind: 'touch', range: { at: 14, pages: 1 } });
+  });
+
+  it('takes raw flags as words or a number', () => {
+    const s = steps('  - map: { id: a, at: 2, pages: 2 }\n  - mremap: { region: a, to: 10, flags: [dontunmap], errno: EINVAL }\n  - mremap: { region: a, flags: 8, errno: EINVAL }\n');
+    expect(s[1]).toMatchObject({ kind: 'mremap', flags: 4, to: 10, outcome: { errno: 'EINVAL' } });
+    expect(s[2]).toMatchObject({ kind: 'mremap', flags: 8, to: null });
   });
 
   it('a move in a fork branch stays in that branch', () => {
@@ -143,12 +173,43 @@ describe('mremap', () => {
     expect(fork.parent[0]).toMatchObject({ kind: 'touch', range: { at: 10, pages: 2 } });
   });
 
-  it('needs a region and pages or to, inside the window', () => {
-    expect(errorsOf('  - map: { id: b, at: 10, pages: 2 }\n  - mremap: { region: b }\n  - mremap: { region: b, to: 31 }\n  - mremap: { at: 2 }\n')).toEqual([
-      'cases/x/steps.yaml:4:13: steps[1].mremap: missing required key "pages" (the new size) or "to" (the window page to move to)',
-      'cases/x/steps.yaml:5:30: steps[2].mremap.to: 2 pages at page 31 run past the window (32 pages)',
-      'cases/x/steps.yaml:6:13: steps[3].mremap: missing required key "region" (mremap works on a whole region)',
-      'cases/x/steps.yaml:6:15: steps[3].mremap.at: unknown key "at"; allowed: region, pages, to, errno',
+  it('needs a source, a destination inside the window, and pages with at', () => {
+    expect(errorsOf('  - map: { id: b, at: 10, pages: 2 }\n  - mremap: { region: b, to: 31 }\n  - mremap: { at: 2 }\n  - mremap: { to: 3 }\n  - mremap: { region: b, size: 23 }\n  - mremap: { region: b, pages: 3 }\n')).toEqual([
+      'cases/x/steps.yaml:4:30: steps[1].mremap.to: 2 pages at page 31 run past the window (32 pages)',
+      'cases/x/steps.yaml:5:13: steps[2].mremap: missing required key "pages"',
+      'cases/x/steps.yaml:6:13: steps[3].mremap: missing required key "region" or "at"',
+      'cases/x/steps.yaml:7:32: steps[4].mremap.size: 23 pages at page 10 run past the window (32 pages)',
+      'cases/x/steps.yaml:8:33: steps[5].mremap.pages: pages 3 from page 0 runs past region "b" (2 pages); use at: for a range across regions',
+    ]);
+  });
+
+  it('reports dontunmap without to or with another size, MAYMOVE without FIXED, bad flags, and a misplaced id', () => {
+    expect(
+      errorsOf(
+        [
+          '  - map: { id: a, at: 2, pages: 2 }',
+          '  - mremap: { region: a, dontunmap: true }',
+          '  - mremap: { region: a, to: 10, dontunmap: true, size: 3 }',
+          '  - mremap: { region: a, to: 10, flags: [maymove] }',
+          '  - mremap: { region: a, flags: [fixed] }',
+          '  - mremap: { region: a, to: 10, flags: [move] }',
+          '  - mremap: { region: a, to: 10, flags: 3, dontunmap: true }',
+          '  - mremap: { region: a, to: 10, id: b }',
+          '  - mremap: { region: a, page: 1, to: 10, id: a }',
+          '  - mremap: { region: a, page: 1, to: 10, id: c, errno: EFAULT }',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'cases/x/steps.yaml:4:26: steps[1].mremap.dontunmap: dontunmap needs `to` (MREMAP_DONTUNMAP is always a move)',
+      'cases/x/steps.yaml:5:57: steps[2].mremap.size: dontunmap keeps the size (2 pages here); another size is EINVAL: give errno: EINVAL or drop size',
+      'cases/x/steps.yaml:6:41: steps[3].mremap.flags: MREMAP_MAYMOVE without MREMAP_FIXED lets the kernel move the region out of the window; give `to`',
+      'cases/x/steps.yaml:7:33: steps[4].mremap.flags: MREMAP_FIXED moves to `to`; give to (the window page)',
+      'cases/x/steps.yaml:8:42: steps[5].mremap.flags[0]: invalid value "move"; allowed: maymove, fixed, dontunmap',
+      'cases/x/steps.yaml:9:44: steps[6].mremap.dontunmap: flags gives the raw flags; put dontunmap in its list',
+      'cases/x/steps.yaml:10:34: steps[7].mremap.id: the whole region "a" moves and keeps its id; id names the destination only when the source stays (part of a region, dontunmap, or at)',
+      'cases/x/steps.yaml:11:47: steps[8].mremap.id: duplicate region id "a"; already defined at steps[0].map.id (line 3)',
+      'cases/x/steps.yaml:12:43: steps[9].mremap.id: a failed mremap (errno: EFAULT) makes no destination; drop id',
     ]);
   });
 });

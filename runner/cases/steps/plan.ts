@@ -17,8 +17,8 @@ const madviseArgs = [arg('at', signed), arg('pages', unsigned), arg('advice', in
 /** The ops of the added steps, members of the plan's op table. */
 export const STEP_OPS = {
   mapfd: op([arg('at', signed), arg('pages', unsigned), arg('prot', prot), arg('shared', sharing), arg('flags', mapFlags), arg('backing', backing)], { check: true }),
-  /** `to`: the window page to move to (MREMAP_MAYMOVE|MREMAP_FIXED), or null: in place. */
-  mremap: op([arg('at', signed), arg('pages', unsigned), arg('newPages', unsigned), arg('to', optional)]),
+  /** `to`: the window page passed as new_addr, or null (0); `flags`: the MREMAP_ bits. */
+  mremap: op([arg('at', signed), arg('pages', unsigned), arg('newPages', unsigned), arg('to', optional), arg('flags', int31)]),
   madvise: op(madviseArgs),
   /** process_madvise on the child of the fork block whose parent ops run. */
   pmadvise: op(madviseArgs),
@@ -70,7 +70,7 @@ export function extraOps(s: Step): OpMaker[] | null {
       return t ? [(step) => ({ op: 'name-target', step, target: t, name: s.name })] : null;
     }
     case 'mremap':
-      return [(step) => ({ op: 'mremap', step, at: s.range.at, pages: s.range.pages, newPages: s.newPages, to: s.to })];
+      return [(step) => ({ op: 'mremap', step, at: s.range.at, pages: s.range.pages, newPages: s.newPages, to: s.to, flags: s.flags })];
     case 'madvise':
       return [(step) => ({ op: 'madvise', step, at: s.range.at, pages: s.range.pages, advice: s.adviceNumber })];
     case 'process_madvise':
