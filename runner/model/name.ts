@@ -1,0 +1,49 @@
+// prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) (kernel/sys.c prctl_set_vma(); mm/madvise.c
+// madvise_set_anon_name(), madvise_vma_anon_name()): the name checks R3, R4, R8, then the madvise
+// walk (R13), EBADF for a VMA with a file that is not anonymous shared memory (R10, R10b).
+import type { ModelKernel } from './kernel.js';
+import { madviseWalk } from './modify.js';
+import { inWindow, type Space } from './space.js';
+import { mustKnow } from './unknown.js';
+
+/** The prctl's name limit: 80 bytes with the NUL (R3, ANON_VMA_NAME_MAX_LEN). */
+const NAME_MAX = 80;
+/** is_valid_name_char() (R4): printable ASCII but `\`, backquote, `$`, `[`, `]`. */
+const validChar = (b: number): boolean => b >= 0x20 && b <= 0x7e && !'\\`$[]'.includes(String.fromCharCode(b));
+
+/** What a `name` step asks for, as the case model resolves it. */
+export interface NameCall {
+  start: number;
+  len: number | bigint;
+  name: Uint8Array | null;
+  pointer?: string;
+  failNth?: number;
+  target?: string;
+}
+
+/** Text of a name as maps shows it inside `[anon:…]`: its bytes, each one character. */
+export const nameText = (b: Uint8Array): string => String.fromCharCode(...b);
+
+export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null {
+  mustKnow(c.pointer === undefined && c.failNth === undefined, 'a bad name pointer or an injected fault');
+  mustKnow(c.target === undefined, 'a VMA outside the window');
+  if (c.name !== null) {
+    // strndup_user() reads at most 80 bytes: a NUL inside the first 80 ends the name.
+    const nul = c.name.indexOf(0);
+    const bytes = nul >= 0 ? c.name.subarray(0, nul) : c.name;
+    if (bytes.length >= NAME_MAX) return 'EINVAL';
+    if (![...bytes].every(validChar)) return 'EINVAL';
+  }
+  mustKnow(typeof c.len === 'number' && c.start % 4096 === 0, 'a byte length or start the model does not follow');
+  const len = c.len as number;
+  if (len === 0) return null;
+  const start = c.start / 4096;
+  const end = start + Math.ceil(len / 4096);
+  inWindow(s, start, end);
+  const name = c.name === null ? null : nameText(c.name.indexOf(0) >= 0 ? c.name.subarray(0, c.name.indexOf(0)) : c.name);
+  mustKnow(name !== 'vmaspec:window', 'the window reserve name');
+  return madviseWalk(s, start, end, (v) => {
+    if (v.shared && !k.namesSharedAnon) return { errno: 'EBADF' };
+    return { prot: v.prot, shared: v.shared, flags: v.flags, name, pgoff: v.pgoff, anon: v.anon, file: v.file };
+  });
+}

@@ -1,0 +1,54 @@
+// The model's state as an `expect` step value (the YAML-level object a case writes, docs/cases.md):
+// `layout` (every case VMA in the window: pages, perms, name) and `smaps` (per VMA: Size, VmFlags
+// the model tracks, and the accounting of private anonymous VMAs from their pages), `rollup` lower
+// bounds (the window's VMAs are part of the rollup's sums).
+import type { ModelKernel } from './kernel.js';
+import { TRACKED_FLAGS, type Space, type Vma } from './space.js';
+
+const KB_PER_PAGE = 4;
+/** A VMA that could hold an aligned 2 MiB range may get transparent huge pages (THP always): its accounting is a "may". */
+const THP_PAGES = 512;
+
+/** The maps name column of a case VMA (F3, F4, F5; 6.1 shows shared anonymous memory unnamed, R10). */
+export function mapsName(v: Vma, k: ModelKernel): string {
+  if (v.shared) return v.name !== null && k.namesSharedAnon ? `[anon_shmem:${v.name}]` : '/dev/zero (deleted)';
+  return v.name === null ? '' : `[anon:${v.name}]`;
+}
+
+/** The VmFlags codes the model is sure of: the access bits, VM_MAY*, sharing, and the tracked flags. */
+function vmFlags(v: Vma): { has: string[]; lacks: string[] } {
+  const has = ['mr', 'mw', 'me'];
+  const lacks: string[] = [];
+  for (const [code, bit] of [['rd', 'r'], ['wr', 'w'], ['ex', 'x']] as const) (v.prot.includes(bit) ? has : lacks).push(code);
+  (v.shared ? has : lacks).push('sh', 'ms');
+  for (const f of TRACKED_FLAGS) (v.flags.has(f) ? has : lacks).push(f);
+  return { has, lacks };
+}
+
+/** Smaps of a private anonymous VMA from its pages: each written page resident, private and dirty (A1, A5), or null when a page is not known. */
+function accounting(s: Space, v: Vma): Record<string, number> | null {
+  if (v.shared || v.end - v.start >= THP_PAGES) return null;
+  let anon = 0;
+  for (let p = v.start; p < v.end; p++) {
+    const r = s.pages[p];
+    if (r === 'unknown' || r === 'shmem') return null;
+    if (r === 'anon') anon++;
+  }
+  const kb = anon * KB_PER_PAGE;
+  return { Rss: kb, Pss: kb, Shared_Clean: 0, Shared_Dirty: 0, Private_Clean: 0, Private_Dirty: kb, Anonymous: kb };
+}
+
+/** The raw `expect` step value for the state `s`. */
+export function expectOf(s: Space, k: ModelKernel): { expect: Record<string, unknown> } {
+  const layout = s.vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(v, k) }));
+  let rss = 0;
+  const smaps = s.vmas.map((v) => {
+    const acct = accounting(s, v);
+    rss += acct?.['Rss'] ?? 0;
+    return { at: v.start, pages: v.end - v.start, Size: (v.end - v.start) * KB_PER_PAGE, ...acct, VmFlags: vmFlags(v) };
+  });
+  const expect: Record<string, unknown> = layout.length ? { layout } : { vmas: 0 };
+  if (smaps.length) expect['smaps'] = smaps;
+  if (rss > 0) expect['rollup'] = { Rss: { min: rss }, Anonymous: { min: rss } };
+  return { expect };
+}

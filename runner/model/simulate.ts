@@ -1,0 +1,108 @@
+// Runs a case's steps through the model, in the process that runs the top-level steps: after each
+// top-level step, the state (as an `expect` value) and the step's predicted outcome. A fork's
+// parent branch runs in the same process; its child is not followed, it only has to leave the
+// parent alone (its sysctl writes would not). From the first step the model cannot follow on
+// (Unknown), it predicts nothing more.
+import type { Step } from '../cases/types.js';
+import { stepRuns } from '../plan/when.js';
+import { touch } from './fault.js';
+import type { ModelKernel } from './kernel.js';
+import { madvise } from './madvise.js';
+import { mmap, munmap } from './mmap.js';
+import { mremap } from './mremap.js';
+import { nameRange } from './name.js';
+import { mprotect } from './protect.js';
+import { expectOf } from './render.js';
+import { cloneSpace, newSpace, type Space } from './space.js';
+import { mustKnow, Unknown } from './unknown.js';
+
+/** What the model says of one top-level step. */
+export interface StepPrediction {
+  /** The errno name the call fails with, or null for success; absent for steps that make no call the model follows. */
+  errno?: string | null;
+  /** The raw `expect` step value of the state after the step. */
+  expect: { expect: Record<string, unknown> };
+}
+
+/** The model's run of a case: a prediction per top-level step index it could follow, and why it stopped. */
+export interface Simulation {
+  steps: Map<number, StepPrediction>;
+  /** Why the model stopped predicting, with the step index; null when it followed every step. */
+  stopped: { index: number; reason: string } | null;
+}
+
+/** A step whose `when` the kernel does not meet does not run; a Kconfig condition is not known here. */
+function runs(step: Step, release: string): boolean {
+  if (!step.when) return true;
+  mustKnow(step.when.kconfig.length === 0, `a step guarded by Kconfig ${step.when.kconfig.join(', ')}`);
+  return stepRuns(step, { release, config: new Map() });
+}
+
+/** Steps of a fork's child: they change nothing the parent sees, unless they are global. */
+function checkChild(steps: readonly Step[]): void {
+  for (const s of steps) {
+    mustKnow(s.kind !== 'sysctl', 'a sysctl in a child (global)');
+    if (s.kind === 'fork') checkChild([...s.child, ...s.parent]);
+  }
+}
+
+/** Applies one step to `s`; the predicted errno (undefined: the step makes no call the model predicts). */
+function apply(s: Space, k: ModelKernel, step: Step, release: string): string | null | undefined {
+  if (!runs(step, release)) return undefined;
+  switch (step.kind) {
+    case 'map':
+      return mmap(s, k, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, ...(step.backing ? { backing: step.backing } : {}) });
+    case 'unmap':
+      return munmap(s, step.range.at, step.range.pages);
+    case 'mprotect':
+      return mprotect(s, k, step.range.at, step.range.pages, step.prot);
+    case 'name':
+      return nameRange(s, k, step);
+    case 'touch':
+      return touch(s, step.range.at, step.range.pages, step.access);
+    case 'madvise':
+      return madvise(s, step.range.at, step.range.pages, step.advice, step.adviceNumber);
+    case 'mremap':
+      return mremap(s, { ...step.range, newPages: step.newPages, to: step.to });
+    case 'fork': {
+      checkChild(step.child);
+      for (const p of step.parent) {
+        const errno = apply(s, k, p, release);
+        // A parent step the case expects to fail otherwise than predicted: the run is not the model's.
+        if (errno !== undefined && 'outcome' in p) mustKnow(errno === p.outcome.errno, 'a fork parent step whose outcome the case sets otherwise');
+      }
+      return undefined;
+    }
+    case 'expect':
+    case 'process_madvise':
+    case 'brk':
+      // No change to the window (the heap is far from it; process_madvise acts on the child).
+      return undefined;
+    case 'mlock':
+    case 'munlock':
+    case 'mseal':
+    case 'sysctl':
+      throw new Unknown(`a ${step.kind} step`);
+  }
+}
+
+/**
+ * The model's predictions for a case's top-level steps on a kernel. The state after a step follows
+ * the model's own prediction of its outcome, never the case's.
+ */
+export function simulate(steps: readonly Step[], k: ModelKernel, release: string, window: number): Simulation {
+  let s = newSpace(window);
+  const out = new Map<number, StepPrediction>();
+  for (const [index, step] of steps.entries()) {
+    const before = cloneSpace(s);
+    try {
+      const errno = apply(s, k, step, release);
+      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s, k) });
+    } catch (e) {
+      if (!(e instanceof Unknown)) throw e;
+      s = before;
+      return { steps: out, stopped: { index, reason: e.reason } };
+    }
+  }
+  return { steps: out, stopped: null };
+}
