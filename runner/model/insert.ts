@@ -15,7 +15,7 @@ const stepsOf = (doc: Document) => {
 
 /** The case text with an `expect` step after every predicted top-level step; `title` gets a suffix. */
 export function insertExpectations(source: string, predictions: Predictions): string {
-  const doc = parseDocument(source);
+  const doc = parseDocument(source, { intAsBigInt: true });
   const steps = stepsOf(doc);
   const items = [...steps.items];
   const out: unknown[] = [];
@@ -43,7 +43,7 @@ const OBSERVED_BY: Readonly<Record<string, readonly string[] | 'always'>> = {
  * ops stay the same); the case's other keys stay.
  */
 export function mergeIntoExpectations(source: string, predictions: Predictions): string {
-  const doc = parseDocument(source);
+  const doc = parseDocument(source, { intAsBigInt: true });
   for (const [i, item] of stepsOf(doc).items.entries()) {
     const p = predictions.get(i) as { expect?: Record<string, unknown> } | undefined;
     if (!p?.expect || !isMap(item)) continue;

@@ -2,20 +2,19 @@
 // (runner/explore/oracle.ts): for each top-level step, the raw `expect` value of what the model is
 // certain of after it; nothing for a kernel the model has no facts for, nor after a step it cannot follow.
 import type { ModelOracle } from '../explore/oracle.js';
+import { WINDOW_MAX } from '../cases/case.js';
 import type { Step } from '../cases/types.js';
 import { modelKernel } from './kernel.js';
-import { simulate } from './simulate.js';
-
-/** The largest case window (runner/cases/case.ts): the steps' own ranges stay inside the case's. */
-const WINDOW_MAX = 4096;
+import { simulate, type ModelTarget } from './simulate.js';
 
 /** The model as a ModelOracle. */
 export function referenceModel(): ModelOracle {
   return {
-    expectations(steps: readonly Step[], kernel: { release: string }): Map<number, unknown> {
+    expectations(steps: readonly Step[], kernel: ModelTarget): Map<number, unknown> {
       const k = modelKernel(kernel.release);
       if (!k) return new Map();
-      const sim = simulate(steps, k, kernel.release, WINDOW_MAX);
+      // The largest window: the steps' own ranges stay inside the case's.
+      const sim = simulate(steps, k, kernel, WINDOW_MAX);
       return new Map([...sim.steps].map(([i, p]) => [i, p.expect]));
     },
   };

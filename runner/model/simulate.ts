@@ -4,7 +4,7 @@
 // parent alone (its sysctl writes would not). From the first step the model cannot follow on
 // (Unknown), it predicts nothing more.
 import type { Step } from '../cases/types.js';
-import { stepRuns } from '../plan/when.js';
+import { stepRuns, type KernelFacts } from '../plan/when.js';
 import { touch } from './fault.js';
 import type { ModelKernel } from './kernel.js';
 import { madvise } from './madvise.js';
@@ -31,11 +31,17 @@ export interface Simulation {
   stopped: { index: number; reason: string } | null;
 }
 
-/** A step whose `when` the kernel does not meet does not run; a Kconfig condition is not known here. */
-function runs(step: Step, release: string): boolean {
+/** The kernel as the caller knows it: its release, and its .config when known. */
+export interface ModelTarget {
+  release: string;
+  config?: KernelFacts['config'];
+}
+
+/** A step whose `when` the kernel does not meet does not run; a Kconfig condition needs the .config. */
+function runs(step: Step, target: ModelTarget): boolean {
   if (!step.when) return true;
-  mustKnow(step.when.kconfig.length === 0, `a step guarded by Kconfig ${step.when.kconfig.join(', ')}`);
-  return stepRuns(step, { release, config: new Map() });
+  mustKnow(step.when.kconfig.length === 0 || target.config !== undefined, `a step guarded by Kconfig ${step.when.kconfig.join(', ')} and no .config`);
+  return stepRuns(step, { release: target.release, config: target.config ?? new Map() });
 }
 
 /** Steps of a fork's child: they change nothing the parent sees, unless they are global. */
@@ -47,8 +53,8 @@ function checkChild(steps: readonly Step[]): void {
 }
 
 /** Applies one step to `s`; the predicted errno (undefined: the step makes no call the model predicts). */
-function apply(s: Space, k: ModelKernel, step: Step, release: string): string | null | undefined {
-  if (!runs(step, release)) return undefined;
+function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): string | null | undefined {
+  if (!runs(step, target)) return undefined;
   switch (step.kind) {
     case 'map':
       return mmap(s, k, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, ...(step.backing ? { backing: step.backing } : {}) });
@@ -67,7 +73,7 @@ function apply(s: Space, k: ModelKernel, step: Step, release: string): string | 
     case 'fork': {
       checkChild(step.child);
       for (const p of step.parent) {
-        const errno = apply(s, k, p, release);
+        const errno = apply(s, k, p, target);
         // A parent step the case expects to fail otherwise than predicted: the run is not the model's.
         if (errno !== undefined && 'outcome' in p) mustKnow(errno === p.outcome.errno, 'a fork parent step whose outcome the case sets otherwise');
       }
@@ -90,13 +96,13 @@ function apply(s: Space, k: ModelKernel, step: Step, release: string): string | 
  * The model's predictions for a case's top-level steps on a kernel. The state after a step follows
  * the model's own prediction of its outcome, never the case's.
  */
-export function simulate(steps: readonly Step[], k: ModelKernel, release: string, window: number): Simulation {
+export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTarget, window: number): Simulation {
   let s = newSpace(window);
   const out = new Map<number, StepPrediction>();
   for (const [index, step] of steps.entries()) {
     const before = cloneSpace(s);
     try {
-      const errno = apply(s, k, step, release);
+      const errno = apply(s, k, step, target);
       out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s, k) });
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;

@@ -1,0 +1,100 @@
+// The reference model (runner/model/) against real guest runs: the result streams of the whole
+// suite recorded on 6.12 and 6.1 (test/fixtures/model/<kernel>/, README there). For every step
+// case, the model's predicted errno of each top-level call equals the one the guest reported,
+// and its layout, smaps and rollup predictions, merged into the case's own expect steps (which
+// took those snapshots), pass the normal judge on the recorded records.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errnoName } from '../../runner/cases/errno.js';
+import { loadCases, parseCase } from '../../runner/cases/load.js';
+import type { Case } from '../../runner/cases/types.js';
+import { WINDOW_MAX } from '../../runner/cases/case.js';
+import { mergeIntoExpectations } from '../../runner/model/insert.js';
+import { modelKernel } from '../../runner/model/kernel.js';
+import { simulate } from '../../runner/model/simulate.js';
+import { compileCase } from '../../runner/plan/compile.js';
+import type { KernelFacts } from '../../runner/plan/when.js';
+import { casesByIndex, parseResultStream } from '../../runner/results/stream.js';
+import { judgeCase } from '../../runner/verdict/judge.js';
+
+const FIXTURES = 'test/fixtures/model';
+
+/** A recorded run: the kernel, the case id of each index, the records. */
+function fixture(dir: string) {
+  const config = new Map<string, string>();
+  const configText = readFileSync(path.join(dir, 'kernel.config'), 'utf8');
+  for (const m of configText.matchAll(/^CONFIG_([A-Z0-9_]+)=(.*)$/gm)) config.set(m[1]!, m[2]!);
+  const release = /Linux\/\S+ (\S+) Kernel Configuration/.exec(configText)?.[1];
+  if (!release) throw new Error(`${dir}/kernel.config names no release`);
+  const ids = new Map(
+    readFileSync(path.join(dir, 'cases.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string])
+      .map(([i, id]) => [Number(i), id]),
+  );
+  // One result stream per guest of the run (`results-<guest>.txt`), each with its share of the cases.
+  const streams = readdirSync(dir)
+    .filter((n) => /^results-.*\.txt$/.test(n))
+    .map((n) => parseResultStream(readFileSync(path.join(dir, n), 'utf8')));
+  const records = new Map(streams.flatMap((s) => [...casesByIndex(s)]));
+  return { facts: { release, config } satisfies KernelFacts, ids, records, complete: streams.length > 0 && streams.every((s) => s.complete) };
+}
+
+const kernels = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((d) => existsSync(path.join(FIXTURES, d, 'cases.txt'))) : [];
+
+describe.each(kernels)('the model on the run recorded on %s', (dir) => {
+  const f = fixture(path.join(FIXTURES, dir));
+  const k = modelKernel(f.facts.release);
+
+  it('has a complete recording of a kernel the model knows', () => {
+    expect(f.complete).toBe(true);
+    expect(k).not.toBeNull();
+  });
+
+  it('predicts every top-level errno the guest reported, and its expectations pass the judge on the recorded snapshots', async () => {
+    if (!k) return;
+    const cases = new Map<string, Case>((await loadCases('cases')).map((c) => [c.id, c]));
+    const problems: string[] = [];
+    let errnos = 0;
+    let judged = 0;
+    for (const [index, id] of f.ids) {
+      const c = cases.get(id);
+      const record = f.records.get(index);
+      if (!c?.steps || !record) continue;
+      const sim = simulate(c.steps, k, f.facts, WINDOW_MAX);
+      const compiled = compileCase(c, index, 4096, f.facts);
+      for (const [i, p] of sim.steps) {
+        if (p.errno === undefined) continue;
+        const s = compiled.steps.find((cs) => cs.origin.path === `steps[${i}]` && cs.check.kind === 'outcome');
+        const rec = s && record.steps.get(s.op.step);
+        if (!rec) continue;
+        errnos++;
+        const got = rec.errno === 0 ? null : errnoName(rec.errno);
+        if (got !== p.errno) problems.push(`${id} steps[${i}]: the model says ${p.errno ?? 'success'}, the guest ${got ?? 'success'}`);
+      }
+      // The predictions for each case expect step, merged into it: the plan's ops must stay the same.
+      const predictions = new Map([...sim.steps].filter(([i]) => c.steps[i]?.kind === 'expect').map(([i, p]) => [i, p.expect]));
+      if (predictions.size === 0) continue;
+      const merged = parseCase(mergeIntoExpectations(readFileSync(c.file, 'utf8'), predictions), c.file, c.id);
+      if (!merged.case) {
+        problems.push(`${id}: the merged case does not load: ${merged.diagnostics.map((d) => d.message).join('; ')}`);
+        continue;
+      }
+      const mc = compileCase(merged.case, index, 4096, f.facts);
+      const ops = (x: typeof mc) => x.plan.ops.map((o) => `${o.step} ${o.op}`).join(',');
+      if (ops(mc) !== ops(compiled)) {
+        problems.push(`${id}: merging the predictions changed the plan`);
+        continue;
+      }
+      judged += predictions.size;
+      const v = judgeCase(mc, merged.case, record);
+      for (const fl of v.failures) problems.push(`${id}: ${fl.path ?? ''} ${fl.message}`);
+    }
+    expect(problems).toEqual([]);
+    // The model follows most of the suite: a model that predicts nothing passes nothing here.
+    expect(errnos).toBeGreaterThan(150);
+    expect(judged).toBeGreaterThan(50);
+  });
+});
