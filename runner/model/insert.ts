@@ -13,14 +13,17 @@ const stepsOf = (doc: Document) => {
   return steps;
 };
 
-/** The case text with an `expect` step after every predicted top-level step; `title` gets a suffix. */
-export function insertExpectations(source: string, predictions: Predictions): string {
+/**
+ * The case text with an `expect` step after every predicted top-level step; `title` gets a suffix.
+ * `modelOnly`: the case's own top-level `expect` steps are left out, so only the model judges the run's views.
+ */
+export function insertExpectations(source: string, predictions: Predictions, modelOnly = false): string {
   const doc = parseDocument(source, { intAsBigInt: true });
   const steps = stepsOf(doc);
   const items = [...steps.items];
   const out: unknown[] = [];
   for (const [i, item] of items.entries()) {
-    out.push(item);
+    if (!(modelOnly && isMap(item) && item.has('expect'))) out.push(item);
     const p = predictions.get(i);
     if (p !== undefined) out.push(doc.createNode(p));
   }
