@@ -70,11 +70,11 @@ export function mergeExisting(s: Space, vma: Vma, start: number, end: number, p:
 
 /**
  * anon_vma_compatible() (mm/rmap.c): a neighbour whose anon_vma a first fault may reuse
- * (find_mergeable_anon_vma(): next first, then prev): adjacent, same name and file, flags equal
+ * (find_mergeable_anon_vma(): next first, then prev): adjacent, same file (names are not compared), flags equal
  * but for the access bits, contiguous pgoff.
  */
 function reusable(a: Vma, b: Vma): boolean {
-  if (a.end !== b.start || a.name !== b.name || a.file !== b.file || a.shared !== b.shared) return false;
+  if (a.end !== b.start || a.file !== b.file || a.shared !== b.shared) return false;
   if (a.flags.size !== b.flags.size || ![...a.flags].every((f) => b.flags.has(f))) return false;
   return b.pgoff === a.pgoff + vmaPages(a);
 }

@@ -24,7 +24,8 @@ function source(s: Space, at: number, pages: number): { errno: string } | { ok: 
 
 function resizeInPlace(s: Space, c: MremapCall): string | null {
   const { at, pages, newPages } = c;
-  mustKnow(newPages !== pages, 'an mremap to the same size');
+  // The same size in place: the address back, nothing changes (both `old_len >= new_len` branches).
+  if (newPages === pages) return null;
   if (newPages < pages) {
     // Shrinking unmaps the tail first, whatever is there (MR8).
     unmapRange(s, at + newPages, at + pages);
