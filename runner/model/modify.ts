@@ -4,7 +4,6 @@
 // differ in how they treat holes.
 import { mergeExisting, sameKind, type Proposal } from './merge.js';
 import { coverAt, splitAt, vmaAt, type Space, type Vma } from './space.js';
-import { Unknown } from './unknown.js';
 
 /** What a change makes of one VMA: its new attributes (flags, prot, name), or an errno that ends the walk. */
 export type Change = (v: Vma) => Proposal | { errno: string };
@@ -40,7 +39,6 @@ export function mprotectWalk(s: Space, start: number, end: number, change: Chang
   let cursor = start;
   while (cursor < end) {
     const c = coverAt(s, cursor);
-    if (c.kind === 'reserve') throw new Unknown('the range reaches the window reserve, a VMA the model does not follow');
     if (c.kind === 'hole') return 'ENOMEM';
     const r = step(s, c.vma, cursor, end, change);
     if ('errno' in r) return r.errno;
@@ -55,7 +53,6 @@ export function madviseWalk(s: Space, start: number, end: number, change: Change
   let hole = false;
   while (cursor < end) {
     const c = coverAt(s, cursor);
-    if (c.kind === 'reserve') throw new Unknown('the range reaches the window reserve, a VMA the model does not follow');
     if (c.kind === 'hole') {
       hole = true;
       cursor++;

@@ -1,7 +1,8 @@
 // mremap of a whole region (mm/mremap.c): resize in place (flags 0) or move with
 // MREMAP_MAYMOVE|MREMAP_FIXED (mremap_to(), vma_to_resize(), move_vma(); copy_vma() in mm/vma.c
 // 6.12, mm/mmap.c 6.1). MR4–MR8 of docs/kernel-behaviour.md.
-import { placeNew } from './merge.js';
+import { placeNew, sameKind } from './merge.js';
+import { proposalOf } from './modify.js';
 import { coverAt, inWindow, unmapRange, vmaAt, type Residency, type Space } from './space.js';
 import { mustKnow } from './unknown.js';
 
@@ -16,7 +17,6 @@ export interface MremapCall {
 /** vma_lookup() + vma_to_resize(): the VMA holding [at, at+pages), or an errno. */
 function source(s: Space, at: number, pages: number): { errno: string } | { ok: true } {
   const c = coverAt(s, at);
-  mustKnow(c.kind !== 'reserve', 'an mremap of the window reserve');
   if (c.kind === 'hole') return { errno: 'EFAULT' };
   if (pages > c.vma.end - at) return { errno: 'EFAULT' };
   return { ok: true };
@@ -40,8 +40,9 @@ function resizeInPlace(s: Space, c: MremapCall): string | null {
   const end = at + newPages;
   inWindow(s, at, end);
   for (let p = v.end; p < end; p++) if (coverAt(s, p).kind !== 'hole') return 'ENOMEM';
-  // vma_merge_extend() could merge the grown VMA with a VMA right after it: not followed.
-  mustKnow(end >= s.window || coverAt(s, end).kind !== 'vma', 'growth in place up to another VMA');
+  // vma_merge_extend() could merge the grown VMA with a like VMA right after it: not followed.
+  const after = coverAt(s, end);
+  mustKnow(after.kind !== 'vma' || !sameKind(proposalOf(v), after.vma), 'growth in place up to a VMA it could merge with');
   v.end = end;
   return null;
 }

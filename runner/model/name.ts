@@ -41,7 +41,6 @@ export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null 
   const end = start + Math.ceil(len / 4096);
   inWindow(s, start, end);
   const name = c.name === null ? null : nameText(c.name.indexOf(0) >= 0 ? c.name.subarray(0, c.name.indexOf(0)) : c.name);
-  mustKnow(name !== 'vmaspec:window', 'the window reserve name');
   return madviseWalk(s, start, end, (v) => {
     if (v.shared && !k.namesSharedAnon) return { errno: 'EBADF' };
     return { prot: v.prot, shared: v.shared, flags: v.flags, name, pgoff: v.pgoff, anon: v.anon, file: v.file };

@@ -7,14 +7,19 @@ import type { Step } from '../cases/types.js';
 import { modelKernel } from './kernel.js';
 import { simulate, type ModelTarget } from './simulate.js';
 
+/** The ModelOracle, which also takes the kernel's .config and the case's window where the caller has them. */
+export interface ReferenceModel extends ModelOracle {
+  expectations(steps: readonly Step[], kernel: ModelTarget): Map<number, unknown>;
+}
+
 /** The model as a ModelOracle. */
-export function referenceModel(): ModelOracle {
+export function referenceModel(): ReferenceModel {
   return {
     expectations(steps: readonly Step[], kernel: ModelTarget): Map<number, unknown> {
       const k = modelKernel(kernel.release);
       if (!k) return new Map();
-      // The largest window: the steps' own ranges stay inside the case's.
-      const sim = simulate(steps, k, kernel, WINDOW_MAX);
+      // Without the case's window, the largest: the steps' own ranges stay inside the case's.
+      const sim = simulate(steps, k, kernel, kernel.window ?? WINDOW_MAX);
       return new Map([...sim.steps].map(([i, p]) => [i, p.expect]));
     },
   };

@@ -3,7 +3,8 @@
 // the model tracks, and the accounting of private anonymous VMAs from their pages), `rollup` lower
 // bounds (the window's VMAs are part of the rollup's sums).
 import type { ModelKernel } from './kernel.js';
-import { TRACKED_FLAGS, type Space, type Vma } from './space.js';
+import { looksLikeReserve, TRACKED_FLAGS, type Space, type Vma } from './space.js';
+import { mustKnow } from './unknown.js';
 
 const KB_PER_PAGE = 4;
 /** A VMA that could hold an aligned 2 MiB range may get transparent huge pages (THP always): its accounting is a "may". */
@@ -40,9 +41,12 @@ function accounting(s: Space, v: Vma): Record<string, number> | null {
 
 /** The raw `expect` step value for the state `s`. */
 export function expectOf(s: Space, k: ModelKernel): { expect: Record<string, unknown> } {
-  const layout = s.vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(v, k) }));
+  // The VMAs a layout speaks of: those holding a window page, the reserve's pieces left out.
+  const vmas = s.vmas.filter((v) => v.end > 0 && v.start < s.window && !looksLikeReserve(v));
+  mustKnow(vmas.every((v) => v.start >= 0 && v.end <= s.window), 'a VMA reaching past the window');
+  const layout = vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(v, k) }));
   let rss = 0;
-  const smaps = s.vmas.map((v) => {
+  const smaps = vmas.map((v) => {
     const acct = accounting(s, v);
     rss += acct?.['Rss'] ?? 0;
     return { at: v.start, pages: v.end - v.start, Size: (v.end - v.start) * KB_PER_PAGE, ...acct, VmFlags: vmFlags(v) };

@@ -31,10 +31,11 @@ export interface Simulation {
   stopped: { index: number; reason: string } | null;
 }
 
-/** The kernel as the caller knows it: its release, and its .config when known. */
+/** The kernel as the caller knows it: its release, and its .config when known; the case's window (pages) when known. */
 export interface ModelTarget {
   release: string;
   config?: KernelFacts['config'];
+  window?: number;
 }
 
 /** A step whose `when` the kernel does not meet does not run; a Kconfig condition needs the .config. */

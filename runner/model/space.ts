@@ -1,5 +1,7 @@
-// The model's address space: the case window page by page. A page is in one of the case's VMAs,
-// in the window reserve (PROT_NONE, named, never merging with a case VMA) or a hole (unmapped).
+// The model's address space: the case window page by page. A page is in a VMA or a hole. The
+// window reserve is VMAs like the case's (c-helpers/vmaprobe.c reserve_window(): pages -1 to the
+// window's end, PROT_NONE, private, MAP_NORESERVE, named `vmaspec:window`), so the same rules split,
+// rename and merge its pieces; a layout leaves out the pieces that still look like it.
 // Each VMA carries what the kernel's merge and split rules read (mm/vma.c): flags, name, file,
 // pgoff and anon_vma; each page carries what smaps counts of it.
 import { mustKnow } from './unknown.js';
@@ -32,40 +34,44 @@ export interface Vma {
 
 export interface Space {
   window: number;
-  /** The case's VMAs in the window, in address order, disjoint. */
+  /** The VMAs over pages -1 to `window` (the reserve's guard pages), in address order, disjoint. */
   vmas: Vma[];
-  /** Per page not in a case VMA: true while the window reserve still covers it. */
-  reserve: boolean[];
-  /** Per page: what smaps counts of it (meaningful inside a VMA). */
+  /** Per window page: what smaps counts of it (meaningful inside a VMA). */
   pages: Residency[];
   /** The next identity for an anon_vma or a shmem file. */
   nextId: number;
 }
 
+/** The name the probe gives the window reserve (c-helpers/vmaprobe.c WINDOW_NAME; runner/results/maps.ts RESERVE_NAME). */
+export const RESERVE = 'vmaspec:window';
+
+/** A VMA that looks like the reserve: a layout leaves it out (runner/results/maps.ts isReserve()). */
+export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shared && v.name === RESERVE;
+
 export function newSpace(window: number): Space {
-  return { window, vmas: [], reserve: Array<boolean>(window).fill(true), pages: Array<Residency>(window).fill('none'), nextId: 1 };
+  const reserve: Vma = { start: -1, end: window + 1, prot: '---', shared: false, flags: new Set(['nr']), name: RESERVE, pgoff: -1, anon: null, file: null };
+  return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1 };
 }
 
 export function cloneSpace(s: Space): Space {
-  return { window: s.window, vmas: s.vmas.map((v) => ({ ...v })), reserve: [...s.reserve], pages: [...s.pages], nextId: s.nextId };
+  return { window: s.window, vmas: s.vmas.map((v) => ({ ...v })), pages: [...s.pages], nextId: s.nextId };
 }
 
 export const vmaPages = (v: Vma): number => v.end - v.start;
 
-/** The case VMA holding a page, if any. */
+/** The VMA holding a page, if any. */
 export const vmaAt = (s: Space, page: number): Vma | undefined => s.vmas.find((v) => v.start <= page && page < v.end);
 
-/** The case VMA ending right at `page` (the candidate `prev` of a merge); the reserve and holes never merge. */
+/** The VMA ending right at `page` (the candidate `prev` of a merge). */
 export const endingAt = (s: Space, page: number): Vma | undefined => s.vmas.find((v) => v.end === page);
-/** The case VMA starting right at `page` (the candidate `next`). */
+/** The VMA starting right at `page` (the candidate `next`). */
 export const startingAt = (s: Space, page: number): Vma | undefined => s.vmas.find((v) => v.start === page);
 
-/** What covers each page of a range: a VMA, the reserve or a hole. */
-export type Cover = { kind: 'vma'; vma: Vma } | { kind: 'reserve' } | { kind: 'hole' };
+/** What covers a page: a VMA (the reserve's pieces included) or a hole. */
+export type Cover = { kind: 'vma'; vma: Vma } | { kind: 'hole' };
 export function coverAt(s: Space, page: number): Cover {
   const v = vmaAt(s, page);
-  if (v) return { kind: 'vma', vma: v };
-  return s.reserve[page] ? { kind: 'reserve' } : { kind: 'hole' };
+  return v ? { kind: 'vma', vma: v } : { kind: 'hole' };
 }
 
 /** The range must lie inside the window: steps outside it touch VMAs the model does not hold. */
@@ -87,15 +93,12 @@ export function splitAt(s: Space, page: number): void {
   sortVmas(s);
 }
 
-/** Removes every case VMA page in [start, end), the reserve included (`do_vmi_munmap()`): the range becomes a hole. */
+/** Removes every VMA page in [start, end), the reserve's too (`do_vmi_munmap()`): the range becomes a hole. */
 export function unmapRange(s: Space, start: number, end: number): void {
   splitAt(s, start);
   splitAt(s, end);
   s.vmas = s.vmas.filter((v) => v.end <= start || v.start >= end);
-  for (let p = start; p < end; p++) {
-    s.reserve[p] = false;
-    s.pages[p] = 'none';
-  }
+  for (let p = start; p < end; p++) s.pages[p] = 'none';
 }
 
 /** Inserts a VMA into a range that is a hole. */

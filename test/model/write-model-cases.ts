@@ -19,7 +19,7 @@ let written = 0;
 let predictions = 0;
 for (const c of await loadCases('cases')) {
   if (!c.steps) continue;
-  const p = model.expectations(c.steps, { release });
+  const p = model.expectations(c.steps, { release, window: c.windowPages });
   if (p.size === 0) continue;
   const source = readFileSync(c.file, 'utf8').replace(/^# yaml-language-server: \$schema=.*\n/m, '');
   const file = path.join(out, `${c.id}.yaml`);

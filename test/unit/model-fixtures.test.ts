@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { errnoName } from '../../runner/cases/errno.js';
 import { loadCases, parseCase } from '../../runner/cases/load.js';
 import type { Case } from '../../runner/cases/types.js';
-import { WINDOW_MAX } from '../../runner/cases/case.js';
 import { mergeIntoExpectations } from '../../runner/model/insert.js';
 import { modelKernel } from '../../runner/model/kernel.js';
 import { simulate } from '../../runner/model/simulate.js';
@@ -63,7 +62,7 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
       const c = cases.get(id);
       const record = f.records.get(index);
       if (!c?.steps || !record) continue;
-      const sim = simulate(c.steps, k, f.facts, WINDOW_MAX);
+      const sim = simulate(c.steps, k, f.facts, c.windowPages);
       const compiled = compileCase(c, index, 4096, f.facts);
       for (const [i, p] of sim.steps) {
         if (p.errno === undefined) continue;
