@@ -26,14 +26,12 @@ function vmFlags(v: Vma): { has: string[]; lacks: string[] } {
   return { has, lacks };
 }
 
-/** Smaps of a private anonymous VMA from its pages: each written page resident, private and dirty (A1, A5), or null when a page is not known. */
+/** Smaps of a private anonymous VMA from its pages: each written page resident, private and dirty (A1, A5); null for shared memory and THP-sized VMAs. */
 function accounting(s: Space, v: Vma): Record<string, number> | null {
   if (v.shared || v.end - v.start >= THP_PAGES) return null;
   let anon = 0;
   for (let p = v.start; p < v.end; p++) {
-    const r = s.pages[p];
-    if (r === 'unknown' || r === 'shmem') return null;
-    if (r === 'anon') anon++;
+    if (s.pages[p] === 'anon') anon++;
   }
   const kb = anon * KB_PER_PAGE;
   return { Rss: kb, Pss: kb, Shared_Clean: 0, Shared_Dirty: 0, Private_Clean: 0, Private_Dirty: kb, Anonymous: kb };

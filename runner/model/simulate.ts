@@ -13,7 +13,7 @@ import { mremap } from './mremap.js';
 import { nameRange } from './name.js';
 import { mprotect } from './protect.js';
 import { expectOf } from './render.js';
-import { cloneSpace, newSpace, type Space } from './space.js';
+import { newSpace, type Space } from './space.js';
 import { mustKnow, Unknown } from './unknown.js';
 
 /** What the model says of one top-level step. */
@@ -98,16 +98,14 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
  * the model's own prediction of its outcome, never the case's.
  */
 export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTarget, window: number): Simulation {
-  let s = newSpace(window);
+  const s = newSpace(window);
   const out = new Map<number, StepPrediction>();
   for (const [index, step] of steps.entries()) {
-    const before = cloneSpace(s);
     try {
       const errno = apply(s, k, step, target);
       out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s, k) });
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;
-      s = before;
       return { steps: out, stopped: { index, reason: e.reason } };
     }
   }

@@ -4,14 +4,15 @@
 // rename and merge its pieces; a layout leaves out the pieces that still look like it.
 // Each VMA carries what the kernel's merge and split rules read (mm/vma.c): flags, name, file,
 // pgoff and anon_vma; each page carries what smaps counts of it.
+import { RESERVE_NAME } from '../results/maps.js';
 import { mustKnow } from './unknown.js';
 
 /** VM_* flags the model tracks beyond the access bits, by their smaps VmFlags code. */
 export type VmFlag = 'ac' | 'nr' | 'dc' | 'wf' | 'dd' | 'hg' | 'nh' | 'mg' | 'rr' | 'sr';
 export const TRACKED_FLAGS: readonly VmFlag[] = ['ac', 'nr', 'dc', 'wf', 'dd', 'hg', 'nh', 'mg', 'rr', 'sr'];
 
-/** What smaps counts of a page: not resident (or the shared zero page, A5), a private anonymous page, a shmem page, or not known. */
-export type Residency = 'none' | 'anon' | 'shmem' | 'unknown';
+/** What smaps counts of a page: not resident (or the shared zero page, A5), a private anonymous page, a shmem page. */
+export type Residency = 'none' | 'anon' | 'shmem';
 
 export interface Vma {
   /** Window pages [start, end). */
@@ -42,8 +43,8 @@ export interface Space {
   nextId: number;
 }
 
-/** The name the probe gives the window reserve (c-helpers/vmaprobe.c WINDOW_NAME; runner/results/maps.ts RESERVE_NAME). */
-export const RESERVE = 'vmaspec:window';
+/** The name the probe gives the window reserve (c-helpers/vmaprobe.c WINDOW_NAME), from how maps shows it. */
+export const RESERVE = RESERVE_NAME.slice('[anon:'.length, -1);
 
 /** A VMA that looks like the reserve: a layout leaves it out (runner/results/maps.ts isReserve()). */
 export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shared && v.name === RESERVE;
@@ -51,10 +52,6 @@ export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shar
 export function newSpace(window: number): Space {
   const reserve: Vma = { start: -1, end: window + 1, prot: '---', shared: false, flags: new Set(['nr']), name: RESERVE, pgoff: -1, anon: null, file: null };
   return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1 };
-}
-
-export function cloneSpace(s: Space): Space {
-  return { window: s.window, vmas: s.vmas.map((v) => ({ ...v })), pages: [...s.pages], nextId: s.nextId };
 }
 
 export const vmaPages = (v: Vma): number => v.end - v.start;
