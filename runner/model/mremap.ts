@@ -77,5 +77,7 @@ function move(s: Space, c: MremapCall, to: number): string | null {
 
 export function mremap(s: Space, c: MremapCall): string | null {
   inWindow(s, c.at, c.at + c.pages);
+  // vma_lookup() of the old address comes first, before any path: a hole there is EFAULT.
+  if (coverAt(s, c.at).kind === 'hole') return 'EFAULT';
   return c.to === null ? resizeInPlace(s, c) : move(s, c, c.to);
 }
