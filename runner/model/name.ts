@@ -1,6 +1,7 @@
 // prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) (kernel/sys.c prctl_set_vma(); mm/madvise.c
 // madvise_set_anon_name(), madvise_vma_anon_name()): the name checks R3, R4, R8, then the madvise
 // walk (R13), EBADF for a VMA with a file that is not anonymous shared memory (R10, R10b).
+import { CASE_PAGE_SIZE } from '../cases/shapes.js';
 import type { ModelKernel } from './kernel.js';
 import { madviseWalk } from './modify.js';
 import { inWindow, type Space } from './space.js';
@@ -27,20 +28,17 @@ export const nameText = (b: Uint8Array): string => String.fromCharCode(...b);
 export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null {
   mustKnow(c.pointer === undefined && c.failNth === undefined, 'a bad name pointer or an injected fault');
   mustKnow(c.target === undefined, 'a VMA outside the window');
-  if (c.name !== null) {
-    // strndup_user() reads at most 80 bytes: a NUL inside the first 80 ends the name.
-    const nul = c.name.indexOf(0);
-    const bytes = nul >= 0 ? c.name.subarray(0, nul) : c.name;
-    if (bytes.length >= NAME_MAX) return 'EINVAL';
-    if (![...bytes].every(validChar)) return 'EINVAL';
-  }
-  mustKnow(typeof c.len === 'number' && c.start % 4096 === 0, 'a byte length or start the model does not follow');
+  // strndup_user() reads at most 80 bytes: a NUL inside the first 80 ends the name.
+  const nul = c.name?.indexOf(0) ?? -1;
+  const bytes = c.name && nul >= 0 ? c.name.subarray(0, nul) : c.name;
+  if (bytes && (bytes.length >= NAME_MAX || ![...bytes].every(validChar))) return 'EINVAL';
+  mustKnow(typeof c.len === 'number' && c.start % CASE_PAGE_SIZE === 0, 'a byte length or start the model does not follow');
   const len = c.len as number;
   if (len === 0) return null;
-  const start = c.start / 4096;
-  const end = start + Math.ceil(len / 4096);
+  const start = c.start / CASE_PAGE_SIZE;
+  const end = start + Math.ceil(len / CASE_PAGE_SIZE);
   inWindow(s, start, end);
-  const name = c.name === null ? null : nameText(c.name.indexOf(0) >= 0 ? c.name.subarray(0, c.name.indexOf(0)) : c.name);
+  const name = bytes ? nameText(bytes) : null;
   return madviseWalk(s, start, end, (v) => {
     if (v.shared && !k.namesSharedAnon) return { errno: 'EBADF' };
     return { prot: v.prot, shared: v.shared, flags: v.flags, name, pgoff: v.pgoff, anon: v.anon, file: v.file };

@@ -2,11 +2,12 @@
 // `layout` (every case VMA in the window: pages, perms, name) and `smaps` (per VMA: Size, VmFlags
 // the model tracks, and the accounting of private anonymous VMAs from their pages), `rollup` lower
 // bounds (the window's VMAs are part of the rollup's sums).
+import { CASE_PAGE_SIZE } from '../cases/shapes.js';
 import type { ModelKernel } from './kernel.js';
 import { looksLikeReserve, TRACKED_FLAGS, type Space, type Vma } from './space.js';
 import { mustKnow } from './unknown.js';
 
-const KB_PER_PAGE = 4;
+const KB_PER_PAGE = CASE_PAGE_SIZE / 1024;
 /** A VMA that could hold an aligned 2 MiB range may get transparent huge pages (THP always): its accounting is a "may". */
 const THP_PAGES = 512;
 
