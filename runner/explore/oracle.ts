@@ -3,6 +3,7 @@
 // model is certain of after that step; the explore runner inserts them and the judge judges them.
 import type { Step } from '../cases/types.js';
 
+/** Oracle 1: the model's expectations of a generated case (runner/model/oracle.ts referenceModel()). */
 export interface ModelOracle {
   expectations(steps: readonly Step[], kernel: { release: string }): Map<number, unknown>;
 }

@@ -7,6 +7,7 @@ import { anonForFault } from './merge.js';
 import { coverAt, inWindow, newId, type Space } from './space.js';
 import { mustKnow } from './unknown.js';
 
+/** The `touch` step on pages [at, at+pages): null, or EFAULT at the first page that faults. */
 export function touch(s: Space, at: number, pages: number, access: 'r' | 'w'): string | null {
   inWindow(s, at, at + pages);
   for (let p = at; p < at + pages; p++) {

@@ -37,6 +37,7 @@ function adviseFlags(v: Vma, advice: string): Set<VmFlag> | { errno: string } {
   return flags;
 }
 
+/** madvise(MADV_<advice>) of pages [at, at+pages): null or the errno (ENOMEM after a hole, R13). */
 export function madvise(s: Space, at: number, pages: number, advice: string, adviceNumber: number): string | null {
   const name = Object.keys(ADVICE).find((n) => ADVICE[n] === adviceNumber) ?? advice;
   inWindow(s, at, at + pages);

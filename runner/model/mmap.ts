@@ -2,7 +2,6 @@
 // do_vmi_munmap()). A private anonymous mapping gets pgoff = its address's page and VM_ACCOUNT when
 // writable without MAP_NORESERVE (accountable_mapping()); a shared one a shmem file of its own
 // (shmem_zero_setup(), pgoff 0). The new VMA merges with its neighbours where it must (./merge.ts).
-import type { ModelKernel } from './kernel.js';
 import { placeNew, anonForFault } from './merge.js';
 import { coverAt, inWindow, newId, unmapRange, type Space, type VmFlag } from './space.js';
 import { mustKnow } from './unknown.js';
@@ -17,7 +16,8 @@ export interface MapCall {
   backing?: { kind: string };
 }
 
-export function mmap(s: Space, _k: ModelKernel, c: MapCall): string | null {
+/** The `map` step: null, or EEXIST for MAP_FIXED_NOREPLACE over a VMA. */
+export function mmap(s: Space, c: MapCall): string | null {
   const start = c.at;
   const end = c.at + c.pages;
   inWindow(s, start, end);

@@ -75,6 +75,7 @@ function move(s: Space, c: MremapCall, to: number): string | null {
   return null;
 }
 
+/** The `mremap` step: null, or EFAULT, EINVAL, ENOMEM. */
 export function mremap(s: Space, c: MremapCall): string | null {
   inWindow(s, c.at, c.at + c.pages);
   // vma_lookup() of the old address comes first, before any path: a hole there is EFAULT.

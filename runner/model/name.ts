@@ -25,6 +25,7 @@ export interface NameCall {
 /** Text of a name as maps shows it inside `[anon:…]`: its bytes, each one character. */
 export const nameText = (b: Uint8Array): string => String.fromCharCode(...b);
 
+/** The prctl of a `name` step on the window: null or the errno. */
 export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null {
   mustKnow(c.pointer === undefined && c.failNth === undefined, 'a bad name pointer or an injected fault');
   mustKnow(c.target === undefined, 'a VMA outside the window');

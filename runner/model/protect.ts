@@ -5,6 +5,7 @@ import type { ModelKernel } from './kernel.js';
 import { mprotectWalk } from './modify.js';
 import { inWindow, type Space, type VmFlag } from './space.js';
 
+/** mprotect of pages [at, at+pages) to `prot` (`rw-` style): null or ENOMEM. */
 export function mprotect(s: Space, k: ModelKernel, at: number, pages: number, prot: string): string | null {
   inWindow(s, at, at + pages);
   return mprotectWalk(s, at, at + pages, (v) => {

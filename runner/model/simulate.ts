@@ -58,7 +58,7 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
   if (!runs(step, target)) return undefined;
   switch (step.kind) {
     case 'map':
-      return mmap(s, k, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, ...(step.backing ? { backing: step.backing } : {}) });
+      return mmap(s, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, ...(step.backing ? { backing: step.backing } : {}) });
     case 'unmap':
       return munmap(s, step.range.at, step.range.pages);
     case 'mprotect':

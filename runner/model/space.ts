@@ -14,6 +14,7 @@ export const TRACKED_FLAGS: readonly VmFlag[] = ['ac', 'nr', 'dc', 'wf', 'dd', '
 /** What smaps counts of a page: not resident (or the shared zero page, A5), a private anonymous page, a shmem page. */
 export type Residency = 'none' | 'anon' | 'shmem';
 
+/** One VMA as the merge and split rules read it. */
 export interface Vma {
   /** Window pages [start, end). */
   start: number;
@@ -33,6 +34,7 @@ export interface Vma {
   file: number | null;
 }
 
+/** The address space of the process the model follows, over the window and its guard pages. */
 export interface Space {
   window: number;
   /** The VMAs over pages -1 to `window` (the reserve's guard pages), in address order, disjoint. */
@@ -49,6 +51,7 @@ export const RESERVE = RESERVE_NAME.slice('[anon:'.length, -1);
 /** A VMA that looks like the reserve: a layout leaves it out (runner/results/maps.ts isReserve()). */
 export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shared && v.name === RESERVE;
 
+/** The window as the probe leaves it before the first step: one reserve VMA over pages -1 to `window`. */
 export function newSpace(window: number): Space {
   const reserve: Vma = { start: -1, end: window + 1, prot: '---', shared: false, flags: new Set(['nr']), name: RESERVE, pgoff: -1, anon: null, file: null };
   return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1 };
@@ -115,6 +118,7 @@ export function joinVmas(s: Space, parts: Vma[], keep: Vma): Vma {
   return merged;
 }
 
+/** A fresh identity for an anon_vma or a shmem file. */
 export function newId(s: Space): number {
   return s.nextId++;
 }
