@@ -1,7 +1,7 @@
 // Writes the model's predictions into a case file's text (YAML), for judging them with the normal
 // judge: as new `expect` steps after each top-level step (a case to run in the VM), or merged into
 // the case's own `expect` steps where those already take the same observations (to judge recorded
-// runs without changing the plan: tests/unit/model-fixtures.test.ts).
+// runs without changing the plan: test/unit/model-fixtures.test.ts).
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 
 /** The raw `expect` values by top-level step index. */
