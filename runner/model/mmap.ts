@@ -34,6 +34,8 @@ export function mmap(s: Space, c: MapCall): string | null {
   if (c.flags.includes('noreserve')) flags.add('nr');
   else if (writable && !c.shared) flags.add('ac');
   unmapRange(s, start, end);
+  const file = c.shared ? newId(s) : null;
+  if (file !== null) s.fileSizes.set(file, c.pages);
   const v = placeNew(s, start, end, {
     prot: c.prot,
     shared: c.shared,
@@ -41,7 +43,7 @@ export function mmap(s: Space, c: MapCall): string | null {
     name: null,
     pgoff: c.shared ? 0 : start,
     anon: null,
-    file: c.shared ? newId(s) : null,
+    file,
   });
   if (c.flags.includes('populate')) {
     // populate_vma_page_range(): a private writable VMA is faulted for write (anon pages, an

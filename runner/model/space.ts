@@ -43,6 +43,8 @@ export interface Space {
   pages: Residency[];
   /** The next identity for an anon_vma or a shmem file. */
   nextId: number;
+  /** The size in pages of each shmem file (the mapping it was made for, shmem_zero_setup()), by identity. */
+  fileSizes: Map<number, number>;
 }
 
 /** The name the probe gives the window reserve (c-helpers/vmaprobe.c WINDOW_NAME), from how maps shows it. */
@@ -54,7 +56,7 @@ export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shar
 /** The window as the probe leaves it before the first step: one reserve VMA over pages -1 to `window`. */
 export function newSpace(window: number): Space {
   const reserve: Vma = { start: -1, end: window + 1, prot: '---', shared: false, flags: new Set(['nr']), name: RESERVE, pgoff: -1, anon: null, file: null };
-  return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1 };
+  return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1, fileSizes: new Map() };
 }
 
 export const vmaPages = (v: Vma): number => v.end - v.start;
