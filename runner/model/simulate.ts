@@ -64,14 +64,22 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
     case 'mprotect':
       return mprotect(s, k, step.range.at, step.range.pages, step.prot);
     case 'name':
+      mustKnow(step.address === undefined && step.subOption === undefined, 'a name step outside the window or with a sub-option');
       return nameRange(s, k, step);
-    case 'touch':
-      return touch(s, step.range.at, step.range.pages, step.access);
+    case 'touch': {
+      const range = step.range;
+      if ('area' in range) throw new Unknown('a touch of the heap or the stack');
+      return touch(s, range.at, range.pages, step.access);
+    }
     case 'madvise':
       return madvise(s, step.range.at, step.range.pages, step.advice, step.adviceNumber);
     case 'mremap':
+      // Resize in place (0) or MREMAP_MAYMOVE|MREMAP_FIXED (3); DONTUNMAP and raw flags are not modelled.
+      mustKnow(step.flags === (step.to === null ? 0 : 3), 'an mremap with DONTUNMAP or raw flags');
       return mremap(s, { ...step.range, newPages: step.newPages, to: step.to });
     case 'fork': {
+      // With sync points the child acts between the parent's steps (its writes change the parent's Pss).
+      mustKnow(![...step.child, ...step.parent].some((x) => x.kind === 'sync'), 'sync points in a fork');
       checkChild(step.child);
       for (const p of step.parent) {
         const errno = apply(s, k, p, target);
@@ -85,11 +93,20 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
     case 'brk':
       // No change to the window (the heap is far from it; process_madvise acts on the child).
       return undefined;
+    case 'sync':
+      // Only directly in a fork's branches, which the model stops at above.
+      return undefined;
     case 'mlock':
     case 'munlock':
     case 'mseal':
     case 'sysctl':
+    case 'memory_merge':
       throw new Unknown(`a ${step.kind} step`);
+    default: {
+      // A step kind the model has not been taught: a new one stops it until it is.
+      const unknown: never = step;
+      throw new Unknown(`a ${(unknown as Step).kind} step`);
+    }
   }
 }
 
