@@ -15,6 +15,8 @@ export type {
   PagemapExpect,
   QueryExpect,
   QueryOut,
+  RecordExpect,
+  RecordView,
   RollupExpect,
   AreaSmapsExpect,
   WindowSmapsExpect,

@@ -371,6 +371,13 @@ const DATA = obj({
 export type DataSource = { kind: 'pages'; range: PageRange; region: { id: string; page: number } | null };
 const MEMORY_MERGE = bool().describe('PR_GET_MEMORY_MERGE in the expecting process: 1 (true) or 0 (Linux 6.4+)');
 
+/** The views a `record` item reads without checking them (the maps snapshot is always taken). */
+export const RECORD_VIEWS = ['smaps', 'rollup', 'query', 'map_files', 'pagemap'] as const;
+export type RecordView = (typeof RECORD_VIEWS)[number];
+const RECORD = z
+  .union([z.literal('all', says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`)), listOf(oneOf(RECORD_VIEWS, 'unknown view'), 'views').min(1, says(() => 'an empty list; give the views to record, or all'))], says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`))
+  .describe(`record the views without checking them (all, or some of ${list(RECORD_VIEWS)}): every window page for query and map_files, the whole window for pagemap`);
+
 export const EXPECTATIONS = {
   layout: def('layout', false, listOf(LAYOUT_ENTRY, 'a mapping { at, pages, perms?, name? } or { at, pages, hole | reserve: true }').describe('every VMA overlapping the window, in address order; holes and reserve ranges among them'), (raw, r, at) =>
     vmaList(r, raw, at, LAYOUT_ENTRY, (rr, s, p, scope) => rr.range(s, p, scope, GUARD_REACH)),
@@ -486,6 +493,10 @@ export const EXPECTATIONS = {
     const enabled = r.take(MEMORY_MERGE, raw, path);
     return enabled === undefined ? undefined : { enabled, pos: r.pos(path) };
   }),
+  record: def('record', true, RECORD, (raw, r, { path }) => {
+    const v = r.take(RECORD, raw, path);
+    return v && { views: v === 'all' ? [...RECORD_VIEWS] : [...new Set(v)], window: r.window, pos: r.pos(path) };
+  }),
 };
 
 type Defs = typeof EXPECTATIONS;
@@ -510,6 +521,7 @@ export type MapFileExpect = Model<'map_files'>[number];
 export type PagemapExpect = Model<'pagemap'>[number];
 export type DataExpect = Model<'data'>[number];
 export type SpecialArea = SpecialExpectation['target'];
+export type RecordExpect = Model<'record'>;
 
 /** The keys an `expect` step takes. */
 export const EXPECT_KEYS = Object.keys(EXPECTATIONS) as (keyof Defs)[];

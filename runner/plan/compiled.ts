@@ -1,7 +1,7 @@
 // What the plan compiler (./compile.ts) hands the judge (runner/verdict/judge.ts): the plan, and
 // for each of its ops where it came from in the case file and what its record is judged against,
 // as typed checks that carry the expectation itself with its key path and position.
-import type { AreaSmapsExpect, DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RollupExpect, WindowSmapsExpect } from '../cases/expect-types.js';
+import type { AreaSmapsExpect, DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RecordExpect, RollupExpect, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { SpecialExpectation } from '../cases/steps/types.js';
 import type { ExpectedSpan, ExpectedVma, Outcome, SourcePos, Step } from '../cases/types.js';
 import type { CasePlan, PlanOp } from './plan.js';
@@ -60,6 +60,8 @@ export type StepCheck =
   | (Expected<QueryExpect> & { kind: 'query' })
   | (Expected<MapFileExpect> & { kind: 'map_files' })
   | (Expected<PagemapExpect> & { kind: 'pagemap' })
+  /** An observation op of a `record` item: its records are kept, not checked (vmaspec explore compares them). */
+  | (Expected<RecordExpect> & { kind: 'record' })
   /** The `peek` op of an `expect.data` item: the first byte of each page of its range. */
   | (Expected<DataExpect> & { kind: 'data' })
   /** `fork` and `parent`: the harness's own steps, which must succeed. */

@@ -2,8 +2,9 @@
 // contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
 // special entry, one `smaps` and one `rollup` op when needed, one `smaps-area` per heap or stack
 // smaps item, one `query`, `mapfile` or `pagemap` (`pagemap-area`) op per item, `mmerge-get` for
-// memory_merge, and last one `peek` op per `data` item (its reads may map pages: the other ops
-// see the state before them).
+// memory_merge, the ops of a `record` item, and last one `peek` op per `data` item (its reads may
+// map pages: the other ops see the state before them).
+import type { RecordExpect, RecordView } from '../cases/expect-types.js';
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';
 import type { PlanOp } from './plan.js';
@@ -82,9 +83,24 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   // PR_GET_MEMORY_MERGE is a call that succeeds with 1 or 0: an outcome with its `ret`.
   const mm = o.memoryMerge;
   if (mm) out.push({ op: (step) => ({ op: 'mmerge-get', step }), check: { kind: 'outcome', path: `${base}.memory_merge`, pos: mm.pos, expect: { errno: null, ret: mm.enabled ? 1 : 0 }, landsAt: null, failNth: null } });
+  if (o.record) out.push(...recordSteps(o.record, `${base}.record`, pageSize));
   (o.data ?? []).forEach((d, i) => {
     const { at, pages } = d.source.range;
     out.push({ op: (step) => ({ op: 'peek', step, at, pages }), check: { kind: 'data', path: `${base}.data[${i}]`, pos: d.pos, expect: d } });
   });
   return out;
+}
+
+/** The ops of a `record` item, one view after another: every window page for query and map_files, the whole window for pagemap. */
+function recordSteps(record: RecordExpect, path: string, pageSize: number): ExpectStep[] {
+  const check: StepCheck = { kind: 'record', path, pos: record.pos, expect: record };
+  const pages = Array.from({ length: record.window }, (_, i) => i);
+  const ops: Record<RecordView, ((step: number) => PlanOp)[]> = {
+    smaps: [(step) => ({ op: 'smaps', step })],
+    rollup: [(step) => ({ op: 'rollup', step })],
+    query: pages.map((p) => (step: number): PlanOp => ({ op: 'query', step, file: 'maps', start: p * pageSize, flags: 0, nameBuf: 4096, nameAddr: 'buf', size: 104, tail: false, buildIdSize: 0 })),
+    map_files: pages.map((p) => (step: number): PlanOp => ({ op: 'mapfile', step, start: p * pageSize, spelling: 'exact' })),
+    pagemap: [(step) => ({ op: 'pagemap', step, at: 0, pages: record.window })],
+  };
+  return record.views.flatMap((v) => ops[v].map((op) => ({ op, check })));
 }

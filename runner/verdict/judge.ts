@@ -62,6 +62,8 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
         throw e;
       }
     }
+    case 'record':
+      return [];
     case 'smaps':
     case 'smaps_area':
     case 'rollup':

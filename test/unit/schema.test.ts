@@ -41,7 +41,7 @@ describe('schema/case.schema.json', () => {
     const tables = keyTableSchemas();
     expect([...tables.keys()].filter((n) => !keyTableNames(page).includes(n))).toEqual([]);
     expect(STEP_KINDS.filter((k) => k !== 'expect' && !tables.has(k))).toEqual([]);
-    expect(Object.keys(EXPECTATIONS).filter((k) => !tables.has(`expect.${k}`))).toEqual(['vmas', 'smaps_fields', 'memory_merge']);
+    expect(Object.keys(EXPECTATIONS).filter((k) => !tables.has(`expect.${k}`))).toEqual(['vmas', 'smaps_fields', 'memory_merge', 'record']);
     const undescribed = [...tables].flatMap(([name, s]) =>
       Object.entries((s['properties'] ?? {}) as Record<string, Record<string, unknown>>)
         .filter(([, v]) => v['description'] === undefined && v['$ref'] === undefined)
