@@ -35,6 +35,7 @@ import { DOCS_PAGE, withKeyTables } from './schema/docs-tables.js';
 import { loadMutants } from './mutants/patches.js';
 import { runMutants } from './mutants/run.js';
 import { COVERAGE_FILE, renderCoverage, repoCoverage } from './coverage/coverage.js';
+import { DEFAULT_BATCH, DEFAULT_SHRINK_MS, formatExplore, runExplore, type ExploreReport, type ExploreRequest } from './explore/run.js';
 import { commandHelp, mainHelp, parseCommandLine, useColor, type Values } from './cli/flags.js';
 
 /** The kernel options of the command line. */
@@ -145,6 +146,34 @@ async function writeGateReports(gate: GateReport, verdicts: RunReport, values: V
   if (values.json) await writeFile(resolve(values.json), json);
   await writeHtml(htmlFiles(values, artifactsDir), gatePage(gate));
   for (const r of machineReporters({ ...values, json: undefined }, artifactsDir)) await r.onRunDone?.(verdicts);
+}
+
+/** A whole number flag (--count, --seed, --explore); `min` the least allowed. */
+function intFlag(name: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw new VmaspecError('E_USAGE', `--${name}: expected an integer of at least ${min}, got "${text}"`);
+  return n;
+}
+
+/** --time: seconds, or a number with s, m or h. */
+function durationFlag(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new VmaspecError('E_USAGE', `--time: expected a duration such as 90s, 10m or 1h, got "${text}"`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'] * 1000;
+}
+
+/** The seed of an exploration: --seed, or one drawn now (printed, so the run can be repeated). */
+const exploreSeed = (values: Values): number => (values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : intFlag('seed', values.seed, -(2 ** 31)));
+
+/** What an exploration needs besides its kernels and counts, from the command line. */
+function exploreBase(values: Values, artifactsDir: string, log: Logger, signal: AbortSignal): Omit<ExploreRequest, 'base' | 'change' | 'spec' | 'count' | 'timeMs'> {
+  return { seed: exploreSeed(values), shard: values.shard === undefined ? null : parseShard(values.shard), batch: DEFAULT_BATCH, artifactsDir, log, reporters: [], signal, maxFindings: 1, shrinkMs: DEFAULT_SHRINK_MS, ...guestOptions(values) };
+}
+
+/** Writes the explore report where --json says and prints its summary. */
+async function exploreDone(r: ExploreReport, values: Values): Promise<void> {
+  if (values.json) await writeFile(resolve(values.json), `${JSON.stringify(r, null, 2)}\n`);
+  process.stdout.write(`\n${formatExplore(r)}`);
 }
 
 function report(error: unknown, log: Logger, interrupted: number = EXIT.interrupted): number {
@@ -281,9 +310,50 @@ export async function main(argv: string[]): Promise<number> {
         const verdicts = gateVerdicts(gate);
         await writeGateReports(gate, verdicts, values, artifactsDir);
         process.stdout.write(`\n${gateTable(gate)}`);
+        // --explore N: the same N generated sequences on both kernels, every observation that differs reported.
+        let explored: ExploreReport | null = null;
+        if (values.explore !== undefined && !abort.signal.aborted) {
+          const kernels = await buildGateKernels({ spec, base: options, series, artifactsDir, log });
+          const side = (k: typeof kernels.base): string => `${k.kernel.label} ${k.kernel.release}`;
+          explored = await runExplore(
+            { ...exploreBase(values, join(artifactsDir, 'explore-run'), log, abort.signal), base: kernels.base.request, change: kernels.change.request, spec, count: intFlag('explore', values.explore, 1), timeMs: null, reporters: [terminalReporter({ color: useColor(values) })] },
+            { base: side(kernels.base), change: side(kernels.change) },
+          );
+          process.stdout.write(`\n${formatExplore(explored)}`);
+        }
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return interrupted();
-        return gate.comparison.regressions === 0 ? EXIT.ok : EXIT.testsFailed;
+        return gate.comparison.regressions === 0 && (explored?.differing.length ?? 0) === 0 ? EXIT.ok : EXIT.testsFailed;
+      }
+      case 'explore': {
+        if (paths.length > 0) throw new VmaspecError('E_USAGE', 'explore takes no case paths: it generates its cases');
+        if (values.count !== undefined && values.time !== undefined) throw new VmaspecError('E_USAGE', 'explore: give --count or --time, not both');
+        const spec = await guestArch(values.arch);
+        const options = oneKernel(values, command);
+        const base = buildKernelRequest({ ...options, patches: [] }, spec);
+        const change = options.patches?.length ? buildKernelRequest(options, spec) : null;
+        // Both kernels are built before any boot (the patched one incrementally).
+        const label = async (k: typeof base): Promise<string> => {
+          const built = await buildKernel(k, log);
+          return `${built.label} ${built.release}`;
+        };
+        const labels = { base: await label(base), change: change ? await label(change) : 'the same kernel, run again' };
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
+        const request: ExploreRequest = {
+          ...exploreBase(values, artifactsDir, log, abort.signal),
+          base,
+          change,
+          spec,
+          count: values.time !== undefined ? null : intFlag('count', values.count ?? '200', 1),
+          timeMs: values.time === undefined ? null : durationFlag(values.time),
+          reporters: [terminalReporter({ color: useColor(values) }), ...machineReporters({ ...values, json: undefined }, null)],
+        };
+        log.info(`explore: seed ${request.seed}; ${change ? `${labels.base} against ${labels.change}` : `${labels.base} against itself (differential oracle; the model oracle plugs in through runner/explore/oracle.ts)`}`);
+        const result = await runExplore(request, labels);
+        await exploreDone(result, values);
+        log.info(`artifacts: ${artifactsDir}`);
+        if (abort.signal.aborted) return interrupted();
+        return result.differing.length === 0 ? EXIT.ok : EXIT.testsFailed;
       }
       case 'bench': {
         const cases = await loadSuite(casesRoot, []);

@@ -70,6 +70,8 @@ export interface RunRequest {
   vms?: number;
   /** Start guests from a snapshot of a booted one, saved by the first boot (default: when qemu/<arch>.yaml allows). */
   snapshots?: boolean;
+  /** Each case's plan and what the guest reported of it (undefined: nothing), as it is judged (vmaspec explore keeps the records). */
+  onRecord?: (c: Case, compiled: CompiledCase, record: CaseRecord | undefined) => void;
 }
 
 /** A case ready to boot: its plan and where it came from. */
@@ -108,7 +110,8 @@ export async function loadSuite(casesRoot: string, paths: string[]): Promise<Cas
   return settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
 }
 
-async function prepareArtifacts(dir: string): Promise<void> {
+/** Creates the artifacts folder (and its plans/); a `run-…` folder becomes `artifacts/latest`. */
+export async function prepareArtifacts(dir: string): Promise<void> {
   await mkdir(join(dir, 'plans'), { recursive: true });
   // `artifacts/latest` names the newest run folder; the runs inside a gate's folder (base, change) get none.
   if (!basename(dir).startsWith('run-')) return;
@@ -215,6 +218,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
 
   /** The verdict of one case from what its probe reported (the record), with the kernel's health during it. */
   const judgeRecord = async (runnable: Runnable, record: CaseRecord | undefined, health: { console?: readonly LogLine[]; watchdog?: string }): Promise<void> => {
+    request.onRecord?.(runnable.case, runnable.compiled, record);
     const probe = runnable.case.probe;
     const asRun = { ...runnable.case, timeoutMs: runnable.compiled.plan.timeoutMs };
     const base = runnable.probe ? judgeProbe(asRun, probe?.from === 'kernel' ? wrapSelftest(record, probe.path) : record) : judgeCase(runnable.compiled, runnable.case, record);

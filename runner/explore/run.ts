@@ -1,0 +1,269 @@
+// `vmaspec explore` and `gate --explore N`: generated sequences run in batches on two kernels
+// (the base and the changed one, or one kernel twice), their normalised observations compared
+// (Oracle 2); a sequence that differs is shrunk by fast-check, each candidate run on both
+// kernels in restored guests, and written out as a regression case with its seed and the
+// observation that differs.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { Case } from '../cases/types.js';
+import type { KernelRequest } from '../kernel/types.js';
+import type { Logger } from '../log.js';
+import type { CompiledCase } from '../plan/compiled.js';
+import type { ArchSpec } from '../qemu/arch.js';
+import { repoRoot } from '../qemu/arch.js';
+import type { Shard } from '../report/shard.js';
+import type { Reporter, RunReport } from '../report/types.js';
+import type { CaseRecord } from '../results/types.js';
+import { prepareArtifacts, runSuite } from '../run.js';
+import { regressionCase } from './finding.js';
+import { buildCase, caseDraw, caseText, loadGenerated, type Item, type RawCase } from './generate.js';
+import { differences, observe, type Difference, type Observation } from './normalise.js';
+
+export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
+/** Sequences per run of each kernel: one restored guest per share of them. */
+export const DEFAULT_BATCH = 200;
+/** How long shrinking one finding may take. */
+export const DEFAULT_SHRINK_MS = 10 * 60_000;
+
+export interface ExploreRequest {
+  seed: number;
+  /** Sequences to generate (this shard's share of them); null: until timeMs is spent. */
+  count: number | null;
+  timeMs: number | null;
+  shard: Shard | null;
+  batch: number;
+  /** The kernel the sequences are judged on, and the change compared with it (null: the same kernel run twice). */
+  base: KernelRequest;
+  change: KernelRequest | null;
+  spec: ArchSpec;
+  artifactsDir: string;
+  log: Logger;
+  /** Prints the regression case of each finding as it runs on the change (a failing case's table). */
+  reporters: Reporter[];
+  signal?: AbortSignal;
+  vms?: number;
+  snapshots?: boolean;
+  /** Stop generating after this many findings. */
+  maxFindings: number;
+  shrinkMs: number;
+}
+
+/** A sequence whose observations differ, shrunk, as a regression case. */
+export interface ExploreFinding {
+  sequence: number;
+  /** The case file written (artifacts/…/explore/<id>.yaml). */
+  file: string;
+  /** Steps before and after shrinking (the `record` steps not counted). */
+  steps: { generated: number; shrunk: number };
+  shrinkRuns: number;
+  difference: Difference;
+  /** The regression case's verdicts by the normal judge: it should pass on the base and fail on the change. */
+  verdicts: { base: string; change: string };
+}
+
+export interface ExploreReport {
+  schema: typeof EXPLORE_SCHEMA;
+  seed: number;
+  base: string;
+  change: string;
+  sequences: number;
+  /** Wall time of the batches (not of builds and shrinking), and sequences judged per second in it. */
+  batchMs: number;
+  perSecond: number;
+  /** Every sequence whose observations differ, with its first difference (the first maxFindings are shrunk into findings). */
+  differing: { sequence: number; difference: Difference }[];
+  findings: ExploreFinding[];
+}
+
+/** The fast-check seed of sequence k of an explore seed: each sequence can be drawn (and shrunk) alone. */
+export const sequenceSeed = (seed: number, k: number): number => (seed + Math.imul(k, 0x9e3779b1)) | 0;
+
+/** The draw of sequence k. */
+export const drawSequence = (seed: number, k: number): Item[] => fc.sample(caseDraw(), { seed: sequenceSeed(seed, k), numRuns: 1 })[0] ?? [];
+
+/** A generated case: its raw value, YAML text and loaded case. */
+export interface Generated {
+  raw: RawCase;
+  text: string;
+  case: Case;
+}
+
+/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader. */
+export function generated(seed: number, k: number, items: readonly Item[], dir: string): Generated {
+  const id = `explore/s${seed}-${k}`;
+  const raw = buildCase(items, `explore seed ${seed} sequence ${k}`);
+  const text = caseText(raw);
+  return { raw, text, case: loadGenerated(text, join(dir, `${id}.yaml`), id) };
+}
+
+/** Steps of a raw step list, fork branches counted in, `record` steps not. */
+export function stepCount(steps: readonly Record<string, unknown>[]): number {
+  return steps.reduce((n, s) => {
+    if ('fork' in s) {
+      const f = s['fork'] as { child: Record<string, unknown>[]; parent?: Record<string, unknown>[] };
+      return n + 1 + stepCount(f.child) + stepCount(f.parent ?? []);
+    }
+    return n + ('expect' in s ? 0 : 1);
+  }, 0);
+}
+
+/** One case's run on one kernel: its plan, its record and the normalised observation. */
+interface Side {
+  compiled: CompiledCase;
+  record: CaseRecord | undefined;
+  obs: Observation;
+  verdict: string;
+}
+
+/** Quiet while batches run: the run's own messages go to --verbose. */
+const quiet = (log: Logger): Logger => ({ ...log, info: (m) => log.verbose(m), progress: () => undefined });
+
+/** Runs cases on both kernels side by side (half the guests each); each case's side on each. */
+async function runPair(request: ExploreRequest, cases: Case[], dir: string, reporters: Reporter[] = []): Promise<{ base: Map<string, Side>; change: Map<string, Side> }> {
+  const vms = Math.max(1, Math.floor((request.vms ?? 2) / 2));
+  const one = async (kernel: KernelRequest, name: string, rs: Reporter[]): Promise<Map<string, Side>> => {
+    const sides = new Map<string, Side>();
+    const report: RunReport = await runSuite(
+      {
+        casesRoot: join(repoRoot, 'cases'),
+        paths: [],
+        kernel,
+        spec: request.spec,
+        artifactsDir: join(dir, name),
+        log: quiet(request.log),
+        reporters: rs,
+        signal: request.signal,
+        vms,
+        snapshots: request.snapshots,
+        onRecord: (c, compiled, record) => sides.set(c.id, { compiled, record, obs: observe(compiled, record), verdict: '' }),
+      },
+      cases,
+    );
+    for (const c of report.cases) {
+      const s = sides.get(c.id);
+      if (s) s.verdict = c.verdict;
+    }
+    return sides;
+  };
+  const [base, change] = await Promise.all([one(request.base, 'base', []), one(request.change ?? request.base, request.change ? 'change' : 'again', reporters)]);
+  return { base, change };
+}
+
+/** The first difference of a case between its two sides (a case missing from one is one). */
+function firstDifference(base: Side | undefined, change: Side | undefined): Difference | null {
+  if (!base || !change) return { what: 'end', step: null, base: base ? base.obs.end : 'not run', change: change ? change.obs.end : 'not run', baseLines: [], changeLines: [] };
+  return differences(base.obs, change.obs)[0] ?? null;
+}
+
+/** The sequence numbers of this shard, from `from` on, `n` of them. */
+function sequences(shard: Shard | null, from: number, n: number): number[] {
+  const out: number[] = [];
+  for (let k = from; out.length < n; k++) if (!shard || k % shard.count === shard.index - 1) out.push(k);
+  return out;
+}
+
+/**
+ * Shrinks sequence k with fast-check (its shrinker, on the sequence's own seed): each candidate
+ * runs on both kernels in restored guests; the smallest that still differs is kept.
+ */
+async function shrink(request: ExploreRequest, k: number, dir: string): Promise<{ g: Generated; diff: Difference; base: Side; runs: number }> {
+  let best: { g: Generated; diff: Difference; base: Side } | null = null;
+  let runs = 0;
+  const seen = new Map<string, boolean>();
+  const property = fc.asyncProperty(caseDraw(), async (items) => {
+    const g = generated(request.seed, k, items, dir);
+    const known = seen.get(g.text);
+    if (known !== undefined) return known;
+    runs++;
+    const pair = await runPair(request, [g.case], join(dir, `shrink-${k}-${runs}`));
+    const diff = firstDifference(pair.base.get(g.case.id), pair.change.get(g.case.id));
+    const base = pair.base.get(g.case.id);
+    // fast-check goes on from each candidate that still differs: the last one is the smallest so far.
+    if (diff && base) best = { g, diff, base };
+    request.log.progress(`explore: shrinking sequence ${k}: run ${runs}, ${best ? stepCount(best.g.raw.steps) : '?'} step(s)`);
+    seen.set(g.text, diff === null);
+    return diff === null;
+  });
+  await fc.check(property, { seed: sequenceSeed(request.seed, k), numRuns: 1, interruptAfterTimeLimit: request.shrinkMs, markInterruptAsFailure: false });
+  if (!best) throw new Error(`explore: sequence ${k} did not differ again when shrinking began (a difference that does not repeat)`);
+  const b: { g: Generated; diff: Difference; base: Side } = best;
+  return { ...b, runs };
+}
+
+/** The comment lines of a finding's case file: where it came from and what differs. */
+function findingHeader(request: ExploreRequest, k: number, diff: Difference, report: Pick<ExploreReport, 'base' | 'change'>, steps: ExploreFinding['steps'], runs: number): string[] {
+  return [
+    `vmaspec explore --seed ${request.seed}: sequence ${k} (fast-check seed ${sequenceSeed(request.seed, k)}), shrunk from ${steps.generated} to ${steps.shrunk} steps in ${runs} runs`,
+    `base:   ${report.base}`,
+    `change: ${report.change}`,
+    `differs at ${diff.what}:`,
+    `  base:   ${diff.base ?? '(nothing)'}`,
+    `  change: ${diff.change ?? '(nothing)'}`,
+  ];
+}
+
+/** Generates, runs and compares sequences, then shrinks and writes each finding. */
+export async function runExplore(request: ExploreRequest, labels: { base: string; change: string }): Promise<ExploreReport> {
+  const { log, artifactsDir } = request;
+  await prepareArtifacts(artifactsDir);
+  const findingsDir = join(artifactsDir, 'explore');
+  await mkdir(findingsDir, { recursive: true });
+  const started = Date.now();
+  let judged = 0;
+  let batchMs = 0;
+  const findings: ExploreFinding[] = [];
+  const differs: ExploreReport['differing'] = [];
+  const report = { schema: EXPLORE_SCHEMA, seed: request.seed, base: labels.base, change: labels.change } as const;
+  for (let b = 1, next = 0; ; b++) {
+    if (request.signal?.aborted || findings.length >= request.maxFindings) break;
+    const left = request.count === null ? request.batch : Math.min(request.batch, request.count - judged);
+    if (left <= 0 || (request.timeMs !== null && Date.now() - started >= request.timeMs)) break;
+    const ks = sequences(request.shard, next, left);
+    next = (ks[ks.length - 1] ?? next) + 1;
+    const gens = ks.map((k) => ({ k, g: generated(request.seed, k, drawSequence(request.seed, k), join(artifactsDir, 'batches')) }));
+    const t0 = Date.now();
+    const pair = await runPair(request, gens.map((x) => x.g.case), join(artifactsDir, `batch-${b}`));
+    batchMs += Date.now() - t0;
+    judged += gens.length;
+    const differing = gens.flatMap(({ k, g }) => {
+      const d = firstDifference(pair.base.get(g.case.id), pair.change.get(g.case.id));
+      return d ? [{ k, g, d }] : [];
+    });
+    for (const { k, d } of differing) {
+      differs.push({ sequence: k, difference: d });
+      log.info(`explore: sequence ${k} differs at ${d.what}: base ${JSON.stringify(d.base)}, change ${JSON.stringify(d.change)}`);
+    }
+    log.info(`explore: batch ${b}: ${gens.length} sequence(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${differing.length} differ; ${judged} judged, ${(judged / (batchMs / 1000)).toFixed(2)}/s`);
+    for (const { k, g } of differing.slice(0, request.maxFindings - findings.length)) {
+      log.info(`explore: shrinking sequence ${k}`);
+      const shrunk = await shrink(request, k, join(artifactsDir, 'shrink'));
+      const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
+      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
+      regression.title = `explore: ${shrunk.diff.what} differs (seed ${request.seed}, sequence ${k})`;
+      const id = `s${request.seed}-${k}`;
+      const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
+      const file = join(findingsDir, `${id}.yaml`);
+      await writeFile(file, text);
+      // The case as it will be committed, judged by the normal judge on both kernels; the change's failure is printed.
+      const c = loadGenerated(text, file, `explore/${id}`);
+      const check = await runPair(request, [c], join(artifactsDir, `finding-${id}`), request.reporters);
+      const verdicts = { base: check.base.get(c.id)?.verdict ?? 'not run', change: check.change.get(c.id)?.verdict ?? 'not run' };
+      log.info(`explore: ${file}: ${steps.shrunk} step(s); the case ${verdicts.base === 'pass' ? 'passes' : `is ${verdicts.base}`} on the base and ${verdicts.change === 'pass' ? 'passes' : `is ${verdicts.change}`} on the change`);
+      findings.push({ sequence: k, file, steps, shrinkRuns: shrunk.runs, difference: shrunk.diff, verdicts });
+    }
+  }
+  const out: ExploreReport = { ...report, sequences: judged, batchMs, perSecond: batchMs > 0 ? judged / (batchMs / 1000) : 0, differing: differs, findings };
+  await writeFile(join(artifactsDir, 'explore.json'), `${JSON.stringify(out, null, 2)}\n`);
+  return out;
+}
+
+/** The summary lines of an explore run. */
+export function formatExplore(r: ExploreReport): string {
+  const lines = [`explore: seed ${r.seed}; base ${r.base}; change ${r.change}`, `explore: ${r.sequences} sequence(s) judged, ${r.perSecond.toFixed(2)} per second; ${r.differing.length} differ; ${r.findings.length} finding(s) shrunk`];
+  for (const f of r.findings) {
+    lines.push(`  sequence ${f.sequence}: ${f.difference.what}: base ${JSON.stringify(f.difference.base)} / change ${JSON.stringify(f.difference.change)}`);
+    lines.push(`    ${f.file} (${f.steps.shrunk} step(s), from ${f.steps.generated}; ${f.shrinkRuns} shrink run(s)); base ${f.verdicts.base}, change ${f.verdicts.change}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
