@@ -167,7 +167,8 @@ const exploreSeed = (values: Values): number => (values.seed === undefined ? Mat
 
 /** What an exploration needs besides its kernels and counts, from the command line. */
 function exploreBase(values: Values, artifactsDir: string, log: Logger, signal: AbortSignal): Omit<ExploreRequest, 'base' | 'change' | 'spec' | 'count' | 'timeMs'> {
-  return { seed: exploreSeed(values), shard: values.shard === undefined ? null : parseShard(values.shard), batch: DEFAULT_BATCH, artifactsDir, log, reporters: [], signal, maxFindings: 1, shrinkMs: DEFAULT_SHRINK_MS, ...guestOptions(values) };
+  // The model oracle (runner/model/) plugs in here once it lands: { oracle, release } of the base kernel.
+  return { model: null, seed: exploreSeed(values), shard: values.shard === undefined ? null : parseShard(values.shard), batch: DEFAULT_BATCH, artifactsDir, log, reporters: [], signal, maxFindings: 1, shrinkMs: DEFAULT_SHRINK_MS, ...guestOptions(values) };
 }
 
 /** Writes the explore report where --json says and prints its summary. */

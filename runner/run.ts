@@ -72,6 +72,8 @@ export interface RunRequest {
   snapshots?: boolean;
   /** Each case's plan and what the guest reported of it (undefined: nothing), as it is judged (vmaspec explore keeps the records). */
   onRecord?: (c: Case, compiled: CompiledCase, record: CaseRecord | undefined) => void;
+  /** Keep the cases' durations in the cache for later runs to share out (default true; generated cases have none to keep). */
+  saveDurations?: boolean;
 }
 
 /** A case ready to boot: its plan and where it came from. */
@@ -379,7 +381,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, ...(accel ? { boots, accel } : {}) });
   await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
   // Durations share out the guests' cases; the host's are not theirs.
-  if (target.kind === 'guest') await saveDurations(request.kernel.cacheDir, durations, ordered, log);
+  if (target.kind === 'guest' && request.saveDurations !== false) await saveDurations(request.kernel.cacheDir, durations, ordered, log);
   const versions = versionSummary(ordered.map((r) => ({ id: r.id, cov: coverage.get(r.id)!, ran: r.verdict !== 'skip' })), facts.release);
   if (versions) log.info(versions);
   await emit(request.reporters, 'onRunDone', report);

@@ -15,9 +15,11 @@ import { repoRoot } from '../qemu/arch.js';
 import type { Shard } from '../report/shard.js';
 import type { Reporter, RunReport } from '../report/types.js';
 import type { CaseRecord } from '../results/types.js';
+import type { Failure } from '../verdict/types.js';
 import { prepareArtifacts, runSuite } from '../run.js';
 import { regressionCase } from './finding.js';
-import { buildCase, caseDraw, caseText, loadGenerated, type Item, type RawCase } from './generate.js';
+import type { ModelOracle } from './oracle.js';
+import { buildCase, caseDraw, caseText, loadGenerated, RECORD_ALL, type Item, type RawCase } from './generate.js';
 import { differences, observe, type Difference, type Observation } from './normalise.js';
 
 export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
@@ -33,9 +35,11 @@ export interface ExploreRequest {
   timeMs: number | null;
   shard: Shard | null;
   batch: number;
-  /** The kernel the sequences are judged on, and the change compared with it (null: the same kernel run twice). */
+  /** The kernel the sequences are judged on, and the change compared with it (null: the same kernel run twice, or the model). */
   base: KernelRequest;
   change: KernelRequest | null;
+  /** Oracle 1, when there is no change: its expectations are inserted and judged on the base (`release`: the base's). */
+  model: { oracle: ModelOracle; release: string } | null;
   spec: ArchSpec;
   artifactsDir: string;
   log: Logger;
@@ -89,12 +93,18 @@ export interface Generated {
   case: Case;
 }
 
-/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader. */
-export function generated(seed: number, k: number, items: readonly Item[], dir: string): Generated {
+/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader; with a model, its expectations inserted after their steps. */
+export function generated(seed: number, k: number, items: readonly Item[], dir: string, model: ExploreRequest['model'] = null): Generated {
   const id = `explore/s${seed}-${k}`;
+  const file = join(dir, `${id}.yaml`);
   const raw = buildCase(items, `explore seed ${seed} sequence ${k}`);
   const text = caseText(raw);
-  return { raw, text, case: loadGenerated(text, join(dir, `${id}.yaml`), id) };
+  const c = loadGenerated(text, file, id);
+  if (!model) return { raw, text, case: c };
+  const claims = model.oracle.expectations(c.steps, { release: model.release });
+  const withClaims = { ...raw, steps: raw.steps.flatMap((s, i) => (claims.has(i) ? [s, { expect: claims.get(i) }] : [s])) };
+  const claimed = caseText(withClaims);
+  return { raw: withClaims, text: claimed, case: loadGenerated(claimed, file, id) };
 }
 
 /** Steps of a raw step list, fork branches counted in, `record` steps not. */
@@ -114,39 +124,43 @@ interface Side {
   record: CaseRecord | undefined;
   obs: Observation;
   verdict: string;
+  failures: Failure[];
 }
 
 /** Quiet while batches run: the run's own messages go to --verbose. */
 const quiet = (log: Logger): Logger => ({ ...log, info: (m) => log.verbose(m), progress: () => undefined });
 
-/** Runs cases on both kernels side by side (half the guests each); each case's side on each. */
+/** Runs cases on one kernel (`vms` guests); each case's side. */
+async function runOn(request: ExploreRequest, kernel: KernelRequest, cases: Case[], dir: string, reporters: Reporter[], vms: number): Promise<Map<string, Side>> {
+  const sides = new Map<string, Side>();
+  const report: RunReport = await runSuite(
+    {
+      casesRoot: join(repoRoot, 'cases'),
+      paths: [],
+      kernel,
+      spec: request.spec,
+      artifactsDir: dir,
+      log: quiet(request.log),
+      reporters,
+      signal: request.signal,
+      vms,
+      snapshots: request.snapshots,
+      saveDurations: false,
+      onRecord: (c, compiled, record) => sides.set(c.id, { compiled, record, obs: observe(compiled, record), verdict: '', failures: [] }),
+    },
+    cases,
+  );
+  for (const c of report.cases) {
+    const s = sides.get(c.id);
+    if (s) Object.assign(s, { verdict: c.verdict, failures: c.failures });
+  }
+  return sides;
+}
+
+/** Runs cases on both kernels side by side (half the guests each; the change's run reported); each case's side on each. */
 async function runPair(request: ExploreRequest, cases: Case[], dir: string, reporters: Reporter[] = []): Promise<{ base: Map<string, Side>; change: Map<string, Side> }> {
   const vms = Math.max(1, Math.floor((request.vms ?? 2) / 2));
-  const one = async (kernel: KernelRequest, name: string, rs: Reporter[]): Promise<Map<string, Side>> => {
-    const sides = new Map<string, Side>();
-    const report: RunReport = await runSuite(
-      {
-        casesRoot: join(repoRoot, 'cases'),
-        paths: [],
-        kernel,
-        spec: request.spec,
-        artifactsDir: join(dir, name),
-        log: quiet(request.log),
-        reporters: rs,
-        signal: request.signal,
-        vms,
-        snapshots: request.snapshots,
-        onRecord: (c, compiled, record) => sides.set(c.id, { compiled, record, obs: observe(compiled, record), verdict: '' }),
-      },
-      cases,
-    );
-    for (const c of report.cases) {
-      const s = sides.get(c.id);
-      if (s) s.verdict = c.verdict;
-    }
-    return sides;
-  };
-  const [base, change] = await Promise.all([one(request.base, 'base', []), one(request.change ?? request.base, request.change ? 'change' : 'again', reporters)]);
+  const [base, change] = await Promise.all([runOn(request, request.base, cases, join(dir, 'base'), [], vms), runOn(request, request.change ?? request.base, cases, join(dir, request.change ? 'change' : 'again'), reporters, vms)]);
   return { base, change };
 }
 
@@ -154,6 +168,29 @@ async function runPair(request: ExploreRequest, cases: Case[], dir: string, repo
 function firstDifference(base: Side | undefined, change: Side | undefined): Difference | null {
   if (!base || !change) return { what: 'end', step: null, base: base ? base.obs.end : 'not run', change: change ? change.obs.end : 'not run', baseLines: [], changeLines: [] };
   return differences(base.obs, change.obs)[0] ?? null;
+}
+
+/** The first failure of a model's claim (an `expect` step the model inserted), as a difference: what the model said, what the kernel showed. */
+function failedClaim(g: Generated, side: Side | undefined): Difference | null {
+  if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
+  // The top-level expect steps other than `record: all` are the model's.
+  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && JSON.stringify(s) !== JSON.stringify(RECORD_ALL) ? [`steps[${i}].expect`] : []));
+  const f = side.failures.find((x) => claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
+  return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
+}
+
+/** Judges generated cases by the request's oracle: for each, its first difference (null: none), and its run on the base. */
+async function judgeAll(request: ExploreRequest, gens: Generated[], dir: string, reporters: Reporter[] = []): Promise<Map<string, { diff: Difference | null; base: Side | undefined }>> {
+  const cases = gens.map((g) => g.case);
+  const out = new Map<string, { diff: Difference | null; base: Side | undefined }>();
+  if (request.model && !request.change) {
+    const sides = await runOn(request, request.base, cases, join(dir, 'base'), reporters, request.vms ?? 2);
+    for (const g of gens) out.set(g.case.id, { diff: failedClaim(g, sides.get(g.case.id)), base: sides.get(g.case.id) });
+    return out;
+  }
+  const pair = await runPair(request, cases, dir, reporters);
+  for (const g of gens) out.set(g.case.id, { diff: firstDifference(pair.base.get(g.case.id), pair.change.get(g.case.id)), base: pair.base.get(g.case.id) });
+  return out;
 }
 
 /** The sequence numbers of this shard, from `from` on, `n` of them. */
@@ -172,13 +209,13 @@ async function shrink(request: ExploreRequest, k: number, dir: string): Promise<
   let runs = 0;
   const seen = new Map<string, boolean>();
   const property = fc.asyncProperty(caseDraw(), async (items) => {
-    const g = generated(request.seed, k, items, dir);
+    const g = generated(request.seed, k, items, dir, request.model);
     const known = seen.get(g.text);
     if (known !== undefined) return known;
     runs++;
-    const pair = await runPair(request, [g.case], join(dir, `shrink-${k}-${runs}`));
-    const diff = firstDifference(pair.base.get(g.case.id), pair.change.get(g.case.id));
-    const base = pair.base.get(g.case.id);
+    const judged = (await judgeAll(request, [g], join(dir, `shrink-${k}-${runs}`))).get(g.case.id);
+    const diff = judged?.diff ?? null;
+    const base = judged?.base;
     // fast-check goes on from each candidate that still differs: the last one is the smallest so far.
     if (diff && base) best = { g, diff, base };
     request.log.progress(`explore: shrinking sequence ${k}: run ${runs}, ${best ? stepCount(best.g.raw.steps) : '?'} step(s)`);
@@ -221,13 +258,13 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
     if (left <= 0 || (request.timeMs !== null && Date.now() - started >= request.timeMs)) break;
     const ks = sequences(request.shard, next, left);
     next = (ks[ks.length - 1] ?? next) + 1;
-    const gens = ks.map((k) => ({ k, g: generated(request.seed, k, drawSequence(request.seed, k), join(artifactsDir, 'batches')) }));
+    const gens = ks.map((k) => ({ k, g: generated(request.seed, k, drawSequence(request.seed, k), join(artifactsDir, 'batches'), request.model) }));
     const t0 = Date.now();
-    const pair = await runPair(request, gens.map((x) => x.g.case), join(artifactsDir, `batch-${b}`));
+    const verdicts = await judgeAll(request, gens.map((x) => x.g), join(artifactsDir, `batch-${b}`));
     batchMs += Date.now() - t0;
     judged += gens.length;
     const differing = gens.flatMap(({ k, g }) => {
-      const d = firstDifference(pair.base.get(g.case.id), pair.change.get(g.case.id));
+      const d = verdicts.get(g.case.id)?.diff;
       return d ? [{ k, g, d }] : [];
     });
     for (const { k, d } of differing) {
@@ -248,7 +285,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       // The case as it will be committed, judged by the normal judge on both kernels; the change's failure is printed.
       const c = loadGenerated(text, file, `explore/${id}`);
       const check = await runPair(request, [c], join(artifactsDir, `finding-${id}`), request.reporters);
-      const verdicts = { base: check.base.get(c.id)?.verdict ?? 'not run', change: check.change.get(c.id)?.verdict ?? 'not run' };
+      const verdicts = { base: check.base.get(c.id)?.verdict ?? 'not run', change: request.change ? (check.change.get(c.id)?.verdict ?? 'not run') : 'no change' };
       log.info(`explore: ${file}: ${steps.shrunk} step(s); the case ${verdicts.base === 'pass' ? 'passes' : `is ${verdicts.base}`} on the base and ${verdicts.change === 'pass' ? 'passes' : `is ${verdicts.change}`} on the change`);
       findings.push({ sequence: k, file, steps, shrinkRuns: shrunk.runs, difference: shrunk.diff, verdicts });
     }
