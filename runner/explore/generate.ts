@@ -62,12 +62,6 @@ const gen = <D>(g: StepGen<D>): StepGen<unknown> => g as StepGen<unknown>;
 
 /** The step that records every view (`expect.record`); every process's list ends with it. */
 export const RECORD_ALL: RawStep = { expect: { record: 'all' } };
-/**
- * The step that starts every list: smaps_rollup before the list's steps. The rollup counts the
- * whole process, whose stack ASLR places across one page more or less from run to run; the
- * oracle compares each later rollup of the list as its difference from this one.
- */
-export const RECORD_BASELINE: RawStep = { expect: { record: ['rollup'] } };
 
 /** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest), clearing (null), a refused character. */
 export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a b'];
@@ -180,9 +174,9 @@ function listArbitrary(): fc.Arbitrary<Item[]> {
   return list;
 }
 
-/** The steps of a drawn list built in ctx: the rollup baseline, each step followed by `record: all` when drawn so, and one at the end. */
+/** The steps of a drawn list built in ctx, each followed by `record: all` when drawn so, and one at the end. */
 export function buildList(items: readonly Item[], ctx: GenContext): RawStep[] {
-  const out: RawStep[] = [RECORD_BASELINE];
+  const out: RawStep[] = [];
   for (const item of items) {
     const g = GENERATORS[item.kind];
     const value = g?.build(item.draw, ctx);

@@ -90,28 +90,10 @@ function obsLine(letter: string, text: string, w: WindowInfo): string {
 
 const endText = (end: CaseEnd | null): string => (end === null ? 'died' : end.kind === 'exit' ? `exit:${end.code}` : end.kind === 'signal' ? `signal:${end.signo}` : end.kind);
 
-/** The step list a step is in (`steps`, `steps[2].fork.child`): one process, one phase of it. */
-const listOf = (path: string): string => path.replace(/\[\d+\]$/, '');
-const ROLLUP_FIELD = /^([A-Za-z_]+):\s+(\d+) kB$/;
-
-/**
- * Rollup lines as differences from the first rollup of the same step list (the generator's
- * baseline): the rollup counts the whole process, whose stack ASLR spreads over a page more or
- * less from run to run, and that page is in every rollup of the list alike.
- */
-function rollupDeltas(lines: string[], baseline: Map<string, number> | undefined): string[] {
-  return lines.map((l) => {
-    const m = ROLLUP_FIELD.exec(l.slice(2));
-    const from = m && baseline?.get(m[1] ?? '');
-    return m && from !== undefined && from !== null ? `U ${m[1]}: ${Number(m[2]) - from >= 0 ? '+' : ''}${Number(m[2]) - from} kB` : l;
-  });
-}
-
 /** A case's record, normalised; `compiled` names each plan step. */
 export function observe(compiled: CompiledCase, record: CaseRecord | undefined): Observation {
   if (!record) return { end: 'no record', broken: [], steps: [] };
   const w = record.window;
-  const baselines = new Map<string, Map<string, number>>();
   const steps = compiled.steps.map(({ op, origin }): ObservedStep => {
     const what = `${origin.path} ${op.op}`;
     const rec = record.steps.get(op.step);
@@ -122,14 +104,7 @@ export function observe(compiled: CompiledCase, record: CaseRecord | undefined):
     if (rec.waitStatus !== undefined) lines.push(`wait=${rec.waitStatus}`);
     if (w) {
       lines.push(...rec.maps.map((m) => mapsLine(m, w)));
-      const obs = (rec.obs ?? []).map((o) => `${o.letter} ${obsLine(o.letter, o.text, w)}`);
-      if (op.op === 'rollup') {
-        const list = listOf(origin.path);
-        const first = baselines.get(list);
-        if (!first) baselines.set(list, new Map(obs.flatMap((l) => [ROLLUP_FIELD.exec(l.slice(2))].flatMap((m) => (m ? [[m[1] ?? '', Number(m[2])] as [string, number]] : [])))));
-        // The baseline's own values are the noise: it shows only its field names.
-        lines.push(...(first ? rollupDeltas(obs, first) : obs.map((l) => l.replace(/\s+\d+ kB$/, ''))));
-      } else lines.push(...obs);
+      lines.push(...(rec.obs ?? []).map((o) => `${o.letter} ${obsLine(o.letter, o.text, w)}`));
     }
     return { step: op.step, what, lines };
   });

@@ -19,7 +19,7 @@ import type { Failure } from '../verdict/types.js';
 import { prepareArtifacts, runSuite } from '../run.js';
 import { regressionCase } from './finding.js';
 import type { ModelOracle } from './oracle.js';
-import { buildCase, caseDraw, caseText, loadGenerated, RECORD_ALL, RECORD_BASELINE, type Item, type RawCase } from './generate.js';
+import { buildCase, caseDraw, caseText, loadGenerated, RECORD_ALL, type Item, type RawCase } from './generate.js';
 import { differences, observe, type Difference, type Observation } from './normalise.js';
 
 export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
@@ -173,20 +173,17 @@ function firstDifference(base: Side | undefined, change: Side | undefined): Diff
 /** The first failure of a model's claim (an `expect` step the model inserted), as a difference: what the model said, what the kernel showed. */
 function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
-  // The top-level expect steps other than the generator's `record` steps are the model's.
-  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && ![RECORD_ALL, RECORD_BASELINE].some((r) => JSON.stringify(r) === JSON.stringify(s)) ? [`steps[${i}].expect`] : []));
+  // The top-level expect steps other than `record: all` are the model's.
+  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && JSON.stringify(s) !== JSON.stringify(RECORD_ALL) ? [`steps[${i}].expect`] : []));
   const f = side.failures.find((x) => claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }
-
-/** Whether the request compares two runs (Oracle 2) rather than judging the model's claims (Oracle 1). */
-const pairs = (request: ExploreRequest): boolean => request.change !== null || request.model === null;
 
 /** Judges generated cases by the request's oracle: for each, its first difference (null: none), and its run on the base. */
 async function judgeAll(request: ExploreRequest, gens: Generated[], dir: string, reporters: Reporter[] = []): Promise<Map<string, { diff: Difference | null; base: Side | undefined }>> {
   const cases = gens.map((g) => g.case);
   const out = new Map<string, { diff: Difference | null; base: Side | undefined }>();
-  if (!pairs(request)) {
+  if (request.model && !request.change) {
     const sides = await runOn(request, request.base, cases, join(dir, 'base'), reporters, request.vms ?? 2);
     for (const g of gens) out.set(g.case.id, { diff: failedClaim(g, sides.get(g.case.id)), base: sides.get(g.case.id) });
     return out;
@@ -279,7 +276,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       log.info(`explore: shrinking sequence ${k}`);
       const shrunk = await shrink(request, k, join(artifactsDir, 'shrink'));
       const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
-      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null || !pairs(request) ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
+      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
       regression.title = `explore: ${shrunk.diff.what} differs (seed ${request.seed}, sequence ${k})`;
       const id = `s${request.seed}-${k}`;
       const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
