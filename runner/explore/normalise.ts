@@ -124,13 +124,24 @@ export interface Difference {
   changeLines: string[];
 }
 
+const ROLLUP_FIELD = /^U ([A-Za-z_]+):\s+(\d+) kB$/;
+/** smaps_rollup counts the whole process, whose stack ASLR spreads over one page more or less from run to run. */
+const ROLLUP_SLACK_KB = 4;
+
+/** Two lines alike: equal, or the same rollup field within the stack's page. */
+function same(a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  const [ma, mb] = [ROLLUP_FIELD.exec(a ?? ''), ROLLUP_FIELD.exec(b ?? '')];
+  return ma !== null && mb !== null && ma[1] === mb[1] && Math.abs(Number(ma[2]) - Number(mb[2])) <= ROLLUP_SLACK_KB;
+}
+
 /** The differences of two observations of one case, a step at a time (how it ended first). */
 export function differences(base: Observation, change: Observation): Difference[] {
   const out: Difference[] = [];
   const whole = (what: string, step: number | null, b: string[], c: string[]): void => {
     const n = Math.max(b.length, c.length);
     for (let i = 0; i < n; i++) {
-      if (b[i] === c[i]) continue;
+      if (same(b[i], c[i])) continue;
       out.push({ what, step, base: b[i] ?? null, change: c[i] ?? null, baseLines: b, changeLines: c });
       return;
     }
