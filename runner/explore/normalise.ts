@@ -126,7 +126,7 @@ export interface Difference {
 
 const ROLLUP_FIELD = /^U ([A-Za-z_]+):\s+(\d+) kB$/;
 /** smaps_rollup counts the whole process, whose stack ASLR spreads over one page more or less from run to run. */
-const ROLLUP_SLACK_KB = 4;
+export const ROLLUP_SLACK_KB = 4;
 
 /** Two lines alike: equal, or the same rollup field within the stack's page. */
 function same(a: string | undefined, b: string | undefined): boolean {
