@@ -211,7 +211,7 @@ function flowSteps(seq: YAMLSeq): void {
 
 /** A raw case as YAML text, after `comments` (lines without their `# `). */
 export function caseText(raw: RawCase, comments: readonly string[] = []): string {
-  const doc = new Document(raw);
+  const doc = new Document(raw, { aliasDuplicateObjects: false });
   const steps = doc.get('steps', true);
   if (isSeq(steps)) flowSteps(steps);
   const head = comments.map((c) => `# ${c}`.trimEnd()).join('\n');

@@ -1,0 +1,59 @@
+// The differential oracle on real guest runs (test/fixtures/explore/: generated cases and the
+// result streams of their runs): two runs of 6.12 read alike once normalised, though their raw
+// streams differ; 6.12 and the maps-format-anon mutant do not; a finding becomes a valid case.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCase } from '../../runner/cases/load.js';
+import { regressionCase } from '../../runner/explore/finding.js';
+import { caseText, loadGenerated, RECORD_ALL, type RawCase } from '../../runner/explore/generate.js';
+import { differences, observe } from '../../runner/explore/normalise.js';
+import { compileCase } from '../../runner/plan/compile.js';
+import { casesByIndex, parseResultStream } from '../../runner/results/stream.js';
+import { parse } from 'yaml';
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'explore');
+const text = (f: string): string => readFileSync(join(DIR, f), 'utf8');
+
+/** A fixture case compiled as it ran (plan index `index` of its boot) and the record of one stream. */
+function run(name: string, index: number, stream: string) {
+  const c = parseCase(text(`${name}.yaml`), `${name}.yaml`, name).case!;
+  const compiled = compileCase(c, index, 4096, { release: '6.12.118', config: new Map() });
+  const record = casesByIndex(parseResultStream(text(stream))).get(index);
+  return { compiled, record, obs: observe(compiled, record) };
+}
+
+describe('explore: normalised observations', () => {
+  it('reads two runs of one kernel alike, though the rollup of the whole process moved between them', () => {
+    expect(text('s2-4.612.txt')).not.toBe(text('s2-4.612-again.txt'));
+    const [a, b] = [run('s2-4', 4, 's2-4.612.txt'), run('s2-4', 4, 's2-4.612-again.txt')];
+    expect(a.obs.steps.length).toBeGreaterThan(5);
+    expect(differences(a.obs, b.obs)).toEqual([]);
+  });
+
+  it('keeps no address, inode or PFN that a run of its own would change', () => {
+    const lines = run('s1-2', 2, 's1-2.612.txt').obs.steps.flatMap((s) => s.lines);
+    expect(lines.some((l) => /^p-?\d+-p\d+ /.test(l))).toBe(true);
+    expect(lines.filter((l) => /\b(200000|7ff)[0-9a-f]{6,}/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /^P /.test(l) && !/flags=[01]{9}$/.test(l))).toEqual([]);
+  });
+
+  it('finds where the mutant differs: the maps name of named anonymous memory', () => {
+    const [base, mutant] = [run('s1-2', 2, 's1-2.612.txt'), run('s1-2', 2, 's1-2.maps-format-anon.txt')];
+    const [first] = differences(base.obs, mutant.obs);
+    expect(first?.base).toContain('[anon:vmaspec:window]');
+    expect(first?.change).toContain('[anon: vmaspec:window]');
+  });
+
+  it('writes the finding as a valid case: the base errnos in, the view that differs as expectations, the record steps out', () => {
+    const base = run('s1-2', 2, 's1-2.612.txt');
+    const mutant = run('s1-2', 2, 's1-2.maps-format-anon.txt');
+    const [first] = differences(base.obs, mutant.obs);
+    const raw = parse(text('s1-2.yaml')) as RawCase;
+    const out = regressionCase(raw, base.compiled, base.record!, { step: first!.step!, line: first!.base });
+    const written = caseText(out, ['a comment']);
+    loadGenerated(written, 'finding.yaml', 'finding');
+    expect(JSON.stringify(out.steps)).not.toContain(JSON.stringify(RECORD_ALL));
+    expect(written).toMatch(/layout: \[/);
+  });
+});
