@@ -181,11 +181,14 @@ function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }
 
+/** Whether the request compares two runs (Oracle 2) rather than judging the model's claims (Oracle 1). */
+const pairs = (request: ExploreRequest): boolean => request.change !== null || request.model === null;
+
 /** Judges generated cases by the request's oracle: for each, its first difference (null: none), and its run on the base. */
 async function judgeAll(request: ExploreRequest, gens: Generated[], dir: string, reporters: Reporter[] = []): Promise<Map<string, { diff: Difference | null; base: Side | undefined }>> {
   const cases = gens.map((g) => g.case);
   const out = new Map<string, { diff: Difference | null; base: Side | undefined }>();
-  if (request.model && !request.change) {
+  if (!pairs(request)) {
     const sides = await runOn(request, request.base, cases, join(dir, 'base'), reporters, request.vms ?? 2);
     for (const g of gens) out.set(g.case.id, { diff: failedClaim(g, sides.get(g.case.id)), base: sides.get(g.case.id) });
     return out;
@@ -285,7 +288,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
         continue;
       }
       const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
-      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
+      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null || !pairs(request) ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
       regression.title = `explore: ${shrunk.diff.what} differs (seed ${request.seed}, sequence ${k})`;
       const id = `s${request.seed}-${k}`;
       const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
