@@ -375,7 +375,13 @@ const MEMORY_MERGE = bool().describe('PR_GET_MEMORY_MERGE in the expecting proce
 export const RECORD_VIEWS = ['smaps', 'rollup', 'query', 'map_files', 'pagemap'] as const;
 export type RecordView = (typeof RECORD_VIEWS)[number];
 const RECORD = z
-  .union([z.literal('all', says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`)), listOf(oneOf(RECORD_VIEWS, 'unknown view'), 'views').min(1, says(() => 'an empty list; give the views to record, or all'))], says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`))
+  .union(
+    [
+      str().refine((v) => v === 'all', says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`)),
+      listOf(oneOf(RECORD_VIEWS, 'unknown view'), 'views').min(1, says(() => 'an empty list; give the views to record, or all')),
+    ],
+    says((v) => `expected all or a list of ${list(RECORD_VIEWS)}, got ${describe(v)}`),
+  )
   .describe(`record the views without checking them (all, or some of ${list(RECORD_VIEWS)}): every window page for query and map_files, the whole window for pagemap`);
 
 export const EXPECTATIONS = {
