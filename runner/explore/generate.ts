@@ -62,6 +62,8 @@ const gen = <D>(g: StepGen<D>): StepGen<unknown> => g as StepGen<unknown>;
 
 /** The step that records every view (`expect.record`); every process's list ends with it. */
 export const RECORD_ALL: RawStep = { expect: { record: 'all' } };
+/** Whether a raw step is the generator's `record: all` (it checks nothing; a finding leaves it out). */
+export const isRecordAll = (step: RawStep): boolean => JSON.stringify(step) === JSON.stringify(RECORD_ALL);
 
 /** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest), clearing (null), a refused character. */
 export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a b'];

@@ -19,7 +19,7 @@ import type { Failure } from '../verdict/types.js';
 import { prepareArtifacts, runSuite } from '../run.js';
 import { regressionCase } from './finding.js';
 import type { ModelOracle } from './oracle.js';
-import { buildCase, caseDraw, caseText, loadGenerated, RECORD_ALL, type Item, type RawCase } from './generate.js';
+import { buildCase, caseDraw, caseText, isRecordAll, loadGenerated, type Item, type RawCase } from './generate.js';
 import { differences, observe, type Difference, type Observation } from './normalise.js';
 
 export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
@@ -176,7 +176,7 @@ function firstDifference(base: Side | undefined, change: Side | undefined): Diff
 function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
   // The top-level expect steps other than `record: all` are the model's.
-  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && JSON.stringify(s) !== JSON.stringify(RECORD_ALL) ? [`steps[${i}].expect`] : []));
+  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && !isRecordAll(s) ? [`steps[${i}].expect`] : []));
   const f = side.failures.find((x) => claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }
