@@ -6,7 +6,6 @@
 // loads it through the normal loader: a generated case is a case by the one definition.
 import fc from 'fast-check';
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { RECORD_VIEWS } from '../cases/expect.js';
 import { parseCase } from '../cases/load.js';
 import { ADVICE_NAMES } from '../cases/steps/advice.js';
 import { MAP_FLAGS, PROT, STEP_KINDS, type StepKind } from '../cases/steps.js';
@@ -226,6 +225,3 @@ export function loadGenerated(text: string, file: string, id: string): Case {
   if (!c) throw new Error(`vmaspec explore generated an invalid case ${id}:\n${diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}\n${text}`);
   return c;
 }
-
-/** The views a `record: all` reads, for the docs and the report. */
-export const VIEWS = ['maps', ...RECORD_VIEWS] as const;
