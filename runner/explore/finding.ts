@@ -75,7 +75,8 @@ function viewExpectation(s: CompiledStep, rec: StepRecord, w: WindowInfo, line: 
  * (`differs.line`: the base's line that differs, which picks the field of smaps and rollup).
  */
 export function regressionCase(raw: RawCase, compiled: CompiledCase, record: CaseRecord, differs: { step: number; line: string | null } | null): RawCase {
-  const out = structuredClone(raw);
+  // A copy whose steps are distinct objects (the generator shares one `record: all` value among its steps).
+  const out = JSON.parse(JSON.stringify(raw)) as RawCase;
   const w = record.window;
   const expects = new Map<RawStep, Record<string, unknown>>();
   for (const s of compiled.steps) {
