@@ -132,12 +132,16 @@ export const GENERATORS: Partial<Record<StepKind, StepGen<unknown>>> = {
       const to = d.to === undefined ? undefined : d.to % ctx.window;
       const at = to ?? region.at;
       const pages = Math.min(d.pages ?? region.pages, ctx.window - at);
-      return pages === region.pages && to === undefined ? { region: region.id, to: region.at } : { region: region.id, pages, ...(to === undefined ? {} : { to }) };
+      return pages === region.pages && to === undefined ? { region: region.id, to: region.at } : { region: region.id, size: pages, ...(to === undefined ? {} : { to }) };
     },
   }),
   brk: gen({
     draw: () => fc.record({ grow: fc.boolean(), pages: fc.integer({ min: 1, max: 3 }) }),
     build: (d) => (d.grow ? { grow: d.pages } : { shrink: d.pages }),
+  }),
+  memory_merge: gen({
+    draw: () => fc.boolean(),
+    build: (enable: boolean) => ({ enable }),
   }),
   fork: gen({
     draw: (list) => fc.record({ child: list, parent: list }),
@@ -154,6 +158,7 @@ export const NOT_GENERATED: Partial<Record<StepKind, string>> = {
   sysctl: 'writes machine-wide settings: a case that lowers vm.max_map_count changes what the cases after it in the boot see',
   process_madvise: 'needs a live child of a fork block in its parent steps; cold/pageout there are what madvise already covers',
   mseal: 'seals for good: every later step on the range fails with EPERM, which hides what the sequence does',
+  sync: "pairs across a fork's two lists, which the generator draws each on its own; not generated yet (children act only before their parent)",
 };
 
 /** The kinds generated, in table order (the draw is an index into it, so the order is part of the seed's meaning). */
