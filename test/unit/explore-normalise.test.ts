@@ -16,7 +16,7 @@ const DIR = join(import.meta.dirname, '..', 'fixtures', 'explore');
 const text = (f: string): string => readFileSync(join(DIR, f), 'utf8');
 
 /** A fixture case compiled as it ran (plan index `index` of its boot) and the record of one stream. */
-function run(name: string, index: number, stream: string) {
+function recorded(name: string, index: number, stream: string) {
   const c = parseCase(text(`${name}.yaml`), `${name}.yaml`, name).case!;
   const compiled = compileCase(c, index, 4096, { release: '6.12.118', config: new Map() });
   const record = casesByIndex(parseResultStream(text(stream))).get(index);
@@ -26,28 +26,28 @@ function run(name: string, index: number, stream: string) {
 describe('explore: normalised observations', () => {
   it('reads two runs of one kernel alike, though the rollup of the whole process moved between them', () => {
     expect(text('s2-4.612.txt')).not.toBe(text('s2-4.612-again.txt'));
-    const [a, b] = [run('s2-4', 4, 's2-4.612.txt'), run('s2-4', 4, 's2-4.612-again.txt')];
+    const [a, b] = [recorded('s2-4', 4, 's2-4.612.txt'), recorded('s2-4', 4, 's2-4.612-again.txt')];
     expect(a.obs.steps.length).toBeGreaterThan(5);
     expect(differences(a.obs, b.obs)).toEqual([]);
   });
 
   it('keeps no address, inode or PFN that a run of its own would change', () => {
-    const lines = run('s1-2', 2, 's1-2.612.txt').obs.steps.flatMap((s) => s.lines);
+    const lines = recorded('s1-2', 2, 's1-2.612.txt').obs.steps.flatMap((s) => s.lines);
     expect(lines.some((l) => /^p-?\d+-p\d+ /.test(l))).toBe(true);
     expect(lines.filter((l) => /\b(200000|7ff)[0-9a-f]{6,}/.test(l))).toEqual([]);
     expect(lines.filter((l) => /^P /.test(l) && !/flags=[01]{9}$/.test(l))).toEqual([]);
   });
 
   it('finds where the mutant differs: the maps name of named anonymous memory', () => {
-    const [base, mutant] = [run('s1-2', 2, 's1-2.612.txt'), run('s1-2', 2, 's1-2.maps-format-anon.txt')];
+    const [base, mutant] = [recorded('s1-2', 2, 's1-2.612.txt'), recorded('s1-2', 2, 's1-2.maps-format-anon.txt')];
     const [first] = differences(base.obs, mutant.obs);
     expect(first?.base).toContain('[anon:vmaspec:window]');
     expect(first?.change).toContain('[anon: vmaspec:window]');
   });
 
   it('writes the finding as a valid case: the base errnos in, the view that differs as expectations, the record steps out', () => {
-    const base = run('s1-2', 2, 's1-2.612.txt');
-    const mutant = run('s1-2', 2, 's1-2.maps-format-anon.txt');
+    const base = recorded('s1-2', 2, 's1-2.612.txt');
+    const mutant = recorded('s1-2', 2, 's1-2.maps-format-anon.txt');
     const [first] = differences(base.obs, mutant.obs);
     const parsed = parse(text('s1-2.yaml')) as RawCase;
     // As the generator builds it: one `record: all` value shared by its steps.
