@@ -124,7 +124,8 @@ export async function prepareArtifacts(dir: string): Promise<void> {
 
 /** KVM, when a full boot of this kernel with no cases proves it; else TCG with the reason. */
 async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: string): Promise<AccelChoice> {
-  const { spec, log } = request;
+  const { log } = request;
+  const spec = kernel.machine;
   return chooseAccel(spec.binary, request.kernel.cacheDir, log, async () => {
     const payload = join(request.artifactsDir, 'payload-kvm-probe.cpio');
     await writePayload(payload, []);
@@ -241,7 +242,10 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
     const accel = await pickAccel(request, kernel, initrd);
     if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
     const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
-    const snapshot = spec.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, spec, { ...machine, consoleLog: '', payload: '' }) : null;
+    // The machine the kernel boots on: the request's, or its `otherwise` for a kernel without what its image needs (qemu/*.yaml).
+    const guest = kernel.machine;
+    if (guest.arch !== spec.arch) log.info(`qemu: ${kernel.label} has no CONFIG_${spec.imageNeeds}: booting ${basename(guest.kernelImage)} on -M ${guest.machine} (qemu/${guest.arch}.yaml)`);
+    const snapshot = guest.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, guest, { ...machine, consoleLog: '', payload: '' }) : null;
     if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
 
     /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
@@ -300,7 +304,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
             if (end) ends.push(Number(end[1]));
           },
         };
-        const outcome = snapshot ? await bootFromSnapshot(spec, bootRequest, snapshot, bootOptions) : await bootGuest(spec, bootRequest, bootOptions);
+        const outcome = snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
         watchdog.stop();
         marks = attributeLines(consoleLines(outcome.console));
         // Judge in stream order, after the boot (the reporters print as cases end).

@@ -98,8 +98,9 @@ export interface BenchRequest {
 const sum = (xs: (number | null)[]): number => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
 const med = (xs: number[]): number => stat(xs).median;
 
-async function suiteRun(request: BenchRequest, name: string, cases: Case[], kernel: KernelRequest = request.kernel, spec: ArchSpec = request.spec): Promise<RunReport> {
-  return runSuite({ casesRoot: request.casesRoot, paths: [], kernel, spec, artifactsDir: join(request.artifactsDir, name), log: request.log, reporters: [] }, cases);
+/** The cases run in-process on this kernel and machine; `snapshots: false` boots every guest (as a naive runner would). */
+async function suiteRun(request: BenchRequest, name: string, cases: Case[], kernel: KernelRequest, spec: ArchSpec, snapshots: boolean): Promise<RunReport> {
+  return runSuite({ casesRoot: request.casesRoot, paths: [], kernel, spec, artifactsDir: join(request.artifactsDir, name), log: request.log, reporters: [], snapshots }, cases);
 }
 
 /** `vmaspec run` as a person types it (a new process), timed from spawn to exit; its JSON report. */
@@ -191,8 +192,8 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   log.info(`bench: naive baseline (-M pc, SeaBIOS, bzImage), ${reps.naive} times`);
   const pc = await loadArch('x86_64-pc');
   const bzImage = await makeTarget(request.kernel, 'bzImage', pc.kernelImage, log);
-  const imageRequest: KernelRequest = { ...request.kernel, source: { kind: 'image', image: bzImage, config: built.configPath } };
-  const naive = await repeat(reps.naive, async (i) => oneBoot(await suiteRun(request, `naive-${i + 1}`, [request.oneCase], imageRequest, pc), 'naive baseline').toVerdictMs ?? NaN);
+  const imageRequest: KernelRequest = { ...request.kernel, machine: pc, source: { kind: 'image', image: bzImage, config: built.configPath } };
+  const naive = await repeat(reps.naive, async (i) => oneBoot(await suiteRun(request, `naive-${i + 1}`, [request.oneCase], imageRequest, pc, false), 'naive baseline').toVerdictMs ?? NaN);
 
   log.info(`bench: incremental kernel build after touching mm/madvise.c, ${reps.incremental} times`);
   const nonce = Date.now().toString(36);
@@ -208,7 +209,7 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   const coldBuild = await repeat(reps.cold, async (i) => {
     const fragment = join(request.artifactsDir, `cold-${nonce}-${i}.config`);
     await writeFile(fragment, `# vmaspec bench: a cold build (${nonce}-${i}); no options, a new build dir\n`);
-    const kernel = { ...request.kernel, fragments: [...request.kernel.fragments, fragment] };
+    const kernel: KernelRequest = { ...request.kernel, fragments: [...request.kernel.fragments, { path: fragment, role: 'need' }] };
     const { value, seconds } = await timed(() => buildKernel(kernel, log));
     await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
     if (value.buildDir) await rm(value.buildDir, { recursive: true, force: true });

@@ -20,9 +20,11 @@ interface Flag {
 export const FLAGS = {
   kernel: { type: 'string', multiple: true, arg: 'SPEC', help: 'the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,\ngit:REPO@REV, or host: the running kernel, no VM (as root; cases that would\nchange the machine are skipped); given twice or more, run prints a matrix' },
   patch: { type: 'string', multiple: true, arg: 'FILE', help: 'apply a patch to a pristine copy of the source (repeatable, in order)' },
-  'kernel-tree': { type: 'string', arg: 'PATH', help: 'build a kernel tree of yours, out of tree (the tree stays clean)' },
+  'kernel-tree': { type: 'string', arg: 'PATH', help: "build a kernel tree of yours, clean or configured in place (then from a clean\ncopy in the cache): nothing is written into the tree" },
+  'kernel-build': { type: 'string', arg: 'DIR', help: "the build dir of --kernel-tree (as make O=DIR): its .config is the base" },
+  'in-build-dir': { type: 'boolean', help: "build in the tree's own build dir (--kernel-build, or the tree configured in\nplace) instead of the cache; vmaspec's changes go into its .config" },
   'kernel-image': { type: 'string', arg: 'PATH', help: 'boot a prebuilt vmlinux (PVH); its .config must be beside it or given' },
-  'kernel-config': { type: 'string', arg: 'PATH', help: 'the .config of --kernel-image' },
+  'kernel-config': { type: 'string', arg: 'PATH', help: "the .config to start from, for any source (default: the tree's or build\ndir's own, else tinyconfig + kernel-config/); vmaspec merges in what the guest\nneeds and the cases use, and prints each change. For a prebuilt image: its .config" },
   kconfig: { type: 'string', multiple: true, arg: 'FILE', help: 'an extra Kconfig fragment on top of kernel-config/ (repeatable)' },
   profile: { type: 'string', multiple: true, arg: 'NAME', help: 'a kernel profile: kernel-config/profiles/NAME.config on top (repeatable)' },
   'cache-dir': { type: 'string', arg: 'DIR', help: 'cache for sources, builds and helpers (default: $XDG_CACHE_HOME/vmaspec)' },
@@ -53,7 +55,7 @@ export const FLAGS = {
 
 export type FlagName = keyof typeof FLAGS;
 
-const KERNEL: FlagName[] = ['kernel', 'patch', 'kernel-tree', 'kernel-image', 'kernel-config', 'kconfig', 'profile', 'cache-dir', 'make-jobs'];
+const KERNEL: FlagName[] = ['kernel', 'patch', 'kernel-tree', 'kernel-build', 'in-build-dir', 'kernel-image', 'kernel-config', 'kconfig', 'profile', 'cache-dir', 'make-jobs'];
 const REPORTS: FlagName[] = ['json', 'ktap', 'junit', 'html'];
 const GUESTS: FlagName[] = ['jobs', 'no-snapshot', 'artifacts', 'arch'];
 const COLOR: FlagName[] = ['color', 'no-color'];
@@ -80,7 +82,7 @@ export const COMMANDS = {
   gate: {
     summary: 'the suite on a base kernel and on the base with a change (--series, or --git with\n--base/--head); prints the regression table; exit 1 on a regression',
     args: '[case files or folders]',
-    flags: ['series', 'git', 'base', 'head', 'build-only', 'explore', 'seed', 'kernel-tree', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
+    flags: ['series', 'git', 'base', 'head', 'build-only', 'explore', 'seed', 'kernel-tree', 'kernel-build', 'kernel-config', 'kconfig', 'profile', 'cache-dir', 'make-jobs', ...REPORTS, 'shard', ...GUESTS, ...COLOR],
     exit: '0 no regression, 1 a case regressed with the change, 2 the gate could not run',
   },
   explore: {

@@ -1,60 +1,22 @@
-// The kernel stage: source → config (tinyconfig + fragments, checked) → build
-// (with progress) → cached vmlinux. `vmaspec kernel build` runs this alone.
+// The kernel stage: source → config (runner/kernel/configure.ts) → build (with progress)
+// → cached kernel, with the machine it boots on. `vmaspec kernel build` runs this alone.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { machineFor, type ArchSpec } from '../qemu/arch.js';
 import { run, shellLine, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
+import { checkConfig, configPlan, configure, CONFIG_REPORT, formatMissing, missingWants, readConfigReport, requiredOptions, type BuildDir, type ConfigPlan } from './configure.js';
+import { configRelease, parseKconfig, type KconfigValues } from './kconfig.js';
 import { elfProblem, entryProblem } from './manifest.js';
-import { configRelease, droppedOptions, fragmentRequests, mergeKconfig, parseKconfig, type KconfigRequest } from './kconfig.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
 import { locateSource, patchedSource, patchedTree, sourceTree, type BuildableSource } from './source.js';
-import type { BuiltKernel, KernelRequest, SourceTree } from './types.js';
-
-/** Bump when the build recipe changes, so old cache entries stop matching. */
-const RECIPE = 'vmaspec-kernel-1';
-
-interface Fragments {
-  requests: KconfigRequest[];
-  key: string;
-}
-
-async function readFragments(paths: string[]): Promise<Fragments> {
-  const texts = await Promise.all(
-    paths.map((p) =>
-      readFile(p, 'utf8').catch((cause: unknown) => {
-        throw new VmaspecError('E_USAGE', `cannot read the Kconfig fragment ${p} (${(cause as Error).message})`, { cause, details: ['give an existing file with --kconfig'] });
-      }),
-    ),
-  );
-  return {
-    requests: texts.flatMap((text, i) => fragmentRequests(paths[i]!, text)),
-    key: contentKey(texts.flatMap((text, i) => [basename(paths[i]!), text])),
-  };
-}
-
-async function compilerIdentity(log: Logger): Promise<string> {
-  try {
-    return (await run('gcc', ['--version'], { log })).split('\n')[0]!.trim();
-  } catch (cause) {
-    throw new VmaspecError('E_TOOL_MISSING', 'gcc is not installed', { cause, details: ['install it: apt-get install gcc'] });
-  }
-}
-
-/** Fails with the name, fragment line and final value of each requested option olddefconfig dropped. */
-function checkConfig(requests: KconfigRequest[], config: Map<string, string>, where: string, prebuilt: boolean): void {
-  const dropped = droppedOptions(requests, config);
-  if (dropped.length === 0) return;
-  const what = prebuilt ? `${where} lacks ${dropped.length} required kernel option(s)` : `${dropped.length} requested kernel option(s) did not survive olddefconfig in ${where}`;
-  const hint = prebuilt ? 'rebuild the image with it' : 'check its dependencies in Kconfig';
-  throw new VmaspecError('E_KERNEL_CONFIG', what, {
-    details: dropped.map((d) => `${d.file}:${d.line}: CONFIG_${d.name}=${d.value} requested, got ${d.got === 'n' ? 'not set' : d.got} (${hint})`),
-  });
-}
+import { configuredInPlace, withCleanCopy } from './tree-copy.js';
+import type { BuiltKernel, KernelRequest, KernelSource, SourceTree } from './types.js';
 
 const STEP = /^ {2}([A-Z][A-Z0-9_-]*) +(\S.*)$/;
 
@@ -93,45 +55,40 @@ async function makeWithProgress(src: string, args: string[], log: Logger, logFil
 /** The cache key of a prebuilt image: its path and its `.config`. */
 const imageKey = (image: string, config: string): string => contentKey([image, config]);
 
-/** A prebuilt image: its `.config` must hold every requested option. */
-async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image' } }): Promise<BuiltKernel> {
+/** The machine a kernel of this configuration boots on (runner/qemu/arch.ts machineFor); E_KERNEL_CONFIG when none does. */
+function bootMachine(request: KernelRequest, config: KconfigValues, where: string): ArchSpec {
+  const machine = machineFor(request.machine, config);
+  if (machine) return machine;
+  const tried: string[] = [];
+  for (let m: ArchSpec | null = request.machine; m; m = m.otherwise) tried.push(`qemu/${m.arch}.yaml boots ${m.kernelImage} with CONFIG_${m.imageNeeds}`);
+  throw new VmaspecError('E_KERNEL_CONFIG', `no machine of qemu/ boots the kernel of ${where}`, { details: tried });
+}
+
+/** A prebuilt image: its `.config` must hold what the guest needs, and what the image needs to boot on the machine. */
+async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image' } }, log: Logger): Promise<BuiltKernel> {
   const { image, config: configPath } = request.source;
   for (const path of [image, configPath]) if (!existsSync(path)) throw new VmaspecError('E_KERNEL_SOURCE', `${path} does not exist`);
   const text = await readFile(configPath, 'utf8');
   const config = parseKconfig(text);
-  // Only what the fragments switch on is required of an image; how we trim ours (=n, sizes) is not.
-  const required = (await readFragments(request.fragments)).requests.filter((r) => r.value === 'y');
-  checkConfig(required, config, configPath, true);
+  const plan = await configPlan(request, log);
+  checkConfig(requiredOptions(plan), config, configPath, true);
+  const machine = request.machine;
+  if (machineFor(machine, config) !== machine) {
+    throw new VmaspecError('E_KERNEL_CONFIG', `${configPath} lacks CONFIG_${machine.imageNeeds}, without which ${image} does not boot on ${machine.machine}`, {
+      details: [`rebuild the image with CONFIG_${machine.imageNeeds}=y, or let vmaspec build it (--kernel-tree with --kernel-config): such a kernel boots as ${machine.otherwise?.kernelImage ?? 'another image'}`],
+    });
+  }
   return {
     image,
+    machine,
     configPath,
     config,
     release: configRelease(text) ?? 'unknown',
     key: imageKey(image, text),
     cached: true,
     label: `image:${image}`,
+    configReport: formatMissing(missingWants(plan, config)),
   };
-}
-
-interface BuildDir {
-  src: SourceTree;
-  out: string;
-  makeArgs: string[];
-  configKey: string;
-}
-
-/** `make tinyconfig`, the fragments merged on top, `olddefconfig`, then the check; skipped when the config key is unchanged. */
-async function configure(dir: BuildDir, request: KernelRequest, fragments: Fragments, log: Logger): Promise<void> {
-  const configMarker = join(dir.out, '.vmaspec-config');
-  if (existsSync(configMarker) && (await readFile(configMarker, 'utf8')) === dir.configKey) return;
-  const configPath = join(dir.out, '.config');
-  const logFile = join(dir.out, 'config.log');
-  log.info(`kernel: configuring ${dir.src.label} (tinyconfig + ${request.fragments.map((f) => basename(f)).join(', ')})`);
-  await run('make', ['-C', dir.src.dir, ...dir.makeArgs, 'tinyconfig'], { log, logFile });
-  await writeFile(configPath, mergeKconfig(await readFile(configPath, 'utf8'), fragments.requests));
-  await run('make', ['-C', dir.src.dir, ...dir.makeArgs, 'olddefconfig'], { log, logFile });
-  checkConfig(fragments.requests, parseKconfig(await readFile(configPath, 'utf8')), configPath, false);
-  await writeFile(configMarker, dir.configKey);
 }
 
 /** The build step counts of earlier first builds, by config key; empty when the record is missing or damaged. */
@@ -145,11 +102,13 @@ async function knownStepCounts(file: string): Promise<Record<string, number>> {
 }
 
 /**
- * `make vmlinux` with progress; returns the number of build steps make printed. A damaged
- * vmlinux in the build dir is removed first (make would take it as up to date), and what
- * make leaves is checked: a whole ELF file, and a `.config` that still holds every option.
+ * `make vmlinux` (and the image the kernel boots as, when it is another: a bzImage) with
+ * progress; returns the number of build steps make printed and the image's path in the build
+ * dir. A damaged vmlinux in the build dir is removed first (make would take it as up to date),
+ * and what make leaves is checked: a whole ELF file, and a `.config` that still holds every
+ * required option.
  */
-async function compile(dir: BuildDir, request: KernelRequest, fragments: Fragments, firstBuild: boolean, log: Logger): Promise<number> {
+async function compile(dir: BuildDir, request: KernelRequest, plan: ConfigPlan, firstBuild: boolean, log: Logger): Promise<{ steps: number; image: string }> {
   const counts = join(request.cacheDir, 'build-steps.json');
   const known = await knownStepCounts(counts);
   const vmlinux = join(dir.out, 'vmlinux');
@@ -158,27 +117,29 @@ async function compile(dir: BuildDir, request: KernelRequest, fragments: Fragmen
     log.info(`kernel: ${damaged}; linking it again`);
     await rm(vmlinux, { force: true });
   }
+  const configPath = join(dir.out, '.config');
+  const { kernelImage } = bootMachine(request, parseKconfig(await readFile(configPath, 'utf8')), configPath);
+  const targets = [...new Set(['vmlinux', basename(kernelImage)])];
   const started = Date.now();
-  if (firstBuild) log.info(`kernel: building ${dir.src.label} in ${dir.out} (log: build.log)`);
-  const steps = await makeWithProgress(dir.src.dir, [...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'], log, join(dir.out, 'build.log'), firstBuild ? (known[dir.configKey] ?? null) : null);
+  if (firstBuild) log.info(`kernel: building ${dir.src.label} in ${dir.out} (${targets.join(', ')}; log: ${join(dir.meta, 'build.log')})`);
+  const steps = await makeWithProgress(dir.src.dir, [...dir.makeArgs, `-j${request.jobs}`, ...targets], log, join(dir.meta, 'build.log'), firstBuild ? (known[dir.configKey] ?? null) : null);
   if (steps > 0) log.info(`kernel: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${steps} steps)`);
   const built = await elfProblem(vmlinux);
-  if (built) throw new VmaspecError('E_KERNEL_BUILD', `make succeeded, but ${built}`, { details: [`build log: ${join(dir.out, 'build.log')}`] });
-  checkConfig(fragments.requests, parseKconfig(await readFile(join(dir.out, '.config'), 'utf8')), join(dir.out, '.config'), false);
+  if (built) throw new VmaspecError('E_KERNEL_BUILD', `make succeeded, but ${built}`, { details: [`build log: ${join(dir.meta, 'build.log')}`] });
+  if (!existsSync(join(dir.out, kernelImage))) throw new VmaspecError('E_KERNEL_BUILD', `make succeeded, but there is no ${kernelImage} in ${dir.out}`, { details: [`build log: ${join(dir.meta, 'build.log')}`] });
+  checkConfig(requiredOptions(plan), parseKconfig(await readFile(configPath, 'utf8')), configPath, false);
   if (firstBuild) await writeFile(counts, JSON.stringify({ ...known, [dir.configKey]: steps }, null, 2));
-  return steps;
+  return { steps, image: kernelImage };
 }
 
-/** The fragments of a request, and the configuration's key: the recipe, the architecture, the compiler and the fragments. */
-async function configOf(request: KernelRequest, log: Logger): Promise<{ fragments: Fragments; configKey: string }> {
-  const [fragments, compiler] = await Promise.all([readFragments(request.fragments), compilerIdentity(log)]);
-  return { fragments, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key]) };
-}
+type TreeSource = Extract<KernelSource, { kind: 'tree' }>;
 
 /** The key a kernel of `base` (located) with `series` in one configuration is kept under in the cache. */
 function builtKey(source: BuildableSource, base: SourceTree, series: SeriesPatch[], configKey: string, cacheDir: string): string {
   if (source.kind !== 'tree') return contentKey([base.identity, seriesKey(series), configKey]);
-  // A user's tree keeps one build dir per tree and config (make is incremental); with
+  // A developer's build dir holds one kernel per configuration; vmaspec keeps its logs under this key.
+  if (source.inBuildDir) return contentKey(['in-build-dir', source.build ?? source.path, configKey]);
+  // A developer's tree keeps one build dir per tree and config (make is incremental); with
   // a series, a pristine patched copy is built on its own (the tree may change later).
   if (series.length === 0) return contentKey([base.dir, configKey]);
   return contentKey([patchedTree(base, series.map((p) => p.text), cacheDir).identity, configKey]);
@@ -190,52 +151,77 @@ const NOTHING_TO_BUILD = '--kernel host is the kernel this machine runs: there i
 /**
  * The cache key `buildKernel` keeps the kernel of a request under, found without building,
  * extracting or writing anything (`vmaspec kernel key`: a CI cache key that changes exactly
- * when the kernel would be built anew). For a user's tree without patches it names the build
- * dir, which make updates in place as the tree changes.
+ * when the kernel would be built anew). For a developer's tree without patches it names the
+ * build dir, which make updates in place as the tree changes.
  */
 export async function kernelKey(request: KernelRequest, log: Logger): Promise<string> {
   const source = request.source;
   if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   if (source.kind === 'image') return imageKey(source.image, await readFile(source.config, 'utf8'));
-  const [base, { configKey }, series] = await Promise.all([locateSource(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
-  return builtKey(source, base, series, configKey, request.cacheDir);
+  const [base, plan, series] = await Promise.all([locateSource(source, request.cacheDir, log), configPlan(request, log), readSeries(request.patches)]);
+  return builtKey(source, base, series, plan.configKey, request.cacheDir);
 }
 
-/** Builds (or finds in the cache) the kernel a request describes. */
+/** Builds (or finds in the cache) the kernel a request describes, and says what it changed in a developer's `.config`. */
 export async function buildKernel(request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const source = request.source;
   if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   await assertCacheWritable(request.cacheDir);
-  if (source.kind === 'image') return prebuiltKernel({ ...request, source });
-  const [base, { fragments, configKey }, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log), readSeries(request.patches)]);
-  const key = builtKey(source, base, series, configKey, request.cacheDir);
+  const kernel = source.kind === 'image' ? await prebuiltKernel({ ...request, source }, log) : await buildFromSource(request, source, log);
+  for (const line of kernel.configReport) log.info(`kernel: ${line}`);
+  return kernel;
+}
+
+async function buildFromSource(request: KernelRequest, source: BuildableSource, log: Logger): Promise<BuiltKernel> {
+  const [base, plan, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, log), readSeries(request.patches)]);
+  const key = builtKey(source, base, series, plan.configKey, request.cacheDir);
   // Debian's source and a git commit never change: every kernel of one (with or without
   // a series) is built in its working copy, incrementally, and kept by content.
-  if (source.kind !== 'tree') return seriesBuild(base, series, key, configKey, fragments, request, log);
+  if (source.kind !== 'tree') return seriesBuild(base, series, key, plan, request, log);
+  const inPlace = configuredInPlace(source.path);
+  if (source.inBuildDir && source.build && inPlace) {
+    throw new VmaspecError('E_KERNEL_SOURCE', `${source.path} is configured in place, so Kbuild does not build it into --kernel-build ${source.build}`, {
+      details: [`run: make -C ${source.path} mrproper, or leave out --in-build-dir (vmaspec then builds a clean copy of the tree)`],
+    });
+  }
+  if (source.inBuildDir && !inPlace && !source.build) throw new VmaspecError('E_USAGE', `--in-build-dir: ${source.path} is not configured in place and no --kernel-build was given: it has no build dir of its own`);
+  const build = (clean: string): Promise<BuiltKernel> => treeBuild(source, { ...base, dir: clean }, series, key, plan, request, log);
+  return inPlace ? withCleanCopy(source.path, request.arch, request.cacheDir, log, build) : build(source.path);
+}
+
+/**
+ * A developer's tree, `clean` being the tree itself or its clean copy: built in vmaspec's build
+ * dir in the cache (incremental; with a series, from a pristine patched copy), or in the
+ * developer's own (`inBuildDir`: their `O=` dir, or the tree configured in place).
+ */
+async function treeBuild(source: TreeSource, clean: SourceTree, series: SeriesPatch[], key: string, plan: ConfigPlan, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const incremental = series.length === 0;
-  const src = incremental ? base : await patchedSource(base, request.patches, request.cacheDir, log);
-  const out = join(request.cacheDir, 'builds', key);
-  const dir: BuildDir = { src, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
-  const marker = join(out, '.vmaspec-built');
-  await mkdir(out, { recursive: true });
-  const { wasBuilt, steps } = await withLock(out, 'kernel', log, async () => {
-    const damaged = existsSync(marker) && !incremental ? await elfProblem(join(out, 'vmlinux')) : null;
+  const src = incremental ? clean : await patchedSource(clean, request.patches, request.cacheDir, log);
+  const meta = join(request.cacheDir, 'builds', key);
+  const arch = `ARCH=${request.arch}`;
+  const dir: BuildDir = source.inBuildDir
+    ? { src: { ...src, dir: source.path }, out: source.build ?? source.path, meta, makeArgs: source.build ? [`O=${source.build}`, arch] : [arch], configKey: plan.configKey }
+    : { src, out: meta, meta, makeArgs: [`O=${meta}`, arch], configKey: plan.configKey };
+  const marker = join(meta, '.vmaspec-built');
+  await mkdir(meta, { recursive: true });
+  const { wasBuilt, steps } = await withLock(meta, 'kernel', log, async () => {
+    const damaged = existsSync(marker) && !incremental ? await elfProblem(join(dir.out, 'vmlinux')) : null;
     if (damaged) {
       log.info(`kernel: the cached kernel is damaged (${damaged}); building it again`);
       await rm(marker);
     }
     const wasBuilt = existsSync(marker);
     if (wasBuilt && !incremental) {
-      log.verbose(`kernel: cached; it was built by: ${shellLine('make', ['-C', src.dir, ...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'])}`);
+      log.verbose(`kernel: cached; it was built by: ${shellLine('make', ['-C', dir.src.dir, ...dir.makeArgs, `-j${request.jobs}`, 'vmlinux'])}`);
       return { wasBuilt, steps: 0 };
     }
-    await configure(dir, request, fragments, log);
-    const steps = await compile(dir, request, fragments, !wasBuilt, log);
+    await configure(dir, plan, log);
+    const { steps } = await compile(dir, request, plan, !wasBuilt, log);
     await writeFile(marker, `${new Date().toISOString()}\n`);
     return { wasBuilt, steps };
   });
-  const release = (await readFile(join(out, 'include', 'config', 'kernel.release'), 'utf8')).trim();
-  return builtKernel(out, join(out, 'vmlinux'), release, { key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir, buildDir: out });
+  const release = await readFile(join(dir.out, 'include', 'config', 'kernel.release'), 'utf8');
+  return builtKernel(dir.out, (m) => join(dir.out, m.kernelImage), release, meta, request, { key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir, buildDir: dir.out });
 }
 
 /**
@@ -246,35 +232,49 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
   const source = request.source;
   if (source.kind === 'image' || source.kind === 'tree' || source.kind === 'host' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
-  const [base, { fragments, configKey }] = await Promise.all([sourceTree(source, request.cacheDir, log), configOf(request, log)]);
+  const [base, plan] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, log)]);
   const copy = workingCopyOf(base, request.cacheDir);
-  const out = workBuildDir(copy, configKey, request.cacheDir);
+  const out = workBuildDir(copy, plan.configKey, request.cacheDir);
   return withLock(copy.root, 'kernel', log, async () => {
     await workingCopy(base, request.cacheDir, log);
     await withSeriesApplied(copy, [], base.label, log, async () => {
-      await configure({ src: { ...base, dir: copy.tree }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey }, request, fragments, log);
+      await configure({ src: { ...base, dir: copy.tree }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey }, plan, log);
       await makeWithProgress(copy.tree, [`O=${out}`, `ARCH=${request.arch}`, `-j${request.jobs}`, target], log, join(out, `${target}.log`), null);
     });
     return join(out, file);
   });
 }
 
-async function builtKernel(dir: string, image: string, release: string, rest: Pick<BuiltKernel, 'key' | 'cached' | 'label' | 'sourceDir' | 'buildDir'>): Promise<BuiltKernel> {
+/**
+ * A built kernel from the `.config` in `dir`, the image `imageOf` its machine names, and the
+ * report on a developer's `.config` kept in `reportDir`.
+ */
+async function builtKernel(
+  dir: string,
+  imageOf: (machine: ArchSpec) => string,
+  release: string,
+  reportDir: string,
+  request: KernelRequest,
+  rest: Pick<BuiltKernel, 'key' | 'cached' | 'label' | 'sourceDir' | 'buildDir'>,
+): Promise<BuiltKernel> {
   const configPath = join(dir, '.config');
-  return { image, configPath, config: parseKconfig(await readFile(configPath, 'utf8')), release: release.trim(), entry: dir, ...rest };
+  const config = parseKconfig(await readFile(configPath, 'utf8'));
+  const machine = bootMachine(request, config, configPath);
+  return { image: imageOf(machine), machine, configPath, config, release: release.trim(), entry: dir, configReport: await readConfigReport(reportDir), ...rest };
 }
 
 /**
  * A kernel of an immutable source with a series (maybe empty): kept in `builds/<key>/`
- * (vmlinux, .config, kernel.release); built, when missing, in the source's working copy
- * with the series applied, in the build dir the copy shares across series.
+ * (vmlinux, the image it boots as, .config, kernel.release, the report on a developer's
+ * .config); built, when missing, in the source's working copy with the series applied, in
+ * the build dir the copy shares across series.
  */
-async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string, configKey: string, fragments: Fragments, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
+async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string, plan: ConfigPlan, request: KernelRequest, log: Logger): Promise<BuiltKernel> {
   const result = join(request.cacheDir, 'builds', key);
   const label = series.length === 0 ? base.label : `${base.label} + ${series.length} patch${series.length === 1 ? '' : 'es'}`;
-  const out = workBuildDir(workingCopyOf(base, request.cacheDir), configKey, request.cacheDir);
+  const out = workBuildDir(workingCopyOf(base, request.cacheDir), plan.configKey, request.cacheDir);
   const done = async (cached: boolean): Promise<BuiltKernel> =>
-    builtKernel(result, join(result, 'vmlinux'), await readFile(join(result, 'kernel.release'), 'utf8'), { key, cached, label, sourceDir: base.dir, buildDir: out });
+    builtKernel(result, (m) => join(result, basename(m.kernelImage)), await readFile(join(result, 'kernel.release'), 'utf8'), result, request, { key, cached, label, sourceDir: base.dir, buildDir: out });
   /** Whether a whole kernel is kept under the key; a damaged one is removed (and so rebuilt). */
   const kept = async (): Promise<boolean> => {
     if (!existsSync(result)) return false;
@@ -286,15 +286,16 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
   };
   if (await kept()) return done(true);
   const copy = workingCopyOf(base, request.cacheDir);
-  const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey };
+  const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey };
   await mkdir(out, { recursive: true });
   return withLock(copy.root, 'kernel', log, async () => {
     if (await kept()) return done(true);
     await workingCopy(base, request.cacheDir, log);
     await withSeriesApplied(copy, series, base.label, log, async () => {
-      await configure(dir, request, fragments, log);
-      await compile(dir, request, fragments, !existsSync(join(out, 'vmlinux')), log);
-      await keepResult(out, result, log);
+      await configure(dir, plan, log);
+      const { image } = await compile(dir, request, plan, !existsSync(join(out, 'vmlinux')), log);
+      const report = existsSync(join(out, CONFIG_REPORT)) && plan.base.kind === 'developer' ? [CONFIG_REPORT] : [];
+      await keepResult(out, result, [...new Set(['vmlinux', image, '.config', ...report])], log);
     });
     return done(false);
   });

@@ -69,3 +69,33 @@ export function droppedOptions(requests: KconfigRequest[], final: KconfigValues)
 export function configRelease(text: string): string | null {
   return /^# Linux\/\S+ (\S+) Kernel Configuration$/m.exec(text)?.[1] ?? null;
 }
+
+/** An option whose value a merge (and olddefconfig after it) changed; `request` is the fragment line that asked for it, null for a consequence. */
+export interface KconfigChange {
+  name: string;
+  from: string;
+  to: string;
+  request: KconfigRequest | null;
+}
+
+/**
+ * What changed from `before` to `after` (absent counts as `n`), the requested options first
+ * with the fragment line that asked, then the options
+ * olddefconfig changed as a consequence (dependencies, selects, new defaults), by name.
+ */
+export function configChanges(before: KconfigValues, after: KconfigValues, requests: KconfigRequest[]): KconfigChange[] {
+  // The value asked for is the last request's; the line named is the first that asks for it (base.config before vma.config).
+  const value = new Map(requests.map((r) => [r.name, r.value]));
+  const asked = new Map<string, KconfigRequest>();
+  for (const r of requests) if (!asked.has(r.name) && r.value === value.get(r.name)) asked.set(r.name, r);
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((name) => (before.get(name) ?? 'n') !== (after.get(name) ?? 'n'));
+  const change = (name: string): KconfigChange => ({ name, from: before.get(name) ?? 'n', to: after.get(name) ?? 'n', request: asked.get(name) ?? null });
+  const requested = [...asked.keys()].filter((n) => changed.includes(n)).map(change);
+  const consequences = changed.filter((n) => !asked.has(n)).sort().map(change);
+  return [...requested, ...consequences];
+}
+
+/** `CONFIG_ANON_VMA_NAME: n → y, needed by kernel-config/vma.config:4`. */
+export function formatChange(c: KconfigChange): string {
+  return `CONFIG_${c.name}: ${c.from} → ${c.to}, ${c.request ? `needed by ${c.request.file}:${c.request.line}` : 'by olddefconfig, following the above'}`;
+}

@@ -6,14 +6,18 @@ import { VmaspecError } from '../errors.js';
 import type { ArchSpec } from '../qemu/arch.js';
 import { repoRoot } from '../qemu/arch.js';
 import { defaultCacheDir } from './cache.js';
-import type { KernelRequest, KernelSource } from './types.js';
+import type { Fragment, KernelRequest, KernelSource } from './types.js';
 
 export interface KernelOptions {
   patches?: string[];
   tree?: string;
+  /** The build dir `tree` is configured in (`O=`): its `.config` is the base. */
+  build?: string;
+  /** Build in the tree's own build dir (`build`, else the tree configured in place), not in the cache. */
+  inBuildDir?: boolean;
   image?: string;
-  /** The `.config` of `image` (default: `.config` beside it). */
-  imageConfig?: string;
+  /** The `.config` of `image` (default: `.config` beside it), or the `.config` any other source starts from. */
+  config?: string;
   /** The version of Debian's linux-source package to build (default 6.12). */
   debian?: string;
   /** A commit of a git repository as the source (`--git REPO` with a revision). */
@@ -45,29 +49,58 @@ function givenFile(flag: string, path: string, note = ''): string {
   return abs;
 }
 
+/** The absolute path of a directory the command line names; E_USAGE naming the flag when it is not one. */
+function givenDir(flag: string, path: string): string {
+  const abs = resolve(path);
+  let kind: string | null = null;
+  try {
+    if (!statSync(abs).isDirectory()) kind = 'not a directory';
+  } catch {
+    kind = 'no such directory';
+  }
+  if (kind) throw new VmaspecError('E_USAGE', `${flag} ${path}: ${kind}`, { details: [`give ${flag} an existing directory`] });
+  return abs;
+}
+
 function kernelSource(options: KernelOptions): KernelSource {
   if (options.host) {
-    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.image && '--kernel-image', options.imageConfig && '--kernel-config', options.kconfig?.length && '--kconfig', options.profiles?.length && '--profile', options.jobs !== undefined && '--make-jobs'].filter(Boolean);
+    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.build && '--kernel-build', options.inBuildDir && '--in-build-dir', options.image && '--kernel-image', options.config && '--kernel-config', options.kconfig?.length && '--kconfig', options.profiles?.length && '--profile', options.jobs !== undefined && '--make-jobs'].filter(Boolean);
     if (given.length > 0) throw new VmaspecError('E_USAGE', `--kernel host runs the kernel this machine runs, as it is: ${given.join(', ')} cannot apply to it`);
     return { kind: 'host' };
   }
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
+  if (!options.tree && options.build) throw new VmaspecError('E_USAGE', '--kernel-build is the build dir of a --kernel-tree; give the tree too');
+  if (!options.tree && options.inBuildDir) throw new VmaspecError('E_USAGE', '--in-build-dir builds a --kernel-tree in its own build dir; give the tree');
   if (options.image) {
     if (options.patches?.length) throw new VmaspecError('E_USAGE', '--patch cannot apply to a prebuilt --kernel-image');
     const image = givenFile('--kernel-image', options.image);
-    const config = options.imageConfig === undefined ? givenFile('--kernel-config', join(image, '..', '.config'), ' (the default: .config beside --kernel-image)') : givenFile('--kernel-config', options.imageConfig);
+    const config = options.config === undefined ? givenFile('--kernel-config', join(image, '..', '.config'), ' (the default: .config beside --kernel-image)') : givenFile('--kernel-config', options.config);
     return { kind: 'image', image, config };
   }
   if (options.tree && options.git) throw new VmaspecError('E_USAGE', '--kernel-tree and --git exclude each other');
   if (options.git) return { kind: 'git', repo: resolve(options.git.repo), rev: options.git.rev };
-  if (options.tree) return { kind: 'tree', path: resolve(options.tree) };
+  if (options.tree) {
+    if (options.inBuildDir && options.patches?.length) throw new VmaspecError('E_USAGE', '--in-build-dir: a --patch series is built in a patched copy of the tree in the cache, not in your build dir');
+    return { kind: 'tree', path: givenDir('--kernel-tree', options.tree), build: options.build === undefined ? null : givenDir('--kernel-build', options.build), inBuildDir: options.inBuildDir === true };
+  }
   return { kind: 'debian', version: options.debian ?? DEFAULT_DEBIAN };
 }
 
-/** The fragments every kernel gets: base, the architecture's, and the feature set under test. */
-export function defaultFragments(spec: ArchSpec): string[] {
+/**
+ * The fragments every kernel gets (kernel-config/README.md): what the guest needs, the choices
+ * of vmaspec's own small kernel, and what the cases use (the feature set under test, fault
+ * injection, the health detectors).
+ */
+export function defaultFragments(spec: ArchSpec): Fragment[] {
   const dir = join(repoRoot, 'kernel-config');
-  return [join(dir, 'base.config'), join(dir, `${spec.arch}.config`), join(dir, 'vma.config'), join(dir, 'fault-injection.config'), join(dir, 'health.config')];
+  const of = (role: Fragment['role'], ...names: string[]): Fragment[] => names.map((n) => ({ path: join(dir, n), role }));
+  return [
+    ...of('need', 'base.config'),
+    ...of('tiny', 'tiny/base.config'),
+    ...of('need', `${spec.kernelArch}.config`),
+    ...of('tiny', `tiny/${spec.kernelArch}.config`),
+    ...of('want', 'vma.config', 'fault-injection.config', 'health.config'),
+  ];
 }
 
 const profileDir = join(repoRoot, 'kernel-config', 'profiles');
@@ -90,10 +123,15 @@ export function profileFragment(name: string): string {
 export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): KernelRequest {
   const jobs = options.jobs ?? cpus().length + 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new VmaspecError('E_USAGE', `--make-jobs: expected a positive integer, got "${options.jobs}"`);
+  const source = kernelSource(options);
+  // What the command line asks for explicitly must be there: profiles and --kconfig fragments are needs.
+  const asked = [...(options.profiles ?? []).map(profileFragment), ...(options.kconfig ?? []).map((f) => givenFile('--kconfig', f))];
   return {
-    source: kernelSource(options),
+    source,
     patches: (options.patches ?? []).map((p) => givenFile('--patch', p)),
-    fragments: [...defaultFragments(spec), ...(options.profiles ?? []).map(profileFragment), ...(options.kconfig ?? []).map((f) => givenFile('--kconfig', f))],
+    fragments: [...defaultFragments(spec), ...asked.map((path): Fragment => ({ path, role: 'need' }))],
+    config: source.kind === 'image' || options.config === undefined ? null : givenFile('--kernel-config', options.config),
+    machine: spec,
     arch: spec.kernelArch,
     cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
     jobs,

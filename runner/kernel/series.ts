@@ -160,11 +160,11 @@ export async function withSeriesApplied<T>(copy: WorkingCopy, series: SeriesPatc
   }
 }
 
-/** Where a built kernel of a working copy is kept: vmlinux, .config and the release, copied out of the shared build dir, with their manifest. */
-export async function keepResult(out: string, result: string, log: Logger): Promise<void> {
+/** Keeps a built kernel of a working copy: `files` of the shared build dir (vmlinux, the image it boots as, .config …) copied flat into `result`, with the release and their manifest. */
+export async function keepResult(out: string, result: string, files: string[], log: Logger): Promise<void> {
   await fillAtomically(result, async (partial) => {
-    await run('cp', ['--reflink=auto', join(out, 'vmlinux'), join(out, '.config'), partial], { log });
+    await run('cp', ['--reflink=auto', ...files.map((f) => join(out, f)), partial], { log });
     await writeFile(join(partial, 'kernel.release'), await readFile(join(out, 'include', 'config', 'kernel.release'), 'utf8'));
-    await writeManifest(partial, ['vmlinux', '.config', 'kernel.release']);
+    await writeManifest(partial, [...files.map((f) => basename(f)), 'kernel.release']);
   });
 }

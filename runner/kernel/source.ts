@@ -1,5 +1,5 @@
 // Kernel source: Debian's linux-source tarball extracted into the cache, a
-// user's tree, and pristine copies with a patch series applied.
+// developer's tree, and pristine copies with a patch series applied.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -135,16 +135,11 @@ async function writeMarker(path: string): Promise<void> {
   await writeFile(path, `${new Date().toISOString()}\n`);
 }
 
-/** A user's tree: must be a kernel tree and clean (Kbuild refuses O= builds of a configured tree). */
+/** A developer's tree (clean, or configured in place: runner/kernel/tree-copy.ts builds a clean copy of it). */
 export async function userTree(path: string, log: Logger): Promise<SourceTree> {
   const dir = resolve(path);
   if (!existsSync(join(dir, 'Makefile')) || !existsSync(join(dir, 'mm', 'madvise.c'))) {
     throw new VmaspecError('E_KERNEL_SOURCE', `${path} is not a Linux source tree (no Makefile and mm/madvise.c)`);
-  }
-  if (existsSync(join(dir, '.config')) || existsSync(join(dir, 'include', 'config'))) {
-    throw new VmaspecError('E_KERNEL_SOURCE', `${path} has been configured in place; vmaspec builds out of tree and needs it clean`, {
-      details: [`run: make -C ${path} mrproper`],
-    });
   }
   // The identity follows the tree's content: git HEAD plus the uncommitted diff, when it is a git tree.
   let identity = `tree:${dir}`;

@@ -24,6 +24,10 @@ export interface ArchSpec {
   kernelArgs: string[];
   /** Runs may start guests from a saved snapshot of a booted one (runner/qemu/snapshot.ts). */
   snapshots: boolean;
+  /** The Kconfig option a kernel needs to boot `kernelImage` on this machine (x86_64: PVH); null when any kernel boots. */
+  imageNeeds: string | null;
+  /** The machine a kernel without `imageNeeds` boots on instead (qemu/<otherwise>.yaml); null when there is none. */
+  otherwise: ArchSpec | null;
 }
 
 /** The repository root: set by runner/bin/vmaspec.js (which runs a bundle kept in the cache), else from this file's place in runner/qemu/. */
@@ -44,15 +48,24 @@ const isPair =
   (v: unknown): v is Record<Accel, T> =>
     typeof v === 'object' && v !== null && inner((v as Record<string, unknown>).tcg) && inner((v as Record<string, unknown>).kvm);
 
-/** Reads and checks `qemu/<arch>.yaml`. */
-export async function loadArch(arch: string, root = repoRoot): Promise<ArchSpec> {
+const isOption = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v);
+/** An optional field: null when absent. */
+const optional =
+  <T>(inner: (v: unknown) => v is T) =>
+  (v: unknown): v is T | null =>
+    v === undefined || v === null || inner(v);
+
+/** Reads and checks `qemu/<arch>.yaml`, and the machines its `otherwise` names, in turn. */
+export async function loadArch(arch: string, root = repoRoot, seen: string[] = []): Promise<ArchSpec> {
   const file = join(root, 'qemu', `${arch}.yaml`);
+  if (seen.includes(arch)) throw new VmaspecError('E_USAGE', `${file}: otherwise: ${[...seen, arch].join(' → ')} goes round in a circle`);
   let data: Record<string, unknown>;
   try {
     data = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (cause) {
     throw new VmaspecError('E_USAGE', `no QEMU description for architecture "${arch}" (${file})`, { cause });
   }
+  const otherwise = field(data, 'otherwise', optional(isString), file, 'the name of another file of qemu/') ?? null;
   return {
     arch,
     binary: field(data, 'binary', isString, file, 'a program name'),
@@ -69,5 +82,18 @@ export async function loadArch(arch: string, root = repoRoot): Promise<ArchSpec>
     resultsDevice: field(data, 'results_device', isString, file, 'a -device value'),
     kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
     snapshots: field(data, 'snapshots', isBoolean, file, 'true or false'),
+    imageNeeds: field(data, 'kernel_image_needs', optional(isOption), file, 'a Kconfig option name without CONFIG_') ?? null,
+    otherwise: otherwise === null ? null : await loadArch(otherwise, root, [...seen, arch]),
   };
+}
+
+/**
+ * The machine a kernel of this configuration boots on: `spec` when the kernel has what its
+ * image needs, else the first of its `otherwise` machines that takes the kernel; null when none does.
+ */
+export function machineFor(spec: ArchSpec, config: Map<string, string>): ArchSpec | null {
+  for (let m: ArchSpec | null = spec; m; m = m.otherwise) {
+    if (m.imageNeeds === null || config.get(m.imageNeeds) === 'y') return m;
+  }
+  return null;
 }

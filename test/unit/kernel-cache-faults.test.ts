@@ -92,7 +92,7 @@ describe('a damaged kernel in the cache', () => {
     await writeFile(join(out, '.config'), 'CONFIG_MMU=y\n');
     await writeFile(join(out, 'include', 'config', 'kernel.release'), '6.12.0\n');
     const result = join(root, 'builds', name);
-    await keepResult(out, result, silentLogger);
+    await keepResult(out, result, ['vmlinux', '.config'], silentLogger);
     return result;
   }
 

@@ -10,7 +10,7 @@ const cases: [string, KernelOptions, string][] = [
   ['--kconfig', { kconfig: ['/nonexistent/extra.config'] }, '--kconfig /nonexistent/extra.config: no such file'],
   ['--patch', { patches: ['/nonexistent/fix.patch'] }, '--patch /nonexistent/fix.patch: no such file'],
   ['--kernel-image', { image: '/nonexistent/vmlinux' }, '--kernel-image /nonexistent/vmlinux: no such file'],
-  ['--kernel-config', { image: '/bin/true', imageConfig: '/nonexistent/.config' }, '--kernel-config /nonexistent/.config: no such file'],
+  ['--kernel-config', { image: '/bin/true', config: '/nonexistent/.config' }, '--kernel-config /nonexistent/.config: no such file'],
   ['--kernel-config (its default)', { image: '/bin/true' }, '--kernel-config /bin/.config: no such file (the default: .config beside --kernel-image)'],
   ['--kconfig (a directory)', { kconfig: ['/tmp'] }, '--kconfig /tmp: not a file'],
 ];
