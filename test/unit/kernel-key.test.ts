@@ -4,7 +4,7 @@
 // of a run. That it is the key `kernel build` keeps the kernel under is checked on a real
 // build by test/integration/ci-handoff.test.ts.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,6 +58,37 @@ describe('kernel key', () => {
   it('is what `vmaspec kernel key` prints', async () => {
     const printed = await exec('node', [join(repoRoot, 'runner/bin/vmaspec.js'), 'kernel', 'key', '--kernel', `git:${repo}@HEAD`, '--patch', join(dir, 'a.patch')], { env: { ...process.env, VMASPEC_CACHE: cache } });
     expect(printed.stdout).toBe(`${await key({ git: { repo, rev: 'HEAD' }, patches: [join(dir, 'a.patch')] })}\n`);
+  });
+});
+
+describe('kernel key of a developer’s tree', () => {
+  /** A tree as userTree accepts it, configured in place with `text` as its .config. */
+  async function configuredTree(name: string, text: string): Promise<string> {
+    const tree = join(dir, name);
+    await mkdir(join(tree, 'mm'), { recursive: true });
+    await writeFile(join(tree, 'Makefile'), 'all:\n');
+    await writeFile(join(tree, 'mm', 'madvise.c'), '');
+    await writeFile(join(tree, '.config'), text);
+    return tree;
+  }
+
+  it('follows the .config it starts from (the tree’s own, or --kernel-config), makes no copy, and writes nothing', async () => {
+    const tree = await configuredTree('dev', 'CONFIG_SMP=y\n');
+    const own = await key({ tree });
+    expect(await key({ tree })).toBe(own);
+    expect(await key({ tree, config: join(dir, 'extra.config') })).not.toBe(own);
+    await writeFile(join(tree, '.config'), 'CONFIG_SMP=n\n');
+    expect(await key({ tree })).not.toBe(own);
+    expect(await key({ tree, inBuildDir: true })).not.toBe(await key({ tree }));
+    // The command's bundle (`cli/`, from the test above) is all the cache holds: no source copy, no build dir.
+    expect((await readdir(cache).catch(() => [] as string[])).filter((n) => n !== 'cli')).toEqual([]);
+  });
+
+  it('stops when --kernel-build has no .config', async () => {
+    const tree = await configuredTree('dev2', '');
+    const build = join(dir, 'empty-build');
+    await mkdir(build);
+    await expect(key({ tree, build })).rejects.toThrow(`--kernel-build ${build} has no .config`);
   });
 });
 
