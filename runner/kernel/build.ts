@@ -294,7 +294,7 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
     await withSeriesApplied(copy, series, base.label, log, async () => {
       await configure(dir, plan, log);
       const { image } = await compile(dir, request, plan, !existsSync(join(out, 'vmlinux')), log);
-      const report = existsSync(join(out, CONFIG_REPORT)) && plan.base.kind === 'developer' ? [CONFIG_REPORT] : [];
+      const report = existsSync(join(out, CONFIG_REPORT)) ? [CONFIG_REPORT] : [];
       await keepResult(out, result, [...new Set(['vmlinux', image, '.config', ...report])], log);
     });
     return done(false);

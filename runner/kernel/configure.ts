@@ -155,7 +155,7 @@ export interface BuildDir {
  * Makes `<out>/.config`: `make tinyconfig` with every fragment merged on top, or the developer's
  * `.config` (olddefconfig'd first, so what this tree's Kconfig itself changes is not counted
  * as vmaspec's) with the needs and wants merged on top; then olddefconfig and the check.
- * On a developer's `.config`, the report of what changed is written to `<meta>/config-changes.txt`.
+ * On a developer's `.config`, the report of what changed is written to `<meta>/config-changes.json`.
  * Skipped when the config key is unchanged since the last time.
  */
 export async function configure(dir: BuildDir, plan: ConfigPlan, log: Logger): Promise<void> {

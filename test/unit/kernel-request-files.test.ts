@@ -13,6 +13,10 @@ const cases: [string, KernelOptions, string][] = [
   ['--kernel-config', { image: '/bin/true', config: '/nonexistent/.config' }, '--kernel-config /nonexistent/.config: no such file'],
   ['--kernel-config (its default)', { image: '/bin/true' }, '--kernel-config /bin/.config: no such file (the default: .config beside --kernel-image)'],
   ['--kconfig (a directory)', { kconfig: ['/tmp'] }, '--kconfig /tmp: not a file'],
+  ['--kernel-tree', { tree: '/nonexistent/linux' }, '--kernel-tree /nonexistent/linux: no such directory'],
+  ['--kernel-build', { tree: '/tmp', build: '/nonexistent/build' }, '--kernel-build /nonexistent/build: no such directory'],
+  ['--kernel-build (a file)', { tree: '/tmp', build: '/bin/true' }, '--kernel-build /bin/true: not a directory'],
+  ['--kernel-config (the .config a tree starts from)', { tree: '/tmp', config: '/nonexistent/.config' }, '--kernel-config /nonexistent/.config: no such file'],
 ];
 
 describe('a file the command line names that is not there', () => {
