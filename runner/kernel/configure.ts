@@ -92,10 +92,10 @@ export async function configPlan(request: KernelRequest, log: Logger): Promise<C
 }
 
 /** The requests merged onto the base: every fragment on tinyconfig; on a developer's `.config`, all but vmaspec's own small kernel's. */
-const merged = (plan: ConfigPlan): RoleRequest[] => plan.fragments.requests.filter((r) => plan.base.kind === 'tinyconfig' || r.role !== 'tiny');
+export const mergedRequests = (plan: ConfigPlan): RoleRequest[] => plan.fragments.requests.filter((r) => plan.base.kind === 'tinyconfig' || r.role !== 'tiny');
 
 /** The requests that must survive olddefconfig: every merged one on tinyconfig (it is ours), the needs on a developer's `.config`. */
-export const requiredOptions = (plan: ConfigPlan): KconfigRequest[] => merged(plan).filter((r) => plan.base.kind === 'tinyconfig' || r.role === 'need');
+export const requiredOptions = (plan: ConfigPlan): KconfigRequest[] => mergedRequests(plan).filter((r) => plan.base.kind === 'tinyconfig' || r.role === 'need');
 
 /** Fails with the name, fragment line and final value of each required option that is not in `config`. */
 export function checkConfig(required: KconfigRequest[], config: KconfigValues, where: string, prebuilt: boolean): void {
@@ -109,7 +109,7 @@ export function checkConfig(required: KconfigRequest[], config: KconfigValues, w
 }
 
 /** The options the cases use (the wants merged) that `config` lacks: their cases are skipped. */
-export const missingWants = (plan: ConfigPlan, config: KconfigValues): ConfigReport['missing'] => droppedOptions(merged(plan).filter((r) => r.role === 'want'), config);
+export const missingWants = (plan: ConfigPlan, config: KconfigValues): ConfigReport['missing'] => droppedOptions(mergedRequests(plan).filter((r) => r.role === 'want'), config);
 
 /** The lines on the options the cases use that the kernel lacks; none when it has them all. */
 export function formatMissing(missing: ConfigReport['missing']): string[] {
@@ -164,7 +164,7 @@ export async function configure(dir: BuildDir, plan: ConfigPlan, log: Logger): P
   const configPath = join(dir.out, '.config');
   const logFile = join(dir.meta, 'config.log');
   const make = (target: string): Promise<string> => run('make', ['-C', dir.src.dir, ...dir.makeArgs, target], { log, logFile });
-  const requests = merged(plan);
+  const requests = mergedRequests(plan);
   const { base } = plan;
   const names = [...new Set(requests.map((r) => r.file))].join(', ');
   log.info(`kernel: configuring ${dir.src.label} (${base.kind === 'tinyconfig' ? 'tinyconfig' : base.file} + ${names})`);

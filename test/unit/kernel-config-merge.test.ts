@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmaspecError } from '../../runner/errors.js';
-import { checkConfig, configPlan, formatConfigReport, missingWants, requiredOptions, type ConfigPlan } from '../../runner/kernel/configure.js';
+import { checkConfig, configPlan, formatConfigReport, mergedRequests, missingWants, requiredOptions, type ConfigPlan } from '../../runner/kernel/configure.js';
 import { configChanges, parseKconfig, type KconfigValues } from '../../runner/kernel/kconfig.js';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { silentLogger } from '../../runner/log.js';
@@ -21,8 +21,6 @@ const [defconfig, merged, ours] = await Promise.all([config('defconfig-6.12.conf
 /** The plan of Debian's 6.12 on a developer's .config, and on vmaspec's own tinyconfig. */
 const developerPlan = await configPlan(buildKernelRequest({ config: fixture('defconfig-6.12.config'), cacheDir: '/nonexistent' }, spec), silentLogger);
 const tinyPlan = await configPlan(buildKernelRequest({ cacheDir: '/nonexistent' }, spec), silentLogger);
-/** What the configure stage merges on a developer's .config: every request but the tiny kernel's. */
-const mergedRequests = (plan: ConfigPlan): ConfigPlan['fragments']['requests'] => plan.fragments.requests.filter((r) => r.role !== 'tiny');
 
 /** The line of a fragment a request names. */
 const lineOf = async (file: string, line: number): Promise<string> => (await readFile(join(repoRoot, file), 'utf8')).split('\n')[line - 1]!;
@@ -39,6 +37,8 @@ describe('the roles of the fragments', () => {
     expect(files(developerPlan)).toEqual(['kernel-config/base.config', 'kernel-config/x86_64.config']);
     expect(files(tinyPlan)).toEqual(expect.arrayContaining(['kernel-config/tiny/base.config', 'kernel-config/tiny/x86_64.config', 'kernel-config/vma.config', 'kernel-config/health.config']));
     expect(requiredOptions(tinyPlan)).toHaveLength(tinyPlan.fragments.requests.length);
+    expect([...new Set(mergedRequests(developerPlan).map((r) => r.role))].sort()).toEqual(['need', 'want']);
+    expect(mergedRequests(tinyPlan)).toEqual(tinyPlan.fragments.requests);
   });
 
   it('leave the developer’s own choices where vmaspec’s small kernel makes others (SMP, ACPI, PVH, sizes)', () => {
