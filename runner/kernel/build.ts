@@ -221,7 +221,7 @@ async function treeBuild(source: TreeSource, clean: SourceTree, series: SeriesPa
     return { wasBuilt, steps };
   });
   const release = await readFile(join(dir.out, 'include', 'config', 'kernel.release'), 'utf8');
-  return builtKernel(dir.out, (m) => join(dir.out, m.kernelImage), release, meta, request, { key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir, buildDir: dir.out });
+  return builtKernel(dir.out, (m) => join(dir.out, m.kernelImage), release, { dir: meta, plan }, request, { key, cached: wasBuilt && steps === 0, label: src.label, sourceDir: src.dir, buildDir: dir.out });
 }
 
 /**
@@ -247,20 +247,20 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
 
 /**
  * A built kernel from the `.config` in `dir`, the image `imageOf` its machine names, and the
- * report on a developer's `.config` kept in `reportDir`.
+ * report on a developer's `.config` of `report.plan` kept in `report.dir`.
  */
 async function builtKernel(
   dir: string,
   imageOf: (machine: ArchSpec) => string,
   release: string,
-  reportDir: string,
+  report: { dir: string; plan: ConfigPlan },
   request: KernelRequest,
   rest: Pick<BuiltKernel, 'key' | 'cached' | 'label' | 'sourceDir' | 'buildDir'>,
 ): Promise<BuiltKernel> {
   const configPath = join(dir, '.config');
   const config = parseKconfig(await readFile(configPath, 'utf8'));
   const machine = bootMachine(request, config, configPath);
-  return { image: imageOf(machine), machine, configPath, config, release: release.trim(), entry: dir, configReport: await readConfigReport(reportDir), ...rest };
+  return { image: imageOf(machine), machine, configPath, config, release: release.trim(), entry: dir, configReport: await readConfigReport(report.dir, report.plan), ...rest };
 }
 
 /**
@@ -274,7 +274,7 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
   const label = series.length === 0 ? base.label : `${base.label} + ${series.length} patch${series.length === 1 ? '' : 'es'}`;
   const out = workBuildDir(workingCopyOf(base, request.cacheDir), plan.configKey, request.cacheDir);
   const done = async (cached: boolean): Promise<BuiltKernel> =>
-    builtKernel(result, (m) => join(result, basename(m.kernelImage)), await readFile(join(result, 'kernel.release'), 'utf8'), result, request, { key, cached, label, sourceDir: base.dir, buildDir: out });
+    builtKernel(result, (m) => join(result, basename(m.kernelImage)), await readFile(join(result, 'kernel.release'), 'utf8'), { dir: result, plan }, request, { key, cached, label, sourceDir: base.dir, buildDir: out });
   /** Whether a whole kernel is kept under the key; a damaged one is removed (and so rebuilt). */
   const kept = async (): Promise<boolean> => {
     if (!existsSync(result)) return false;

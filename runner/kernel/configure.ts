@@ -19,9 +19,11 @@ const RECIPE = 'vmaspec-kernel-2';
 /** What vmaspec did to a developer's `.config` (a ConfigReport), kept beside the kernel and printed on every use. */
 export const CONFIG_REPORT = 'config-changes.json';
 
-/** What vmaspec changed in a developer's `.config`, and the options the cases use that it could not set. */
+/**
+ * What vmaspec changed in a developer's `.config`, and the options the cases use that it could
+ * not set. Not the file's name: two `.config` files with one text share the kernel and this report.
+ */
 export interface ConfigReport {
-  file: string;
   /** The options merged in that changed, then olddefconfig's consequences (runner/kernel/kconfig.ts configChanges). */
   changes: KconfigChange[];
   missing: (KconfigRequest & { got: string })[];
@@ -125,14 +127,14 @@ export function formatMissing(missing: ConfigReport['missing']): string[] {
  * n → y, needed by kernel-config/vma.config:4`), the count of olddefconfig's consequences
  * (each listed in `kept`, the report's file), and the options the cases use that are missing.
  */
-export function formatConfigReport(report: ConfigReport, kept: string): string[] {
+export function formatConfigReport(report: ConfigReport, file: string, kept: string): string[] {
   const asked = report.changes.filter((c) => c.request);
   const consequences = report.changes.length - asked.length;
   const changes =
     report.changes.length === 0
-      ? [`${report.file} has every option the guest needs and the cases use; vmaspec changed nothing`]
+      ? [`${file} has every option the guest needs and the cases use; vmaspec changed nothing`]
       : [
-          `vmaspec changed ${asked.length} option(s) of ${report.file} for the guest and the cases (kernel-config/README.md):`,
+          `vmaspec changed ${asked.length} option(s) of ${file} for the guest and the cases (kernel-config/README.md):`,
           ...asked.map((c) => `  ${formatChange(c)}`),
           ...(consequences > 0 ? [`  and ${consequences} option(s) olddefconfig set as their consequence (each in ${kept})`] : []),
         ];
@@ -179,15 +181,16 @@ export async function configure(dir: BuildDir, plan: ConfigPlan, log: Logger): P
   const after = parseKconfig(await readFile(configPath, 'utf8'));
   checkConfig(requiredOptions(plan), after, configPath, false);
   if (base.kind === 'developer') {
-    const report: ConfigReport = { file: base.file, changes: configChanges(parseKconfig(before), after, requests), missing: missingWants(plan, after) };
+    const report: ConfigReport = { changes: configChanges(parseKconfig(before), after, requests), missing: missingWants(plan, after) };
     await writeFile(join(dir.meta, CONFIG_REPORT), `${JSON.stringify(report, null, 1)}\n`);
   }
   await writeFile(marker, dir.configKey);
 }
 
-/** The printed report kept beside a kernel built on a developer's `.config` in `dir`; empty for vmaspec's own configuration. */
-export async function readConfigReport(dir: string): Promise<string[]> {
-  const file = join(dir, CONFIG_REPORT);
-  const text = await readFile(file, 'utf8').catch(() => null);
-  return text === null ? [] : formatConfigReport(JSON.parse(text) as ConfigReport, file);
+/** The printed report kept in `dir` on the kernel of a plan that starts from a developer's `.config`; empty for vmaspec's own configuration. */
+export async function readConfigReport(dir: string, plan: ConfigPlan): Promise<string[]> {
+  if (plan.base.kind !== 'developer') return [];
+  const kept = join(dir, CONFIG_REPORT);
+  const text = await readFile(kept, 'utf8').catch(() => null);
+  return text === null ? [] : formatConfigReport(JSON.parse(text) as ConfigReport, plan.base.file, kept);
 }

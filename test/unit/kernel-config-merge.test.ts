@@ -3,11 +3,12 @@
 // fragment line that asked for it; a kernel without CONFIG_PVH boots as a bzImage on -M pc.
 // On real configurations: `make defconfig` of Debian's 6.12 (defconfig-6.12.config), and the
 // .config vmaspec's configure stage made of it (defconfig-6.12-vmaspec.config).
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmaspecError } from '../../runner/errors.js';
-import { checkConfig, configPlan, formatConfigReport, mergedRequests, missingWants, requiredOptions, type ConfigPlan } from '../../runner/kernel/configure.js';
+import { checkConfig, CONFIG_REPORT, configPlan, formatConfigReport, mergedRequests, readConfigReport, missingWants, requiredOptions, type ConfigPlan } from '../../runner/kernel/configure.js';
 import { configChanges, parseKconfig, type KconfigValues } from '../../runner/kernel/kconfig.js';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { silentLogger } from '../../runner/log.js';
@@ -76,7 +77,7 @@ describe('the options vmaspec changed in `make defconfig`', () => {
   });
 
   it('print as `CONFIG_X: n → y, needed by FILE:LINE`, the consequences counted', () => {
-    const printed = formatConfigReport({ file: '/src/linux/.config', changes, missing: [] }, '/cache/config-changes.json');
+    const printed = formatConfigReport({ changes, missing: [] }, '/src/linux/.config', '/cache/config-changes.json');
     const anon = asked.find((c) => c.name === 'ANON_VMA_NAME')!;
     expect(printed[0]).toBe(`vmaspec changed ${asked.length} option(s) of /src/linux/.config for the guest and the cases (kernel-config/README.md):`);
     expect(printed).toContain(`  CONFIG_ANON_VMA_NAME: n → y, needed by kernel-config/vma.config:${anon.request!.line}`);
@@ -92,7 +93,26 @@ describe('the options vmaspec changed in `make defconfig`', () => {
 
   it('are none when the .config already has everything', () => {
     expect(configChanges(merged, merged, mergedRequests(developerPlan))).toEqual([]);
-    expect(formatConfigReport({ file: '/x/.config', changes: [], missing: [] }, '/c.json')).toEqual(['/x/.config has every option the guest needs and the cases use; vmaspec changed nothing']);
+    expect(formatConfigReport({ changes: [], missing: [] }, '/x/.config', '/c.json')).toEqual(['/x/.config has every option the guest needs and the cases use; vmaspec changed nothing']);
+  });
+});
+
+describe('the report kept beside the kernel', () => {
+  it('names the .config the run started from: two files of one text share the kernel and the report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmaspec-config-report-'));
+    try {
+      const [tree, build] = [join(dir, 'tree.config'), join(dir, 'build.config')];
+      for (const f of [tree, build]) await copyFile(fixture('defconfig-6.12.config'), f);
+      const [inTree, inBuild] = await Promise.all([tree, build].map((config) => configPlan(buildKernelRequest({ config, cacheDir: '/nonexistent' }, spec), silentLogger)));
+      expect(inTree!.configKey).toBe(inBuild!.configKey);
+      const changes = configChanges(defconfig, merged, mergedRequests(developerPlan));
+      await writeFile(join(dir, CONFIG_REPORT), JSON.stringify({ changes, missing: [] }));
+      expect((await readConfigReport(dir, inTree!))[0]).toContain(` option(s) of ${tree} for the guest`);
+      expect((await readConfigReport(dir, inBuild!))[0]).toContain(` option(s) of ${build} for the guest`);
+      expect(await readConfigReport(dir, tinyPlan)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -101,7 +121,7 @@ describe('what a kernel lacks', () => {
     const missing = missingWants(developerPlan, defconfig);
     expect(missing.map((m) => m.name)).toEqual(expect.arrayContaining(['ANON_VMA_NAME', 'LKDTM']));
     expect(missingWants(developerPlan, merged)).toEqual([]);
-    const printed = formatConfigReport({ file: '/x/.config', changes: [], missing }, '/c.json');
+    const printed = formatConfigReport({ changes: [], missing }, '/x/.config', '/c.json');
     expect(printed).toContain(`${missing.length} option(s) the cases use are not in the kernel; the cases that need them are skipped:`);
   });
 
