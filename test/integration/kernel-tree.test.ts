@@ -4,7 +4,7 @@
 // runs the suite on it: the developer's .config is the base, vmaspec prints each option it
 // changed, the kernel (no CONFIG_PVH in defconfig) boots as a bzImage on -M pc, and nothing
 // in the tree or their build dir is written (git status, and every file's inode, size and
-// mtime). Two whole defconfig builds (20-40 min each on 2 cores): it runs only with
+// mtime). Two whole defconfig builds (the first took over 70 min on 2 shared cores): it runs only with
 // VMASPEC_KERNEL_TREE=1 (`npm run test:kernel-tree`). VMASPEC_KERNEL_TREE_WORK=DIR keeps
 // the tree, build dir and logs there.
 import { execa } from 'execa';
