@@ -82,7 +82,7 @@ describe('what one case does cannot reach the next', () => {
   beforeAll(async () => {
     const dir = await caseFolder(
       {
-        '01-leftovers': 'title: leaves 200 processes behind\nprobe: leftovers.c\n',
+        '01-leftovers': 'title: leaves 200 processes behind\ntimeout: 30\nprobe: leftovers.c\n',
         '02-count': 'title: finds no process left over\nprobe: count-processes.c\n',
         '03-forge': 'title: cannot write to the result channel\nprobe: forge-records.c\n',
         '04-ordinary': ORDINARY,
