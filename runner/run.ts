@@ -76,6 +76,9 @@ export interface RunRequest {
   saveDurations?: boolean;
 }
 
+/** What a command that runs the suite more than once (gate, matrix, explore) passes on to each run. */
+export type GuestRunOptions = Pick<RunRequest, 'spec' | 'artifactsDir' | 'log' | 'signal' | 'vms' | 'snapshots'>;
+
 /** A case ready to boot: its plan and where it came from. */
 interface Runnable {
   case: Case;

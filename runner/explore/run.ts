@@ -10,13 +10,12 @@ import type { Case } from '../cases/types.js';
 import type { KernelRequest } from '../kernel/types.js';
 import type { Logger } from '../log.js';
 import type { CompiledCase } from '../plan/compiled.js';
-import type { ArchSpec } from '../qemu/arch.js';
 import { repoRoot } from '../qemu/arch.js';
 import type { Shard } from '../report/shard.js';
 import type { Reporter, RunReport } from '../report/types.js';
 import type { CaseRecord } from '../results/types.js';
 import type { Failure } from '../verdict/types.js';
-import { prepareArtifacts, runSuite } from '../run.js';
+import { prepareArtifacts, runSuite, type GuestRunOptions } from '../run.js';
 import { regressionCase } from './finding.js';
 import type { ModelOracle } from './oracle.js';
 import { buildCase, caseDraw, caseText, isRecordAll, loadGenerated, type Item, type RawCase } from './generate.js';
@@ -28,7 +27,7 @@ export const DEFAULT_BATCH = 200;
 /** How long shrinking one finding may take. */
 export const DEFAULT_SHRINK_MS = 10 * 60_000;
 
-export interface ExploreRequest {
+export interface ExploreRequest extends GuestRunOptions {
   seed: number;
   /** Sequences to generate (this shard's share of them); null: until timeMs is spent. */
   count: number | null;
@@ -40,14 +39,8 @@ export interface ExploreRequest {
   change: KernelRequest | null;
   /** Oracle 1, when there is no change: its expectations are inserted and judged on the base (`release`: the base's). */
   model: { oracle: ModelOracle; release: string } | null;
-  spec: ArchSpec;
-  artifactsDir: string;
-  log: Logger;
   /** Prints the regression case of each finding as it runs on the change (a failing case's table). */
   reporters: Reporter[];
-  signal?: AbortSignal;
-  vms?: number;
-  snapshots?: boolean;
   /** Stop generating after this many findings. */
   maxFindings: number;
   shrinkMs: number;

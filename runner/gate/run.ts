@@ -11,9 +11,8 @@ import type { BuiltKernel, KernelRequest } from '../kernel/types.js';
 import { gitCommit } from '../kernel/source.js';
 import type { SeriesPatch } from '../kernel/series.js';
 import type { Logger } from '../log.js';
-import type { ArchSpec } from '../qemu/arch.js';
 import type { Reporter, RunReport } from '../report/types.js';
-import { runSuite } from '../run.js';
+import { runSuite, type GuestRunOptions } from '../run.js';
 import { run } from '../util/exec.js';
 import { compareRuns, type GateComparison } from './compare.js';
 import { splitMbox } from './series.js';
@@ -21,23 +20,16 @@ import { splitMbox } from './series.js';
 export const GATE_SCHEMA = 'vmaspec-gate/1';
 
 /** What the gate compares: the base's kernel options and the change's series. */
-export interface GateRequest {
+export interface GateRequest extends GuestRunOptions {
   casesRoot: string;
   paths: string[];
   cases: Case[];
-  spec: ArchSpec;
   /** The base kernel (Debian's source, a tree, or a git commit), without the change. */
   base: KernelOptions;
   /** The change: a series on top of the base (empty: base against itself). */
   series: SeriesPatch[];
-  artifactsDir: string;
-  log: Logger;
   /** Reporters of the change's run (terminal, …), called as its cases end. */
   reporters: Reporter[];
-  signal?: AbortSignal;
-  /** Guests side by side per run (runner/run.ts). */
-  vms?: number;
-  snapshots?: boolean;
 }
 
 /** The gate report (JSON, schema vmaspec-gate/1): both runs and the comparison. */

@@ -2,27 +2,17 @@
 import { join } from 'node:path';
 import type { Case } from '../cases/types.js';
 import type { KernelRequest } from '../kernel/types.js';
-import type { Logger } from '../log.js';
-import type { ArchSpec } from '../qemu/arch.js';
 import type { Reporter, RunReport } from '../report/types.js';
-import { runSuite } from '../run.js';
+import { runSuite, type GuestRunOptions } from '../run.js';
 import { buildMatrix, type MatrixReport } from './matrix.js';
 
-export interface MatrixRequest {
+export interface MatrixRequest extends GuestRunOptions {
   casesRoot: string;
   paths: string[];
   cases: Case[];
-  spec: ArchSpec;
   kernels: { label: string; kernel: KernelRequest }[];
-  /** Each kernel's run goes into a folder of its own under this one. */
-  artifactsDir: string;
-  /** The reporters of one kernel's run. */
+  /** The reporters of one kernel's run (each kernel's run goes into a folder of its own under artifactsDir). */
   reporters: (label: string) => Reporter[];
-  log: Logger;
-  signal?: AbortSignal;
-  /** Guests side by side per kernel's run (runner/run.ts). */
-  vms?: number;
-  snapshots?: boolean;
 }
 
 /** A folder name for a kernel label: `debian:6.1` → `debian-6.1`. */
