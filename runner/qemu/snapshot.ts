@@ -113,11 +113,13 @@ async function holdSnapshot(file: string, ramBytes: number, log: Logger): Promis
     return null;
   }
   const id = `${s.dev}:${s.ino}:${s.size}:${s.birthtimeMs}`; // not mtime: each restore touches it
-  ram = await privateLink(ramFileOf(file, s.ino));
+  const ramFile = ramFileOf(file, s.ino);
+  const missing = `its RAM file ${ramFile} is missing`;
+  ram = await privateLink(ramFile);
   const ramPath = ram?.path;
   let check = checks.get(id);
   if (!check) {
-    check = Promise.all([checkVmState(path), ramPath ? checkRamFile(ramPath, ramBytes) : `its RAM file ${ramFileOf(file, s.ino)} is missing`]).then(
+    check = Promise.all([checkVmState(path), ramPath ? checkRamFile(ramPath, ramBytes) : missing]).then(
       ([state, ram]) => ({ damaged: state ?? ram, readable: true }),
       (error: unknown) => {
         // The host's fault (EACCES, EIO …), not the snapshot's: kept.
@@ -129,7 +131,7 @@ async function holdSnapshot(file: string, ramBytes: number, log: Logger): Promis
   }
   const { damaged, readable } = await check;
   if (damaged || !readable || !ramPath) {
-    if (readable) await condemn(file, { id, ino: s.ino }, damaged ?? `its RAM file ${ramFileOf(file, s.ino)} is missing`, log);
+    if (readable) await condemn(file, { id, ino: s.ino }, damaged ?? missing, log);
     await release();
     return null;
   }
