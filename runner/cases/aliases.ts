@@ -6,6 +6,7 @@
 // limit, or an alias inside its own anchor. `aliasTargets` resolves every alias in one
 // pass (the yaml library's Alias.resolve walks the whole document on each call).
 import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type Node } from 'yaml';
+import { pathText, sub, type KeyPath } from './tree.js';
 
 /** Where the expanded document first passes the limit: the alias, its key path and why. */
 export interface ExpansionProblem {
@@ -59,36 +60,35 @@ export function expansionProblem(doc: Document, targets: Map<Alias, Node>, max: 
 
   let total = 0;
   /** Document order; stops at the first alias that cannot be added. */
-  const walk = (n: Node | null, path: string): ExpansionProblem | null => {
+  const walk = (n: Node | null, path: KeyPath): ExpansionProblem | null => {
     if (n === null) return null;
     const s = size(n);
     if (total + s <= max) {
       total += s;
       return null;
     }
-    if (!isAlias(n) && !isMap(n) && !isSeq(n)) return { node: n, path, message: `this case has more than ${max} YAML nodes` };
+    if (!isAlias(n) && !isMap(n) && !isSeq(n)) return { node: n, path: pathText(path), message: `this case has more than ${max} YAML nodes` };
     if (isAlias(n)) {
       const message =
         s === Infinity
           ? `alias *${n.source} refers to a node that contains it; a case cannot repeat itself`
           : `aliases expand this case to more than ${max} YAML nodes (this alias alone is ${s}); write the steps out or nest fewer aliases`;
-      return { node: n, path, message };
+      return { node: n, path: pathText(path), message };
     }
     total += 1;
     if (isMap(n)) {
       for (const p of n.items) {
-        const k = keyText(p.key);
-        const sub = path ? `${path}.${k}` : k;
-        const r = walk(p.key as Node | null, sub) ?? walk((p.value as Node | null) ?? null, sub);
+        const k = sub(path, keyText(p.key));
+        const r = walk(p.key as Node | null, k) ?? walk((p.value as Node | null) ?? null, k);
         if (r) return r;
       }
     } else if (isSeq(n)) {
       for (const [i, it] of n.items.entries()) {
-        const r = walk(it as Node | null, `${path}[${i}]`);
+        const r = walk(it as Node | null, sub(path, i));
         if (r) return r;
       }
     }
     return null;
   };
-  return walk((doc.contents as Node | null) ?? null, '');
+  return walk((doc.contents as Node | null) ?? null, null);
 }

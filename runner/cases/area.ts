@@ -44,7 +44,7 @@ export function areaRange(r: Resolver, s: AreaKeys, path: KeyPath, { beyondHeap 
   if (s.below !== undefined && s.page !== undefined) return void r.error(at('below'), 'give page or below, not both', 'key');
   if (s.target === 'heap') {
     if (s.below !== undefined) return void r.error(at('below'), 'below is for the stack, which grows down; the heap grows up with brk: { grow }', 'key');
-    if (r.heapPages === 0) return void r.error(at('target'), 'the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one');
+    if (!r.hasHeap(at('target'))) return undefined;
     const page = s.page ?? 0;
     const pages = s.pages ?? Math.max(r.heapPages - page, 1);
     if (!beyondHeap && page + pages > r.heapPages) {
@@ -54,6 +54,13 @@ export function areaRange(r: Resolver, s: AreaKeys, path: KeyPath, { beyondHeap 
   }
   const first = s.below !== undefined ? -s.below : (s.page ?? 0);
   return { area: 'stack', first, pages: s.pages ?? 1 };
+}
+
+/** The pages of a selector that takes area keys: the area's with `target`, else those `window` picks (`below` needs target stack). */
+export function pagesOf<T>(r: Resolver, s: Omit<AreaKeys, 'target'> & { target?: PageArea | undefined }, path: KeyPath, window: () => T | undefined, opts = {}): AreaRange | T | undefined {
+  if (s.target !== undefined) return areaRange(r, { ...s, target: s.target }, path, opts);
+  if (s.below !== undefined) return void r.error(sub(path, 'below'), 'below counts pages below the stack: give target: stack', 'key');
+  return window();
 }
 
 /** `heap page 2`, `stack pages -65..-64`: an area range in messages. */

@@ -4,11 +4,11 @@
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
 import { MAPFILE_SPELLINGS, PAGE_AREAS, QUERY_FILES, QUERY_NAME_ADDRS, type PageArea } from '../plan/observe-ops.js';
-import { AREA_KEYS, AREA_TARGET, areaRange } from './area.js';
+import { AREA_KEYS, AREA_TARGET, pagesOf } from './area.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import type { Resolver, Scope, VmaSelector } from './resolve.js';
-import { bool, errnoName, int, listOf, needs, obj, oneOf, pattern, perms, RANGE_KEYS, says, str, type PageRange, type RangeKeys, type SourcePos } from './shapes.js';
+import { bool, errnoName, int, listOf, needs, obj, oneOf, pattern, perPage, perms, RANGE_KEYS, says, str, type PageRange, type RangeKeys, type SourcePos } from './shapes.js';
 import { describe, isMapping, list, sub, type KeyPath } from './tree.js';
 
 /** Where an expectation is written, and the region ids visible there. */
@@ -358,9 +358,7 @@ const byteRead = z
   .describe('the byte read, or fault: the read faults');
 const DATA = obj({
   ...RANGE_KEYS,
-  bytes: z
-    .union([byteRead, listOf(byteRead, `${BYTE_READ_WHAT}, one per page`)], says((v) => `expected ${BYTE_READ_WHAT}, or a list of them with one per page, got ${describe(v)}`))
-    .describe('the first byte of each page: one value for every page, or a list with one per page; fault: the read faults'),
+  bytes: perPage(byteRead, BYTE_READ_WHAT).describe('the first byte of each page: one value for every page, or a list with one per page; fault: the read faults'),
 });
 
 /**
@@ -391,19 +389,15 @@ export const EXPECTATIONS = {
   vmas: def('vmas', false, VMAS, (raw, r, { path }) => r.take(VMAS, raw, path)),
   special: def('special', false, listOf(SPECIAL, 'a mapping { target, vmas?, names?, perms?, pages? }').describe('VMAs of areas outside the window'), (raw, r, { path, scope }) =>
     r.each(SPECIAL, raw, path, (e, p) => {
-      let ok = true;
-      const fail = (key: string | null, message: string): void => {
-        r.error(key === null ? p : sub(p, key), message);
-        ok = false;
-      };
-      if (e.target === 'child' && scope.branch !== 'parent') fail('target', "target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)");
+      const reported = r.diags.length;
+      if (e.target === 'child' && scope.branch !== 'parent') r.error(sub(p, 'target'), "target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)");
       const counts = SPECIAL_LISTS.flatMap((k) => (e[k] === undefined ? [] : [[k, typeof e[k] === 'number' ? e[k] : e[k].length] as const]));
-      if (e.grown !== undefined && !(PAGE_AREAS as readonly string[]).includes(e.target)) fail('grown', `grown is for the areas that grow: ${list(PAGE_AREAS)}`);
-      if (e.target === 'heap' && (e.vmas ?? 0) > 0 && r.heapPages === 0) fail('vmas', 'the heap has no VMA until brk grows it; add a brk: { grow: n } step before');
+      if (e.grown !== undefined && !(PAGE_AREAS as readonly string[]).includes(e.target)) r.error(sub(p, 'grown'), `grown is for the areas that grow: ${list(PAGE_AREAS)}`);
+      if (e.target === 'heap' && (e.vmas ?? 0) > 0) r.hasHeap(sub(p, 'vmas'));
       // The lists and the count describe the same VMAs.
       const odd = counts.find(([, n]) => n !== counts[0]?.[1]);
-      if (odd && counts[0]) fail(null, `${odd[0]} describes ${odd[1]} VMA(s) but ${counts[0][0]} ${counts[0][1]}; give one entry per VMA`);
-      return ok ? { ...e, pos: r.pos(p) } : undefined;
+      if (odd && counts[0]) r.error(p, `${odd[0]} describes ${odd[1]} VMA(s) but ${counts[0][0]} ${counts[0][1]}; give one entry per VMA`);
+      return r.diags.length === reported ? { ...e, pos: r.pos(p) } : undefined;
     }),
   ),
   contains: def('contains', true, listOf(CONTAINS_ENTRY, 'a mapping { region | at, page?, pages?, perms?, name? } or { region | at, page?, pages?, hole | reserve: true }').describe("VMAs that appear among the window's, in order; others may be around them; holes and reserve ranges among them"), (raw, r, at) =>
@@ -424,7 +418,7 @@ export const EXPECTATIONS = {
       if (e.target !== undefined) {
         const other = (['region', 'at', 'page', 'pages'] as const).find((k) => e[k] !== undefined);
         if (other) return void r.error(sub(p, other), `target ${e.target} selects the VMA holding the heap's first page or the top page of [stack]; drop ${other}`, 'key');
-        if (e.target === 'heap' && r.heapPages === 0) return void r.error(sub(p, 'target'), 'the heap has no VMA until brk grows it; add a brk: { grow: n } step before');
+        if (e.target === 'heap' && !r.hasHeap(sub(p, 'target'))) return undefined;
         return { area: e.target, ...body };
       }
       const vma = selector(r, e, p, scope);
@@ -477,8 +471,7 @@ export const EXPECTATIONS = {
   ),
   pagemap: def('pagemap', true, listOf(PAGEMAP, 'a mapping { region | at | target, page?, pages? | below?, <bit>? }').describe('pagemap bits of a page range (PG1)'), (raw, r, { path, scope }) =>
     r.each(PAGEMAP, raw, path, (e, p) => {
-      if (e.target === undefined && e.below !== undefined) return void r.error(sub(p, 'below'), 'below counts pages below the stack: give target: stack', 'key');
-      const range = e.target === undefined ? pageRange(r, e, p, scope) : areaRange(r, { ...e, target: e.target }, p);
+      const range = pagesOf(r, e, p, () => pageRange(r, e, p, scope));
       const bits = PAGEMAP_BIT_NAMES.flatMap((b) => (e[b] === undefined ? [] : [[b, e[b]] as [typeof b, boolean]]));
       return range && { range, bits, pos: r.pos(p) };
     }),
@@ -486,10 +479,7 @@ export const EXPECTATIONS = {
   data: def('data', true, listOf(DATA, 'a mapping { region | at, page?, pages?, bytes }').describe('the first byte of each page of a range, read last (after the other checks of the step)'), (raw, r, { path, scope }) =>
     r.each(DATA, raw, path, (e, p) => {
       const range = pageRange(r, e, p, scope);
-      if (!range) return undefined;
-      if (Array.isArray(e.bytes) && e.bytes.length !== range.pages) {
-        return void r.error(sub(p, 'bytes'), `${e.bytes.length} value${e.bytes.length === 1 ? '' : 's'} for ${range.pages} page${range.pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
-      }
+      if (!range || !r.perPage(e.bytes, range.pages, sub(p, 'bytes'))) return undefined;
       const bytes: ByteRead[] = Array.isArray(e.bytes) ? e.bytes : Array<ByteRead>(range.pages).fill(e.bytes);
       const source: DataSource = { kind: 'pages', range, region: e.region === undefined ? null : { id: e.region, page: e.page ?? 0 } };
       return { source, bytes, pos: r.pos(p) };

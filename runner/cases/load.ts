@@ -23,9 +23,9 @@ const shown = (abs: string): string => path.relative(process.cwd(), abs) || abs;
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function fileDiag(abs: string, message: string): Diagnostic {
-  return { file: shown(abs), line: 1, col: 1, path: '', message };
-}
+/** A diagnostic of a whole file (`file` as shown), at its first line. */
+const fileTop = (file: string, message: string): Diagnostic => ({ file, line: 1, col: 1, path: '', message });
+const fileDiag = (abs: string, message: string): Diagnostic => fileTop(shown(abs), message);
 
 /** Every `*.yaml` under dir, recursively; `.yml` files are reported (they would be silently skipped otherwise). */
 async function walk(dir: string, out: string[], diags: Diagnostic[]): Promise<void> {
@@ -148,13 +148,7 @@ export function parseCase(source: string, file: string, id: string): { case: Cas
   return limits.length ? { case: null, diagnostics: limits } : result;
 }
 
-const tooLarge = (file: string, size: number): Diagnostic => ({
-  file,
-  line: 1,
-  col: 1,
-  path: '',
-  message: `case file is ${size} bytes; case files are at most ${CASE_FILE_MAX_BYTES} bytes`,
-});
+const tooLarge = (file: string, size: number): Diagnostic => fileTop(file, `case file is ${size} bytes; case files are at most ${CASE_FILE_MAX_BYTES} bytes`);
 
 /** A case file's text, or the diagnostic that it is too large or not UTF-8 (found before it is parsed). */
 async function readCaseFile(abs: string): Promise<{ text: string } | { diagnostic: Diagnostic }> {

@@ -178,6 +178,19 @@ export class Resolver {
     return false;
   }
 
+  /** Whether the heap exists (a brk step grew it) for the key at `path`; reported when it does not. */
+  hasHeap(path: KeyPath): boolean {
+    if (this.heapPages === 0) this.error(path, 'the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one');
+    return this.heapPages > 0;
+  }
+
+  /** Whether a value given per page (one for all, or a list with one per page) fits `pages` pages; reported when not. */
+  perPage(v: unknown, pages: number, path: KeyPath): boolean {
+    const n = Array.isArray(v) ? v.length : pages;
+    if (n !== pages) this.error(path, `${n} value${n === 1 ? '' : 's'} for ${pages} page${pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
+    return n === pages;
+  }
+
   /** The region a `region:` key names, visible from this step; undefined once the mistake is reported. */
   region(id: string, path: KeyPath, scope: Scope): { id: string; range: PageRange } | undefined {
     const region = scope.lookup(id);

@@ -5,7 +5,7 @@
 // window, fork branches, guest limits) is ./resolve.ts's.
 import { z } from 'zod';
 import { parseRange, RANGE_EXAMPLE, RANGE_PATTERN } from '../kernel/version-range.js';
-import { canonicalErrno, ERRNO, ERRNO_ALIASES, similarErrnos } from './errno.js';
+import { canonicalErrno, ERRNO, ERRNO_ALIASES, similarErrnos } from '../abi/errno.js';
 import { describe, EMPTY, list } from './tree.js';
 
 /** Case files describe x86_64 pages; the plan compiler can re-derive byte offsets for another size. */
@@ -70,6 +70,10 @@ export const needs = <S extends z.ZodType>(shape: S, ok: (v: z.output<S>) => boo
   shape.refine(ok, { ...says(() => message), when: (payload) => payload.issues.length === 0 });
 
 export const listOf = <T extends z.ZodType>(item: T, what: string) => z.array(item, expected(`a list of ${what}`));
+
+/** One value for every page, or a list with one per page (Resolver.perPage checks the count); `what`: one value. */
+export const perPage = <T extends z.ZodType>(item: T, what: string) =>
+  z.union([item, listOf(item, `${what}, one per page`)], says((v) => `expected ${what}, or a list of them with one per page, got ${describe(v)}`));
 
 /** A bigint as a number where it fits one exactly (lengths and addresses near 2^64 stay bigints). */
 export const narrow = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);

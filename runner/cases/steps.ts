@@ -3,7 +3,7 @@
 // table. A step list item is a mapping with exactly one step key and an optional `when`.
 // Adding a step kind is adding an entry here (and its plan op, runner/plan/).
 import { z } from 'zod';
-import { AREA_KEYS, areaRange } from './area.js';
+import { AREA_KEYS, pagesOf } from './area.js';
 import { EXPECT_SHAPE, resolveExpect, type At } from './expect.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { Scope, type Resolver } from './resolve.js';
@@ -21,6 +21,7 @@ import {
   obj,
   oneOf,
   pattern,
+  perPage,
   RANGE_KEYS,
   REGION_ID,
   requirements,
@@ -32,7 +33,7 @@ import {
   type SourcePos,
   windowPage,
 } from './shapes.js';
-import { describe, isMapping, list, pathText, sub, type KeyPath, type Where } from './tree.js';
+import { describe, isMapping, list, pathText, sub, type KeyPath } from './tree.js';
 
 /** Where a step is written: its value's key path, the position of its kind, the region ids visible. */
 interface StepAt extends At {
@@ -61,6 +62,12 @@ const onRange = <S extends RangeKeys & { errno?: string }>(s: S, r: Resolver, { 
   const range = r.range(s, path, scope);
   return range && { range, outcome: outcome(s) };
 };
+/** A step kind on a page range whose model is the range, the outcome and what `more` makes of its own keys. */
+const rangeKind = <S extends z.core.$ZodLooseShape, M extends object>(own: S, description: string, more: (s: z.output<ReturnType<typeof ranged<S>>>) => M) =>
+  kind(ranged(own, description), (s, r, at) => {
+    const done = onRange(s as RangeKeys & { errno?: string }, r, at);
+    return done && { ...done, ...more(s) };
+  });
 
 // --- map ----------------------------------------------------------------------------------------
 
@@ -91,11 +98,15 @@ export type MapBacking =
 /** A new region id (map's, or mremap's destination). */
 const regionId = (what: string) => pattern(REGION_ID, ' (a region id)', (s) => `invalid region id ${JSON.stringify(s)}; ids match [a-z][a-z0-9_]*`).describe(what);
 
-/** Defines a region id in this scope (and records it case-wide for hints); `key` is its `id:` key, in the step at `line`. */
-function defineRegion(scope: Scope, r: Resolver, id: string, range: PageRange | null, key: KeyPath, line: number): void {
+/** Defines a new region id in this scope (and case-wide for hints); false once a duplicate is reported. `key` is its `id:` key, in the step at `line`. */
+function defineRegion(scope: Scope, r: Resolver, id: string, range: PageRange | null, key: KeyPath, line: number): boolean {
+  const prev = scope.lookup(id);
+  if (prev) r.error(key, `duplicate region id ${JSON.stringify(id)}; already defined at ${prev.path}`);
+  if (prev) return false;
   const region = { id, range, path: `${pathText(key)} (line ${line})` };
   scope.define(region);
   if (!r.allRegions.has(id)) r.allRegions.set(id, region);
+  return true;
 }
 
 const MAP = obj({
@@ -112,7 +123,7 @@ const MAP = obj({
 
 function resolveMap(raw: unknown, checked: unknown, r: Resolver, { path, pos, scope }: StepAt) {
   const at = (key: string): KeyPath => sub(path, key);
-  const define = (id: string, range: PageRange | null): void => defineRegion(scope, r, id, range, at('id'), pos.line);
+  const define = (id: string, range: PageRange | null): boolean => defineRegion(scope, r, id, range, at('id'), pos.line);
   const s = checked as z.output<typeof MAP> | undefined;
   if (!s) {
     // An invalid step's id: later references to it stay quiet instead of cascading.
@@ -120,25 +131,19 @@ function resolveMap(raw: unknown, checked: unknown, r: Resolver, { path, pos, sc
     if (typeof id === 'string' && !scope.lookup(id)) define(id, null);
     return undefined;
   }
-  let ok = true;
-  const fail = (key: string, message: string, where: Where = 'value'): void => {
-    r.error(at(key), message, where);
-    ok = false;
-  };
+  const reported = r.diags.length;
   const id = s.id ?? null;
-  const prev = id === null ? undefined : scope.lookup(id);
-  if (prev) fail('id', `duplicate region id ${JSON.stringify(id)}; already defined at ${prev.path}`);
   const range = r.range(s, path, scope);
-  if (id !== null && !prev) define(id, range ?? null);
+  if (id !== null) define(id, range ?? null);
   // MAP_DROPPABLE is a mapping type of its own (0x08), in place of MAP_PRIVATE or MAP_SHARED.
-  if (s.droppable && s.shared) fail('shared', 'droppable is the mapping type MAP_DROPPABLE, in place of MAP_PRIVATE and MAP_SHARED; leave shared false');
+  if (s.droppable && s.shared) r.error(at('shared'), 'droppable is the mapping type MAP_DROPPABLE, in place of MAP_PRIVATE and MAP_SHARED; leave shared false');
   const backing = s.backing ?? 'anon';
-  if (s.unlink !== undefined && backing !== 'tmpfs' && !r.dropped(path).includes('backing')) fail('unlink', `unlink is only for backing: tmpfs (a file with a name to unlink); backing here is ${backing}`, 'key');
+  if (s.unlink !== undefined && backing !== 'tmpfs' && !r.dropped(path).includes('backing')) r.error(at('unlink'), `unlink is only for backing: tmpfs (a file with a name to unlink); backing here is ${backing}`, 'key');
   const { backingName } = GUEST_LIMITS;
   if (id !== null && (backing === 'tmpfs' || backing === 'memfd') && id.length > backingName.value) {
-    fail('id', `region id is ${id.length} characters and names the ${backing} file; ${guestTakes(backingName, ' characters')}`);
+    r.error(at('id'), `region id is ${id.length} characters and names the ${backing} file; ${guestTakes(backingName, ' characters')}`);
   }
-  if (!ok || !range) return undefined;
+  if (r.diags.length > reported || !range) return undefined;
   const b: MapBacking | null = backing === 'anon' ? null : backing === 'tmpfs' ? { kind: 'tmpfs', unlink: s.unlink === undefined || s.unlink === 'never' ? null : s.unlink } : { kind: backing };
   const flags = MAP_FLAGS.filter((f) => s[f]);
   return { id, range, prot: PROT[s.prot ?? 'rw'] as string, shared: s.shared ?? false, flags, outcome: outcome(s), ...(b ? { backing: b } : {}) };
@@ -226,8 +231,7 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
     const extra = Object.keys(s).filter((k) => !['target', 'name', 'errno'].includes(k));
     for (const k of extra) r.error(at(k), `unknown key ${JSON.stringify(k)}; allowed: target, name, errno`, 'key');
     if (s.name === undefined) r.missing(path, ['name']);
-    const heapless = s.target === 'heap' && r.heapPages === 0;
-    if (heapless) r.error(at('target'), 'the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one');
+    const heapless = s.target === 'heap' && !r.hasHeap(at('target'));
     const name = s.name === undefined ? undefined : r.nameBytes(s.name, at('name'));
     return extra.length || heapless || name === undefined ? undefined : { start: 0, len: 0, name, outcome: outcome(s), target: s.target };
   }
@@ -238,12 +242,7 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
   const byteLen = s.len === undefined ? null : narrow(s.len);
   const pages = p?.pages ?? (byteLen !== null ? null : p?.byRegion ? p.rest : undefined);
   if (p && pages === undefined) r.missing(path, ['pages', 'len']);
-  let name: Uint8Array | null | undefined = null;
-  if (s.pointer === 'unmapped') {
-    if (s.name !== undefined) name = void r.error(at('name'), 'pointer: unmapped passes an address with nothing mapped: no name bytes are used; drop name', 'key');
-  } else if (s.name === undefined) name = void r.missing(path, ['name']);
-  else if (s.pointer !== undefined && s.name === null) name = void r.error(at('name'), `pointer: ${s.pointer} places the name's bytes; give them as a string, { hex } or { repeat, count }, not null`);
-  else name = r.nameBytes(s.name, at('name'));
+  const name = nameOf(s, r, path);
   if (!p || pages === undefined || name === undefined) return undefined;
   const start = p.at * CASE_PAGE_SIZE + (s.offset ?? 0);
   const len = byteLen ?? (pages ?? 0) * CASE_PAGE_SIZE;
@@ -251,8 +250,21 @@ function resolveName(s: z.output<typeof NAME>, r: Resolver, { path, scope }: Ste
   // A len beyond a JS number (R7: near 2^64) is meant to leave the address space.
   if (s.len !== undefined && typeof len === 'number' && start + len > endBytes) return void r.error(at('len'), `len ${len} from byte ${start} runs past page ${r.window + NAME_REACH - 1} (${NAME_REACH} pages beyond the window's ${r.window})`);
   const range = { at: p.at, pages: pages ?? (typeof len === 'number' ? Math.ceil(len / CASE_PAGE_SIZE) : 0) };
-  return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...subOption, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+  return { start, len, name, outcome: outcome(s), range, offset: s.offset ?? 0, byteLen, ...subOption, ...callKeys(s) };
 }
+
+/** The bytes a `name` step passes (null: none, or clear); undefined once reported. */
+function nameOf(s: z.output<typeof NAME>, r: Resolver, path: KeyPath): Uint8Array | null | undefined {
+  if (s.pointer === 'unmapped') {
+    return s.name === undefined ? null : void r.error(sub(path, 'name'), 'pointer: unmapped passes an address with nothing mapped: no name bytes are used; drop name', 'key');
+  }
+  if (s.name === undefined) return void r.missing(path, ['name']);
+  if (s.pointer !== undefined && s.name === null) return void r.error(sub(path, 'name'), `pointer: ${s.pointer} places the name's bytes; give them as a string, { hex } or { repeat, count }, not null`);
+  return r.nameBytes(s.name, sub(path, 'name'));
+}
+
+/** How a `name` step's call is made, besides where and what: a bad name pointer, a failing allocation. */
+const callKeys = (s: z.output<typeof NAME>): Pick<NameStep, 'pointer' | 'failNth'> => ({ ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) });
 
 /** A `name` step at an absolute `address` outside the window's reservation: the keys of a window range do not apply. */
 function nameAt(written: string, s: z.output<typeof NAME>, subOption: Pick<NameStep, 'subOption'>, r: Resolver, path: KeyPath): NameStep | undefined {
@@ -263,10 +275,10 @@ function nameAt(written: string, s: z.output<typeof NAME>, subOption: Pick<NameS
   const lo = BigInt(GUEST_LIMITS.windowAddress.value);
   const hi = lo + BigInt((r.window + 2) * CASE_PAGE_SIZE);
   if (address >= lo && address < hi) return void r.error(at('address'), `address 0x${address.toString(16)} is in the window's reservation (0x${lo.toString(16)}..0x${hi.toString(16)}); use at for window pages`);
-  const name = s.pointer === 'unmapped' ? null : s.name === undefined ? void r.missing(path, ['name']) : r.nameBytes(s.name, at('name'));
+  const name = nameOf(s, r, path);
   if (windowKeys.length || name === undefined) return undefined;
   const len = s.len === undefined ? CASE_PAGE_SIZE : narrow(s.len);
-  return { start: 0, len, name, outcome: outcome(s), ...subOption, address, ...(s.pointer ? { pointer: s.pointer } : {}), ...(s.fail_nth ? { failNth: s.fail_nth } : {}) };
+  return { start: 0, len, name, outcome: outcome(s), ...subOption, address, ...callKeys(s) };
 }
 
 // --- mremap ----------------------------------------------------------------------------------------
@@ -312,9 +324,7 @@ function resolveMremap(s: z.output<typeof MREMAP>, r: Resolver, { path, pos, sco
   if (s.id !== undefined) {
     if (s.errno !== undefined) return void r.error(at('id'), `a failed mremap (errno: ${s.errno}) makes no destination; drop id`, 'key');
     if (moves) return void r.error(at('id'), `the whole region ${JSON.stringify(s.region)} moves and keeps its id; id names the destination only when the source stays (part of a region, dontunmap, or at)`, 'key');
-    const prev = scope.lookup(s.id);
-    if (prev) return void r.error(at('id'), `duplicate region id ${JSON.stringify(s.id)}; already defined at ${prev.path}`);
-    defineRegion(scope, r, s.id, dest, at('id'), pos.line);
+    if (!defineRegion(scope, r, s.id, dest, at('id'), pos.line)) return undefined;
   } else if (s.errno === undefined && moves && region) scope.define({ ...region, range: dest });
   return { range: src, newPages: size, to: s.to ?? null, flags, outcome: outcome(s) };
 }
@@ -382,7 +392,7 @@ function resolveSync(s: z.output<typeof SYNC>, r: Resolver, { path, scope }: Ste
  * same order in child: and parent:; no `when` on a sync (a guard could unpair them on some kernel).
  */
 function pairSyncs(r: Resolver, raw: Record<string, unknown>, path: KeyPath, branches: ForkStep): boolean {
-  let ok = true;
+  const reported = r.diags.length;
   const points = (key: 'child' | 'parent') => {
     const items = Array.isArray(raw[key]) ? (raw[key] as unknown[]) : [];
     const seen = new Map<string, number>();
@@ -390,14 +400,10 @@ function pairSyncs(r: Resolver, raw: Record<string, unknown>, path: KeyPath, bra
     branches[key].forEach((s, i) => {
       if (s.kind !== 'sync') return;
       const item = sub(sub(path, key), i);
-      if (s.when) {
-        r.error(sub(item, WHEN_KEY), 'sync cannot have a when; guard the steps around it', 'key');
-        ok = false;
-      }
+      if (s.when) r.error(sub(item, WHEN_KEY), 'sync cannot have a when; guard the steps around it', 'key');
       const prev = seen.get(s.label);
       if (prev !== undefined) {
         r.error(sub(sub(item, 'sync'), 'label'), `sync label ${JSON.stringify(s.label)} is already used at ${pathText(sub(sub(path, key), prev))} (line ${r.keyPos(items[prev] as object, 'sync', sub(sub(path, key), prev)).line}); a label appears once per fork block`);
-        ok = false;
       }
       seen.set(s.label, i);
       out.push({ label: s.label, at: sub(sub(item, 'sync'), 'label') });
@@ -406,20 +412,16 @@ function pairSyncs(r: Resolver, raw: Record<string, unknown>, path: KeyPath, bra
   };
   const child = points('child');
   const parent = points('parent');
-  if (!ok) return false;
-  const n = Math.max(child.length, parent.length);
-  for (let k = 0; k < n; k++) {
-    const c = child[k];
-    const p = parent[k];
-    if (c && p && c.label === p.label) continue;
-    const order = (ps: { label: string }[]): string => (ps.length ? ps.map((x) => x.label).join(', ') : 'none');
-    const also = `child syncs: ${order(child)}; parent syncs: ${order(parent)}`;
-    if (c && p) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child pairs with sync ${JSON.stringify(p.label)} of the parent; both lists need the same labels in the same order (${also})`);
-    else if (c) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child has no partner in parent: (${also})`);
-    else if (p) r.error(p.at, `sync ${JSON.stringify(p.label)} of the parent has no partner in child: (${also})`);
-    return false;
-  }
-  return true;
+  if (r.diags.length > reported) return false;
+  const k = [...Array(Math.max(child.length, parent.length)).keys()].find((i) => child[i]?.label !== parent[i]?.label);
+  if (k === undefined) return true;
+  const [c, p] = [child[k], parent[k]];
+  const order = (ps: { label: string }[]): string => (ps.length ? ps.map((x) => x.label).join(', ') : 'none');
+  const also = `child syncs: ${order(child)}; parent syncs: ${order(parent)}`;
+  if (c && p) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child pairs with sync ${JSON.stringify(p.label)} of the parent; both lists need the same labels in the same order (${also})`);
+  else if (c) r.error(c.at, `sync ${JSON.stringify(c.label)} of the child has no partner in parent: (${also})`);
+  else if (p) r.error(p.at, `sync ${JSON.stringify(p.label)} of the parent has no partner in child: (${also})`);
+  return false;
 }
 
 /**
@@ -432,19 +434,15 @@ export const STEP_LIST = listOf(z.unknown().meta({ $ref: '#/$defs/step' }), 'ste
 
 export const STEPS = {
   map: { shape: MAP, resolve: resolveMap },
-  unmap: kind(ranged({}, 'munmap of a page range'), onRange),
-  mprotect: kind(ranged({ prot }, 'mprotect of a page range'), (s, r, at) => {
-    const done = onRange(s, r, at);
-    return done && { ...done, prot: PROT[s.prot] as string };
-  }),
+  unmap: rangeKind({}, 'munmap of a page range', () => ({})),
+  mprotect: rangeKind({ prot }, 'mprotect of a page range', (s) => ({ prot: PROT[s.prot] as string })),
   // Without ANON_VMA_NAME every prctl(PR_SET_VMA) is EINVAL (P2).
   name: kind(NAME, resolveName, (s) => ['ANON_VMA_NAME', ...(s.failNth !== undefined ? FAIL_NTH_KCONFIG : [])]),
   touch: kind(
     ranged(
       {
         access: oneOf(['read', 'write']).describe('how each page is touched (default write)').optional(),
-        value: z
-          .union([TOUCH_BYTE, listOf(TOUCH_BYTE, 'bytes 0..255, one per page')], says((v) => `expected a byte 0..255, or a list of them with one per page, got ${describe(v)}`))
+        value: perPage(TOUCH_BYTE, 'a byte 0..255')
           .describe(`the byte written to the first byte of each page (default ${TOUCH_DEFAULT}): one for every page, or a list with one per page`)
           .optional(),
         ...AREA_KEYS,
@@ -458,20 +456,9 @@ export const STEPS = {
       const access = s.access === 'read' ? ('r' as const) : ('w' as const);
       /** The bytes written, page i getting value[i mod length]; null: the default. */
       const value = s.value === undefined ? null : Array.isArray(s.value) ? s.value : [s.value];
-      const valuesFit = (pages: number): boolean => {
-        const n = Array.isArray(s.value) ? s.value.length : pages;
-        if (n === pages) return true;
-        r.error(sub(at.path, 'value'), `${n} value${n === 1 ? '' : 's'} for ${pages} page${pages === 1 ? '' : 's'}; give one per page, or one value (not a list) for all`);
-        return false;
-      };
-      if (s.target !== undefined) {
-        // Heap pages past the break fault: a touch may name them when it expects that.
-        const range = areaRange(r, { ...s, target: s.target }, at.path, { beyondHeap: s.errno !== undefined });
-        return range && valuesFit(range.pages) ? { range, outcome: outcome(s), access, value } : undefined;
-      }
-      if (s.below !== undefined) return void r.error(sub(at.path, 'below'), 'below counts pages below the stack: give target: stack', 'key');
-      const done = onRange(s, r, at);
-      return done && valuesFit(done.range.pages) ? { ...done, access, value } : undefined;
+      // Heap pages past the break fault: a touch may name them when it expects that.
+      const range = pagesOf(r, s, at.path, () => onRange(s, r, at)?.range, { beyondHeap: s.errno !== undefined });
+      return range && r.perPage(s.value, range.pages, sub(at.path, 'value')) ? { range, outcome: outcome(s), access, value } : undefined;
     },
   ),
   fork: {
@@ -492,10 +479,7 @@ export const STEPS = {
   },
   expect: { shape: EXPECT_SHAPE.describe('take a snapshot and check it'), resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at) },
   mremap: kind(MREMAP, resolveMremap),
-  madvise: kind(ranged({ advice }, 'madvise of a page range'), (s, r, at) => {
-    const done = onRange(s, r, at);
-    return done && { ...done, ...adviceOf(s.advice) };
-  }),
+  madvise: rangeKind({ advice }, 'madvise of a page range', (s) => adviceOf(s.advice)),
   process_madvise: kind(
     ranged({ advice, ret: int(0, undefined, ` (bytes advised; ${PROCESS_MADVISE_HINT})`).describe('the expected return value: bytes advised').optional() }, "process_madvise on the same range of the enclosing fork's child; in parent: steps only"),
     (s, r, at) => {
@@ -505,18 +489,9 @@ export const STEPS = {
       return done && { range: done.range, ...adviceOf(s.advice), outcome: { ...done.outcome, ...(s.ret === undefined ? {} : { ret: s.ret }) } };
     },
   ),
-  mlock: kind(ranged({ onfault: bool().describe('mlock2(MLOCK_ONFAULT) instead of mlock: lock pages as they fault in (VmFlags lo lf)').optional() }, 'mlock(2) of a page range'), (s, r, at) => {
-    const done = onRange(s, r, at);
-    return done && { ...done, onfault: s.onfault ?? false };
-  }),
-  munlock: kind(ranged({}, 'munlock(2) of a page range'), (s, r, at) => {
-    const done = onRange(s, r, at);
-    return done && { ...done, onfault: false };
-  }),
-  mseal: kind(ranged({}, 'mseal(addr, len, 0) of a page range (Linux 6.10+, ENOSYS before)'), (s, r, at) => {
-    const done = onRange(s, r, at);
-    return done && { ...done, onfault: false };
-  }),
+  mlock: rangeKind({ onfault: bool().describe('mlock2(MLOCK_ONFAULT) instead of mlock: lock pages as they fault in (VmFlags lo lf)').optional() }, 'mlock(2) of a page range', (s) => ({ onfault: s.onfault ?? false })),
+  munlock: rangeKind({}, 'munlock(2) of a page range', () => ({ onfault: false })),
+  mseal: rangeKind({}, 'mseal(addr, len, 0) of a page range (Linux 6.10+, ENOSYS before)', () => ({ onfault: false })),
   brk: kind(
     obj({ grow: int(1, 1 << 20, ' (pages)').describe('pages to move the break up by').optional(), shrink: int(1, 1 << 20, ' (pages)').describe('pages to move the break down by').optional(), errno: errno.optional() }).describe(
       'move the program break by whole pages; the heap exists only after brk grows it',

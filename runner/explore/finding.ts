@@ -3,7 +3,7 @@
 // the kernels differ becomes the expectation of the view that differs (layout, smaps, rollup,
 // query, map_files, pagemap) with the base's values; the other `record` steps, which check
 // nothing, go. The case then passes on the base and fails where the change differs.
-import { errnoName } from '../cases/errno.js';
+import { errnoName } from '../abi/errno.js';
 import type { CompiledCase, CompiledStep } from '../plan/compiled.js';
 import { windowLayout } from '../results/maps.js';
 import { parseMapFileRecord } from '../results/mapfiles.js';

@@ -1,11 +1,10 @@
 // Decides one case's verdict from its compiled plan (each op with its check), the case and what
 // the guest reported: dispatches each plan step's record on its check.
-import { ERRNO } from '../cases/errno.js';
+import { ERRNO, errnoText } from '../abi/errno.js';
 import type { Case } from '../cases/types.js';
 import type { CompiledCase, CompiledStep } from '../plan/compiled.js';
 import { MapsLineError } from '../results/maps.js';
 import type { CaseRecord, StepRecord } from '../results/types.js';
-import { errnoText } from './errno.js';
 import type { StepWhere } from './failure.js';
 import { judgeObservation } from './observe.js';
 import { judgeOutcome } from './outcome.js';

@@ -2,10 +2,9 @@
 // lookup: readlink() of the entry and open() through it.
 import type { MapFileExpect } from '../cases/expect-types.js';
 import type { Expected } from '../plan/compiled.js';
-import { errnoNumber } from '../cases/errno.js';
+import { errnoNumber, errnoText } from '../abi/errno.js';
 import type { MapFileResult } from '../results/mapfiles.js';
 import { quoted, visible } from '../util/text.js';
-import { errnoText } from './errno.js';
 import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 

@@ -10,7 +10,7 @@ import { parseQueryRecord } from '../results/query.js';
 import { parseRollup, parseSmaps } from '../results/smaps.js';
 import type { StepRecord, WindowInfo } from '../results/types.js';
 import { judgeData } from './data.js';
-import { errnoText } from './errno.js';
+import { errnoText } from '../abi/errno.js';
 import type { StepWhere } from './failure.js';
 import { judgeMapFile } from './mapfiles.js';
 import { judgePagemap } from './pagemap.js';

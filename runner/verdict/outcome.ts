@@ -1,10 +1,9 @@
 // The outcome of a syscall step: its errno, or success with its `ret:`; a core `map` landing at
 // its page; a `fail_nth:` that injected its fault.
-import { errnoNumber } from '../cases/errno.js';
+import { errnoNumber, errnoText } from '../abi/errno.js';
 import type { CheckOf } from '../plan/compiled.js';
 import { obsTexts } from '../results/observe.js';
 import type { StepRecord } from '../results/types.js';
-import { errnoText } from './errno.js';
 import { failer, harnessFailure, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 

@@ -2,12 +2,11 @@
 // of each ioctl: the errno, or the out fields of the struct.
 import type { QueryExpect } from '../cases/expect-types.js';
 import type { Expected } from '../plan/compiled.js';
-import { errnoNumber } from '../cases/errno.js';
+import { errnoNumber, errnoText } from '../abi/errno.js';
 import { queryName, vmaFlagWords, type QueryResult } from '../results/query.js';
 import type { WindowInfo } from '../results/types.js';
 import { quoted } from '../util/text.js';
 import { runCheck } from './compare.js';
-import { errnoText } from './errno.js';
 import { failer, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 

@@ -89,7 +89,7 @@ describe('heap and stack pages: validation', () => {
       'cases/x/area.yaml:10:35: steps[7].expect.pagemap[0].below: below counts pages below the stack: give target: stack',
       'cases/x/area.yaml:10:98: steps[7].expect.special[0].grown: grown is for the areas that grow: heap, stack',
       'cases/x/area.yaml:11:41: steps[8].expect.smaps[0].page: target stack selects the VMA holding the heap\'s first page or the top page of [stack]; drop page',
-      'cases/x/area.yaml:12:34: steps[9].expect.smaps[0].target: the heap has no VMA until brk grows it; add a brk: { grow: n } step before',
+      'cases/x/area.yaml:12:34: steps[9].expect.smaps[0].target: the heap does not exist until brk grows it; add a step brk: { grow: 1 } before this one',
     ]);
   });
 });

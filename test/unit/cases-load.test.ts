@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonicalErrno, ERRNO, errnoName, errnoNumber, similarErrnos } from '../../runner/cases/errno.js';
+import { canonicalErrno, ERRNO, errnoName, errnoNumber, similarErrnos } from '../../runner/abi/errno.js';
 import { CaseError, loadCases, parseCase } from '../../runner/cases/load.js';
 import type { Step } from '../../runner/cases/types.js';
 import { repoRoot } from '../../runner/qemu/arch.js';

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { errnoName } from '../../runner/cases/errno.js';
+import { errnoName } from '../../runner/abi/errno.js';
 import { loadCases, parseCase } from '../../runner/cases/load.js';
 import type { Case } from '../../runner/cases/types.js';
 import { mergeIntoExpectations } from '../../runner/model/insert.js';

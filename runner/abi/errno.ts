@@ -1,5 +1,6 @@
 // Linux errno names and numbers as the x86_64 kernel returns them
-// (include/uapi/asm-generic/errno-base.h and errno.h; x86 uses the generic table).
+// (include/uapi/asm-generic/errno-base.h and errno.h; x86 uses the generic table): one table for
+// the case language (errno names a case may write), the verdict and explore (numbers the guest reports).
 
 /** Canonical name → number. */
 export const ERRNO: Readonly<Record<string, number>> = Object.freeze({
@@ -43,6 +44,13 @@ export function errnoNumber(name: string): number | null {
 /** The canonical name of an errno number, or null. */
 export function errnoName(n: number): string | null {
   return BY_NUMBER.get(n) ?? null;
+}
+
+/** `success` for 0, else `EINVAL (22)`, or `errno 999` for an unknown number: errno as messages show it. */
+export function errnoText(n: number): string {
+  if (n === 0) return 'success';
+  const name = errnoName(n);
+  return name ? `${name} (${n})` : `errno ${n}`;
 }
 
 function editDistance(a: string, b: string): number {
