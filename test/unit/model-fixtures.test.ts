@@ -13,9 +13,12 @@ import { mergeIntoExpectations } from '../../runner/model/insert.js';
 import { modelKernel } from '../../runner/model/kernel.js';
 import { simulate } from '../../runner/model/simulate.js';
 import { compileCase } from '../../runner/plan/compile.js';
+import type { CompiledCase } from '../../runner/plan/compiled.js';
+import { serializePlan } from '../../runner/plan/plan.js';
 import type { KernelFacts } from '../../runner/plan/when.js';
 import { casesByIndex, parseResultStream } from '../../runner/results/stream.js';
 import { judgeCase } from '../../runner/verdict/judge.js';
+import { planHash } from '../model/plan-hash.js';
 
 const FIXTURES = 'test/fixtures/model';
 
@@ -26,12 +29,13 @@ function fixture(dir: string) {
   for (const m of configText.matchAll(/^CONFIG_([A-Z0-9_]+)=(.*)$/gm)) config.set(m[1]!, m[2]!);
   const release = /Linux\/\S+ (\S+) Kernel Configuration/.exec(configText)?.[1];
   if (!release) throw new Error(`${dir}/kernel.config names no release`);
+  // `<index> <id> <plan hash>` (test/model/record-fixture.ts).
   const ids = new Map(
     readFileSync(path.join(dir, 'cases.txt'), 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((l) => l.split(' ') as [string, string])
-      .map(([i, id]) => [Number(i), id]),
+      .map((l) => l.split(' ') as [string, string, string])
+      .map(([i, id, hash]) => [Number(i), { id, hash }]),
   );
   // One result stream per guest of the run (`results-<guest>.txt`), each with its share of the cases.
   const streams = readdirSync(dir)
@@ -39,6 +43,14 @@ function fixture(dir: string) {
     .map((n) => parseResultStream(readFileSync(path.join(dir, n), 'utf8')));
   const records = new Map(streams.flatMap((s) => [...casesByIndex(s)]));
   return { facts: { release, config } satisfies KernelFacts, ids, records, complete: streams.length > 0 && streams.every((s) => s.complete) };
+}
+
+/** Why a recorded case cannot be judged on its records (it is gone, or its plan is not the one recorded); null when it can. */
+function staleness(dir: string, id: string, hash: string, compiled: CompiledCase | undefined): string | null {
+  const again = 'record again (test/model/record-fixture.ts)';
+  if (!compiled) return `${id}: recorded in ${dir} but no longer a case; ${again}`;
+  const now = planHash(serializePlan(compiled.plan));
+  return now === hash ? null : `${id}: its plan is not the one recorded (${hash}, now ${now}): the case changed since ${dir} was recorded; ${again}`;
 }
 
 const kernels = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((d) => existsSync(path.join(FIXTURES, d, 'cases.txt'))) : [];
@@ -52,16 +64,30 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
     expect(k).not.toBeNull();
   });
 
+  it('tells a recorded case that is gone or changed since from one it can judge', async () => {
+    const cases = new Map<string, Case>((await loadCases('cases')).map((c) => [c.id, c]));
+    const [first, second] = [...f.ids].filter(([, r]) => cases.get(r.id)?.steps);
+    if (!first || !second) throw new Error(`${dir}: fewer than two step cases recorded`);
+    const [[index, { id, hash }], [otherIndex, other]] = [first, second];
+    expect(staleness(dir, id, hash, compileCase(cases.get(id)!, index, 4096, f.facts))).toBeNull();
+    // The case as another one's steps: its plan changed.
+    expect(staleness(dir, id, hash, compileCase(cases.get(other.id)!, otherIndex, 4096, f.facts))).toMatch(/its plan is not the one recorded .* the case changed since/);
+    expect(staleness(dir, 'no/such-case', hash, undefined)).toMatch(/no longer a case/);
+  });
+
   it('predicts every top-level errno the guest reported, and its expectations pass the judge on the recorded snapshots', async () => {
     if (!k) return;
     const cases = new Map<string, Case>((await loadCases('cases')).map((c) => [c.id, c]));
     const problems: string[] = [];
     let errnos = 0;
     let judged = 0;
-    for (const [index, id] of f.ids) {
+    for (const [index, { id, hash }] of f.ids) {
       const c = cases.get(id);
       const record = f.records.get(index);
-      if (!c?.steps || !record) continue;
+      // The records are those of the plan that ran: a case gone or changed since is not judged on them.
+      const stale = staleness(dir, id, hash, c && compileCase(c, index, 4096, f.facts));
+      if (stale) problems.push(stale);
+      if (stale || !c?.steps || !record) continue;
       const sim = simulate(c.steps, k, f.facts, c.windowPages);
       const compiled = compileCase(c, index, 4096, f.facts);
       for (const [i, p] of sim.steps) {
