@@ -144,13 +144,30 @@ export const GENERATORS: Partial<Record<StepKind, StepGen<unknown>>> = {
     build: (enable: boolean) => ({ enable }),
   }),
   fork: gen({
-    draw: (list) => fc.record({ child: list, parent: list }),
-    build: (d: { child: Item[]; parent: Item[] }, ctx) => ({
-      child: buildList(d.child, branch(ctx)),
-      ...(d.parent.length ? { parent: buildList(d.parent, branch(ctx)) } : {}),
-    }),
+    draw: (list) => fc.record({ child: list, parent: list, syncs: fc.array(fc.record({ child: fc.nat(), parent: fc.nat() }), { maxLength: SYNC_MAX }) }),
+    build: (d: { child: Item[]; parent: Item[]; syncs: { child: number; parent: number }[] }, ctx) => {
+      const child = withSyncs(buildList(d.child, branch(ctx)), d.syncs.map((x) => x.child));
+      // A parent with sync points records what it sees at the end, even with no steps of its own.
+      const parent = d.parent.length || d.syncs.length ? withSyncs(buildList(d.parent, branch(ctx)), d.syncs.map((x) => x.parent)) : [];
+      return { child, ...(parent.length ? { parent } : {}) };
+    },
   }),
 };
+
+/** Ordering points of one fork block: the child and the parent act in turn between them. */
+const SYNC_MAX = 2;
+
+/**
+ * A branch's steps with the fork block's sync points `s1`, `s2`, … inserted in order, each before
+ * the step at its drawn position (taken modulo the list; never after the final `record: all`).
+ * Both branches get the same labels in the same order, so they pair (runner/cases/steps.ts pairSyncs).
+ */
+function withSyncs(steps: RawStep[], at: readonly number[]): RawStep[] {
+  const places = at.map((n) => n % Math.max(1, steps.length)).sort((a, b) => a - b);
+  const out = [...steps];
+  places.forEach((p, k) => out.splice(p + k, 0, { sync: { label: `s${k + 1}` } }));
+  return out;
+}
 
 /** Step kinds the generator leaves out, each with why; with GENERATORS, every kind of STEPS is decided. */
 export const NOT_GENERATED: Partial<Record<StepKind, string>> = {
@@ -158,8 +175,10 @@ export const NOT_GENERATED: Partial<Record<StepKind, string>> = {
   sysctl: 'writes machine-wide settings: a case that lowers vm.max_map_count changes what the cases after it in the boot see',
   process_madvise: 'needs a live child of a fork block in its parent steps; cold/pageout there are what madvise already covers',
   mseal: 'seals for good: every later step on the range fails with EPERM, which hides what the sequence does',
-  sync: "pairs across a fork's two lists, which the generator draws each on its own; not generated yet (children act only before their parent)",
 };
+
+/** Step kinds drawn only inside another kind's value: sync points, by the fork generator (they pair across its two lists). */
+export const DRAWN_WITHIN: Partial<Record<StepKind, StepKind>> = { sync: 'fork' };
 
 /** The kinds generated, in table order (the draw is an index into it, so the order is part of the seed's meaning). */
 export const GENERATED_KINDS = STEP_KINDS.filter((k) => GENERATORS[k] !== undefined);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STEP_KINDS } from '../../runner/cases/steps.js';
-import { GENERATORS, NOT_GENERATED, RECORD_ALL, type RawStep } from '../../runner/explore/generate.js';
+import { DRAWN_WITHIN, GENERATORS, NOT_GENERATED, RECORD_ALL, type RawStep } from '../../runner/explore/generate.js';
 import { drawSequence, generated, sequenceSeed, stepCount } from '../../runner/explore/run.js';
 import { caseDraw } from '../../runner/explore/generate.js';
 
@@ -53,7 +53,7 @@ describe('explore generator', () => {
       }
     }
     expect(steps / 400).toBeGreaterThan(3);
-    expect([...kinds].sort()).toEqual(Object.keys(GENERATORS).concat('expect').sort());
+    expect([...kinds].sort()).toEqual(Object.keys(GENERATORS).concat('expect', ...Object.keys(DRAWN_WITHIN)).sort());
   });
 
   it('keeps every shrink candidate valid', async () => {
@@ -73,7 +73,7 @@ describe('explore generator', () => {
   });
 
   it('decides every step kind: generated, or left out with the reason', () => {
-    const decided = [...Object.keys(GENERATORS), ...Object.keys(NOT_GENERATED)].sort();
+    const decided = [...Object.keys(GENERATORS), ...Object.keys(NOT_GENERATED), ...Object.keys(DRAWN_WITHIN)].sort();
     expect(decided).toEqual([...STEP_KINDS].sort());
     for (const why of Object.values(NOT_GENERATED)) expect(why.length).toBeGreaterThan(20);
   });
