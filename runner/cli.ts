@@ -36,6 +36,8 @@ import { loadMutants } from './mutants/patches.js';
 import { runMutants } from './mutants/run.js';
 import { COVERAGE_FILE, renderCoverage, repoCoverage } from './coverage/coverage.js';
 import { DEFAULT_BATCH, DEFAULT_SHRINK_MS, formatExplore, runExplore, type ExploreReport, type ExploreRequest } from './explore/run.js';
+import { MODEL_SERIES, modelKernel } from './model/kernel.js';
+import { referenceModel } from './model/oracle.js';
 import { commandHelp, mainHelp, parseCommandLine, useColor, type Values } from './cli/flags.js';
 
 /** The kernel options of the command line. */
@@ -170,9 +172,14 @@ function durationFlag(text: string): number {
 const exploreSeed = (values: Values): number => (values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : intFlag('seed', values.seed, -(2 ** 31)));
 
 /** What an exploration needs besides its kernels and counts, from the command line. */
-function exploreBase(values: Values, artifactsDir: string, log: Logger, signal: AbortSignal): Omit<ExploreRequest, 'base' | 'change' | 'spec' | 'count' | 'timeMs'> {
-  // The model oracle (runner/model/) plugs in here once it lands: { oracle, release } of the base kernel.
-  return { model: null, seed: exploreSeed(values), shard: values.shard === undefined ? null : parseShard(values.shard), batch: DEFAULT_BATCH, artifactsDir, log, reporters: [], signal, maxFindings: 1, shrinkMs: DEFAULT_SHRINK_MS, ...guestOptions(values) };
+function exploreBase(values: Values, artifactsDir: string, log: Logger, signal: AbortSignal): Omit<ExploreRequest, 'base' | 'change' | 'model' | 'spec' | 'count' | 'timeMs'> {
+  return { seed: exploreSeed(values), shard: values.shard === undefined ? null : parseShard(values.shard), batch: DEFAULT_BATCH, artifactsDir, log, reporters: [], signal, maxFindings: 1, shrinkMs: DEFAULT_SHRINK_MS, ...guestOptions(values) };
+}
+
+/** --oracle: what judges explore's sequences. */
+function exploreOracle(text: string): 'model' | 'diff' {
+  if (text === 'model' || text === 'diff') return text;
+  throw new VmaspecError('E_USAGE', `--oracle: expected model or diff, got "${text}"`);
 }
 
 /** Writes the explore report where --json says and prints its summary. */
@@ -321,7 +328,7 @@ export async function main(argv: string[]): Promise<number> {
           const kernels = await buildGateKernels({ spec, base: options, series, artifactsDir, log });
           const side = (k: typeof kernels.base): string => `${k.kernel.label} ${k.kernel.release}`;
           explored = await runExplore(
-            { ...exploreBase(values, join(artifactsDir, 'explore-run'), log, abort.signal), base: kernels.base.request, change: kernels.change.request, spec, count: intFlag('explore', values.explore, 1), timeMs: null, reporters: [terminalReporter({ color: useColor(values) })] },
+            { ...exploreBase(values, join(artifactsDir, 'explore-run'), log, abort.signal), base: kernels.base.request, change: kernels.change.request, model: null, spec, count: intFlag('explore', values.explore, 1), timeMs: null, reporters: [terminalReporter({ color: useColor(values) })] },
             { base: side(kernels.base), change: side(kernels.change) },
           );
           process.stdout.write(`\n${formatExplore(explored)}`);
@@ -337,23 +344,27 @@ export async function main(argv: string[]): Promise<number> {
         const options = oneKernel(values, command);
         const base = buildKernelRequest({ ...options, patches: [] }, spec);
         const change = options.patches?.length ? buildKernelRequest(options, spec) : null;
+        const oracle = exploreOracle(values.oracle);
         // Both kernels are built before any boot (the patched one incrementally).
-        const label = async (k: typeof base): Promise<string> => {
-          const built = await buildKernel(k, log);
-          return `${built.label} ${built.release}`;
-        };
-        const labels = { base: await label(base), change: change ? await label(change) : 'the same kernel, run again' };
+        const built = { base: await buildKernel(base, log), change: change ? await buildKernel(change, log) : null };
+        const label = (k: { label: string; release: string }): string => `${k.label} ${k.release}`;
+        const labels = { base: label(built.base), change: built.change ? label(built.change) : oracle === 'model' ? 'none' : 'the same kernel, run again' };
+        // The model speaks for the kernel the sequences run on, by its real release.
+        const tested = built.change ?? built.base;
+        if (oracle === 'model' && !modelKernel(tested.release)) throw new VmaspecError('E_USAGE', `explore: the model has no facts for ${tested.release} (it knows ${MODEL_SERIES.join(' and ')}): use --oracle diff`);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
         const request: ExploreRequest = {
           ...exploreBase(values, artifactsDir, log, abort.signal),
           base,
           change,
+          model: oracle === 'model' ? { oracle: referenceModel(), release: tested.release, config: tested.config } : null,
           spec,
           count: values.time !== undefined ? null : intFlag('count', values.count ?? '200', 1),
           timeMs: values.time === undefined ? null : durationFlag(values.time),
           reporters: [terminalReporter({ color: useColor(values) }), ...machineReporters({ ...values, json: undefined }, null)],
         };
-        log.info(`explore: seed ${request.seed}; ${change ? `${labels.base} against ${labels.change}` : `${labels.base} against itself (differential oracle; the model oracle plugs in through runner/explore/oracle.ts)`}`);
+        const what = oracle === 'model' ? `the model's claims judged on ${labels.change === 'none' ? labels.base : `${labels.change} (findings checked on ${labels.base})`}` : `${labels.base} against ${labels.change}`;
+        log.info(`explore: seed ${request.seed}; ${what}`);
         const result = await runExplore(request, labels);
         await exploreDone(result, values);
         log.info(`artifacts: ${artifactsDir}`);

@@ -73,8 +73,9 @@ function viewExpectation(s: CompiledStep, rec: StepRecord, w: WindowInfo, line: 
  * The regression case of a finding: `raw` (the generated case, as run) with the base's errnos and,
  * at the plan step `differs.step` (null: none to write, e.g. the change crashed), the base's view
  * (`differs.line`: the base's line that differs, which picks the field of smaps and rollup).
+ * The steps under `claimed` (top-level paths, `steps[3]`: the model's claims) keep their errno as written.
  */
-export function regressionCase(raw: RawCase, compiled: CompiledCase, record: CaseRecord, differs: { step: number; line: string | null } | null): RawCase {
+export function regressionCase(raw: RawCase, compiled: CompiledCase, record: CaseRecord, differs: { step: number; line: string | null } | null, claimed: readonly string[] = []): RawCase {
   // A copy whose steps are distinct objects (the generator shares one `record: all` value among its steps).
   const out = JSON.parse(JSON.stringify(raw)) as RawCase;
   const w = record.window;
@@ -84,7 +85,7 @@ export function regressionCase(raw: RawCase, compiled: CompiledCase, record: Cas
     const item = itemAt(out, s.origin.path);
     if (!rec || !item) continue;
     const kind = s.origin.step.kind;
-    if (s.check.kind === 'outcome' && rec.errno !== 0) (item[kind] as Record<string, unknown>).errno = errnoName(rec.errno) ?? String(rec.errno);
+    if (s.check.kind === 'outcome' && rec.errno !== 0 && !claimed.some((c) => s.origin.path === c || s.origin.path.startsWith(`${c}.`))) (item[kind] as Record<string, unknown>).errno = errnoName(rec.errno) ?? String(rec.errno);
     if (s.op.step === differs?.step && w && kind === 'expect') {
       const view = viewExpectation(s, rec, w, differs.line);
       if (view) expects.set(item, { ...expects.get(item), ...mergeViews(expects.get(item), view) });

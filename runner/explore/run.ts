@@ -15,10 +15,11 @@ import type { Shard } from '../report/shard.js';
 import type { Reporter, RunReport } from '../report/types.js';
 import type { CaseRecord } from '../results/types.js';
 import type { Failure } from '../verdict/types.js';
+import { VmaspecError } from '../errors.js';
 import { prepareArtifacts, runSuite, type GuestRunOptions } from '../run.js';
 import { regressionCase } from './finding.js';
-import type { ModelOracle } from './oracle.js';
-import { buildCase, caseDraw, caseText, isRecordAll, loadGenerated, type Item, type RawCase } from './generate.js';
+import type { ModelClaim, ModelOracle } from './oracle.js';
+import { buildCase, caseDraw, caseText, loadGenerated, type Item, type RawCase, type RawStep } from './generate.js';
 import { differences, observe, type Difference, type Observation } from './normalise.js';
 
 export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
@@ -34,11 +35,15 @@ export interface ExploreRequest extends GuestRunOptions {
   timeMs: number | null;
   shard: Shard | null;
   batch: number;
-  /** The kernel the sequences are judged on, and the change compared with it (null: the same kernel run twice, or the model). */
+  /** The pristine kernel, and the change (null: none; the differential oracle then runs the base twice). */
   base: KernelRequest;
   change: KernelRequest | null;
-  /** Oracle 1, when there is no change: its expectations are inserted and judged on the base (`release`: the base's). */
-  model: { oracle: ModelOracle; release: string } | null;
+  /**
+   * Oracle 1: the model's claims are written into each case and judged on the kernel under test
+   * (the change, else the base; `release` and `config`: its own); a finding's case must then pass
+   * on the base. null: Oracle 2, the observations of the base and the change (or the base again) compared.
+   */
+  model: { oracle: ModelOracle; release: string; config: Map<string, string> } | null;
   /** Prints the regression case of each finding as it runs on the change (a failing case's table). */
   reporters: Reporter[];
   /** Stop generating after this many findings. */
@@ -81,25 +86,50 @@ export const sequenceSeed = (seed: number, k: number): number => (seed + Math.im
 /** The draw of sequence k. */
 export const drawSequence = (seed: number, k: number): Item[] => fc.sample(caseDraw(), { seed: sequenceSeed(seed, k), numRuns: 1 })[0] ?? [];
 
-/** A generated case: its raw value, YAML text and loaded case. */
+/** A generated case: its raw value, YAML text and loaded case; with the model, the step paths its claims are on. */
 export interface Generated {
   raw: RawCase;
   text: string;
   case: Case;
+  /** Top-level step paths (`steps[3]`) whose errno or `expect` step is the model's: a failure under one is a model finding. */
+  claims: string[];
 }
 
-/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader; with a model, its expectations inserted after their steps. */
+/**
+ * Raw steps with the model's claims written in: each claimed errno into its step, each claimed
+ * `expect` step after its step (not after an `expect` step, which changes nothing); and the paths
+ * of what it claims.
+ */
+function withClaims(steps: readonly RawStep[], claims: Map<number, ModelClaim>): { steps: RawStep[]; paths: string[] } {
+  const out: RawStep[] = [];
+  const paths: string[] = [];
+  for (const [i, step] of steps.entries()) {
+    const claim = claims.get(i);
+    const kind = Object.keys(step)[0] as string;
+    const value = step[kind];
+    const errno = claim?.errno;
+    if (typeof errno === 'string' && value !== null && typeof value === 'object') out.push({ [kind]: { ...value, errno } });
+    else out.push(step);
+    if (errno !== undefined) paths.push(`steps[${out.length - 1}]`);
+    if (!claim || kind === 'expect') continue;
+    out.push(claim.expect);
+    paths.push(`steps[${out.length - 1}]`);
+  }
+  return { steps: out, paths };
+}
+
+/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader; with a model, its claims written in (withClaims). */
 export function generated(seed: number, k: number, items: readonly Item[], dir: string, model: ExploreRequest['model'] = null): Generated {
   const id = `explore/s${seed}-${k}`;
   const file = join(dir, `${id}.yaml`);
   const raw = buildCase(items, `explore seed ${seed} sequence ${k}`);
   const text = caseText(raw);
   const c = loadGenerated(text, file, id);
-  if (!model) return { raw, text, case: c };
-  const claims = model.oracle.expectations(c.steps, { release: model.release });
-  const withClaims = { ...raw, steps: raw.steps.flatMap((s, i) => (claims.has(i) ? [s, { expect: claims.get(i) }] : [s])) };
-  const claimed = caseText(withClaims);
-  return { raw: withClaims, text: claimed, case: loadGenerated(claimed, file, id) };
+  if (!model) return { raw, text, case: c, claims: [] };
+  const claimed = withClaims(raw.steps, model.oracle.expectations(c.steps, { release: model.release, config: model.config, window: c.windowPages }));
+  const withModel = { ...raw, steps: claimed.steps };
+  const claimedText = caseText(withModel);
+  return { raw: withModel, text: claimedText, case: loadGenerated(claimedText, file, id), claims: claimed.paths };
 }
 
 /** Steps of a raw step list, fork branches counted in, `record` steps not. */
@@ -165,24 +195,22 @@ function firstDifference(base: Side | undefined, change: Side | undefined): Diff
   return differences(base.obs, change.obs)[0] ?? null;
 }
 
-/** The first failure of a model's claim (an `expect` step the model inserted), as a difference: what the model said, what the kernel showed. */
+/** The first failure of a model's claim (an errno it wrote in, an `expect` step it inserted), as a difference: what the model said, what the kernel showed. */
 function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
-  // The top-level expect steps other than `record: all` are the model's.
-  const claims = g.raw.steps.flatMap((s, i) => ('expect' in s && !isRecordAll(s) ? [`steps[${i}].expect`] : []));
-  const f = side.failures.find((x) => claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
+  const f = side.failures.find((x) => g.claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }
 
-/** Whether the request compares two runs (Oracle 2) rather than judging the model's claims (Oracle 1). */
-const pairs = (request: ExploreRequest): boolean => request.change !== null || request.model === null;
+/** The kernel the model's claims are judged on: the change, else the base. */
+const underTest = (request: ExploreRequest): KernelRequest => request.change ?? request.base;
 
-/** Judges generated cases by the request's oracle: for each, its first difference (null: none), and its run on the base. */
+/** Judges generated cases by the request's oracle: for each, its first difference (null: none), and its run on the base (the model: on the kernel under test). */
 async function judgeAll(request: ExploreRequest, gens: Generated[], dir: string, reporters: Reporter[] = []): Promise<Map<string, { diff: Difference | null; base: Side | undefined }>> {
   const cases = gens.map((g) => g.case);
   const out = new Map<string, { diff: Difference | null; base: Side | undefined }>();
-  if (!pairs(request)) {
-    const sides = await runOn(request, request.base, cases, join(dir, 'base'), reporters, request.vms ?? 2);
+  if (request.model) {
+    const sides = await runOn(request, underTest(request), cases, join(dir, 'tested'), reporters, request.vms ?? 2);
     for (const g of gens) out.set(g.case.id, { diff: failedClaim(g, sides.get(g.case.id)), base: sides.get(g.case.id) });
     return out;
   }
@@ -200,7 +228,7 @@ function sequences(shard: Shard | null, from: number, n: number): number[] {
 
 /**
  * Shrinks sequence k with fast-check (its shrinker, on the sequence's own seed): each candidate
- * runs on both kernels in restored guests; the smallest that still differs is kept.
+ * runs by the request's oracle in restored guests; the smallest that still differs is kept.
  */
 async function shrink(request: ExploreRequest, k: number, dir: string): Promise<{ g: Generated; diff: Difference; base: Side; runs: number } | null> {
   let best: { g: Generated; diff: Difference; base: Side } | null = null;
@@ -228,14 +256,35 @@ async function shrink(request: ExploreRequest, k: number, dir: string): Promise<
 
 /** The comment lines of a finding's case file: where it came from and what differs. */
 function findingHeader(request: ExploreRequest, k: number, diff: Difference, report: Pick<ExploreReport, 'base' | 'change'>, steps: ExploreFinding['steps'], runs: number): string[] {
-  return [
-    `vmaspec explore --seed ${request.seed}: sequence ${k} (fast-check seed ${sequenceSeed(request.seed, k)}), shrunk from ${steps.generated} to ${steps.shrunk} steps in ${runs} runs`,
+  const head = [
+    `vmaspec explore --seed ${request.seed}${request.model ? ' (the model oracle)' : ''}: sequence ${k} (fast-check seed ${sequenceSeed(request.seed, k)}), shrunk from ${steps.generated} to ${steps.shrunk} steps in ${runs} runs`,
     `base:   ${report.base}`,
     `change: ${report.change}`,
-    `differs at ${diff.what}:`,
-    `  base:   ${diff.base ?? '(nothing)'}`,
-    `  change: ${diff.change ?? '(nothing)'}`,
   ];
+  if (request.model) return [...head, `the model's claim at ${diff.what} fails on ${request.change ? 'the change' : 'the base'}: ${diff.change ?? ''}`];
+  return [...head, `differs at ${diff.what}:`, `  base:   ${diff.base ?? '(nothing)'}`, `  change: ${diff.change ?? '(nothing)'}`];
+}
+
+/**
+ * The regression case of a shrunk sequence. Differential: the base's errnos and view that differs
+ * written in. The model: its claims as they are, and the errnos of the steps it makes no claim on
+ * from a run on the base (the pristine kernel), so the case passes there unless the model is wrong.
+ */
+async function findingCase(request: ExploreRequest, shrunk: { g: Generated; diff: Difference; base: Side }, dir: string): Promise<RawCase> {
+  if (!request.model) return regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
+  const pristine = request.change ? (await runOn(request, request.base, [shrunk.g.case], join(dir, 'base'), [], 1)).get(shrunk.g.case.id) : shrunk.base;
+  if (!pristine?.record) throw new VmaspecError('E_BOOT', `explore: the finding's case ${shrunk.g.case.id} did not run on the base kernel`);
+  return regressionCase(shrunk.g.raw, pristine.compiled, pristine.record, null, shrunk.g.claims);
+}
+
+/** A finding's case as committed, judged by the normal judge on the base and on the change (if any); the change's run (else the base's) goes to the reporters. */
+async function checkFinding(request: ExploreRequest, c: Case, dir: string): Promise<ExploreFinding['verdicts']> {
+  if (!request.change) {
+    const base = await runOn(request, request.base, [c], join(dir, 'base'), request.reporters, 1);
+    return { base: base.get(c.id)?.verdict ?? 'not run', change: 'no change' };
+  }
+  const check = await runPair(request, [c], dir, request.reporters);
+  return { base: check.base.get(c.id)?.verdict ?? 'not run', change: check.change.get(c.id)?.verdict ?? 'not run' };
 }
 
 /** Generates, runs and compares sequences, then shrinks and writes each finding. */
@@ -281,16 +330,15 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
         continue;
       }
       const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
-      const regression = regressionCase(shrunk.g.raw, shrunk.base.compiled, shrunk.base.record!, shrunk.diff.step === null || !pairs(request) ? null : { step: shrunk.diff.step, line: shrunk.diff.base });
-      regression.title = `explore: ${shrunk.diff.what} differs (seed ${request.seed}, sequence ${k})`;
       const id = `s${request.seed}-${k}`;
+      const regression = await findingCase(request, shrunk, join(artifactsDir, `finding-${id}`));
+      regression.title = `explore: ${request.model ? "the model's claim at " : ''}${shrunk.diff.what} ${request.model ? 'fails' : 'differs'} (seed ${request.seed}, sequence ${k})`;
       const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
       const file = join(findingsDir, `${id}.yaml`);
       await writeFile(file, text);
       // The case as it will be committed, judged by the normal judge on both kernels; the change's failure is printed.
       const c = loadGenerated(text, file, `explore/${id}`);
-      const check = await runPair(request, [c], join(artifactsDir, `finding-${id}`), request.reporters);
-      const verdicts = { base: check.base.get(c.id)?.verdict ?? 'not run', change: request.change ? (check.change.get(c.id)?.verdict ?? 'not run') : 'no change' };
+      const verdicts = await checkFinding(request, c, join(artifactsDir, `finding-${id}`, 'check'));
       log.info(`explore: ${file}: ${steps.shrunk} step(s); the case ${verdicts.base === 'pass' ? 'passes' : `is ${verdicts.base}`} on the base and ${verdicts.change === 'pass' ? 'passes' : `is ${verdicts.change}`} on the change`);
       findings.push({ sequence: k, file, steps, shrinkRuns: shrunk.runs, difference: shrunk.diff, verdicts });
     }

@@ -3,9 +3,10 @@
 // the case's own `expect` steps where those already take the same observations (to judge recorded
 // runs without changing the plan: test/unit/model-fixtures.test.ts).
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import type { ModelClaim } from '../explore/oracle.js';
 
-/** The raw `expect` values by top-level step index. */
-export type Predictions = ReadonlyMap<number, unknown>;
+/** The model's claims by top-level step index. */
+export type Predictions = ReadonlyMap<number, ModelClaim>;
 
 const stepsOf = (doc: Document) => {
   const steps = doc.get('steps', true);
@@ -25,7 +26,7 @@ export function insertExpectations(source: string, predictions: Predictions, mod
   for (const [i, item] of items.entries()) {
     if (!(modelOnly && isMap(item) && item.has('expect'))) out.push(item);
     const p = predictions.get(i);
-    if (p !== undefined) out.push(doc.createNode(p));
+    if (p !== undefined) out.push(doc.createNode(p.expect));
   }
   steps.items = out as typeof steps.items;
   doc.set('title', `${String(doc.get('title'))} (with the model's expectations)`);
@@ -48,12 +49,12 @@ const OBSERVED_BY: Readonly<Record<string, readonly string[] | 'always'>> = {
 export function mergeIntoExpectations(source: string, predictions: Predictions): string {
   const doc = parseDocument(source, { intAsBigInt: true });
   for (const [i, item] of stepsOf(doc).items.entries()) {
-    const p = predictions.get(i) as { expect?: Record<string, unknown> } | undefined;
-    if (!p?.expect || !isMap(item)) continue;
+    const p = predictions.get(i);
+    if (!p || !isMap(item)) continue;
     const exp = item.get('expect', true);
     if (!isMap(exp)) continue;
     const has = (k: string): boolean => exp.has(k);
-    const model = p.expect;
+    const model = p.expect.expect;
     const snapshot = Object.keys(model).filter((k) => {
       const by = OBSERVED_BY[k];
       return by === 'always' || (by !== undefined && by.some(has));

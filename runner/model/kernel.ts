@@ -1,9 +1,12 @@
 // Which kernel the model speaks for: the series whose facts docs/kernel-behaviour.md holds
 // (6.12 and 6.1, each measured in a guest). Any other release gets no expectations at all.
 
+/** The kernel series the model has facts for. */
+export const MODEL_SERIES = ['6.12', '6.1'] as const;
+
 /** A kernel series the model knows, and the differences between them that it uses. */
 export interface ModelKernel {
-  series: '6.12' | '6.1';
+  series: (typeof MODEL_SERIES)[number];
   /** M2: mprotect to a non-writable prot drops VM_ACCOUNT of an unfaulted anonymous VMA (mm/mprotect.c mprotect_fixup(), 6.12 only). */
   dropsAccountOnReadOnly: boolean;
   /** S17, R10: shared anonymous memory can be named (`[anon_shmem:NAME]`, 6.2+); EBADF before. */

@@ -37,8 +37,11 @@ function adviseFlags(v: Vma, advice: string): Set<VmFlag> | { errno: string } {
   return flags;
 }
 
-/** madvise(MADV_<advice>) of pages [at, at+pages): null or the errno (ENOMEM after a hole, R13). */
-export function madvise(s: Space, at: number, pages: number, advice: string, adviceNumber: number): string | null {
+/**
+ * madvise(MADV_<advice>) of pages [at, at+pages): null or the errno (ENOMEM after a hole, R13).
+ * `swap`: whether the kernel has CONFIG_SWAP (undefined: its .config is not known).
+ */
+export function madvise(s: Space, at: number, pages: number, advice: string, adviceNumber: number, swap: boolean | undefined): string | null {
   const name = Object.keys(ADVICE).find((n) => ADVICE[n] === adviceNumber) ?? advice;
   inWindow(s, at, at + pages);
   const start = at;
@@ -54,6 +57,11 @@ export function madvise(s: Space, at: number, pages: number, advice: string, adv
     // anon_vma stays (the VMA stays faulted).
     return madviseWalk(s, start, end, (v) => {
       mustKnow(name === 'dontneed' || !v.shared, 'MADV_WILLNEED of shared memory (shmem readahead)');
+      // madvise_willneed() of memory without a file: swap-in readahead with CONFIG_SWAP, else EBADF.
+      if (name === 'willneed') {
+        mustKnow(swap !== undefined, 'MADV_WILLNEED of anonymous memory and no .config (CONFIG_SWAP decides)');
+        if (!swap) return { errno: 'EBADF' };
+      }
       if (name === 'dontneed') for (let p = Math.max(start, v.start); p < Math.min(end, v.end); p++) s.pages[p] = 'none';
       return proposalOf(v);
     });

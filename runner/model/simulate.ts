@@ -4,6 +4,7 @@
 // parent alone (its sysctl writes would not). From the first step the model cannot follow on
 // (Unknown), it predicts nothing more.
 import type { Step } from '../cases/types.js';
+import type { ModelClaim } from '../explore/oracle.js';
 import { stepRuns, type KernelFacts } from '../plan/when.js';
 import { touch } from './fault.js';
 import type { ModelKernel } from './kernel.js';
@@ -16,13 +17,8 @@ import { expectOf } from './render.js';
 import { newSpace, type Space } from './space.js';
 import { mustKnow, Unknown } from './unknown.js';
 
-/** What the model says of one top-level step. */
-export interface StepPrediction {
-  /** The errno name the call fails with, or null for success; absent for steps that make no call the model follows. */
-  errno?: string | null;
-  /** The raw `expect` step value of the state after the step. */
-  expect: { expect: Record<string, unknown> };
-}
+/** What the model says of one top-level step: its claim (runner/explore/oracle.ts). */
+export type StepPrediction = ModelClaim;
 
 /** The model's run of a case: a prediction per top-level step index it could follow, and why it stopped. */
 export interface Simulation {
@@ -72,7 +68,7 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
       return touch(s, range.at, range.pages, step.access);
     }
     case 'madvise':
-      return madvise(s, step.range.at, step.range.pages, step.advice, step.adviceNumber);
+      return madvise(s, step.range.at, step.range.pages, step.advice, step.adviceNumber, target.config?.has('SWAP'));
     case 'mremap':
       // Resize in place (0) or MREMAP_MAYMOVE|MREMAP_FIXED (3); DONTUNMAP and raw flags are not modelled.
       mustKnow(step.flags === (step.to === null ? 0 : 3), 'an mremap with DONTUNMAP or raw flags');

@@ -17,13 +17,28 @@ describe('referenceModel', () => {
   it('gives an expect value for each step it follows, as a case writes it, and stops at the first it cannot', () => {
     const e = model.expectations(s, { release: '6.12.118' });
     expect([...e.keys()]).toEqual([0]);
-    expect(e.get(0)).toMatchObject({ expect: { layout: [{ at: 2, pages: 3, perms: 'rw-p', name: '' }] } });
-    const r = parseCase(`title: t\nsteps:\n  - map: { at: 2, pages: 3 }\n  - ${JSON.stringify(e.get(0))}\n`, 'y.yaml', 'y');
+    expect(e.get(0)).toMatchObject({ errno: null, expect: { expect: { layout: [{ at: 2, pages: 3, perms: 'rw-p', name: '' }] } } });
+    const r = parseCase(`title: t\nsteps:\n  - map: { at: 2, pages: 3 }\n  - ${JSON.stringify(e.get(0)?.expect)}\n`, 'y.yaml', 'y');
     expect(r.diagnostics).toEqual([]);
   });
 
   it('says nothing about a kernel whose facts it does not have', () => {
     expect(model.expectations(s, { release: '6.6.60' }).size).toBe(0);
     expect(model.expectations(s, { release: 'nonsense' }).size).toBe(0);
+  });
+});
+
+describe('referenceModel: MADV_WILLNEED of anonymous memory', () => {
+  // Seen in the guest (explore --seed 1, sequence 76, 6.12.118 without CONFIG_SWAP): madvise_willneed() of the reserve gave EBADF.
+  const model = referenceModel();
+  const s = steps('  - madvise: { at: 0, pages: 1, advice: willneed }\n');
+
+  it('claims EBADF without CONFIG_SWAP and success with it', () => {
+    expect(model.expectations(s, { release: '6.12.118', config: new Map(), window: 12 }).get(0)?.errno).toBe('EBADF');
+    expect(model.expectations(s, { release: '6.12.118', config: new Map([['SWAP', 'y']]), window: 12 }).get(0)?.errno).toBe(null);
+  });
+
+  it('says nothing of it when the .config is not known', () => {
+    expect(model.expectations(s, { release: '6.12.118', window: 12 }).has(0)).toBe(false);
   });
 });
