@@ -66,6 +66,8 @@ export interface ExploreFinding {
 
 export interface ExploreReport {
   schema: typeof EXPLORE_SCHEMA;
+  /** What judged the sequences: the model's claims on the kernel under test, or the difference between two runs. */
+  oracle: 'model' | 'diff';
   seed: number;
   base: string;
   change: string;
@@ -73,7 +75,7 @@ export interface ExploreReport {
   /** Wall time of the batches (not of builds and shrinking), and sequences judged per second in it. */
   batchMs: number;
   perSecond: number;
-  /** Every sequence whose observations differ, with its first difference (the first maxFindings are shrunk into findings). */
+  /** Every sequence that failed (a model's claim, an observation that differs), with its first difference (the first maxFindings are shrunk into findings). */
   differing: { sequence: number; difference: Difference }[];
   /** Differing sequences that did not differ when run again (shrinking's first run): noise, not findings. */
   unrepeated: number[];
@@ -299,7 +301,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
   const findings: ExploreFinding[] = [];
   const differs: ExploreReport['differing'] = [];
   const unrepeated: number[] = [];
-  const report = { schema: EXPLORE_SCHEMA, seed: request.seed, base: labels.base, change: labels.change } as const;
+  const report = { schema: EXPLORE_SCHEMA, oracle: request.model ? 'model' : 'diff', seed: request.seed, base: labels.base, change: labels.change } as const;
   for (let b = 1, next = 0; ; b++) {
     if (request.signal?.aborted || findings.length >= request.maxFindings) break;
     const left = request.count === null ? request.batch : Math.min(request.batch, request.count - judged);
@@ -317,9 +319,9 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
     });
     for (const { k, d } of differing) {
       differs.push({ sequence: k, difference: d });
-      log.info(`explore: sequence ${k} differs at ${d.what}: base ${JSON.stringify(d.base)}, change ${JSON.stringify(d.change)}`);
+      log.info(request.model ? `explore: sequence ${k}: the model's claim at ${d.what} fails: ${d.change ?? ''}` : `explore: sequence ${k} differs at ${d.what}: base ${JSON.stringify(d.base)}, change ${JSON.stringify(d.change)}`);
     }
-    log.info(`explore: batch ${b}: ${gens.length} sequence(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${differing.length} differ; ${judged} judged, ${(judged / (batchMs / 1000)).toFixed(2)}/s`);
+    log.info(`explore: batch ${b}: ${gens.length} sequence(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${differing.length} ${request.model ? 'fail' : 'differ'}; ${judged} judged, ${(judged / (batchMs / 1000)).toFixed(2)}/s`);
     for (const { k, g } of differing) {
       if (findings.length >= request.maxFindings) break;
       log.info(`explore: shrinking sequence ${k}`);
@@ -339,7 +341,8 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       // The case as it will be committed, judged by the normal judge on both kernels; the change's failure is printed.
       const c = loadGenerated(text, file, `explore/${id}`);
       const verdicts = await checkFinding(request, c, join(artifactsDir, `finding-${id}`, 'check'));
-      log.info(`explore: ${file}: ${steps.shrunk} step(s); the case ${verdicts.base === 'pass' ? 'passes' : `is ${verdicts.base}`} on the base and ${verdicts.change === 'pass' ? 'passes' : `is ${verdicts.change}`} on the change`);
+      const verb = (v: string): string => (v === 'pass' ? 'passes' : v === 'fail' ? 'fails' : `is ${v}`);
+      log.info(`explore: ${file}: ${steps.shrunk} step(s); the case ${verb(verdicts.base)} on the base${request.change ? ` and ${verb(verdicts.change)} on the change` : ''}`);
       findings.push({ sequence: k, file, steps, shrinkRuns: shrunk.runs, difference: shrunk.diff, verdicts });
     }
   }
@@ -350,7 +353,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
 
 /** The summary lines of an explore run. */
 export function formatExplore(r: ExploreReport): string {
-  const lines = [`explore: seed ${r.seed}; base ${r.base}; change ${r.change}`, `explore: ${r.sequences} sequence(s) judged, ${r.perSecond.toFixed(2)} per second; ${r.differing.length} differ; ${r.findings.length} finding(s) shrunk`];
+  const lines = [`explore: seed ${r.seed}; base ${r.base}; change ${r.change}`, `explore: ${r.sequences} sequence(s) judged, ${r.perSecond.toFixed(2)} per second; ${r.differing.length} ${r.oracle === 'model' ? "fail the model's claims" : 'differ'}; ${r.findings.length} finding(s) shrunk`];
   for (const f of r.findings) {
     lines.push(`  sequence ${f.sequence}: ${f.difference.what}: base ${JSON.stringify(f.difference.base)} / change ${JSON.stringify(f.difference.change)}`);
     lines.push(`    ${f.file} (${f.steps.shrunk} step(s), from ${f.steps.generated}; ${f.shrinkRuns} shrink run(s)); base ${f.verdicts.base}, change ${f.verdicts.change}`);
