@@ -277,6 +277,98 @@ static const char *taint(void)
  * the buffer goes out in pieces; nothing else writes to the channel in
  * between, so it stays one line.
  */
+/*
+ * Repeats (docs/protocol.md, "Repeats"): an observation record (REPEAT_LETTERS) whose text
+ * after the step was already sent in this case goes as `= <step> <id>` when that is shorter;
+ * every such record sent whole (text of at most REPEAT_MAX_TEXT bytes, the first REPEAT_MAX_IDS
+ * of the case) gets the next id. The host (runner/results/repeats.ts) numbers them the same way.
+ * The channel is the guest's bottleneck (every byte a UART write under TCG).
+ */
+#define REPEAT_LETTERS "AUQLPM"
+#define REPEAT_MAX_TEXT 240
+#define REPEAT_MAX_IDS 8192
+#define REPEAT_SLOTS (REPEAT_MAX_IDS * 2)
+
+static char rep_arena[REPEAT_MAX_IDS * (REPEAT_MAX_TEXT + 1)];
+static struct { uint32_t off; uint16_t len; } rep_entry[REPEAT_MAX_IDS];
+static int rep_slot[REPEAT_SLOTS]; /* id + 1; 0: empty */
+static int rep_ids;
+static uint32_t rep_used;
+
+/* A new case: no line sent yet. */
+static void repeats_reset(void)
+{
+	memset(rep_slot, 0, sizeof(rep_slot));
+	rep_ids = 0;
+	rep_used = 0;
+}
+
+/* The id of key (letter, space, text), registering it when new; -2 new and registered, -1 new and not kept. */
+static int repeat_id(const char *key, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	for (i = h & (REPEAT_SLOTS - 1);; i = (i + 1) & (REPEAT_SLOTS - 1)) {
+		int id = rep_slot[i] - 1;
+
+		if (id < 0)
+			break;
+		if (rep_entry[id].len == len && memcmp(rep_arena + rep_entry[id].off, key, len) == 0)
+			return id;
+	}
+	if (rep_ids >= REPEAT_MAX_IDS)
+		return -1;
+	memcpy(rep_arena + rep_used, key, len);
+	rep_entry[rep_ids].off = rep_used;
+	rep_entry[rep_ids].len = (uint16_t)len;
+	rep_used += (uint32_t)len;
+	rep_slot[i] = ++rep_ids;
+	return -2;
+}
+
+/* Complete lines of the probe's records, each sent whole or as a repeat; `cont`: the first continues a line already sent. */
+static void emit_records(const char *p, size_t n, int cont)
+{
+	static char out[FWD_BUF];
+	size_t o = 0;
+
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = (size_t)(nl - p) + 1; /* callers give complete lines */
+		const char *step = p + 2, *text;
+		char key[REPEAT_MAX_TEXT + 2], ref[32];
+		int id = -1, r = 0;
+
+		if (!cont && len > 2 && strchr(REPEAT_LETTERS, p[0]) && p[1] == ' ') {
+			text = memchr(step, ' ', len - 2);
+			if (text && text > step && (size_t)(nl - text - 1) <= REPEAT_MAX_TEXT) {
+				size_t tlen = (size_t)(nl - text - 1);
+
+				key[0] = p[0];
+				key[1] = ' ';
+				memcpy(key + 2, text + 1, tlen);
+				id = repeat_id(key, tlen + 2);
+				if (id >= 0)
+					r = snprintf(ref, sizeof(ref), "= %.*s %d\n", (int)(text - step), step, id);
+			}
+		}
+		if (id >= 0 && r > 0 && (size_t)r < len) {
+			memcpy(out + o, ref, (size_t)r);
+			o += (size_t)r;
+		} else {
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		cont = 0;
+		p += len;
+		n -= len;
+	}
+	emit(out, o);
+}
+
 static char fwd[FWD_BUF];
 static size_t fwd_len;
 static int fwd_mid_line;      /* part of the current line already sent */
@@ -316,7 +408,7 @@ static void forward(const char *p, size_t n)
 			nl = memrchr(fwd, '\n', fwd_len);
 			if (nl) {
 				size_t upto = (size_t)(nl - fwd) + 1;
-				emit(fwd, upto);
+				emit_records(fwd, upto, fwd_mid_line);
 				memmove(fwd, fwd + upto, fwd_len - upto);
 				fwd_len -= upto;
 				fwd_mid_line = 0;
@@ -597,6 +689,7 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 	char end_status[32];
 	pid_t pid;
 
+	repeats_reset();
 	record("T %s begin %s", index, taint());
 	kmsg_mark(index, "begin");
 	kmsg = kmsg_open_end();

@@ -1,5 +1,6 @@
 // Builds the guest programs in c-helpers/ with musl-gcc -static, cached by content, with the
 // plan headers generated from the plan op table (./plan-header.ts) beside each build.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,11 +28,15 @@ async function compilerVersion(log: Logger): Promise<string> {
   }
 }
 
+/** A temporary file's suffix, unique to the call: two runs of one process (explore's two kernels) may build the same helpers at once. */
+export const tmpSuffix = (): string => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+
 /** Writes the generated headers into dir (each through a temporary name, so a concurrent build reads a whole file). */
 export async function writeGeneratedHeaders(dir: string, generated: [string, string][] = Object.entries(planHeaders())): Promise<void> {
   for (const [file, text] of generated) {
-    await writeFile(join(dir, `${file}.tmp-${process.pid}`), text);
-    await rename(join(dir, `${file}.tmp-${process.pid}`), join(dir, file));
+    const tmp = join(dir, `${file}${tmpSuffix()}`);
+    await writeFile(tmp, text);
+    await rename(tmp, join(dir, file));
   }
 }
 
@@ -51,12 +56,13 @@ export async function buildHelpers(cacheDir: string, log: Logger, sourceDir = jo
     if (!existsSync(binary)) {
       await mkdir(dir, { recursive: true });
       await writeGeneratedHeaders(dir, generated);
+      const tmp = `${binary}${tmpSuffix()}`;
       try {
-        await run(CC, [...CFLAGS, '-I', dir, '-o', `${binary}.tmp-${process.pid}`, source], { log });
+        await run(CC, [...CFLAGS, '-I', dir, '-o', tmp, source], { log });
       } catch (cause) {
         throw new VmaspecError('E_HELPERS_BUILD', `${CC} failed on ${source}`, { cause, details: String((cause as { all?: string }).all ?? '').split('\n').slice(0, 20) });
       }
-      await rename(`${binary}.tmp-${process.pid}`, binary);
+      await rename(tmp, binary);
       log.verbose(`helpers: built ${name} (${key})`);
     }
     out[name] = binary;

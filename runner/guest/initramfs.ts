@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { contentKey } from '../kernel/cache.js';
 import { manifestLine, serializePlan, type CasePlan } from '../plan/plan.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
-import type { HelperBinaries } from './helpers.js';
+import { tmpSuffix, type HelperBinaries } from './helpers.js';
 
 /** A case that runs its own probe binary instead of vmaprobe (manifest `exec`). */
 export interface ProbeCase {
@@ -65,8 +65,9 @@ export async function cachedInitramfs(cacheDir: string, binaries: HelperBinaries
   const path = join(cacheDir, 'initramfs', `${contentKey([archive])}.cpio`);
   if (!existsSync(path)) {
     await mkdir(join(cacheDir, 'initramfs'), { recursive: true });
-    await writeFile(`${path}.tmp-${process.pid}`, archive);
-    await rename(`${path}.tmp-${process.pid}`, path);
+    const tmp = `${path}${tmpSuffix()}`;
+    await writeFile(tmp, archive);
+    await rename(tmp, path);
   }
   return path;
 }

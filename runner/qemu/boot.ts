@@ -11,6 +11,7 @@ import { shellLine } from '../util/exec.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { Qmp } from './qmp.js';
+import { repeatDecoder } from '../results/repeats.js';
 import { tethered } from './tether.js';
 import { requireQemu } from './tools.js';
 import { restoreVmState, saveVmState } from './vmstate.js';
@@ -138,16 +139,22 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   };
   let pending = '';
   let seenPark = false;
+  // The stream as docs/protocol.md has it: the channel's repeats written out.
+  const decode = repeatDecoder();
+  let stream = '';
   child.stdout?.on('data', (chunk: Buffer | string) => {
     pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const raw of lines) {
-      const line = raw.replace(/\r$/, '');
+      const line = decode(raw.replace(/\r$/, ''));
       if (line === PARKED && !seenPark) {
         seenPark = true;
         void parked();
-      } else options.onEvent?.({ kind: 'line', line });
+        continue;
+      }
+      stream += `${line}\n`;
+      options.onEvent?.({ kind: 'line', line });
     }
   });
   const result = await child;
@@ -157,7 +164,8 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   options.onEvent?.({ kind: 'exited', code: result.exitCode ?? null, signal: result.signal ?? null });
   const consoleText = await readFile(request.consoleLog, 'latin1').catch(() => '');
   return {
-    stream: String(result.stdout ?? '').replace(`${PARKED}\n`, ''),
+    // Read as latin1 (a byte a character), the stream is UTF-8 text.
+    stream: Buffer.from(stream + pending, 'latin1').toString('utf8'),
     console: consoleText,
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
