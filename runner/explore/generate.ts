@@ -35,9 +35,11 @@ interface Region {
   pages: number;
 }
 
-/** What a step is built in: the window, the regions in scope, the case's next region number. */
+/** What a step is built in: the window, the regions in scope, the case's next region number, and whether its lists record every view. */
 export interface GenContext {
   window: number;
+  /** `record: all` steps in every list (the differential oracle reads them; the model's claims take their own views). */
+  views: boolean;
   regions: Region[];
   ids: { next: number };
 }
@@ -207,18 +209,18 @@ export function buildList(items: readonly Item[], ctx: GenContext): RawStep[] {
     const value = g?.build(item.draw, ctx);
     if (value === undefined) continue;
     out.push({ [item.kind]: value });
-    if (item.observe && item !== items[items.length - 1]) out.push(RECORD_ALL);
+    if (ctx.views && item.observe && item !== items[items.length - 1]) out.push(RECORD_ALL);
   }
-  out.push(RECORD_ALL);
+  if (ctx.views) out.push(RECORD_ALL);
   return out;
 }
 
 /** The arbitrary of a generated case's draw: the top-level step list. */
 export const caseDraw = (): fc.Arbitrary<Item[]> => listArbitrary();
 
-/** The raw case of a drawn list; `title` says where it came from. */
-export function buildCase(items: readonly Item[], title: string): RawCase {
-  return { title, window: EXPLORE_WINDOW, steps: buildList(items, { window: EXPLORE_WINDOW, regions: [], ids: { next: 1 } }) };
+/** The raw case of a drawn list; `title` says where it came from; `views`: with the `record: all` steps. */
+export function buildCase(items: readonly Item[], title: string, views = true): RawCase {
+  return { title, window: EXPLORE_WINDOW, steps: buildList(items, { window: EXPLORE_WINDOW, views, regions: [], ids: { next: 1 } }) };
 }
 
 /** Step values (not fork's) as flow mappings, one line a step as the hand-written cases are. */

@@ -72,7 +72,9 @@ export interface ExploreReport {
   base: string;
   change: string;
   sequences: number;
-  /** Wall time of the batches (not of builds and shrinking), and sequences judged per second in it. */
+  /** Sequences the model said nothing of (their first step is one it does not follow): not run. */
+  unclaimed: number;
+  /** Wall time of the batches (generation and runs; not builds and shrinking), and sequences judged per second in it. */
   batchMs: number;
   perSecond: number;
   /** Every sequence that failed (a model's claim, an observation that differs), with its first difference (the first maxFindings are shrunk into findings). */
@@ -99,12 +101,13 @@ export interface Generated {
 
 /**
  * Raw steps with the model's claims written in: each claimed errno into its step, each claimed
- * `expect` step after its step (not after an `expect` step, which changes nothing); and the paths
- * of what it claims.
+ * `expect` step after its step (not after an `expect` step, which changes nothing), the steps after
+ * the last claim left out (nothing judges them); and the paths of what it claims.
  */
 function withClaims(steps: readonly RawStep[], claims: Map<number, ModelClaim>): { steps: RawStep[]; paths: string[] } {
   const out: RawStep[] = [];
   const paths: string[] = [];
+  let judged = 0;
   for (const [i, step] of steps.entries()) {
     const claim = claims.get(i);
     const kind = Object.keys(step)[0] as string;
@@ -113,22 +116,32 @@ function withClaims(steps: readonly RawStep[], claims: Map<number, ModelClaim>):
     if (typeof errno === 'string' && value !== null && typeof value === 'object') out.push({ [kind]: { ...value, errno } });
     else out.push(step);
     if (errno !== undefined) paths.push(`steps[${out.length - 1}]`);
+    if (claim) judged = out.length;
     if (!claim || kind === 'expect') continue;
     out.push(claim.expect);
     paths.push(`steps[${out.length - 1}]`);
+    judged = out.length;
   }
-  return { steps: out, paths };
+  return { steps: out.slice(0, judged), paths };
 }
 
-/** Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader; with a model, its claims written in (withClaims). */
+/**
+ * Sequence k as a case (id `explore/s<seed>-<k>`), loaded by the normal loader; with a model, its
+ * claims written in (withClaims) and no `record: all` steps. `claims` empty: the model says nothing
+ * of it (its first step is one the model does not follow), so the model does not judge it.
+ */
 export function generated(seed: number, k: number, items: readonly Item[], dir: string, model: ExploreRequest['model'] = null): Generated {
   const id = `explore/s${seed}-${k}`;
   const file = join(dir, `${id}.yaml`);
-  const raw = buildCase(items, `explore seed ${seed} sequence ${k}`);
+  const title = `explore seed ${seed} sequence ${k}`;
+  const bare = buildCase(items, title, model === null);
+  // Without views a draw may build no step at all: then the case with them (the model claims nothing of it).
+  const raw = bare.steps.length > 0 ? bare : buildCase(items, title);
   const text = caseText(raw);
   const c = loadGenerated(text, file, id);
   if (!model) return { raw, text, case: c, claims: [] };
   const claimed = withClaims(raw.steps, model.oracle.expectations(c.steps, { release: model.release, config: model.config, window: c.windowPages }));
+  if (claimed.paths.length === 0) return { raw, text, case: c, claims: [] };
   const withModel = { ...raw, steps: claimed.steps };
   const claimedText = caseText(withModel);
   return { raw: withModel, text: claimedText, case: loadGenerated(claimedText, file, id), claims: claimed.paths };
@@ -221,6 +234,9 @@ async function judgeAll(request: ExploreRequest, gens: Generated[], dir: string,
   return out;
 }
 
+/** Whether the request's oracle judges a generated case: the differential one every case, the model those it claims something of. */
+const judged = (request: ExploreRequest, g: Generated): boolean => !request.model || g.claims.length > 0;
+
 /** The sequence numbers of this shard, from `from` on, `n` of them. */
 function sequences(shard: Shard | null, from: number, n: number): number[] {
   const out: number[] = [];
@@ -238,12 +254,13 @@ async function shrink(request: ExploreRequest, k: number, dir: string): Promise<
   const seen = new Map<string, boolean>();
   const property = fc.asyncProperty(caseDraw(), async (items) => {
     const g = generated(request.seed, k, items, dir, request.model);
+    if (!judged(request, g)) return true;
     const known = seen.get(g.text);
     if (known !== undefined) return known;
     runs++;
-    const judged = (await judgeAll(request, [g], join(dir, `shrink-${k}-${runs}`))).get(g.case.id);
-    const diff = judged?.diff ?? null;
-    const base = judged?.base;
+    const verdict = (await judgeAll(request, [g], join(dir, `shrink-${k}-${runs}`))).get(g.case.id);
+    const diff = verdict?.diff ?? null;
+    const base = verdict?.base;
     // fast-check goes on from each candidate that still differs: the last one is the smallest so far.
     if (diff && base) best = { g, diff, base };
     request.log.progress(`explore: shrinking sequence ${k}: run ${runs}, ${best ? stepCount(best.g.raw.steps) : '?'} step(s)`);
@@ -296,7 +313,8 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
   const findingsDir = join(artifactsDir, 'explore');
   await mkdir(findingsDir, { recursive: true });
   const started = Date.now();
-  let judged = 0;
+  let judgedCount = 0;
+  let unclaimed = 0;
   let batchMs = 0;
   const findings: ExploreFinding[] = [];
   const differs: ExploreReport['differing'] = [];
@@ -304,15 +322,17 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
   const report = { schema: EXPLORE_SCHEMA, oracle: request.model ? 'model' : 'diff', seed: request.seed, base: labels.base, change: labels.change } as const;
   for (let b = 1, next = 0; ; b++) {
     if (request.signal?.aborted || findings.length >= request.maxFindings) break;
-    const left = request.count === null ? request.batch : Math.min(request.batch, request.count - judged);
+    const left = request.count === null ? request.batch : Math.min(request.batch, request.count - judgedCount - unclaimed);
     if (left <= 0 || (request.timeMs !== null && Date.now() - started >= request.timeMs)) break;
     const ks = sequences(request.shard, next, left);
     next = (ks[ks.length - 1] ?? next) + 1;
-    const gens = ks.map((k) => ({ k, g: generated(request.seed, k, drawSequence(request.seed, k), join(artifactsDir, 'batches'), request.model) }));
     const t0 = Date.now();
+    const all = ks.map((k) => ({ k, g: generated(request.seed, k, drawSequence(request.seed, k), join(artifactsDir, 'batches'), request.model) }));
+    const gens = all.filter(({ g }) => judged(request, g));
     const verdicts = await judgeAll(request, gens.map((x) => x.g), join(artifactsDir, `batch-${b}`));
     batchMs += Date.now() - t0;
-    judged += gens.length;
+    judgedCount += gens.length;
+    unclaimed += all.length - gens.length;
     const differing = gens.flatMap(({ k, g }) => {
       const d = verdicts.get(g.case.id)?.diff;
       return d ? [{ k, g, d }] : [];
@@ -321,7 +341,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       differs.push({ sequence: k, difference: d });
       log.info(request.model ? `explore: sequence ${k}: the model's claim at ${d.what} fails: ${d.change ?? ''}` : `explore: sequence ${k} differs at ${d.what}: base ${JSON.stringify(d.base)}, change ${JSON.stringify(d.change)}`);
     }
-    log.info(`explore: batch ${b}: ${gens.length} sequence(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${differing.length} ${request.model ? 'fail' : 'differ'}; ${judged} judged, ${(judged / (batchMs / 1000)).toFixed(2)}/s`);
+    log.info(`explore: batch ${b}: ${gens.length} sequence(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${differing.length} ${request.model ? 'fail' : 'differ'}; ${judgedCount} judged, ${(judgedCount / (batchMs / 1000)).toFixed(2)}/s${unclaimed ? ` (${unclaimed} the model says nothing of, not run)` : ''}`);
     for (const { k, g } of differing) {
       if (findings.length >= request.maxFindings) break;
       log.info(`explore: shrinking sequence ${k}`);
@@ -346,14 +366,14 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       findings.push({ sequence: k, file, steps, shrinkRuns: shrunk.runs, difference: shrunk.diff, verdicts });
     }
   }
-  const out: ExploreReport = { ...report, sequences: judged, batchMs, perSecond: batchMs > 0 ? judged / (batchMs / 1000) : 0, differing: differs, unrepeated, findings };
+  const out: ExploreReport = { ...report, sequences: judgedCount, unclaimed, batchMs, perSecond: batchMs > 0 ? judgedCount / (batchMs / 1000) : 0, differing: differs, unrepeated, findings };
   await writeFile(join(artifactsDir, 'explore.json'), `${JSON.stringify(out, null, 2)}\n`);
   return out;
 }
 
 /** The summary lines of an explore run. */
 export function formatExplore(r: ExploreReport): string {
-  const lines = [`explore: seed ${r.seed}; base ${r.base}; change ${r.change}`, `explore: ${r.sequences} sequence(s) judged, ${r.perSecond.toFixed(2)} per second; ${r.differing.length} ${r.oracle === 'model' ? "fail the model's claims" : 'differ'}; ${r.findings.length} finding(s) shrunk`];
+  const lines = [`explore: seed ${r.seed}; base ${r.base}; change ${r.change}`, `explore: ${r.sequences} sequence(s) judged${r.unclaimed ? ` (and ${r.unclaimed} the model says nothing of)` : ''}, ${r.perSecond.toFixed(2)} per second; ${r.differing.length} ${r.oracle === 'model' ? "fail the model's claims" : 'differ'}; ${r.findings.length} finding(s) shrunk`];
   for (const f of r.findings) {
     lines.push(`  sequence ${f.sequence}: ${f.difference.what}: base ${JSON.stringify(f.difference.base)} / change ${JSON.stringify(f.difference.change)}`);
     lines.push(`    ${f.file} (${f.steps.shrunk} step(s), from ${f.steps.generated}; ${f.shrinkRuns} shrink run(s)); base ${f.verdicts.base}, change ${f.verdicts.change}`);
