@@ -279,7 +279,8 @@ static const char *taint(void)
  */
 /*
  * Repeats (docs/protocol.md, "Repeats"): an observation record (REPEAT_LETTERS) whose text
- * after the step was already sent in this case goes as `= <step> <id>` when that is shorter;
+ * after the step was already sent in this case goes as `= <step> <id>` when that is shorter, and
+ * a run of them with the same step and ids one after another as `= <step> <id> <count>`;
  * every such record sent whole (text of at most REPEAT_MAX_TEXT bytes, the first REPEAT_MAX_IDS
  * of the case) gets the next id. The host (runner/results/repeats.ts) numbers them the same way.
  * The channel is the guest's bottleneck (every byte a UART write under TCG).
@@ -329,20 +330,34 @@ static int repeat_id(const char *key, size_t len)
 	return -2;
 }
 
+static char rep_out[FWD_BUF];
+static size_t rep_o;
+static const char *run_step; /* the step of the run of repeats not yet written, and its length */
+static int run_step_len, run_id, run_count;
+
+/* Writes the pending run of repeats into rep_out. */
+static void flush_run(void)
+{
+	if (run_count == 1)
+		rep_o += (size_t)snprintf(rep_out + rep_o, sizeof(rep_out) - rep_o, "= %.*s %d\n", run_step_len, run_step, run_id);
+	else if (run_count > 1)
+		rep_o += (size_t)snprintf(rep_out + rep_o, sizeof(rep_out) - rep_o, "= %.*s %d %d\n", run_step_len, run_step, run_id, run_count);
+	run_count = 0;
+}
+
 /* Complete lines of the probe's records, each sent whole or as a repeat; `cont`: the first continues a line already sent. */
 static void emit_records(const char *p, size_t n, int cont)
 {
-	static char out[FWD_BUF];
-	size_t o = 0;
+	char *out = rep_out;
 
 	while (n > 0) {
 		const char *nl = memchr(p, '\n', n);
 		size_t len = (size_t)(nl - p) + 1; /* callers give complete lines */
-		const char *step = p + 2, *text;
+		const char *step = p + 2, *text = NULL;
 		char key[REPEAT_MAX_TEXT + 2], ref[32];
 		int id = -1, r = 0;
 
-		if (!cont && len > 2 && strchr(REPEAT_LETTERS, p[0]) && p[1] == ' ') {
+		if (!cont && len > 2 && p[0] != 0 && strchr(REPEAT_LETTERS, p[0]) && p[1] == ' ') {
 			text = memchr(step, ' ', len - 2);
 			if (text && text > step && (size_t)(nl - text - 1) <= REPEAT_MAX_TEXT) {
 				size_t tlen = (size_t)(nl - text - 1);
@@ -356,17 +371,29 @@ static void emit_records(const char *p, size_t n, int cont)
 			}
 		}
 		if (id >= 0 && r > 0 && (size_t)r < len) {
-			memcpy(out + o, ref, (size_t)r);
-			o += (size_t)r;
+			int slen = (int)(text - step);
+
+			if (run_count > 0 && slen == run_step_len && memcmp(step, run_step, (size_t)slen) == 0 && id == run_id + run_count) {
+				run_count++;
+			} else {
+				flush_run();
+				run_step = step;
+				run_step_len = slen;
+				run_id = id;
+				run_count = 1;
+			}
 		} else {
-			memcpy(out + o, p, len);
-			o += len;
+			flush_run();
+			memcpy(out + rep_o, p, len);
+			rep_o += len;
 		}
 		cont = 0;
 		p += len;
 		n -= len;
 	}
-	emit(out, o);
+	flush_run();
+	emit(out, rep_o);
+	rep_o = 0;
 }
 
 static char fwd[FWD_BUF];

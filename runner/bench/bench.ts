@@ -2,12 +2,14 @@
 // machine: one case from QEMU's start to its verdict, restored from the snapshot and
 // booted (and where that time goes), the same from pressing enter, the whole suite as
 // a command, the per-case cost in the guest, a cold and an incremental kernel build,
-// and the naive baseline (`-M pc`, SeaBIOS, bzImage) booting the same case, as a ratio.
+// and the naive baseline (`-M pc`, SeaBIOS, bzImage) booting the same case, as a ratio; and
+// `vmaspec explore`'s sequences judged per second, by each oracle.
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Case } from '../cases/types.js';
+import type { ExploreReport } from '../explore/run.js';
 import { buildKernel, makeTarget } from '../kernel/build.js';
 import { debianSource } from '../kernel/source.js';
 import type { KernelRequest } from '../kernel/types.js';
@@ -19,7 +21,7 @@ import { runSuite } from '../run.js';
 import { shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/3';
+export const BENCH_SCHEMA = 'vmaspec-bench/4';
 
 /** How many times each figure is measured. */
 export interface BenchReps {
@@ -28,9 +30,19 @@ export interface BenchReps {
   incremental: number;
   cold: number;
   naive: number;
+  explore: number;
 }
 
-export const DEFAULT_REPS: BenchReps = { oneCase: 7, suite: 5, incremental: 3, cold: 1, naive: 5 };
+export const DEFAULT_REPS: BenchReps = { oneCase: 7, suite: 5, incremental: 3, cold: 1, naive: 5, explore: 1 };
+/** The sequences of each bench explore run (seed 1, pristine kernel): a short run, a batch or two. */
+export const EXPLORE_BENCH_COUNT = 200;
+
+/** One `vmaspec explore` run's speed: sequences judged (and, by the model, those it says nothing of), per second of its batches. */
+export interface ExploreSpeed {
+  sequences: number;
+  unclaimed: number;
+  perSecond: number;
+}
 
 /** Medians of the boots of one figure, ms: where the time between QEMU's start and the verdict goes. */
 export interface Breakdown {
@@ -80,6 +92,8 @@ export interface BenchResult {
   peakRssRestored: Stat;
   peakRssBooted: Stat;
   guestRamMib: number;
+  /** `vmaspec explore --count EXPLORE_BENCH_COUNT` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
+  explore: { model: ExploreSpeed[]; diff: ExploreSpeed[]; perSecondModel: Stat; perSecondDiff: Stat };
 }
 
 export interface BenchRequest {
@@ -114,6 +128,18 @@ async function commandRun(request: BenchRequest, name: string, args: string[]): 
   const wallMs = Math.round(performance.now() - t);
   if (result.exitCode !== 0) throw new Error(`bench: ${name}: vmaspec run exited ${result.exitCode}:\n${tail(result.all ?? '', 15).join('\n')}`);
   return { wallMs, report: JSON.parse(await readFile(json, 'utf8')) as RunReport };
+}
+
+/** `vmaspec explore` as a command with the bench's kernel, its speed from its JSON report (a finding does not stop the bench: it is shrunk, outside the batches' time). */
+async function exploreRun(request: BenchRequest, name: string, oracle: 'model' | 'diff'): Promise<ExploreSpeed> {
+  const dir = join(request.artifactsDir, name);
+  const json = join(dir, 'explore.json');
+  const argv = [join(repoRoot, 'runner/bin/vmaspec.js'), 'explore', ...request.kernelArgv, '--oracle', oracle, '--seed', '1', '--count', String(EXPLORE_BENCH_COUNT), '--artifacts', dir, '--json', json];
+  request.log.verbose(`$ ${shellLine(process.execPath, argv)}`);
+  const result = await execa(process.execPath, argv, { reject: false, cwd: repoRoot, all: true });
+  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`bench: ${name}: vmaspec explore exited ${result.exitCode}:\n${tail(result.all ?? '', 15).join('\n')}`);
+  const r = JSON.parse(await readFile(json, 'utf8')) as ExploreReport;
+  return { sequences: r.sequences, unclaimed: r.unclaimed, perSecond: Math.round(r.perSecond * 100) / 100 };
 }
 
 function oneBoot(r: RunReport, what: string): BootTiming {
@@ -189,6 +215,14 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     return wallMs;
   });
 
+  log.info(`bench: vmaspec explore, ${EXPLORE_BENCH_COUNT} sequences by the model and by the difference, ${reps.explore} time(s) each`);
+  const model: ExploreSpeed[] = [];
+  const diff: ExploreSpeed[] = [];
+  for (let i = 0; i < reps.explore; i++) {
+    model.push(await exploreRun(request, `explore-model-${i + 1}`, 'model'));
+    diff.push(await exploreRun(request, `explore-diff-${i + 1}`, 'diff'));
+  }
+
   log.info(`bench: naive baseline (-M pc, SeaBIOS, bzImage), ${reps.naive} times`);
   const pc = await loadArch('x86_64-pc');
   const bzImage = await makeTarget(request.kernel, 'bzImage', pc.kernelImage, log);
@@ -237,5 +271,6 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     peakRssRestored: stat(restored.map((r) => r.boot.peakRssMib ?? NaN)),
     peakRssBooted: stat(booted.map((r) => r.boot.peakRssMib ?? NaN)),
     guestRamMib: request.spec.memoryMib,
+    explore: { model, diff, perSecondModel: stat(model.map((x) => x.perSecond)), perSecondDiff: stat(diff.map((x) => x.perSecond)) },
   };
 }

@@ -1,13 +1,14 @@
 // docs/performance.md from a bench result (docs/performance.json): the figures, the
 // targets of issue 7 beside them, and the machine they came from.
 import type { Stat } from './stats.js';
-import type { BenchResult, Breakdown } from './bench.js';
+import type { BenchResult, Breakdown, ExploreSpeed } from './bench.js';
 
 /** The targets the figures are held to (ms, ms, s; ratio at least). */
-export const TARGETS = { oneCaseMs: 500, suiteMs: 5000, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100 };
+export const TARGETS = { oneCaseMs: 500, suiteMs: 5000, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100, explorePerSecond: 50 };
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : '-');
 const s = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} s` : '-');
+const perS = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)}/s` : '-');
 const mib = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} MiB` : '-');
 const row = (what: string, st: Stat, unit: (x: number) => string, target: string, met: boolean | null): string =>
   `| ${what} | ${unit(st.min)} | ${unit(st.median)} | ${unit(st.max)} | ${st.runs.length} | ${target} | ${met === null ? '' : met ? 'met' : '**not met**'} |`;
@@ -30,6 +31,13 @@ const breakdownRows = (b: Breakdown, restored: boolean): string[] =>
         `| power-off (end record → QEMU exit) | ${ms(b.powerOffMs)} |`,
         `| judging on the host (QEMU exit → verdict) | ${ms(b.judgeMs)} |`,
       ];
+
+/** What an explore figure counts: sequences judged, and those the model said nothing of (not run). */
+const exploreCounts = (runs: ExploreSpeed[]): string => {
+  const judged = runs.reduce((n, x) => n + x.sequences, 0);
+  const unclaimed = runs.reduce((n, x) => n + x.unclaimed, 0);
+  return `${judged} judged${unclaimed ? `, ${unclaimed} the model says nothing of and does not run` : ''}; generation, runs and judging`;
+};
 
 export function renderPerformance(r: BenchResult): string {
   return [
@@ -58,6 +66,8 @@ export function renderPerformance(r: BenchResult): string {
     row('naive baseline: the same case on `-M pc` + SeaBIOS + bzImage, booted', r.naive, ms, `≥ ${TARGETS.naiveRatio}× the one-case median`, r.naiveRatio >= TARGETS.naiveRatio),
     row(`peak RSS of a guest restored from the snapshot (QEMU's VmHWM at its last case; ${r.guestRamMib} MiB of guest RAM)`, r.peakRssRestored, mib, `median ≤ ${TARGETS.restoredRssMib} MiB`, r.peakRssRestored.median <= TARGETS.restoredRssMib),
     row('peak RSS of a booted guest (`--no-snapshot`)', r.peakRssBooted, mib, '', null),
+    row(`\`vmaspec explore\`, the model oracle: sequences judged per second (${exploreCounts(r.explore.model)})`, r.explore.perSecondModel, perS, `≥ ${TARGETS.explorePerSecond}/s`, r.explore.perSecondModel.median >= TARGETS.explorePerSecond),
+    row(`\`vmaspec explore --oracle diff\`, the kernel against itself: sequences judged per second (${exploreCounts(r.explore.diff)})`, r.explore.perSecondDiff, perS, `≥ ${TARGETS.explorePerSecond}/s`, r.explore.perSecondDiff.median >= TARGETS.explorePerSecond),
     '',
     `Naive baseline / vmaspec, one case, QEMU start → verdict (medians): **${r.naiveRatio}×**.`,
     '',

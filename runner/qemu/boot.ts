@@ -146,8 +146,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = decode(raw.replace(/\r$/, ''));
+    for (const line of lines.flatMap((raw) => decode(raw.replace(/\r$/, '')))) {
       if (line === PARKED && !seenPark) {
         seenPark = true;
         void parked();
