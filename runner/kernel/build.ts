@@ -13,6 +13,7 @@ import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
 import { checkConfig, configPlan, configure, CONFIG_REPORT, formatMissing, missingWants, readConfigReport, requiredOptions, type BuildDir, type ConfigPlan } from './configure.js';
 import { configRelease, parseKconfig, type KconfigValues } from './kconfig.js';
 import { elfProblem, entryProblem } from './manifest.js';
+import { markBuilt, seedBuildDir, unmarkBuilt } from './seed.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
 import { locateSource, patchedSource, patchedTree, sourceTree, type BuildableSource } from './source.js';
 import { configuredInPlace, withCleanCopy } from './tree-copy.js';
@@ -287,13 +288,17 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
   if (await kept()) return done(true);
   const copy = workingCopyOf(base, request.cacheDir);
   const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey };
-  await mkdir(out, { recursive: true });
+  await mkdir(dirname(copy.root), { recursive: true });
   return withLock(copy.root, 'kernel', log, async () => {
     if (await kept()) return done(true);
     await workingCopy(base, request.cacheDir, log);
+    await seedBuildDir(out, copy, plan, log);
+    await mkdir(out, { recursive: true });
     await withSeriesApplied(copy, series, base.label, log, async () => {
+      await unmarkBuilt(out);
       await configure(dir, plan, log);
       const { image } = await compile(dir, request, plan, !existsSync(join(out, 'vmlinux')), log);
+      await markBuilt(out, copy);
       const report = existsSync(join(out, CONFIG_REPORT)) ? [CONFIG_REPORT] : [];
       await keepResult(out, result, [...new Set(['vmlinux', image, '.config', ...report])], log);
     });

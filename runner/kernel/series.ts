@@ -63,6 +63,9 @@ export function workingCopyOf(base: SourceTree, cacheDir: string): WorkingCopy {
 /** The build dir of a working copy for one configuration, shared by every series built there. */
 export const workBuildDir = (copy: WorkingCopy, configKey: string, cacheDir: string): string => join(cacheDir, 'builds', `work-${contentKey([copy.root, configKey])}`);
 
+/** Whether a name in `builds/` is a working copy's build dir (not a kept kernel, nor a partial copy). */
+export const isWorkBuildDir = (name: string): boolean => /^work-[0-9a-f]+$/.test(name);
+
 /** The working copy of `base` under `<cache>/src/work-…`, made once (hard links: instant, no space). The caller holds its lock. */
 export async function workingCopy(base: SourceTree, cacheDir: string, log: Logger): Promise<WorkingCopy> {
   const copy = workingCopyOf(base, cacheDir);
