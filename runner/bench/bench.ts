@@ -12,7 +12,8 @@ import type { Case } from '../cases/types.js';
 import type { ExploreReport } from '../explore/run.js';
 import { buildKernel, makeTarget } from '../kernel/build.js';
 import { debianSource } from '../kernel/source.js';
-import type { KernelRequest } from '../kernel/types.js';
+import { profileFragment } from '../kernel/request.js';
+import type { Fragment, KernelRequest } from '../kernel/types.js';
 import type { Logger } from '../log.js';
 import { loadArch, repoRoot, type ArchSpec } from '../qemu/arch.js';
 import type { BootTiming } from '../qemu/timing.js';
@@ -22,6 +23,9 @@ import { shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
 export const BENCH_SCHEMA = 'vmaspec-bench/4';
+
+/** The profile whose seeded build the bench times (the one `npm test` builds). */
+const BENCH_PROFILE = 'no-anon-vma-name';
 
 /** How many times each figure is measured. */
 export interface BenchReps {
@@ -83,6 +87,9 @@ export interface BenchResult {
   perCase: Stat;
   /** s, a kernel build from nothing (a new build dir), and after touching mm/madvise.c. */
   coldBuild: Stat;
+  /** A profile's kernel built in a new build dir seeded from the default configuration's (runner/kernel/seed.ts). */
+  profileBuild: Stat;
+  profileName: string;
   incrementalBuild: Stat;
   /** ms, QEMU spawned → verdict for the same case on `-M pc` + SeaBIOS + bzImage, booted. */
   naive: Stat;
@@ -239,16 +246,20 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     return seconds;
   });
 
-  log.info(`bench: cold kernel build (a new build dir), ${reps.cold} time(s)`);
-  const coldBuild = await repeat(reps.cold, async (i) => {
-    const fragment = join(request.artifactsDir, `cold-${nonce}-${i}.config`);
-    await writeFile(fragment, `# vmaspec bench: a cold build (${nonce}-${i}); no options, a new build dir\n`);
-    const kernel: KernelRequest = { ...request.kernel, fragments: [...request.kernel.fragments, { path: fragment, role: 'need' }] };
-    const { value, seconds } = await timed(() => buildKernel(kernel, log));
+  /** A kernel in a configuration never built (a fragment of its own besides `extra`), timed, then removed with its build dir. */
+  const newConfigBuild = async (what: string, i: number, extra: string[], seed: boolean): Promise<number> => {
+    const fragment = join(request.artifactsDir, `${what}-${nonce}-${i}.config`);
+    await writeFile(fragment, `# vmaspec bench: ${what} (${nonce}-${i}); no options, a new build dir\n`);
+    const fragments = [...request.kernel.fragments, ...[...extra, fragment].map((path): Fragment => ({ path, role: 'need' }))];
+    const { value, seconds } = await timed(() => buildKernel({ ...request.kernel, fragments, seed }, log));
     await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
     if (value.buildDir) await rm(value.buildDir, { recursive: true, force: true });
     return seconds;
-  });
+  };
+  log.info(`bench: cold kernel build (a new build dir, from scratch), ${reps.cold} time(s)`);
+  const coldBuild = await repeat(reps.cold, (i) => newConfigBuild('cold', i, [], false));
+  log.info(`bench: profile kernel build (--profile ${BENCH_PROFILE}: a new build dir seeded from the default's), ${reps.cold} time(s)`);
+  const profileBuild = await repeat(reps.cold, (i) => newConfigBuild('profile', i, [profileFragment(BENCH_PROFILE)], true));
 
   const cpu = cpus();
   return {
@@ -265,6 +276,8 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     suiteCases: request.cases.length,
     perCase: stat(perCaseRuns),
     coldBuild,
+    profileBuild,
+    profileName: BENCH_PROFILE,
     incrementalBuild,
     naive,
     naiveRatio: Math.round((naive.median / oneCase.median) * 100) / 100,

@@ -292,7 +292,7 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
   return withLock(copy.root, 'kernel', log, async () => {
     if (await kept()) return done(true);
     await workingCopy(base, request.cacheDir, log);
-    await seedBuildDir(out, copy, plan, log);
+    if (request.seed) await seedBuildDir(out, copy, plan, log);
     await mkdir(out, { recursive: true });
     await withSeriesApplied(copy, series, base.label, log, async () => {
       await unmarkBuilt(out);

@@ -135,5 +135,6 @@ export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): Kern
     arch: spec.kernelArch,
     cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
     jobs,
+    seed: true,
   };
 }

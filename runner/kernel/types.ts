@@ -53,6 +53,8 @@ export interface KernelRequest {
   arch: string;
   cacheDir: string;
   jobs: number;
+  /** Whether a configuration never built starts from a completed build of the same source in another one (runner/kernel/seed.ts); false: from scratch. */
+  seed: boolean;
 }
 
 export interface BuiltKernel {

@@ -21,7 +21,7 @@ describe('bench figures', () => {
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
       oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]),
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
-      suite: stat([5200, 5300, 5400]), suiteCases: 92, perCase: stat([40]), coldBuild: stat([210]), incrementalBuild: stat([6, 31]),
+      suite: stat([5200, 5300, 5400]), suiteCases: 92, perCase: stat([40]), coldBuild: stat([210]), profileBuild: stat([25]), profileName: 'no-anon-vma-name', incrementalBuild: stat([6, 31]),
       naive: stat([2000]), naiveRatio: 6.45,
       peakRssRestored: stat([44.5, 45, 120]), peakRssBooted: stat([84]), guestRamMib: 256,
       explore: { model: [{ sequences: 110, unclaimed: 90, perSecond: 55 }], diff: [{ sequences: 200, unclaimed: 0, perSecond: 9.5 }], perSecondModel: stat([55]), perSecondDiff: stat([9.5]) },
@@ -35,6 +35,7 @@ describe('bench figures', () => {
     expect(md).toContain('**6.45×**');
     expect(md).toMatch(/the model oracle: sequences judged per second \(110 judged, 90 the model says nothing of and does not run;.*\| 55\.0\/s \| 1 \| ≥ 50\/s \| met \|/);
     expect(md).toMatch(/--oracle diff`, the kernel against itself.*\(200 judged; .*\| 9\.5\/s \| 1 \| ≥ 50\/s \| \*\*not met\*\* \|/);
+    expect(md).toMatch(/\| profile kernel build \(`--profile no-anon-vma-name`: a new build dir seeded from the default's objects\) \| 25\.0 s \|/);
     expect(md).toMatch(/\| peak RSS of a guest restored from the snapshot .*256 MiB of guest RAM\) \| 44\.5 MiB \| 45\.0 MiB \| 120\.0 MiB \| 3 \| median ≤ 100 MiB \| met \|/);
   });
 });
