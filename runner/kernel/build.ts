@@ -294,8 +294,8 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
     await workingCopy(base, request.cacheDir, log);
     if (request.seed) await seedBuildDir(out, copy, plan, log);
     await mkdir(out, { recursive: true });
+    await unmarkBuilt(out);
     await withSeriesApplied(copy, series, base.label, log, async () => {
-      await unmarkBuilt(out);
       await configure(dir, plan, log);
       const { image } = await compile(dir, request, plan, !existsSync(join(out, 'vmlinux')), log);
       await markBuilt(out, copy);

@@ -27,10 +27,10 @@ export const markBuilt = (out: string, copy: WorkingCopy): Promise<void> => writ
 /** Unmarks `out` before make writes into it: a build cut short or failed is no seed. */
 export const unmarkBuilt = (out: string): Promise<void> => rm(join(out, BUILT), { force: true });
 
-/** A completed build dir of `copy` other than `out`, with the number of the plan's merged requests its `.config` lacks. */
+/** A completed build dir of `copy` other than `out`, with the plan's merged requests its `.config` lacks (`CONFIG_X=v`). */
 interface Seed {
   dir: string;
-  unmet: number;
+  unmet: string[];
 }
 
 /** The completed build dirs of `copy` beside `out` (same source, other configurations), fewest unmet requests first. */
@@ -44,9 +44,9 @@ export async function seedsFor(out: string, copy: WorkingCopy, plan: ConfigPlan)
     if (await elfProblem(join(dir, 'vmlinux'))) continue;
     const config = await readFile(join(dir, '.config'), 'utf8').catch(() => null);
     if (config === null) continue;
-    seeds.push({ dir, unmet: droppedOptions(mergedRequests(plan), parseKconfig(config)).length });
+    seeds.push({ dir, unmet: droppedOptions(mergedRequests(plan), parseKconfig(config)).map((d) => `CONFIG_${d.name}=${d.value}`) });
   }
-  return seeds.sort((a, b) => a.unmet - b.unmet || a.dir.localeCompare(b.dir));
+  return seeds.sort((a, b) => a.unmet.length - b.unmet.length || a.dir.localeCompare(b.dir));
 }
 
 /**
@@ -64,7 +64,7 @@ export async function seedBuildDir(out: string, copy: WorkingCopy, plan: ConfigP
     await run('cp', ['-a', '--reflink=auto', `${seed.dir}/.`, partial], { log });
     await unmarkBuilt(partial);
   });
-  const options = seed.unmet === 1 ? 'option' : 'options';
-  log.info(`kernel: seeding ${out} from the build of another configuration, ${seed.dir} (its .config lacks ${seed.unmet} requested ${options}; copied in ${((Date.now() - started) / 1000).toFixed(1)} s): make rebuilds only what the changed options touch`);
+  const differs = seed.unmet.length === 0 ? 'it has every option asked for' : `it differs in ${seed.unmet.length} option(s) asked for: ${seed.unmet.slice(0, 5).join(' ')}${seed.unmet.length > 5 ? ' …' : ''}`;
+  log.info(`kernel: seeding ${out} from the build of another configuration, ${seed.dir} (${differs}; copied in ${((Date.now() - started) / 1000).toFixed(1)} s): make rebuilds what the changed options touch`);
   return seed.dir;
 }
