@@ -393,7 +393,7 @@ export const EXPECTATIONS = {
       if (e.target === 'child' && scope.branch !== 'parent') r.error(sub(p, 'target'), "target child reads the maps of the enclosing fork's child: use it in a fork's parent: steps (the child is alive there)");
       const counts = SPECIAL_LISTS.flatMap((k) => (e[k] === undefined ? [] : [[k, typeof e[k] === 'number' ? e[k] : e[k].length] as const]));
       if (e.grown !== undefined && !(PAGE_AREAS as readonly string[]).includes(e.target)) r.error(sub(p, 'grown'), `grown is for the areas that grow: ${list(PAGE_AREAS)}`);
-      if (e.target === 'heap' && (e.vmas ?? 0) > 0) r.hasHeap(sub(p, 'vmas'));
+      if (e.target === 'heap' && (e.vmas ?? 0) > 0) r.hasHeap(sub(p, 'vmas')); // reports when there is none
       // The lists and the count describe the same VMAs.
       const odd = counts.find(([, n]) => n !== counts[0]?.[1]);
       if (odd && counts[0]) r.error(p, `${odd[0]} describes ${odd[1]} VMA(s) but ${counts[0][0]} ${counts[0][1]}; give one entry per VMA`);

@@ -101,8 +101,10 @@ const regionId = (what: string) => pattern(REGION_ID, ' (a region id)', (s) => `
 /** Defines a new region id in this scope (and case-wide for hints); false once a duplicate is reported. `key` is its `id:` key, in the step at `line`. */
 function defineRegion(scope: Scope, r: Resolver, id: string, range: PageRange | null, key: KeyPath, line: number): boolean {
   const prev = scope.lookup(id);
-  if (prev) r.error(key, `duplicate region id ${JSON.stringify(id)}; already defined at ${prev.path}`);
-  if (prev) return false;
+  if (prev) {
+    r.error(key, `duplicate region id ${JSON.stringify(id)}; already defined at ${prev.path}`);
+    return false;
+  }
   const region = { id, range, path: `${pathText(key)} (line ${line})` };
   scope.define(region);
   if (!r.allRegions.has(id)) r.allRegions.set(id, region);
