@@ -85,11 +85,11 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
       const c = cases.get(id);
       const record = f.records.get(index);
       // The records are those of the plan that ran: a case gone or changed since is not judged on them.
-      const stale = staleness(dir, id, hash, c && compileCase(c, index, 4096, f.facts));
+      const compiled = c && compileCase(c, index, 4096, f.facts);
+      const stale = staleness(dir, id, hash, compiled);
       if (stale) problems.push(stale);
-      if (stale || !c?.steps || !record) continue;
+      if (stale || !c?.steps || !compiled || !record) continue;
       const sim = simulate(c.steps, k, f.facts, c.windowPages);
-      const compiled = compileCase(c, index, 4096, f.facts);
       for (const [i, p] of sim.steps) {
         if (p.errno === undefined) continue;
         const s = compiled.steps.find((cs) => cs.origin.path === `steps[${i}]` && cs.check.kind === 'outcome');
