@@ -66,8 +66,8 @@ export const RECORD_ALL: RawStep = { expect: { record: 'all' } };
 /** Whether a raw step is the generator's `record: all` (it checks nothing; a finding leaves it out). */
 export const isRecordAll = (step: RawStep): boolean => JSON.stringify(step) === JSON.stringify(RECORD_ALL);
 
-/** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest) and 80 (one too long, R3), clearing (null), a refused character. */
-export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a b', { repeat: 'z', count: 80 }];
+/** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest) and 80 (one too long, R3), clearing (null), refused characters (`[`, `$`, DEL: R4). */
+export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a$', '\x7f', 'a b', { repeat: 'z', count: 80 }];
 /** The advice the generator gives: those whose effect the views show, and none that needs swap or THP. */
 const ADVICE_DRAWN = ['dontneed', 'free', 'willneed', 'cold', 'pageout', 'populate_read', 'populate_write', 'dontfork', 'dofork', 'wipeonfork', 'keeponfork', 'mergeable', 'unmergeable', 'normal', 'random', 'dontdump', 'remove'].filter((a) =>
   ADVICE_NAMES.includes(a),
@@ -115,7 +115,15 @@ export const GENERATORS: Partial<Record<StepKind, StepGen<unknown>>> = {
   }),
   unmap: ranged({}),
   mprotect: ranged({ prot: fc.constantFrom(...PROTS) }),
-  name: { ...ranged({ name: fc.constantFrom(...EDGE_NAMES) }), weight: 3 },
+  name: gen({
+    weight: 3,
+    // One name call in eight has len 0 (R8: nothing is renamed, the name is still checked).
+    draw: () => fc.record({ span, name: fc.constantFrom(...EDGE_NAMES), lenZero: fc.nat(7).map((n) => n === 0) }),
+    build: (d, ctx) => {
+      const { at, pages } = clip(ctx, d.span);
+      return { at, ...(d.lenZero ? { len: 0 } : { pages }), name: d.name };
+    },
+  }),
   touch: gen({
     weight: 2,
     draw: () => fc.record({ span, access: fc.constantFrom('write', 'read') }),

@@ -204,15 +204,24 @@ async function runPair(request: ExploreRequest, cases: Case[], dir: string, repo
   return { base, change };
 }
 
-/** The first difference of a case between its two sides (a case missing from one is one). */
+/** A kernel report during a case (runner/health/: a splat, or the guest crashed): a finding whatever else the oracle sees. */
+function kernelReport(side: Side): string | null {
+  return side.verdict === 'splat' || side.verdict === 'crashed' ? `${side.verdict}: ${side.failures[0]?.message ?? ''}` : null;
+}
+
+/** The first difference of a case between its two sides (a case missing from one is one; a kernel report on the change only comes first). */
 function firstDifference(base: Side | undefined, change: Side | undefined): Difference | null {
   if (!base || !change) return { what: 'end', step: null, base: base ? base.obs.end : 'not run', change: change ? change.obs.end : 'not run', baseLines: [], changeLines: [] };
+  const report = kernelReport(change);
+  if (report && !kernelReport(base)) return { what: 'kernel', step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
   return differences(base.obs, change.obs)[0] ?? null;
 }
 
-/** The first failure of a model's claim (an errno it wrote in, an `expect` step it inserted), as a difference: what the model said, what the kernel showed. */
+/** The first failure of a model's claim (an errno it wrote in, an `expect` step it inserted), as a difference: what the model said, what the kernel showed; a kernel report before all. */
 function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
+  const report = kernelReport(side);
+  if (report) return { what: 'kernel', step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
   const f = side.failures.find((x) => g.claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }

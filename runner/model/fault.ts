@@ -2,7 +2,8 @@
 // touch_all()). A write to a private page allocates an anonymous page and, on the VMA's first
 // fault, its anon_vma (mm/memory.c do_anonymous_page(), anon_vma_prepare()); a read of an
 // untouched private page maps the shared zero page, which smaps does not count and which gives no
-// anon_vma (A5, D5). A shared page is a shmem page either way, or SIGBUS past the file's end.
+// anon_vma (A5, D5); a write to a private file page copies it into an anonymous page (COW). A
+// shared page is a shmem page either way. A file page past the file's end is SIGBUS.
 import { anonForFault } from './merge.js';
 import { coverAt, inWindow, newId, type Space } from './space.js';
 import { mustKnow } from './unknown.js';
@@ -14,8 +15,8 @@ export function touch(s: Space, at: number, pages: number, access: 'r' | 'w'): s
     const c = coverAt(s, p);
     if (c.kind !== 'vma') return 'EFAULT';
     const v = c.vma;
-    // A shared page past the end of its shmem file (a mapping grown by mremap) is SIGBUS (shmem_fault()).
-    if (v.file !== null && v.pgoff + (p - v.start) >= (s.fileSizes.get(v.file) ?? Infinity)) return 'EFAULT';
+    // A page past the end of its file (a mapping grown by mremap) is SIGBUS (shmem_fault()).
+    if (v.file !== null && v.pgoff + (p - v.start) >= (s.files.get(v.file)?.pages ?? Infinity)) return 'EFAULT';
     if (access === 'w') {
       if (!v.prot.includes('w')) return 'EFAULT';
       if (v.shared) s.pages[p] = 'shmem';

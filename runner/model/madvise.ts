@@ -28,7 +28,7 @@ function adviseFlags(v: Vma, advice: string): Set<VmFlag> | { errno: string } {
   const rule = FLAG_ADVICE[advice];
   if (!rule) throw new Error(`no flag rule for ${advice}`);
   // MADV_WIPEONFORK: only private anonymous memory (EINVAL for a file or VM_SHARED).
-  if (advice === 'wipeonfork' && v.shared) return { errno: 'EINVAL' };
+  if (advice === 'wipeonfork' && v.file !== null) return { errno: 'EINVAL' };
   // ksm_madvise(): a VMA KSM cannot use (VM_SHARED …) is left as it is.
   if ((advice === 'mergeable' || advice === 'unmergeable') && v.shared) return new Set(v.flags);
   const flags = new Set(v.flags);
@@ -56,7 +56,7 @@ export function madvise(s: Space, at: number, pages: number, advice: string, adv
     // No VMA changes; DONTNEED drops the pages of the range from the page tables (Rss), the
     // anon_vma stays (the VMA stays faulted).
     return madviseWalk(s, start, end, (v) => {
-      mustKnow(name === 'dontneed' || !v.shared, 'MADV_WILLNEED of shared memory (shmem readahead)');
+      mustKnow(name === 'dontneed' || v.file === null, 'MADV_WILLNEED of a file (readahead)');
       // madvise_willneed() of memory without a file: swap-in readahead with CONFIG_SWAP, else EBADF.
       if (name === 'willneed') {
         mustKnow(swap !== undefined, 'MADV_WILLNEED of anonymous memory and no .config (CONFIG_SWAP decides)');

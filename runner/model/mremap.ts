@@ -3,7 +3,7 @@
 // 6.12, mm/mmap.c 6.1). MR4–MR8 of docs/kernel-behaviour.md.
 import { placeNew, sameKind } from './merge.js';
 import { proposalOf } from './modify.js';
-import { coverAt, inWindow, unmapRange, vmaAt, type Residency, type Space } from './space.js';
+import { coverAt, inWindow, isAnonymous, unmapRange, vmaAt, type Residency, type Space } from './space.js';
 import { mustKnow } from './unknown.js';
 
 /** What an `mremap` step asks for: the region's pages now, the new size, the destination page or null. */
@@ -65,8 +65,8 @@ function move(s: Space, c: MremapCall, to: number): string | null {
   const v = vmaAt(s, at);
   if (!v) throw new Error('no source VMA');
   // copy_vma(): an unfaulted anonymous VMA gets pgoff = its new address (MR7); a faulted one, or
-  // shared memory, keeps its own.
-  const pgoff = !v.shared && v.anon === null ? to : v.pgoff + (at - v.start);
+  // a file's VMA, keeps its own.
+  const pgoff = isAnonymous(s, v) && v.anon === null ? to : v.pgoff + (at - v.start);
   const moved: Residency[] = s.pages.slice(at, at + pages);
   placeNew(s, to, to + newPages, { prot: v.prot, shared: v.shared, flags: v.flags, name: v.name, pgoff, anon: v.anon, file: v.file });
   for (let i = 0; i < newPages; i++) s.pages[to + i] = i < pages ? (moved[i] ?? 'none') : 'none';

@@ -41,7 +41,8 @@ export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null 
   inWindow(s, start, end);
   const name = bytes ? nameText(bytes) : null;
   return madviseWalk(s, start, end, (v) => {
-    if (v.shared && !k.namesSharedAnon) return { errno: 'EBADF' };
+    // 6.12: a file VMA without the anon-shmem ops (R10); 6.1: any file VMA, shared anonymous memory included.
+    if (v.file !== null && !(k.namesSharedAnon && s.files.get(v.file)?.anonShmem)) return { errno: 'EBADF' };
     return { prot: v.prot, shared: v.shared, flags: v.flags, name, pgoff: v.pgoff, anon: v.anon, file: v.file };
   });
 }

@@ -3,7 +3,6 @@
 // the model tracks, and the accounting of private anonymous VMAs from their pages), `rollup` lower
 // bounds (the window's VMAs are part of the rollup's sums).
 import { CASE_PAGE_SIZE } from '../cases/shapes.js';
-import type { ModelKernel } from './kernel.js';
 import { looksLikeReserve, TRACKED_FLAGS, type Space, type Vma } from './space.js';
 import { mustKnow } from './unknown.js';
 
@@ -11,25 +10,26 @@ const KB_PER_PAGE = CASE_PAGE_SIZE / 1024;
 /** A VMA that could hold an aligned 2 MiB range may get transparent huge pages (THP always): its accounting is a "may". */
 const THP_PAGES = 512;
 
-/** The maps name column of a case VMA (F3, F4, F5; 6.1 shows shared anonymous memory unnamed, R10). */
-export function mapsName(v: Vma, k: ModelKernel): string {
-  if (v.shared) return v.name !== null && k.namesSharedAnon ? `[anon_shmem:${v.name}]` : '/dev/zero (deleted)';
+/** The maps name column of a case VMA (F3, F4, F5; a file VMA shows its path until named, R10b). */
+export function mapsName(s: Space, v: Vma): string {
+  if (v.file !== null) return v.name !== null ? `[anon_shmem:${v.name}]` : (s.files.get(v.file)?.path ?? '');
   return v.name === null ? '' : `[anon:${v.name}]`;
 }
 
-/** The VmFlags codes the model is sure of: the access bits, VM_MAY*, sharing, and the tracked flags. */
-function vmFlags(v: Vma): { has: string[]; lacks: string[] } {
-  const has = ['mr', 'mw', 'me'];
+/** The VmFlags codes the model is sure of: the access bits, VM_MAY* (no VM_MAYEXEC for a file of a noexec mount), sharing, and the tracked flags. */
+function vmFlags(s: Space, v: Vma): { has: string[]; lacks: string[] } {
+  const has = ['mr', 'mw'];
   const lacks: string[] = [];
+  (v.file !== null && s.files.get(v.file)?.noexec ? lacks : has).push('me');
   for (const [code, bit] of [['rd', 'r'], ['wr', 'w'], ['ex', 'x']] as const) (v.prot.includes(bit) ? has : lacks).push(code);
   (v.shared ? has : lacks).push('sh', 'ms');
   for (const f of TRACKED_FLAGS) (v.flags.has(f) ? has : lacks).push(f);
   return { has, lacks };
 }
 
-/** Smaps of a private anonymous VMA from its pages: each written page resident, private and dirty (A1, A5); null for shared memory and THP-sized VMAs. */
+/** Smaps of a private anonymous VMA from its pages: each written page resident, private and dirty (A1, A5); null for file VMAs (shared memory included) and THP-sized VMAs. */
 function accounting(s: Space, v: Vma): Record<string, number> | null {
-  if (v.shared || v.end - v.start >= THP_PAGES) return null;
+  if (v.file !== null || v.end - v.start >= THP_PAGES) return null;
   let anon = 0;
   for (let p = v.start; p < v.end; p++) {
     if (s.pages[p] === 'anon') anon++;
@@ -39,16 +39,16 @@ function accounting(s: Space, v: Vma): Record<string, number> | null {
 }
 
 /** The raw `expect` step value for the state `s`. */
-export function expectOf(s: Space, k: ModelKernel): { expect: Record<string, unknown> } {
+export function expectOf(s: Space): { expect: Record<string, unknown> } {
   // The VMAs a layout speaks of: those holding a window page, the reserve's pieces left out.
   const vmas = s.vmas.filter((v) => v.end > 0 && v.start < s.window && !looksLikeReserve(v));
   mustKnow(vmas.every((v) => v.start >= 0 && v.end <= s.window), 'a VMA reaching past the window');
-  const layout = vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(v, k) }));
+  const layout = vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(s, v) }));
   let rss = 0;
   const smaps = vmas.map((v) => {
     const acct = accounting(s, v);
     rss += acct?.['Rss'] ?? 0;
-    return { at: v.start, pages: v.end - v.start, Size: (v.end - v.start) * KB_PER_PAGE, ...acct, VmFlags: vmFlags(v) };
+    return { at: v.start, pages: v.end - v.start, Size: (v.end - v.start) * KB_PER_PAGE, ...acct, VmFlags: vmFlags(s, v) };
   });
   const expect: Record<string, unknown> = layout.length ? { layout } : { vmas: 0 };
   if (smaps.length) expect['smaps'] = smaps;

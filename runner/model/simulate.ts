@@ -4,6 +4,7 @@
 // parent alone (its sysctl writes would not). From the first step the model cannot follow on
 // (Unknown), it predicts nothing more.
 import type { Step } from '../cases/types.js';
+import { backingBase } from '../cases/steps/plan.js';
 import type { ModelClaim } from '../explore/oracle.js';
 import { stepRuns, type KernelFacts } from '../plan/when.js';
 import { touch } from './fault.js';
@@ -54,7 +55,7 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
   if (!runs(step, target)) return undefined;
   switch (step.kind) {
     case 'map':
-      return mmap(s, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, ...(step.backing ? { backing: step.backing } : {}) });
+      return mmap(s, { ...step.range, prot: step.prot, shared: step.shared, flags: step.flags, backing: step.backing, base: backingBase(step.id, step.range.at) });
     case 'unmap':
       return munmap(s, step.range.at, step.range.pages);
     case 'mprotect':
@@ -116,7 +117,7 @@ export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTa
   for (const [index, step] of steps.entries()) {
     try {
       const errno = apply(s, k, step, target);
-      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s, k) });
+      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s) });
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;
       return { steps: out, stopped: { index, reason: e.reason } };

@@ -30,7 +30,7 @@ export interface Vma {
   pgoff: number;
   /** Identity of the anon_vma; null while unfaulted (no page was ever written, A5, D5). */
   anon: number | null;
-  /** Identity of the shmem file of shared anonymous memory; null for private. */
+  /** Identity of the file mapped (`Space.files`): the shmem file of shared anonymous memory, a tmpfs file, a memfd, /dev/zero; null for anonymous memory. */
   file: number | null;
 }
 
@@ -43,9 +43,26 @@ export interface Space {
   pages: Residency[];
   /** The next identity for an anon_vma or a shmem file. */
   nextId: number;
-  /** The size in pages of each shmem file (the mapping it was made for, shmem_zero_setup()), by identity. */
-  fileSizes: Map<number, number>;
+  /** The files VMAs map, by identity. */
+  files: Map<number, MappedFile>;
 }
+
+/** A file a VMA maps, as the rules read it (mm/shmem.c shmem_mmap(), shmem_zero_setup(); drivers/char/mem.c mmap_zero()). */
+export interface MappedFile {
+  /** The maps path column of an unnamed VMA of it. */
+  path: string;
+  /** Its size in pages (a fault past it is SIGBUS); undefined: no end (/dev/zero). */
+  pages?: number;
+  /** vm_ops is shmem_anon_vm_ops (shared anonymous memory, a memfd, a shmem file mapped while unlinked): it can be named (R10b). */
+  anonShmem: boolean;
+  /** vma_is_anonymous(): no vm_ops (private /dev/zero). */
+  anonymous: boolean;
+  /** Opened on a noexec mount (the guest's /tmp and /dev, c-helpers/init.c mount_fs()): no VM_MAYEXEC. */
+  noexec: boolean;
+}
+
+/** vma_is_anonymous(): no file, or a private /dev/zero. */
+export const isAnonymous = (s: Space, v: Vma): boolean => v.file === null || s.files.get(v.file)?.anonymous === true;
 
 /** The name the probe gives the window reserve (c-helpers/vmaprobe.c WINDOW_NAME), from how maps shows it. */
 export const RESERVE = RESERVE_NAME.slice('[anon:'.length, -1);
@@ -56,7 +73,7 @@ export const looksLikeReserve = (v: Vma): boolean => v.prot === '---' && !v.shar
 /** The window as the probe leaves it before the first step: one reserve VMA over pages -1 to `window`. */
 export function newSpace(window: number): Space {
   const reserve: Vma = { start: -1, end: window + 1, prot: '---', shared: false, flags: new Set(['nr']), name: RESERVE, pgoff: -1, anon: null, file: null };
-  return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1, fileSizes: new Map() };
+  return { window, vmas: [reserve], pages: Array<Residency>(window).fill('none'), nextId: 1, files: new Map() };
 }
 
 export const vmaPages = (v: Vma): number => v.end - v.start;

@@ -12,7 +12,7 @@ const steps = (yaml: string) => {
 
 describe('referenceModel', () => {
   const model = referenceModel();
-  const s = steps('  - map: { id: a, at: 2, pages: 3 }\n  - map: { id: f, at: 8, pages: 1, backing: tmpfs, shared: true }\n  - unmap: { at: 2, pages: 1 }\n');
+  const s = steps('  - map: { id: a, at: 2, pages: 3 }\n  - mlock: { at: 2, pages: 1 }\n  - unmap: { at: 2, pages: 1 }\n');
 
   it('gives an expect value for each step it follows, as a case writes it, and stops at the first it cannot', () => {
     const e = model.expectations(s, { release: '6.12.118' });
