@@ -117,11 +117,12 @@ export const GENERATORS: Partial<Record<StepKind, StepGen<unknown>>> = {
   mprotect: ranged({ prot: fc.constantFrom(...PROTS) }),
   name: gen({
     weight: 3,
-    // One name call in eight has len 0 (R8: nothing is renamed, the name is still checked).
-    draw: () => fc.record({ span, name: fc.constantFrom(...EDGE_NAMES), lenZero: fc.nat(7).map((n) => n === 0) }),
+    // One name call in eight has len 0 (R8: nothing is renamed, the name is still checked); one
+    // in eight fails its 1st, 2nd or 3rd allocation (fail_nth, R5: the name's copies, then a split, R11).
+    draw: () => fc.record({ span, name: fc.constantFrom(...EDGE_NAMES), lenZero: fc.nat(7).map((n) => n === 0), failNth: fc.nat(23).map((n) => (n < 3 ? n + 1 : 0)) }),
     build: (d, ctx) => {
       const { at, pages } = clip(ctx, d.span);
-      return { at, ...(d.lenZero ? { len: 0 } : { pages }), name: d.name };
+      return { at, ...(d.lenZero ? { len: 0 } : { pages }), name: d.name, ...(d.failNth ? { fail_nth: d.failNth } : {}) };
     },
   }),
   touch: gen({

@@ -10,6 +10,8 @@ export interface ModelClaim {
   errno?: string | null;
   /** The raw `expect` step (`{ expect: { layout: [...], smaps: [...] } }`, as a case file writes it) of the state after the step. */
   expect: { expect: Record<string, unknown> };
+  /** For a fork: the raw `expect` step the child starts with (its layout: the parent's VMAs as fork copies them, K1). */
+  child?: { expect: Record<string, unknown> };
 }
 
 /**

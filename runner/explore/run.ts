@@ -101,8 +101,9 @@ export interface Generated {
 
 /**
  * Raw steps with the model's claims written in: each claimed errno into its step, each claimed
- * `expect` step after its step (not after an `expect` step, which changes nothing), the steps after
- * the last claim left out (nothing judges them); and the paths of what it claims.
+ * `expect` step after its step (not after an `expect` step, which changes nothing), a fork child's
+ * claimed first `expect` step at the head of its list, the steps after the last claim left out
+ * (nothing judges them); and the paths of what it claims.
  */
 function withClaims(steps: readonly RawStep[], claims: Map<number, ModelClaim>): { steps: RawStep[]; paths: string[] } {
   const out: RawStep[] = [];
@@ -113,7 +114,11 @@ function withClaims(steps: readonly RawStep[], claims: Map<number, ModelClaim>):
     const kind = Object.keys(step)[0] as string;
     const value = step[kind];
     const errno = claim?.errno;
-    if (typeof errno === 'string' && value !== null && typeof value === 'object') out.push({ [kind]: { ...value, errno } });
+    if (claim?.child && kind === 'fork') {
+      const fork = value as { child: RawStep[] };
+      out.push({ fork: { ...fork, child: [claim.child, ...fork.child] } });
+      paths.push(`steps[${out.length - 1}].fork.child[0]`);
+    } else if (typeof errno === 'string' && value !== null && typeof value === 'object') out.push({ [kind]: { ...value, errno } });
     else out.push(step);
     if (errno !== undefined) paths.push(`steps[${out.length - 1}]`);
     if (claim) judged = out.length;

@@ -42,12 +42,8 @@ export function placeNew(s: Space, start: number, end: number, p: Proposal): Vma
   return fresh;
 }
 
-/**
- * vma_merge_existing_range(): [start, end) of `vma` gets the attributes `p` (flags, name); merged
- * with prev when it starts at vma's start, with next when it ends at vma's end. The VMA now holding
- * the range, or null when no merge applies (the caller splits, vma_modify()).
- */
-export function mergeExisting(s: Space, vma: Vma, start: number, end: number, p: Proposal): Vma | null {
+/** vma_merge_existing_range()'s checks: the neighbours [start, end) of `vma` with `p` merges with; null: none. */
+function existingMerge(s: Space, vma: Vma, start: number, end: number, p: Proposal) {
   const leftSide = start === vma.start;
   const rightSide = end === vma.end;
   if (!leftSide && !rightSide) return null;
@@ -55,7 +51,23 @@ export function mergeExisting(s: Space, vma: Vma, start: number, end: number, p:
   const next = rightSide ? startingAt(s, end) : undefined;
   const left = fitsAfter(p, start, prev);
   const right = fitsBefore(p, start, end, next) && (!left || bothFit(prev as Vma, next as Vma));
-  if (!left && !right) return null;
+  return left || right ? { prev, next, left, right, leftSide, rightSide } : null;
+}
+
+/** Whether giving [start, end) of `vma` the attributes `p` merges it with a neighbour. */
+export const mergesExisting = (s: Space, vma: Vma, start: number, end: number, p: Proposal): boolean => existingMerge(s, vma, start, end, p) !== null;
+
+/**
+ * vma_merge_existing_range(): [start, end) of `vma` gets the attributes `p` (flags, name); merged
+ * with prev when it starts at vma's start, with next when it ends at vma's end. The VMA now holding
+ * the range, or null when no merge applies (the caller splits, vma_modify()).
+ */
+export function mergeExisting(s: Space, vma: Vma, start: number, end: number, p: Proposal): Vma | null {
+  const m = existingMerge(s, vma, start, end, p);
+  if (!m) return null;
+  const { left, right, leftSide, rightSide } = m;
+  const prev = m.prev as Vma;
+  const next = m.next as Vma;
   // The part of vma outside the range stays a VMA of its own, with its old attributes.
   if (left && !rightSide) vma.start = end;
   if (left && !rightSide) vma.pgoff = p.pgoff + (end - start);
@@ -65,7 +77,7 @@ export function mergeExisting(s: Space, vma: Vma, start: number, end: number, p:
   insertVma(s, middle);
   if (left && right) return joinVmas(s, [prev, middle, next], { ...prev, anon: prev.anon ?? next.anon ?? vma.anon });
   if (left) return joinVmas(s, [prev, middle], { ...prev, anon: prev.anon ?? vma.anon });
-  return joinVmas(s, [middle, next as Vma], { ...middle, anon: (next as Vma).anon ?? vma.anon });
+  return joinVmas(s, [middle, next], { ...middle, anon: next.anon ?? vma.anon });
 }
 
 /**

@@ -1,9 +1,12 @@
 // prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) (kernel/sys.c prctl_set_vma(); mm/madvise.c
 // madvise_set_anon_name(), madvise_vma_anon_name()): the name checks R3, R4, R8, then the madvise
 // walk (R13), EBADF for a VMA with a file that is not anonymous shared memory (R10, R10b).
+// fail_nth (R5, R11): a name's allocations come first, in order: strndup_user()'s copy (after the
+// length check), then, after the character check, anon_vma_name_alloc(): ENOMEM; the next is the
+// walk's first split, whose ENOMEM madvise_vma_anon_name() turns into EAGAIN.
 import { CASE_PAGE_SIZE } from '../cases/shapes.js';
 import type { ModelKernel } from './kernel.js';
-import { madviseWalk } from './modify.js';
+import { madviseWalk, type Injection } from './modify.js';
 import { inWindow, type Space } from './space.js';
 import { mustKnow } from './unknown.js';
 
@@ -27,22 +30,38 @@ export const nameText = (b: Uint8Array): string => String.fromCharCode(...b);
 
 /** The prctl of a `name` step on the window: null or the errno. */
 export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null {
-  mustKnow(c.pointer === undefined && c.failNth === undefined, 'a bad name pointer or an injected fault');
+  mustKnow(c.pointer === undefined, 'a bad name pointer');
   mustKnow(c.target === undefined, 'a VMA outside the window');
   // strndup_user() reads at most 80 bytes: a NUL inside the first 80 ends the name.
   const nul = c.name?.indexOf(0) ?? -1;
   const bytes = c.name && nul >= 0 ? c.name.subarray(0, nul) : c.name;
-  if (bytes && (bytes.length >= NAME_MAX || ![...bytes].every(validChar))) return 'EINVAL';
+  // The allocations before the walk count down the fail_nth (0: none armed); the judge fails a
+  // fail_nth that injected nothing, so the model says nothing of a call that returns before it.
+  let nth = c.failNth ?? 0;
+  const allocate = (): boolean => nth > 0 && --nth === 0;
+  const refused = (): string => {
+    mustKnow(nth === 0, 'a fail_nth the call does not reach (the name is refused first)');
+    return 'EINVAL';
+  };
+  if (bytes && bytes.length >= NAME_MAX) return refused();
+  if (bytes && allocate()) return 'ENOMEM';
+  if (bytes && ![...bytes].every(validChar)) return refused();
+  if (bytes && allocate()) return 'ENOMEM';
+  mustKnow(nth <= 1, 'a fail_nth past the walk\'s first allocation');
   mustKnow(typeof c.len === 'number' && c.start % CASE_PAGE_SIZE === 0, 'a byte length or start the model does not follow');
   const len = c.len as number;
+  mustKnow(len !== 0 || nth === 0, 'a fail_nth the call does not reach (len 0)');
   if (len === 0) return null;
   const start = c.start / CASE_PAGE_SIZE;
   const end = start + Math.ceil(len / CASE_PAGE_SIZE);
   inWindow(s, start, end);
   const name = bytes ? nameText(bytes) : null;
-  return madviseWalk(s, start, end, (v) => {
+  const injection: Injection = { armed: nth === 1, errno: 'EAGAIN' };
+  const errno = madviseWalk(s, start, end, (v) => {
     // 6.12: a file VMA without the anon-shmem ops (R10); 6.1: any file VMA, shared anonymous memory included.
     if (v.file !== null && !(k.namesSharedAnon && s.files.get(v.file)?.anonShmem)) return { errno: 'EBADF' };
     return { prot: v.prot, shared: v.shared, flags: v.flags, name, pgoff: v.pgoff, anon: v.anon, file: v.file };
-  });
+  }, injection);
+  mustKnow(!injection.armed, 'a fail_nth the walk does not reach (no split)');
+  return errno;
 }

@@ -38,19 +38,29 @@ function accounting(s: Space, v: Vma): Record<string, number> | null {
   return { Rss: kb, Pss: kb, Shared_Clean: 0, Shared_Dirty: 0, Private_Clean: 0, Private_Dirty: kb, Anonymous: kb };
 }
 
-/** The raw `expect` step value for the state `s`. */
-export function expectOf(s: Space): { expect: Record<string, unknown> } {
-  // The VMAs a layout speaks of: those holding a window page, the reserve's pieces left out.
+/** The VMAs a layout speaks of: those holding a window page, the reserve's pieces left out. */
+function layoutVmas(s: Space): Vma[] {
   const vmas = s.vmas.filter((v) => v.end > 0 && v.start < s.window && !looksLikeReserve(v));
   mustKnow(vmas.every((v) => v.start >= 0 && v.end <= s.window), 'a VMA reaching past the window');
-  const layout = vmas.map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(s, v) }));
+  return vmas;
+}
+
+/** The raw `expect` step of the layout of `s` alone (pages, perms, names; `vmas: 0` when empty). */
+export function layoutOf(s: Space): { expect: Record<string, unknown> } {
+  const layout = layoutVmas(s).map((v) => ({ at: v.start, pages: v.end - v.start, perms: `${v.prot}${v.shared ? 's' : 'p'}`, name: mapsName(s, v) }));
+  return { expect: layout.length ? { layout } : { vmas: 0 } };
+}
+
+/** The raw `expect` step value for the state `s`: its layout, smaps and rollup. */
+export function expectOf(s: Space): { expect: Record<string, unknown> } {
+  const vmas = layoutVmas(s);
+  const { expect } = layoutOf(s);
   let rss = 0;
   const smaps = vmas.map((v) => {
     const acct = accounting(s, v);
     rss += acct?.['Rss'] ?? 0;
     return { at: v.start, pages: v.end - v.start, Size: (v.end - v.start) * KB_PER_PAGE, ...acct, VmFlags: vmFlags(s, v) };
   });
-  const expect: Record<string, unknown> = layout.length ? { layout } : { vmas: 0 };
   if (smaps.length) expect['smaps'] = smaps;
   if (rss > 0) expect['rollup'] = { Rss: { min: rss }, Anonymous: { min: rss } };
   return { expect };

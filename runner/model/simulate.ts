@@ -14,7 +14,7 @@ import { mmap, munmap } from './mmap.js';
 import { mremap } from './mremap.js';
 import { nameRange } from './name.js';
 import { mprotect } from './protect.js';
-import { expectOf } from './render.js';
+import { expectOf, layoutOf } from './render.js';
 import { newSpace, type Space } from './space.js';
 import { mustKnow, Unknown } from './unknown.js';
 
@@ -50,8 +50,17 @@ function checkChild(steps: readonly Step[]): void {
   }
 }
 
-/** Applies one step to `s`; the predicted errno (undefined: the step makes no call the model predicts). */
-function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): string | null | undefined {
+/**
+ * The child's address space as fork leaves it (kernel/fork.c dup_mmap()): every VMA of the parent
+ * but those with VM_DONTCOPY, each with its name (K1), no merging. Only its layout is claimed: its
+ * pages are shared with the parent while both live (Pss, Shared_*).
+ */
+function childSpace(s: Space): Space {
+  return { ...s, vmas: s.vmas.filter((v) => !v.flags.has('dc')).map((v) => ({ ...v })), pages: [...s.pages] };
+}
+
+/** Applies one step to `s`; the predicted errno (undefined: the step makes no call the model predicts). `claim.child`: a fork's child's first layout. */
+function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget, claim: Partial<StepPrediction> = {}): string | null | undefined {
   if (!runs(step, target)) return undefined;
   switch (step.kind) {
     case 'map':
@@ -75,6 +84,7 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget): strin
       mustKnow(step.flags === (step.to === null ? 0 : 3), 'an mremap with DONTUNMAP or raw flags');
       return mremap(s, { ...step.range, newPages: step.newPages, to: step.to });
     case 'fork': {
+      claim.child = layoutOf(childSpace(s));
       // With sync points the child acts between the parent's steps (its writes change the parent's Pss).
       mustKnow(![...step.child, ...step.parent].some((x) => x.kind === 'sync'), 'sync points in a fork');
       checkChild(step.child);
@@ -116,8 +126,9 @@ export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTa
   const out = new Map<number, StepPrediction>();
   for (const [index, step] of steps.entries()) {
     try {
-      const errno = apply(s, k, step, target);
-      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s) });
+      const claim: Partial<StepPrediction> = {};
+      const errno = apply(s, k, step, target, claim);
+      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s), ...(claim.child ? { child: claim.child } : {}) });
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;
       return { steps: out, stopped: { index, reason: e.reason } };

@@ -42,3 +42,21 @@ describe('referenceModel: MADV_WILLNEED of anonymous memory', () => {
     expect(model.expectations(s, { release: '6.12.118', window: 12 }).has(0)).toBe(false);
   });
 });
+
+describe('referenceModel: a fork child starts with the parent layout', () => {
+  // K1 (names inherited) and S11 (VM_DONTCOPY VMAs are not copied): the claim put at the head of the child's steps.
+  const model = referenceModel();
+  const s = steps(
+    '  - map: { id: a, at: 2, pages: 3 }\n  - name: { region: a, name: x }\n  - madvise: { region: a, page: 2, pages: 1, advice: dontfork }\n  - fork:\n      child:\n        - unmap: { at: 2, pages: 1 }\n',
+  );
+
+  it('names what fork copies and leaves out what VM_DONTCOPY keeps back', () => {
+    const claim = model.expectations(s, { release: '6.12.118' }).get(3);
+    expect(claim?.child).toEqual({ expect: { layout: [{ at: 2, pages: 2, perms: 'rw-p', name: '[anon:x]' }] } });
+    // The parent keeps all three pages, the last one split off by the advice.
+    expect(claim?.expect.expect['layout']).toEqual([
+      { at: 2, pages: 2, perms: 'rw-p', name: '[anon:x]' },
+      { at: 4, pages: 1, perms: 'rw-p', name: '[anon:x]' },
+    ]);
+  });
+});
