@@ -84,29 +84,49 @@ static void obs_record(char letter, uint64_t step, const char *line, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* smaps: `A` for every line of the blocks of VMAs overlapping the window. */
+/* smaps: `A` for the lines of the blocks of VMAs overlapping the window. */
 
 struct smaps_ctx {
 	uint64_t step;
 	unsigned long lo, hi; /* the blocks of the VMAs overlapping [lo, hi) */
+	unsigned lines;       /* the lines after a header to send, bit k for smaps_line_words[k]; 0: every line */
 	int in_range;
 };
+
+/* Whether a line after a header is one of `lines` (its name before the colon). */
+static int smaps_wanted(unsigned lines, const char *line, size_t n)
+{
+	const char *colon = memchr(line, ':', n);
+	size_t k, len;
+
+	if (!lines || !colon)
+		return !lines;
+	len = (size_t)(colon - line);
+	for (k = 0; k < SMAPS_LINE_COUNT; k++)
+		if ((lines & (1u << k)) && strlen(smaps_line_words[k]) == len && memcmp(line, smaps_line_words[k], len) == 0)
+			return 1;
+	return 0;
+}
 
 static void smaps_line(void *vctx, const char *line, size_t n)
 {
 	struct smaps_ctx *c = vctx;
 	unsigned long start, end;
 
-	if (obs_header(line, n, &start, &end))
+	if (obs_header(line, n, &start, &end)) {
 		c->in_range = start < c->hi && end > c->lo;
-	if (c->in_range)
+		if (c->in_range)
+			obs_record('A', c->step, line, n);
+		return;
+	}
+	if (c->in_range && smaps_wanted(c->lines, line, n))
 		obs_record('A', c->step, line, n);
 }
 
-/* `A` for every line of the smaps blocks of the VMAs overlapping [lo, hi), then `S` (smaps, smaps-area). */
-static void smaps_blocks(uint64_t step, unsigned long lo, unsigned long hi)
+/* `A` for the lines (`lines`, 0: all) of the smaps blocks of the VMAs overlapping [lo, hi), then `S` (smaps, smaps-area). */
+static void smaps_blocks(uint64_t step, unsigned long lo, unsigned long hi, unsigned lines)
 {
-	struct smaps_ctx c = { step, lo, hi, 0 };
+	struct smaps_ctx c = { step, lo, hi, lines, 0 };
 
 	if (obs_each_line("/proc/self/smaps", smaps_line, &c) < 0)
 		record_step(step, -1, errno);
@@ -114,9 +134,9 @@ static void smaps_blocks(uint64_t step, unsigned long lo, unsigned long hi)
 		record_step(step, 0, 0);
 }
 
-static void run_smaps(const struct op *op)
+static void run_smaps(const struct op *op, const struct op_smaps *a)
 {
-	smaps_blocks(op->step, win_lo, win_hi);
+	smaps_blocks(op->step, win_lo, win_hi, a->lines);
 }
 
 /*

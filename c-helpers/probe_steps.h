@@ -687,7 +687,7 @@ static void run_smaps_area(const struct op *op, const struct op_smaps_area *a)
 {
 	unsigned long at = a->area == PAGE_AREA_HEAP ? steps_heap_start : steps_stack.hi - page_size;
 
-	smaps_blocks(op->step, at, at + 1);
+	smaps_blocks(op->step, at, at + 1, 0);
 }
 
 static void run_pagemap_area(const struct op *op, const struct op_pagemap_area *a)

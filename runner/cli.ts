@@ -285,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'));
         const reporters = [terminalReporter({ color: useColor(values) }), ...fileReporters(values, artifactsDir)];
-        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(oneKernel(values, command), spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values) }, cases);
+        const result = await runSuite({ casesRoot, paths, kernel: buildKernelRequest(oneKernel(values, command), spec), spec, artifactsDir, log, reporters, signal: abort.signal, ...guestOptions(values), fullViews: values['full-views'] === true }, cases);
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return interrupted();
         return allPassed(result) ? EXIT.ok : EXIT.testsFailed;

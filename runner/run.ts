@@ -70,6 +70,8 @@ export interface RunRequest {
   vms?: number;
   /** Start guests from a snapshot of a booted one, saved by the first boot (default: when qemu/<arch>.yaml allows). */
   snapshots?: boolean;
+  /** Every line of each smaps block, not only those the case's expectations read (runner/plan/observe-compile.ts). */
+  fullViews?: boolean;
   /** Each case's plan and what the guest reported of it (undefined: nothing), as it is judged (vmaspec explore keeps the records). */
   onRecord?: (c: Case, compiled: CompiledCase, record: CaseRecord | undefined) => void;
   /** Keep the cases' durations in the cache for later runs to share out (default true; generated cases have none to keep). */
@@ -212,12 +214,12 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         await done(c, caseReport(c, { verdict: 'broken', failures: [failure], durationMs: null, notes: [] }));
         continue;
       }
-      const compiled = compileCase(c, pending.length, pageSize, facts);
+      const compiled = compileCase(c, pending.length, pageSize, facts, request.fullViews);
       pending.push({ case: c, compiled, probe: built.binary });
       await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${file.source}\n${built.binary}\n`);
       continue;
     }
-    const compiled = compileCase(c, pending.length, pageSize, facts);
+    const compiled = compileCase(c, pending.length, pageSize, facts, request.fullViews);
     pending.push({ case: c, compiled });
     await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
   }

@@ -3,7 +3,7 @@
 // `observe`: smaps, smaps_rollup, raw maps lines, PROCMAP_QUERY, map_files, pagemap, contains, data).
 // The model types (Expectation, ObserveExpectation and their items) come from the entries.
 import { z } from 'zod';
-import { MAPFILE_SPELLINGS, PAGE_AREAS, QUERY_FILES, QUERY_NAME_ADDRS, type PageArea } from '../plan/observe-ops.js';
+import { MAPFILE_SPELLINGS, PAGE_AREAS, QUERY_FILES, QUERY_NAME_ADDRS, SMAPS_FIELDS, type PageArea } from '../plan/observe-ops.js';
 import { AREA_KEYS, AREA_TARGET, pagesOf } from './area.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
@@ -16,13 +16,6 @@ export interface At {
   path: KeyPath;
   scope: Scope;
 }
-
-/** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
-export const SMAPS_FIELDS = [
-  'Size', 'KernelPageSize', 'MMUPageSize', 'Rss', 'Pss', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean',
-  'Private_Dirty', 'Referenced', 'Anonymous', 'KSM', 'LazyFree', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped',
-  'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked', 'THPeligible', 'ProtectionKey',
-] as const;
 
 /** smaps_rollup fields (F8). */
 export const ROLLUP_FIELDS = [

@@ -45,6 +45,7 @@ export const FLAGS = {
   explore: { type: 'string', arg: 'N', help: 'gate: also run N generated sequences on both kernels and report every\nobservation that differs (vmaspec explore; docs/explore.md)' },
   shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
   jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores)' },
+  'full-views': { type: 'boolean', help: 'every line of each smaps block, not only those the expectations read (a recording\nanother test judges: test/model/record-fixture.ts)' },
   'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
   artifacts: { type: 'string', arg: 'DIR', help: 'where console logs, result streams and plans go (default: artifacts/)' },
   arch: { type: 'string', arg: 'ARCH', default: 'x86_64', help: 'guest architecture, a file in qemu/ (default: x86_64)' },
@@ -76,7 +77,7 @@ const WRITE_EXIT = '0 done, 2 it could not be done (the reason on stderr)';
 
 /** Every command: what it does, the flags it takes (besides --help and --verbose), its exit statuses. */
 export const COMMANDS = {
-  run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/;\ncase files and folders may be anywhere)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, ...COLOR], exit: CASES_EXIT },
+  run: { summary: 'build the kernel, boot it and run the cases (default: every case under cases/;\ncase files and folders may be anywhere)', args: '[case files or folders]', flags: [...KERNEL, ...REPORTS, 'shard', ...GUESTS, 'full-views', ...COLOR], exit: CASES_EXIT },
   check: { summary: 'validate case files only (no build, no boot); a .md page checks its yaml examples', args: '[case files or folders]', flags: [], exit: '0 every case is valid, 2 a case is not (each problem as file:line:col on stderr) or a path is missing' },
   schema: { summary: 'write schema/case.schema.json (the JSON Schema of case files) and the key tables\nof docs/cases.md from the case language (runner/cases/)', args: '', flags: [], exit: WRITE_EXIT },
   coverage: { summary: 'write docs/coverage.md: the cases of every key of docs/kernel-behaviour.md', args: '', flags: [], exit: WRITE_EXIT },

@@ -82,7 +82,7 @@ function coreOp(s: OutcomeStep, path: string, pageSize: number): { op: (step: nu
  * without `kernel`, every guarded step is left out. The plan's timeout is the case's,
  * stretched by the kernel's slowdown factor (runner/kernel/slowdown.ts).
  */
-export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE, kernel: KernelFacts | null = null): CompiledCase {
+export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE, kernel: KernelFacts | null = null, fullViews = false): CompiledCase {
   const steps: CompiledStep[] = [];
 
   const emit = (op: (step: number) => PlanOp, origin: StepOrigin, check: StepCheck): void => {
@@ -98,7 +98,7 @@ export function compileCase(c: Case, index: number, pageSize = DEFAULT_PAGE_SIZE
       if (s.kind === 'name') guardsNamed(s, c.windowPages, pageSize).forEach((g) => reached.add(g));
       switch (s.kind) {
         case 'expect':
-          for (const e of expectSteps(s.expect, path, s.pos, pageSize, [...reached].sort((a, b) => a - b))) emit(e.op, origin, e.check);
+          for (const e of expectSteps(s.expect, path, s.pos, pageSize, [...reached].sort((a, b) => a - b), fullViews)) emit(e.op, origin, e.check);
           break;
         case 'fork': {
           const childProc = proc === 'parent' ? 'child' : `${proc}.child`;

@@ -4,10 +4,20 @@
 // smaps item, one `query`, `mapfile` or `pagemap` (`pagemap-area`) op per item, `mmerge-get` for
 // memory_merge, the ops of a `record` item, and last one `peek` op per `data` item (its reads may
 // map pages: the other ops see the state before them).
-import type { RecordExpect, RecordView } from '../cases/expect-types.js';
+import type { NumberCheck, RecordExpect, RecordView, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';
+import { SMAPS_LINES, type SmapsLine } from './observe-ops.js';
 import type { PlanOp } from './plan.js';
+
+/** The fields a number check reads: its own and those its expressions name (`Rss / 2`). */
+const referenced = (name: string, check: NumberCheck): string[] => [name, ...Object.values(check).flatMap((o) => o.terms.flatMap((t) => (t.field === null ? [] : [t.field])))];
+
+/** The smaps lines window items read (their fields, VmFlags), for the op to send those alone; none: the header alone. */
+export function smapsLines(items: readonly WindowSmapsExpect[]): SmapsLine[] {
+  const wanted = new Set<string>(items.flatMap((e) => [...e.fields.flatMap(([name, check]) => referenced(name, check)), ...(e.vmFlags ? ['VmFlags'] : [])]));
+  return SMAPS_LINES.words.filter((w) => wanted.has(w));
+}
 
 /** A plan step of an expect step: its op, given its plan step number, and its check. */
 export interface ExpectStep {
@@ -35,7 +45,7 @@ function snapshotChecks(expect: Expectation, base: string, pos: SourcePos): Snap
  * step's key path (`steps[3]`), `pos` its position; the checks' paths lie under `<path>.expect`;
  * `reached`: the guard pages earlier steps named (see the snapshot check).
  */
-export function expectSteps(expect: Expectation, path: string, pos: SourcePos, pageSize: number, reached: readonly number[] = []): ExpectStep[] {
+export function expectSteps(expect: Expectation, path: string, pos: SourcePos, pageSize: number, reached: readonly number[] = [], fullViews = false): ExpectStep[] {
   const base = `${path}.expect`;
   const o = expect.observe;
   const out: ExpectStep[] = [{ op: (step) => ({ op: 'snapshot', step }), check: { kind: 'snapshot', checks: snapshotChecks(expect, base, pos), reached: [...reached] } }];
@@ -47,7 +57,10 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   const windowItems = smaps.flatMap((x) => ('vma' in x.expect ? [{ ...x, expect: x.expect }] : []));
   if (windowItems.length || o.smapsFields) {
     const fields = o.smapsFields ? { path: `${base}.smaps_fields`, pos: o.smapsFields.pos, expect: o.smapsFields.names } : null;
-    out.push({ op: (step) => ({ op: 'smaps', step }), check: { kind: 'smaps', items: windowItems, fields } });
+    // Every line (`-`) when the field order is checked; else the lines the items read, Size for items that read only the header.
+    const read = smapsLines(windowItems.map((x) => x.expect));
+    const lines = fields || fullViews ? [] : read.length ? read : (['Size'] as const);
+    out.push({ op: (step) => ({ op: 'smaps', step, lines: [...lines] }), check: { kind: 'smaps', items: windowItems, fields } });
   }
   for (const x of smaps) {
     const e = x.expect;
@@ -96,7 +109,7 @@ function recordSteps(record: RecordExpect, path: string, pageSize: number): Expe
   const check: StepCheck = { kind: 'record', path, pos: record.pos, expect: record };
   const pages = Array.from({ length: record.window }, (_, i) => i);
   const ops: Record<RecordView, ((step: number) => PlanOp)[]> = {
-    smaps: [(step) => ({ op: 'smaps', step })],
+    smaps: [(step) => ({ op: 'smaps', step, lines: [] })],
     rollup: [(step) => ({ op: 'rollup', step })],
     query: pages.map((p) => (step: number): PlanOp => ({ op: 'query', step, file: 'maps', start: p * pageSize, flags: 0, nameBuf: 4096, nameAddr: 'buf', size: 104, tail: false, buildIdSize: 0 })),
     map_files: pages.map((p) => (step: number): PlanOp => ({ op: 'mapfile', step, start: p * pageSize, spelling: 'exact' })),

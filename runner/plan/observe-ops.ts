@@ -2,7 +2,17 @@
 // probe to read beyond /proc/self/maps, defined as their arguments (./args.ts), and the
 // words of their arguments, which the case language takes as they are.
 
-import { arg, bool, op, signed, u32, unsigned, word, wordList, type OpsOf } from './args.js';
+import { arg, bool, flags, op, signed, u32, unsigned, word, wordList, type OpsOf } from './args.js';
+
+/** smaps fields per VMA, in the order 6.12 prints them (kernel-behaviour.md F7); ProtectionKey only with PKU. */
+export const SMAPS_FIELDS = [
+  'Size', 'KernelPageSize', 'MMUPageSize', 'Rss', 'Pss', 'Pss_Dirty', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean',
+  'Private_Dirty', 'Referenced', 'Anonymous', 'KSM', 'LazyFree', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped',
+  'Shared_Hugetlb', 'Private_Hugetlb', 'Swap', 'SwapPss', 'Locked', 'THPeligible', 'ProtectionKey',
+] as const;
+/** The lines of a smaps block after its header that a `smaps` op can send alone: the fields and VmFlags. */
+export const SMAPS_LINES = wordList('smaps_line', [...SMAPS_FIELDS, 'VmFlags'] as const);
+export type SmapsLine = (typeof SMAPS_LINES.words)[number];
 
 /** The files a PROCMAP_QUERY ioctl is issued on (`/proc/self/<file>`). */
 export const QUERY_FILES = ['maps', 'smaps', 'smaps_rollup'] as const;
@@ -22,7 +32,8 @@ export const pageArea = word(wordList('page_area', PAGE_AREAS));
 
 /** The observation ops, members of the plan's op table. */
 export const OBSERVE_OPS = {
-  smaps: op([]),
+  /** `lines`: the lines of each block to send after its header (`-`: every line; a check of the field order needs them all). */
+  smaps: op([arg('lines', flags(SMAPS_LINES))]),
   rollup: op([]),
   /** `start`: byte offset of query_addr from page 0; `tail`: a non-zero byte right after the 104-byte struct. */
   query: op(

@@ -2,6 +2,7 @@
 // README there): runs `vmaspec run -j 1` with the given flags and keeps its result streams, the
 // kernel's CONFIG_ lines and, per case index, its id and the hash of the plan it ran
 // (`planHash`), so that the test can tell a case changed since the recording from a model bug.
+// `--full-views`: every smaps line, since the test judges the model's claims of fields the cases do not read.
 //   flock /tmp/vmaspec-heavy.lock npx tsx test/model/record-fixture.ts 6.12
 //   flock /tmp/vmaspec-heavy.lock npx tsx test/model/record-fixture.ts 6.1 --kernel debian:6.1
 import { execa } from 'execa';
@@ -14,7 +15,7 @@ const [dir, ...flags] = process.argv.slice(2);
 if (!dir) throw new Error('usage: record-fixture.ts KERNEL_DIR [vmaspec run flags]');
 const out = path.join('test/fixtures/model', dir);
 const artifacts = mkdtempSync(path.join(tmpdir(), 'vmaspec-model-fixture-'));
-const run = await execa('node', ['runner/bin/vmaspec.js', 'run', '-j', '1', '--no-color', '--artifacts', artifacts, ...flags], { reject: false, all: true });
+const run = await execa('node', ['runner/bin/vmaspec.js', 'run', '-j', '1', '--full-views', '--no-color', '--artifacts', artifacts, ...flags], { reject: false, all: true });
 process.stdout.write(`${run.all ?? ''}\n`);
 // The run's own folder (artifacts/run-…), through the `latest` link.
 const runDir = path.join(artifacts, 'latest');

@@ -69,7 +69,7 @@ describe('expect.data', () => {
 
   it('compiles to one peek op per item, after every other op of the step', () => {
     const c = ok('  - expect:\n      data: [ { region: a, bytes: 0 } ]\n      pagemap: [ { region: a, present: false } ]\n      smaps: [ { region: b, Rss: 0 } ]\n      contains: [ { region: a } ]\n');
-    expect(planOf(c)).toEqual(['2 snapshot', '3 smaps', '4 pagemap 2 3', '5 peek 2 3']);
+    expect(planOf(c)).toEqual(['2 snapshot', '3 smaps Rss', '4 pagemap 2 3', '5 peek 2 3']);
     expect(compileCase(c, 0).steps[5]?.check).toMatchObject({ kind: 'data', path: 'steps[2].expect.data[0]', pos: { line: 7 } });
   });
 

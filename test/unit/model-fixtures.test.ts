@@ -69,9 +69,9 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
     const [first, second] = [...f.ids].filter(([, r]) => cases.get(r.id)?.steps);
     if (!first || !second) throw new Error(`${dir}: fewer than two step cases recorded`);
     const [[index, { id, hash }], [otherIndex, other]] = [first, second];
-    expect(staleness(dir, id, hash, compileCase(cases.get(id)!, index, 4096, f.facts))).toBeNull();
+    expect(staleness(dir, id, hash, compileCase(cases.get(id)!, index, 4096, f.facts, true))).toBeNull();
     // The case as another one's steps: its plan changed.
-    expect(staleness(dir, id, hash, compileCase(cases.get(other.id)!, otherIndex, 4096, f.facts))).toMatch(/its plan is not the one recorded .* the case changed since/);
+    expect(staleness(dir, id, hash, compileCase(cases.get(other.id)!, otherIndex, 4096, f.facts, true))).toMatch(/its plan is not the one recorded .* the case changed since/);
     expect(staleness(dir, 'no/such-case', hash, undefined)).toMatch(/no longer a case/);
   });
 
@@ -85,7 +85,7 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
       const c = cases.get(id);
       const record = f.records.get(index);
       // The records are those of the plan that ran: a case gone or changed since is not judged on them.
-      const compiled = c && compileCase(c, index, 4096, f.facts);
+      const compiled = c && compileCase(c, index, 4096, f.facts, true);
       const stale = staleness(dir, id, hash, compiled);
       if (stale) problems.push(stale);
       if (stale || !c?.steps || !compiled || !record) continue;
@@ -107,7 +107,7 @@ describe.each(kernels)('the model on the run recorded on %s', (dir) => {
         problems.push(`${id}: the merged case does not load: ${merged.diagnostics.map((d) => d.message).join('; ')}`);
         continue;
       }
-      const mc = compileCase(merged.case, index, 4096, f.facts);
+      const mc = compileCase(merged.case, index, 4096, f.facts, true);
       const ops = (x: typeof mc) => x.plan.ops.map((o) => `${o.step} ${o.op}`).join(',');
       if (ops(mc) !== ops(compiled)) {
         problems.push(`${id}: merging the predictions changed the plan`);

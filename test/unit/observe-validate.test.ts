@@ -8,7 +8,8 @@ import { compileCase } from '../../runner/plan/compile.js';
 import { serializePlan } from '../../runner/plan/plan.js';
 import { evalOperand, runCheck } from '../../runner/verdict/compare.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../../runner/verdict/placeholders.js';
-import { parseOperand, SMAPS_FIELDS } from '../../runner/cases/expect.js';
+import { parseOperand } from '../../runner/cases/expect.js';
+import { SMAPS_FIELDS } from '../../runner/plan/observe-ops.js';
 
 const head = `title: t\nwindow: 16\nsteps:\n  - map: { id: a, at: 2, pages: 4 }\n  - map: { id: s, at: 8, pages: 2, shared: true }\n  - expect:\n`;
 
@@ -65,7 +66,7 @@ describe('observation expectations: the model', () => {
     const plan = serializePlan(compileCase(c, 0).plan).split('\n').slice(4, 13);
     expect(plan).toEqual([
       '2 snapshot',
-      '3 smaps',
+      '3 smaps -',
       '4 rollup',
       '5 query maps 8204 81 86 buf 104 0 0',
       '6 query smaps 0 0 4096 buf 104 0 0',
@@ -74,6 +75,16 @@ describe('observation expectations: the model', () => {
       '9 pagemap 3 3',
       '10 pagemap 3 1',
     ]);
+  });
+
+  it('asks the probe for the smaps lines the items read: their fields, the fields their expressions name, VmFlags', () => {
+    const smapsOp = (body: string, fullViews = false) => serializePlan(compileCase(ok(body), 0, 4096, null, fullViews).plan).split('\n').find((l) => / smaps /.test(l));
+    expect(smapsOp('      smaps: [ { region: a, Pss: Rss/2, VmFlags: [rd, wr] }, { region: a, Swap: 0 } ]\n')).toBe('3 smaps Rss,Pss,Swap,VmFlags');
+    // An item with the header name alone still reads a block: one line after each header.
+    expect(smapsOp('      smaps: [ { region: a, name: "" } ]\n')).toBe('3 smaps Size');
+    // Every line for a recording (--full-views) and for a check of the field order.
+    expect(smapsOp('      smaps: [ { region: a, Swap: 0 } ]\n', true)).toBe('3 smaps -');
+    expect(smapsOp('      smaps_fields: [Size, Rss]\n')).toBe('3 smaps -');
   });
 
   it('needs no smaps or rollup op without those keys', () => {
