@@ -24,7 +24,7 @@ import { differences, observe, type Difference, type Observation } from './norma
 
 export const EXPLORE_SCHEMA = 'vmaspec-explore/1';
 /** Sequences per run of each kernel: one restored guest per share of them. */
-export const DEFAULT_BATCH = 200;
+export const DEFAULT_BATCH = 1000;
 /** How long shrinking one finding may take. */
 export const DEFAULT_SHRINK_MS = 10 * 60_000;
 
