@@ -9,7 +9,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Case } from '../cases/types.js';
-import type { ExploreReport } from '../explore/run.js';
+import { DEFAULT_BATCH, type ExploreReport } from '../explore/run.js';
 import { buildKernel, makeTarget } from '../kernel/build.js';
 import { debianSource } from '../kernel/source.js';
 import { profileFragment } from '../kernel/request.js';
@@ -38,8 +38,8 @@ export interface BenchReps {
 }
 
 export const DEFAULT_REPS: BenchReps = { oneCase: 7, suite: 5, incremental: 3, cold: 1, naive: 5, explore: 1 };
-/** The sequences of each bench explore run (seed 1, pristine kernel): a short run, a batch or two. */
-export const EXPLORE_BENCH_COUNT = 200;
+/** The sequences of each bench explore run (seed 1, pristine kernel), by oracle: two batches of the model's, one of the differential oracle's (it runs every view on two guests). */
+export const EXPLORE_BENCH_COUNT = { model: 2 * DEFAULT_BATCH, diff: DEFAULT_BATCH } as const;
 
 /** One `vmaspec explore` run's speed: sequences judged (and, by the model, those it says nothing of), per second of its batches. */
 export interface ExploreSpeed {
@@ -99,7 +99,7 @@ export interface BenchResult {
   peakRssRestored: Stat;
   peakRssBooted: Stat;
   guestRamMib: number;
-  /** `vmaspec explore --count EXPLORE_BENCH_COUNT` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
+  /** `vmaspec explore --count EXPLORE_BENCH_COUNT[oracle]` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
   explore: { model: ExploreSpeed[]; diff: ExploreSpeed[]; perSecondModel: Stat; perSecondDiff: Stat };
 }
 
@@ -141,7 +141,7 @@ async function commandRun(request: BenchRequest, name: string, args: string[]): 
 async function exploreRun(request: BenchRequest, name: string, oracle: 'model' | 'diff'): Promise<ExploreSpeed> {
   const dir = join(request.artifactsDir, name);
   const json = join(dir, 'explore.json');
-  const argv = [join(repoRoot, 'runner/bin/vmaspec.js'), 'explore', ...request.kernelArgv, '--oracle', oracle, '--seed', '1', '--count', String(EXPLORE_BENCH_COUNT), '--artifacts', dir, '--json', json];
+  const argv = [join(repoRoot, 'runner/bin/vmaspec.js'), 'explore', ...request.kernelArgv, '--oracle', oracle, '--seed', '1', '--count', String(EXPLORE_BENCH_COUNT[oracle]), '--artifacts', dir, '--json', json];
   request.log.verbose(`$ ${shellLine(process.execPath, argv)}`);
   const result = await execa(process.execPath, argv, { reject: false, cwd: repoRoot, all: true });
   if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`bench: ${name}: vmaspec explore exited ${result.exitCode}:\n${tail(result.all ?? '', 15).join('\n')}`);
@@ -222,7 +222,7 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     return wallMs;
   });
 
-  log.info(`bench: vmaspec explore, ${EXPLORE_BENCH_COUNT} sequences by the model and by the difference, ${reps.explore} time(s) each`);
+  log.info(`bench: vmaspec explore, ${EXPLORE_BENCH_COUNT.model} sequences by the model and ${EXPLORE_BENCH_COUNT.diff} by the difference, ${reps.explore} time(s) each`);
   const model: ExploreSpeed[] = [];
   const diff: ExploreSpeed[] = [];
   for (let i = 0; i < reps.explore; i++) {
