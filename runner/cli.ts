@@ -332,6 +332,7 @@ export async function main(argv: string[]): Promise<number> {
             { base: side(kernels.base), change: side(kernels.change) },
           );
           process.stdout.write(`\n${formatExplore(explored)}`);
+          await writeGateReports({ ...gate, explore: explored }, verdicts, values, artifactsDir);
         }
         log.info(`artifacts: ${artifactsDir}`);
         if (abort.signal.aborted) return interrupted();

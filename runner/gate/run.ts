@@ -2,6 +2,7 @@
 // series, or a git range), then the comparison. Both kernels are built first (cached,
 // the change incrementally in the base's working copy), so a patch that does not apply
 // or build stops the gate before any boot.
+import type { ExploreReport } from '../explore/run.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Case } from '../cases/types.js';
@@ -40,6 +41,8 @@ export interface GateReport {
   /** The change's patches, as labels (their texts are in the artifacts folder). */
   series: string[];
   comparison: GateComparison;
+  /** `gate --explore N`: the generated sequences run on both kernels (written once they have run; the report is written without it first). */
+  explore?: ExploreReport;
 }
 
 /** The series of a git range `base..head` (`git format-patch`), split into its patches. */
