@@ -209,6 +209,13 @@ async function runPair(request: ExploreRequest, cases: Case[], dir: string, repo
   return { base, change };
 }
 
+/** The `what` of a difference that is a kernel report. */
+const KERNEL_REPORT = 'kernel';
+
+/** What a finding is, in a line: the kernel's report, the model's failed claim, or the view that differs. */
+const findingWhat = (request: ExploreRequest, diff: Difference): string =>
+  diff.what === KERNEL_REPORT ? `the kernel reports ${diff.change ?? ''}` : request.model ? `the model's claim at ${diff.what} fails` : `${diff.what} differs`;
+
 /** A kernel report during a case (runner/health/: a splat, or the guest crashed): a finding whatever else the oracle sees. */
 function kernelReport(side: Side): string | null {
   return side.verdict === 'splat' || side.verdict === 'crashed' ? `${side.verdict}: ${side.failures[0]?.message ?? ''}` : null;
@@ -218,7 +225,7 @@ function kernelReport(side: Side): string | null {
 function firstDifference(base: Side | undefined, change: Side | undefined): Difference | null {
   if (!base || !change) return { what: 'end', step: null, base: base ? base.obs.end : 'not run', change: change ? change.obs.end : 'not run', baseLines: [], changeLines: [] };
   const report = kernelReport(change);
-  if (report && !kernelReport(base)) return { what: 'kernel', step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
+  if (report && !kernelReport(base)) return { what: KERNEL_REPORT, step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
   return differences(base.obs, change.obs)[0] ?? null;
 }
 
@@ -226,7 +233,7 @@ function firstDifference(base: Side | undefined, change: Side | undefined): Diff
 function failedClaim(g: Generated, side: Side | undefined): Difference | null {
   if (!side) return { what: 'end', step: null, base: 'the model', change: 'not run', baseLines: [], changeLines: [] };
   const report = kernelReport(side);
-  if (report) return { what: 'kernel', step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
+  if (report) return { what: KERNEL_REPORT, step: null, base: 'no kernel report', change: report, baseLines: [], changeLines: [] };
   const f = side.failures.find((x) => g.claims.some((c) => x.path === c || x.path?.startsWith(`${c}.`)));
   return f ? { what: f.path ?? 'expect', step: f.step ?? null, base: 'the model', change: f.message, baseLines: [], changeLines: [] } : null;
 }
@@ -294,7 +301,8 @@ function findingHeader(request: ExploreRequest, k: number, diff: Difference, rep
     `base:   ${report.base}`,
     `change: ${report.change}`,
   ];
-  if (request.model) return [...head, `the model's claim at ${diff.what} fails on ${request.change ? 'the change' : 'the base'}: ${diff.change ?? ''}`];
+  if (diff.what === KERNEL_REPORT) return [...head, `${findingWhat(request, diff)} on ${request.change ? 'the change' : 'the base'}`];
+  if (request.model) return [...head, `${findingWhat(request, diff)} on ${request.change ? 'the change' : 'the base'}: ${diff.change ?? ''}`];
   return [...head, `differs at ${diff.what}:`, `  base:   ${diff.base ?? '(nothing)'}`, `  change: ${diff.change ?? '(nothing)'}`];
 }
 
@@ -368,7 +376,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
       const id = `s${request.seed}-${k}`;
       const regression = await findingCase(request, shrunk, join(artifactsDir, `finding-${id}`));
-      regression.title = `explore: ${request.model ? "the model's claim at " : ''}${shrunk.diff.what} ${request.model ? 'fails' : 'differs'} (seed ${request.seed}, sequence ${k})`;
+      regression.title = `explore: ${findingWhat(request, shrunk.diff).split(':')[0]} (seed ${request.seed}, sequence ${k})`;
       const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
       const file = join(findingsDir, `${id}.yaml`);
       await writeFile(file, text);
