@@ -19,8 +19,11 @@ describe('explore with the model oracle', () => {
     expect(claimed.length).toBeGreaterThan(10);
     for (const g of claimed) {
       for (const p of g.claims) {
-        const i = Number(/^steps\[(\d+)\]$/.exec(p)?.[1]);
-        expect(g.raw.steps[i]).toBeDefined();
+        const [, i, child] = /^steps\[(\d+)\](\.fork\.child\[0\])?$/.exec(p) ?? [];
+        const step = g.raw.steps[Number(i)];
+        expect(step).toBeDefined();
+        // A fork child's claim is the expect step at the head of its steps.
+        if (child) expect(kindOf(((step as { fork: { child: RawStep[] } }).fork.child[0]) ?? {})).toBe('expect');
       }
       // The case ends with the last claim, and has no `record: all` step anywhere.
       expect(g.claims).toContain(`steps[${g.raw.steps.length - 1}]`);
@@ -42,6 +45,11 @@ describe('explore with the model oracle', () => {
       const errnos = [...claims.values()].filter((x) => typeof x.errno === 'string').length;
       expect(g.raw.steps.filter((st) => (st[kindOf(st)] as Record<string, unknown>)['errno'] !== undefined).length).toBe(errnos);
     }
+  });
+
+  it("claims a fork child's first layout in some sequences", () => {
+    const more = Array.from({ length: 300 }, (_, k) => generated(3, k, drawSequence(3, k), DIR, model));
+    expect(more.some((g) => g.claims.some((p) => p.endsWith('.fork.child[0]')))).toBe(true);
   });
 
   it('judges none of a sequence whose first step the model does not follow', () => {
