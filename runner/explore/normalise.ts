@@ -111,7 +111,9 @@ export function observe(compiled: CompiledCase, record: CaseRecord | undefined):
     }
     return { step: op.step, what, lines };
   });
-  return { end: endText(record.end), broken: record.broken, steps };
+  // The first complaint is the cause; the ones after it come from the other processes of the case
+  // losing it (a child's sync reads EOF, or PDEATHSIG kills it first: a race), so they are left out.
+  return { end: endText(record.end), broken: record.broken.slice(0, 1), steps };
 }
 
 /** Where two observations of one case first differ: the plan step and its lines on each side. */

@@ -10,6 +10,12 @@ import type { Failure } from './types.js';
 
 const ENOENT = 2;
 
+/** A map_files item at a page no VMA holds (the probe's `S <step> -1 ENOENT`): there is no entry to look up. */
+export function judgeNoMapFile(check: Expected<MapFileExpect>, errno: number, where: StepWhere): Failure[] {
+  const got = errno === ENOENT ? 'no VMA' : errnoText(errno);
+  return [failer(where, check.pos)('map_files', check.path, `map_files of page ${check.expect.at}: no VMA holds the page, so there is no entry to look up`, 'a VMA', got)];
+}
+
 /** Failures of one map_files item against its lookup. */
 export function judgeMapFile(check: Expected<MapFileExpect>, r: MapFileResult, where: StepWhere): Failure[] {
   const fail = failer(where, check.pos);

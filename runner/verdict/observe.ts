@@ -16,6 +16,7 @@ import { judgeMapFile } from './mapfiles.js';
 import { judgePagemap } from './pagemap.js';
 import { judgeQuery } from './query.js';
 import { judgeRollup, judgeSmaps, judgeSmapsArea } from './smaps.js';
+import { judgeNoMapFile } from './mapfiles.js';
 import type { Failure } from './types.js';
 
 /** The checks of the observation ops. */
@@ -48,6 +49,7 @@ export function judgeObservation(check: ObserveCheck, rec: StepRecord, window: W
         return judgeQuery(check, rec.errno, first === undefined ? null : parseQueryRecord(first), window, where);
       }
       case 'map_files': {
+        if (rec.errno !== 0) return judgeNoMapFile(check, rec.errno, where);
         const texts = obsTexts(rec.obs, 'L');
         const first = texts[0];
         if (texts.length !== 1 || first === undefined) return harness(`${texts.length} L records, expected one`);
