@@ -93,8 +93,8 @@ describe('sync points in the guest interpreter', () => {
   });
 
   const HEAD = 'vmaspec-plan 1\nwindow 4\n';
-  /** A `mapfile` of an address nothing holds: a harness failure (`B`), so the child ends there. */
-  const DIES = 'mapfile 1099511627776 exact';
+  /** A `pagemap-area` past the top of [stack] as first seen: a harness failure (`B`), so the child ends there. */
+  const DIES = 'pagemap-area stack 0 1048576';
 
   it('does not deadlock on a sync only the child has: the child gets EOF and reports it', () => {
     const r = run(`${HEAD}0 fork\n1 sync child\n2 parent\n3 wait\n`);
@@ -125,11 +125,21 @@ describe('sync points in the guest interpreter', () => {
     const v = judgeCase(compiled, CASE, stream.cases[0]);
     expect(v.verdict).toBe('broken');
     expect(v.failures.map((f) => f.message)).toEqual([
-      'harness: mapfile: no VMA holds the address (step 4)',
+      'harness: pages past the top of [stack] as first seen (step 4)',
       'steps[1].fork.child[2] (child) plan step 4 touch: no result, the probe stopped before it (and 3 later steps)',
       'steps[1].fork.parent[1] (parent) plan step 9 sync: the child ended before sync "one" (its exit status is the wait\'s)',
       'steps[1].fork.parent[3] (parent) plan step 11 sync: the child ended before sync "two" (its exit status is the wait\'s)',
       'steps[1] (parent) plan step 13 wait: the child exited with code 3',
     ]);
+  });
+});
+
+describe('the guest interpreter on a hole', () => {
+  // `record: all` reads map_files of every window page, holes too: a hole is an outcome, not a broken run.
+  it('answers a mapfile of a page no VMA holds with S -1 ENOENT and no L record, and goes on', () => {
+    const r = run('vmaspec-plan 1\nwindow 4\n0 mapfile 1099511627776 exact\n1 mapfile 0 exact\n');
+    expect(r.status).toBe(0);
+    expect(r.lines.filter((l) => /^[SLB] /.test(l)).map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['S 0 -1', 'L 1 0', 'S 1 0']);
+    expect(r.lines).toContain('S 0 -1 2');
   });
 });
