@@ -9,23 +9,37 @@ import type { Logger } from '../log.js';
 import { contentKey } from '../kernel/cache.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
+import { onPath, toolAnswer } from '../util/tool-answer.js';
 import { planHeaders } from './plan-header.js';
 
 export const HELPERS = ['init', 'vmaprobe'] as const;
 export type HelperName = (typeof HELPERS)[number];
 
-const CC = 'musl-gcc';
+/** The compiler of every guest program (the helpers here, the probes of runner/guest/probes.ts). */
+export const CC = 'musl-gcc';
 const CFLAGS = ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11'];
 
 /** Paths of the built static binaries. */
 export type HelperBinaries = Record<HelperName, string>;
 
-async function compilerVersion(log: Logger): Promise<string> {
-  try {
-    return (await run(CC, ['--version'], { log })).split('\n')[0] ?? '';
-  } catch (cause) {
-    throw new VmaspecError('E_TOOL_MISSING', `${CC} is not installed`, { cause, details: ['install it: apt-get install musl-tools'] });
-  }
+/** The gcc that Debian's musl-gcc wrapper (`exec "${REALGCC:-x86_64-linux-gnu-gcc}" … -specs …`) runs; gcc when it names none. */
+async function wrappedCompiler(): Promise<string> {
+  if (process.env.REALGCC) return process.env.REALGCC;
+  const wrapper = await onPath(CC);
+  const text = wrapper ? await readFile(wrapper, 'latin1').catch(() => '') : '';
+  return /\$\{REALGCC:-([^}\s]+)\}/.exec(text)?.[1] ?? 'gcc';
+}
+
+/** `musl-gcc --version`'s first line: part of every guest program's key (kept in the cache under musl-gcc's and its gcc's identity). */
+export async function compilerVersion(cacheDir: string, log: Logger): Promise<string> {
+  const question = { command: CC, args: ['--version'], programs: [await wrappedCompiler()] };
+  return toolAnswer(cacheDir, question, async () => {
+    try {
+      return (await run(question.command, question.args, { log })).split('\n')[0] ?? '';
+    } catch (cause) {
+      throw new VmaspecError('E_TOOL_MISSING', `${CC} is not installed`, { cause, details: ['install it: apt-get install musl-tools'] });
+    }
+  });
 }
 
 /** A temporary file's suffix, unique to the call: two runs of one process (explore's two kernels) may build the same helpers at once. */
@@ -42,7 +56,7 @@ export async function writeGeneratedHeaders(dir: string, generated: [string, str
 
 /** Compiles each helper unless a binary for the same source, flags and compiler is cached. */
 export async function buildHelpers(cacheDir: string, log: Logger, sourceDir = join(repoRoot, 'c-helpers')): Promise<HelperBinaries> {
-  const compiler = await compilerVersion(log);
+  const compiler = await compilerVersion(cacheDir, log);
   // Every header, the generated ones included, is part of every helper's key: a change to one rebuilds both.
   const headers = (await readdir(sourceDir)).filter((f) => f.endsWith('.h')).sort();
   const headerTexts = await Promise.all(headers.map((h) => readFile(join(sourceDir, h))));

@@ -4,13 +4,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { VmaspecError } from '../errors.js';
 import { contentKey } from '../kernel/cache.js';
 import type { Logger } from '../log.js';
 import { repoRoot } from '../qemu/arch.js';
+import { CC, compilerVersion } from './helpers.js';
 import { run } from '../util/exec.js';
 
-const CC = 'musl-gcc';
 /** No -Werror: a warning in a case's probe should not stop it; the compiler's words are kept. */
 const CFLAGS = ['-static', '-O2', '-Wall', '-Wextra', '-std=gnu11'];
 /** lib.mk's flags for a selftest (-D_GNU_SOURCE=, -Wall), static with musl; the kernel's files are never edited. */
@@ -41,20 +40,12 @@ async function headersOf(dir: string): Promise<Buffer[]> {
   return Promise.all(names.map(async (h) => Buffer.concat([Buffer.from(`${h}\n`), await readFile(join(dir, h))])));
 }
 
-async function compilerVersion(log: Logger): Promise<string> {
-  try {
-    return (await run(CC, ['--version'], { log })).split('\n')[0] ?? '';
-  } catch (cause) {
-    throw new VmaspecError('E_TOOL_MISSING', `${CC} is not installed`, { cause, details: ['install it: apt-get install musl-tools'] });
-  }
-}
-
 /** The builder of a run: one compiler check, then one cached build per distinct probe source. */
 export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(repoRoot, 'c-helpers')): (source: string, tree?: KernelTree) => Promise<ProbeBuild> {
   let compiler: Promise<string> | undefined;
   const builds = new Map<string, Promise<ProbeBuild>>();
   const build = async (source: string, tree?: KernelTree): Promise<ProbeBuild> => {
-    compiler ??= compilerVersion(log);
+    compiler ??= compilerVersion(cacheDir, log);
     const cc = await compiler;
     let text: Buffer;
     try {

@@ -9,6 +9,7 @@ import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
+import { toolAnswer } from '../util/tool-answer.js';
 import { contentKey } from './cache.js';
 import { configChanges, droppedOptions, formatChange, fragmentRequests, mergeKconfig, parseKconfig, type KconfigChange, type KconfigRequest, type KconfigValues } from './kconfig.js';
 import type { Fragment, FragmentRole, KernelRequest, SourceTree } from './types.js';
@@ -79,17 +80,21 @@ export interface ConfigPlan {
   configKey: string;
 }
 
-async function compilerIdentity(log: Logger): Promise<string> {
-  try {
-    return (await run('gcc', ['--version'], { log })).split('\n')[0]!.trim();
-  } catch (cause) {
-    throw new VmaspecError('E_TOOL_MISSING', 'gcc is not installed', { cause, details: ['install it: apt-get install gcc'] });
-  }
+/** `gcc --version`'s first line (kept in the cache under gcc's identity: runner/util/tool-answer.ts). */
+async function compilerIdentity(cacheDir: string, log: Logger): Promise<string> {
+  const question = { command: 'gcc', args: ['--version'] };
+  return toolAnswer(cacheDir, question, async () => {
+    try {
+      return (await run(question.command, question.args, { log })).split('\n')[0]!.trim();
+    } catch (cause) {
+      throw new VmaspecError('E_TOOL_MISSING', 'gcc is not installed', { cause, details: ['install it: apt-get install gcc'] });
+    }
+  });
 }
 
 /** The configuration a request asks for (reads the fragments and the base, writes nothing). */
 export async function configPlan(request: KernelRequest, log: Logger): Promise<ConfigPlan> {
-  const [fragments, base, compiler] = await Promise.all([readFragments(request.fragments), configBase(request), compilerIdentity(log)]);
+  const [fragments, base, compiler] = await Promise.all([readFragments(request.fragments), configBase(request), compilerIdentity(request.cacheDir, log)]);
   return { fragments, base, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key, base.kind === 'developer' ? base.text : 'tinyconfig']) };
 }
 

@@ -7,6 +7,7 @@ import { repoRoot } from '../qemu/arch.js';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
+import { toolAnswer } from '../util/tool-answer.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { cacheWriteError } from './cache-faults.js';
@@ -22,10 +23,14 @@ export const debianTarball = (version: string): string => `/usr/src/linux-source
 
 const BOOTSTRAP = join(repoRoot, 'runner/setup/bootstrap.mjs');
 
+/** dpkg's database (the status file, and the journal of an install under way): the key of dpkg-query's answers. */
+const DPKG_DATABASE = ['/var/lib/dpkg/status', '/var/lib/dpkg/updates'];
+
 /** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. */
-async function debianPackageVersion(version: string, log: Logger): Promise<string> {
+async function debianPackageVersion(version: string, cacheDir: string, log: Logger): Promise<string> {
   const pkg = `linux-source-${version}`;
-  const query = async (): Promise<string> => (await run('dpkg-query', ['-W', '-f', '${db:Status-Status} ${Version}', pkg], { log })).trim();
+  const question = { command: 'dpkg-query', args: ['-W', '-f', '${db:Status-Status} ${Version}', pkg], files: DPKG_DATABASE };
+  const query = (): Promise<string> => toolAnswer(cacheDir, question, async () => (await run(question.command, question.args, { log })).trim());
   const installed = async (): Promise<string | null> => {
     const [status, v] = (await query().catch(() => '')).split(' ');
     return status === 'installed' && v ? v : null;
@@ -52,7 +57,7 @@ function debianTreeOf(version: string, pkg: string, cacheDir: string): SourceTre
 
 /** Extracts the tarball once into `<cache>/src/debian-<version>-<package version>`. */
 export async function debianSource(version: string, cacheDir: string, log: Logger): Promise<SourceTree> {
-  const pkg = await debianPackageVersion(version, log);
+  const pkg = await debianPackageVersion(version, cacheDir, log);
   const tarball = debianTarball(version);
   if (!existsSync(tarball)) throw new VmaspecError('E_KERNEL_SOURCE', `${tarball} is missing although linux-source-${version} is installed`);
   const tree = debianTreeOf(version, pkg, cacheDir);
@@ -111,7 +116,7 @@ export type BuildableSource = Exclude<KernelSource, { kind: 'image' | 'host' }>;
 export async function locateSource(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {
   switch (source.kind) {
     case 'debian':
-      return debianTreeOf(source.version, await debianPackageVersion(source.version, log), cacheDir);
+      return debianTreeOf(source.version, await debianPackageVersion(source.version, cacheDir, log), cacheDir);
     case 'git':
       return gitTreeOf(await gitCommit(resolve(source.repo), source.rev, log), source.rev, cacheDir);
     case 'tree':

@@ -1,0 +1,64 @@
+// What a host tool says of itself (`gcc --version`, `dpkg-query -W …`), kept in the cache
+// under the identity of every file the answer depends on: the program as found on PATH, and
+// any others the caller names (the programs it runs, dpkg's database). A file's identity is
+// its path, size, modification and change times, inode and device (through symlinks), so a
+// run whose keys are all cached spawns nothing, and any change to one of them asks again.
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { contentKey } from '../kernel/cache.js';
+
+/** A question to a host tool; `files` and `programs` are what else its answer depends on. */
+export interface ToolQuestion {
+  command: string;
+  args: string[];
+  /** Files the answer also depends on (dpkg's database for dpkg-query). */
+  files?: string[];
+  /** Programs on PATH the answer also depends on (the gcc musl-gcc runs). */
+  programs?: string[];
+}
+
+/** The executable file `command` names: itself when it has a slash, else the first on PATH; null when there is none. */
+export async function onPath(command: string, path = process.env.PATH ?? ''): Promise<string | null> {
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(isAbsolute).map((dir) => join(dir, command));
+  for (const file of candidates) {
+    const executable = await access(file, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (executable && (await stat(file).catch(() => null))?.isFile()) return file;
+  }
+  return null;
+}
+
+const identity = (file: string, st: Stats | null): string => (st ? `${file}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\0${st.dev}` : `${file}\0absent`);
+
+/** The key of a question: the command line, and the identity of each file its answer depends on; null when the program is not on PATH. */
+export async function questionKey(question: ToolQuestion): Promise<string | null> {
+  const program = await onPath(question.command);
+  if (!program) return null;
+  const programs = await Promise.all((question.programs ?? []).map(async (p) => (await onPath(p)) ?? `${p} (not on PATH)`));
+  const files = [program, ...programs, ...(question.files ?? [])];
+  const ids = await Promise.all(files.map(async (f) => identity(f, await stat(f).catch(() => null))));
+  return contentKey([question.command, ...question.args, '\0', ...ids]);
+}
+
+/**
+ * The tool's answer: from `<cacheDir>/tools` when its key is there, else `ask()` (which runs
+ * it and throws the caller's error when it fails), kept for next time. A failed answer is not
+ * kept; a program not on PATH is asked (its error is the caller's).
+ */
+export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: () => Promise<string>): Promise<string> {
+  const key = await questionKey(question);
+  if (!key) return ask();
+  const file = join(cacheDir, 'tools', key);
+  const kept = await readFile(file, 'utf8').catch(() => null);
+  if (kept !== null) return kept;
+  const answer = await ask();
+  await mkdir(join(cacheDir, 'tools'), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, answer);
+  await rename(tmp, file);
+  return answer;
+}
