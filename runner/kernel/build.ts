@@ -71,7 +71,7 @@ async function prebuiltKernel(request: KernelRequest & { source: { kind: 'image'
   for (const path of [image, configPath]) if (!existsSync(path)) throw new VmaspecError('E_KERNEL_SOURCE', `${path} does not exist`);
   const text = await readFile(configPath, 'utf8');
   const config = parseKconfig(text);
-  const plan = await configPlan(request, log);
+  const plan = await configPlan(request, true, log);
   checkConfig(requiredOptions(plan), config, configPath, true);
   const machine = request.machine;
   if (machineFor(machine, config) !== machine) {
@@ -159,7 +159,7 @@ export async function kernelKey(request: KernelRequest, log: Logger): Promise<st
   const source = request.source;
   if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   if (source.kind === 'image') return imageKey(source.image, await readFile(source.config, 'utf8'));
-  const [base, plan, series] = await Promise.all([locateSource(source, request.cacheDir, log), configPlan(request, log), readSeries(request.patches)]);
+  const [base, plan, series] = await Promise.all([locateSource(source, request.cacheDir, log), configPlan(request, false, log), readSeries(request.patches)]);
   return builtKey(source, base, series, plan.configKey, request.cacheDir);
 }
 
@@ -174,7 +174,7 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
 }
 
 async function buildFromSource(request: KernelRequest, source: BuildableSource, log: Logger): Promise<BuiltKernel> {
-  const [base, plan, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, log), readSeries(request.patches)]);
+  const [base, plan, series] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, true, log), readSeries(request.patches)]);
   const key = builtKey(source, base, series, plan.configKey, request.cacheDir);
   // Debian's source and a git commit never change: every kernel of one (with or without
   // a series) is built in its working copy, incrementally, and kept by content.
@@ -233,7 +233,7 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
   const source = request.source;
   if (source.kind === 'image' || source.kind === 'tree' || source.kind === 'host' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
-  const [base, plan] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, log)]);
+  const [base, plan] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, true, log)]);
   const copy = workingCopyOf(base, request.cacheDir);
   const out = workBuildDir(copy, plan.configKey, request.cacheDir);
   return withLock(copy.root, 'kernel', log, async () => {

@@ -80,8 +80,8 @@ export interface ConfigPlan {
   configKey: string;
 }
 
-/** `gcc --version`'s first line (kept in the cache under gcc's identity: runner/util/tool-answer.ts). */
-async function compilerIdentity(cacheDir: string, log: Logger): Promise<string> {
+/** `gcc --version`'s first line (kept in the cache under gcc's identity unless `keep` is false: runner/util/tool-answer.ts). */
+async function compilerIdentity(cacheDir: string, keep: boolean, log: Logger): Promise<string> {
   const question = { command: 'gcc', args: ['--version'] };
   return toolAnswer(cacheDir, question, async () => {
     try {
@@ -89,12 +89,12 @@ async function compilerIdentity(cacheDir: string, log: Logger): Promise<string> 
     } catch (cause) {
       throw new VmaspecError('E_TOOL_MISSING', 'gcc is not installed', { cause, details: ['install it: apt-get install gcc'] });
     }
-  });
+  }, keep);
 }
 
-/** The configuration a request asks for (reads the fragments and the base, writes nothing). */
-export async function configPlan(request: KernelRequest, log: Logger): Promise<ConfigPlan> {
-  const [fragments, base, compiler] = await Promise.all([readFragments(request.fragments), configBase(request), compilerIdentity(request.cacheDir, log)]);
+/** The configuration a request asks for (reads the fragments and the base; writes nothing but, when `keep`, the compiler's answer into the cache). */
+export async function configPlan(request: KernelRequest, keep: boolean, log: Logger): Promise<ConfigPlan> {
+  const [fragments, base, compiler] = await Promise.all([readFragments(request.fragments), configBase(request), compilerIdentity(request.cacheDir, keep, log)]);
   return { fragments, base, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key, base.kind === 'developer' ? base.text : 'tinyconfig']) };
 }
 

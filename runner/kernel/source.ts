@@ -26,11 +26,11 @@ const BOOTSTRAP = join(repoRoot, 'runner/setup/bootstrap.mjs');
 /** dpkg's database (the status file, and the journal of an install under way): the key of dpkg-query's answers. */
 const DPKG_DATABASE = ['/var/lib/dpkg/status', '/var/lib/dpkg/updates'];
 
-/** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. */
-async function debianPackageVersion(version: string, cacheDir: string, log: Logger): Promise<string> {
+/** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. dpkg's answer is kept in the cache when `keep`. */
+async function debianPackageVersion(version: string, cacheDir: string, keep: boolean, log: Logger): Promise<string> {
   const pkg = `linux-source-${version}`;
   const question = { command: 'dpkg-query', args: ['-W', '-f', '${db:Status-Status} ${Version}', pkg], files: DPKG_DATABASE };
-  const query = (): Promise<string> => toolAnswer(cacheDir, question, async () => (await run(question.command, question.args, { log })).trim());
+  const query = (): Promise<string> => toolAnswer(cacheDir, question, async () => (await run(question.command, question.args, { log })).trim(), keep);
   const installed = async (): Promise<string | null> => {
     const [status, v] = (await query().catch(() => '')).split(' ');
     return status === 'installed' && v ? v : null;
@@ -57,7 +57,7 @@ function debianTreeOf(version: string, pkg: string, cacheDir: string): SourceTre
 
 /** Extracts the tarball once into `<cache>/src/debian-<version>-<package version>`. */
 export async function debianSource(version: string, cacheDir: string, log: Logger): Promise<SourceTree> {
-  const pkg = await debianPackageVersion(version, cacheDir, log);
+  const pkg = await debianPackageVersion(version, cacheDir, true, log);
   const tarball = debianTarball(version);
   if (!existsSync(tarball)) throw new VmaspecError('E_KERNEL_SOURCE', `${tarball} is missing although linux-source-${version} is installed`);
   const tree = debianTreeOf(version, pkg, cacheDir);
@@ -112,11 +112,11 @@ export async function gitSource(repo: string, rev: string, cacheDir: string, log
 /** A kernel source that vmaspec builds: every kind but a prebuilt image and the running kernel. */
 export type BuildableSource = Exclude<KernelSource, { kind: 'image' | 'host' }>;
 
-/** Where a source is (or will be) in the cache and its identity, without extracting or exporting anything (a cache key needs no more). */
+/** Where a source is (or will be) in the cache and its identity, without extracting, exporting or writing anything (a cache key needs no more). */
 export async function locateSource(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {
   switch (source.kind) {
     case 'debian':
-      return debianTreeOf(source.version, await debianPackageVersion(source.version, cacheDir, log), cacheDir);
+      return debianTreeOf(source.version, await debianPackageVersion(source.version, cacheDir, false, log), cacheDir);
     case 'git':
       return gitTreeOf(await gitCommit(resolve(source.repo), source.rev, log), source.rev, cacheDir);
     case 'tree':

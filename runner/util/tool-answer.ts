@@ -46,16 +46,18 @@ export async function questionKey(question: ToolQuestion): Promise<string | null
 
 /**
  * The tool's answer: from `<cacheDir>/tools` when its key is there, else `ask()` (which runs
- * it and throws the caller's error when it fails), kept for next time. A failed answer is not
- * kept; a program not on PATH is asked (its error is the caller's).
+ * it and throws the caller's error when it fails), kept for next time unless `keep` is false
+ * (`vmaspec kernel key` writes nothing). A failed answer is not kept; a program not on PATH is
+ * asked (its error is the caller's).
  */
-export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: () => Promise<string>): Promise<string> {
+export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: () => Promise<string>, keep = true): Promise<string> {
   const key = await questionKey(question);
   if (!key) return ask();
   const file = join(cacheDir, 'tools', key);
   const kept = await readFile(file, 'utf8').catch(() => null);
   if (kept !== null) return kept;
   const answer = await ask();
+  if (!keep) return answer;
   await mkdir(join(cacheDir, 'tools'), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, answer);

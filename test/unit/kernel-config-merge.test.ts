@@ -20,8 +20,8 @@ const spec = await loadArch('x86_64');
 const [defconfig, merged, ours] = await Promise.all([config('defconfig-6.12.config'), config('defconfig-6.12-vmaspec.config'), config('default-6.12.config')]);
 
 /** The plan of Debian's 6.12 on a developer's .config, and on vmaspec's own tinyconfig. */
-const developerPlan = await configPlan(buildKernelRequest({ config: fixture('defconfig-6.12.config'), cacheDir: '/nonexistent' }, spec), silentLogger);
-const tinyPlan = await configPlan(buildKernelRequest({ cacheDir: '/nonexistent' }, spec), silentLogger);
+const developerPlan = await configPlan(buildKernelRequest({ config: fixture('defconfig-6.12.config'), cacheDir: '/nonexistent' }, spec), false, silentLogger);
+const tinyPlan = await configPlan(buildKernelRequest({ cacheDir: '/nonexistent' }, spec), false, silentLogger);
 
 /** The line of a fragment a request names. */
 const lineOf = async (file: string, line: number): Promise<string> => (await readFile(join(repoRoot, file), 'utf8')).split('\n')[line - 1]!;
@@ -103,7 +103,7 @@ describe('the report kept beside the kernel', () => {
     try {
       const [tree, build] = [join(dir, 'tree.config'), join(dir, 'build.config')];
       for (const f of [tree, build]) await copyFile(fixture('defconfig-6.12.config'), f);
-      const [inTree, inBuild] = await Promise.all([tree, build].map((config) => configPlan(buildKernelRequest({ config, cacheDir: '/nonexistent' }, spec), silentLogger)));
+      const [inTree, inBuild] = await Promise.all([tree, build].map((config) => configPlan(buildKernelRequest({ config, cacheDir: '/nonexistent' }, spec), false, silentLogger)));
       expect(inTree!.configKey).toBe(inBuild!.configKey);
       const changes = configChanges(defconfig, merged, mergedRequests(developerPlan));
       await writeFile(join(dir, CONFIG_REPORT), JSON.stringify({ changes, missing: [] }));
