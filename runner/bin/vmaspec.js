@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// The `vmaspec` command. It runs the TypeScript CLI as one ESM bundle built by
+// The `vmaspec` command. It runs the TypeScript CLI as one CommonJS bundle built by
 // esbuild and kept in the cache under a hash of runner/**/*.ts (names, sizes,
-// modification times) and the lock file, so a start costs ~0.1 s instead of
-// the ~0.7 s that loading ~130 modules through tsx's loader took; any edit to a
-// source makes a new bundle (~0.3 s, once). Without esbuild it falls back to tsx.
+// modification times) and the lock file, compiled from V8's code cache kept beside
+// it (./code-cache.js), so a start costs ~0.1 s instead of the ~0.7 s that loading
+// ~130 modules through tsx's loader took; any edit to a source makes a new bundle
+// (~0.3 s, once). Without esbuild it falls back to tsx.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadBundle } from './code-cache.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const KEEP_BUNDLES = 4;
+/** Beside a bundle: its code cache. */
+const CODE = '.code';
 process.env.VMASPEC_REPO_ROOT ??= root;
 
 /** Every .ts file under dir, sorted, as paths relative to it. */
@@ -30,8 +34,9 @@ async function bundled() {
     hash.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
   }
   if (existsSync(join(root, 'package-lock.json'))) hash.update(readFileSync(join(root, 'package-lock.json')));
+  hash.update(readFileSync(fileURLToPath(import.meta.url))); // the build's options
   const cache = process.env.VMASPEC_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vmaspec');
-  const file = join(cache, 'cli', `${hash.digest('hex').slice(0, 16)}.mjs`);
+  const file = join(cache, 'cli', `${hash.digest('hex').slice(0, 16)}.cjs`);
   if (!existsSync(file)) {
     const { build } = await import('esbuild');
     mkdirSync(join(cache, 'cli'), { recursive: true });
@@ -41,32 +46,42 @@ async function bundled() {
       outfile: tmp,
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      // CommonJS, for vm.Script and its code cache (import.meta is empty: runner/qemu/arch.ts reads VMASPEC_REPO_ROOT, set above).
+      format: 'cjs',
       target: 'node20',
+      // No comments: a smaller file to read and hash at every start.
+      minifyWhitespace: true,
       logLevel: 'error',
-      // CommonJS parts of the dependencies call require(): give the bundle one.
-      banner: { js: "import { createRequire as __vmaspecRequire } from 'node:module'; const require = __vmaspecRequire(import.meta.url);" },
     });
     renameSync(tmp, file);
     // Keep the newest few bundles (other checkouts may share the cache).
     const old = readdirSync(join(cache, 'cli'))
-      .filter((f) => f.endsWith('.mjs'))
+      .filter((f) => /\.[cm]js$/.test(f))
       .map((f) => ({ path: join(cache, 'cli', f), at: statSync(join(cache, 'cli', f)).mtimeMs }))
       .sort((a, b) => b.at - a.at)
       .slice(KEEP_BUNDLES);
-    for (const { path } of old) rmSync(path, { force: true });
+    for (const { path } of old) for (const f of [path, `${path}${CODE}`]) rmSync(f, { force: true });
   }
-  return pathToFileURL(file).href;
+  return file;
 }
 
-let cli;
+let file;
 try {
-  cli = await bundled();
+  file = await bundled();
 } catch (error) {
   process.stderr.write(`vmaspec: could not bundle the CLI with esbuild (${error instanceof Error ? error.message : error}); running it through tsx\n`);
+}
+if (file) {
+  const cli = loadBundle(file, `${file}${CODE}`);
+  process.exitCode = await cli.exports.main(process.argv.slice(2));
+  try {
+    cli.save();
+  } catch (error) {
+    process.stderr.write(`vmaspec: could not keep the code cache of ${file}: ${error instanceof Error ? error.message : error}\n`);
+  }
+} else {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = '../cli.ts';
+  const { main } = await import('../cli.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import(cli);
-process.exitCode = await main(process.argv.slice(2));

@@ -85,7 +85,7 @@ export function renderCoverage(cov: Coverage): string {
 /** Where tests that check a key outside any case live (a kernel config, a document): `// spec: P3, F9` lines. */
 export const TEST_DIR = 'test';
 
-const TEST_SPEC = /^\s*\/\/ spec: ([A-Za-z0-9, ]+?)\s*(?:—.*)?$/gm;
+const TEST_SPEC = /^\s*\/\/ spec: ([A-Za-z0-9, ]+?)\s*(?:\u2014.*)?$/gm; // \u2014: an em dash (the bundle stays ASCII: runner/bin/code-cache.mjs)
 
 /** The keys of the `// spec: …` lines of a test file. */
 export function testFileSpecs(text: string): string[] {
