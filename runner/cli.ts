@@ -23,7 +23,7 @@ import { gateVerdicts } from './gate/verdicts.js';
 import { mergeGates } from './gate/merge.js';
 import { buildGateKernels, GATE_SCHEMA, gitRangeSeries, runGate, type GateReport } from './gate/run.js';
 import { readChangeSeries } from './gate/series.js';
-import { DEFAULT_REPS, runBench } from './bench/bench.js';
+import { DEFAULT_REPS, readmeCommand, runBench } from './bench/bench.js';
 import { renderPerformance } from './bench/render.js';
 import { parseKernelSpec, type NamedKernel } from './kernel/spec.js';
 import { formatMatrix, matrixPassed } from './matrix/matrix.js';
@@ -379,7 +379,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
         const spec = await guestArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
-        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log });
+        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log, command: readmeCommand(await readFile(join(repoRoot, 'README.md'), 'utf8')) });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
         await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
         process.stdout.write(renderPerformance(result));

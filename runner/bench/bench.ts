@@ -1,8 +1,8 @@
 // `npm run bench`: the speed figures of docs/performance.md, measured in one run on this
 // machine: one case from QEMU's start to its verdict, restored from the snapshot and
-// booted (and where that time goes), the same from pressing enter, the whole suite as
-// a command, the per-case cost in the guest, a cold and an incremental kernel build,
-// and the naive baseline (`-M pc`, SeaBIOS, bzImage) booting the same case, as a ratio; and
+// booted (and where that time goes), the same from pressing enter (the README's command
+// as it writes it), the whole suite as a command, the per-case cost in the guest, a cold
+// and an incremental kernel build, and the naive baseline (`-M pc`, SeaBIOS, bzImage) booting the same case, as a ratio; and
 // `vmaspec explore`'s sequences judged per second, by each oracle.
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import { runSuite } from '../run.js';
 import { shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/4';
+export const BENCH_SCHEMA = 'vmaspec-bench/5';
 
 /** The profile whose seeded build the bench times (the one `npm test` builds). */
 const BENCH_PROFILE = 'no-anon-vma-name';
@@ -77,6 +77,8 @@ export interface BenchResult {
   oneCaseBreakdown: Breakdown;
   /** ms, the same runs from the command's start to its exit (what a person waits for after pressing enter). */
   oneCaseCommand: Stat;
+  /** The command timed as typed: the README's (readmeCommand), e.g. `./vmaspec`. */
+  command: string;
   /** ms, QEMU spawned → the case judged, the kernel booted every time (`--no-snapshot`). */
   oneCaseBoot: Stat;
   oneCaseBootBreakdown: Breakdown;
@@ -114,6 +116,28 @@ export interface BenchRequest {
   artifactsDir: string;
   reps: BenchReps;
   log: Logger;
+  /** The README's command (readmeCommand). */
+  command: string[];
+}
+
+/**
+ * The vmaspec command as the README tells a person to type it, as words (`./vmaspec`, or
+ * `npx vmaspec`): the first line of the block under its "The command line", up to ` run`.
+ */
+export function readmeCommand(readme: string): string[] {
+  const first = /^## The command line\n[^]*?^```sh\n([^\n]*)/m.exec(readme)?.[1] ?? '';
+  const words = first.replace(/#.*/, '').trim().split(/\s+/);
+  const run = words.indexOf('run');
+  if (run < 1) throw new Error('bench: README.md has no `<command> run` line first in the block under "## The command line"');
+  return words.slice(0, run);
+}
+
+/** The bench's runs of vmaspec as commands: the README's command, run from the top of the checkout (as its examples are). */
+async function typed(request: BenchRequest, args: string[]): Promise<{ exitCode: number | undefined; all: string }> {
+  const [file, ...first] = request.command;
+  request.log.verbose(`$ ${shellLine(file!, [...first, ...args], repoRoot)}`);
+  const result = await execa(file!, [...first, ...args], { reject: false, cwd: repoRoot, all: true });
+  return { exitCode: result.exitCode, all: result.all ?? '' };
 }
 
 const sum = (xs: (number | null)[]): number => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
@@ -128,12 +152,10 @@ async function suiteRun(request: BenchRequest, name: string, cases: Case[], kern
 async function commandRun(request: BenchRequest, name: string, args: string[]): Promise<{ wallMs: number; report: RunReport }> {
   const dir = join(request.artifactsDir, name);
   const json = join(dir, 'report.json');
-  const argv = [join(repoRoot, 'runner/bin/vmaspec.js'), 'run', ...request.kernelArgv, '--artifacts', dir, '--json', json, ...args];
-  request.log.verbose(`$ ${shellLine(process.execPath, argv)}`);
   const t = performance.now();
-  const result = await execa(process.execPath, argv, { reject: false, cwd: repoRoot, all: true });
+  const result = await typed(request, ['run', ...request.kernelArgv, '--artifacts', dir, '--json', json, ...args]);
   const wallMs = Math.round(performance.now() - t);
-  if (result.exitCode !== 0) throw new Error(`bench: ${name}: vmaspec run exited ${result.exitCode}:\n${tail(result.all ?? '', 15).join('\n')}`);
+  if (result.exitCode !== 0) throw new Error(`bench: ${name}: vmaspec run exited ${result.exitCode}:\n${tail(result.all, 15).join('\n')}`);
   return { wallMs, report: JSON.parse(await readFile(json, 'utf8')) as RunReport };
 }
 
@@ -141,10 +163,8 @@ async function commandRun(request: BenchRequest, name: string, args: string[]): 
 async function exploreRun(request: BenchRequest, name: string, oracle: 'model' | 'diff'): Promise<ExploreSpeed> {
   const dir = join(request.artifactsDir, name);
   const json = join(dir, 'explore.json');
-  const argv = [join(repoRoot, 'runner/bin/vmaspec.js'), 'explore', ...request.kernelArgv, '--oracle', oracle, '--seed', '1', '--count', String(EXPLORE_BENCH_COUNT[oracle]), '--artifacts', dir, '--json', json];
-  request.log.verbose(`$ ${shellLine(process.execPath, argv)}`);
-  const result = await execa(process.execPath, argv, { reject: false, cwd: repoRoot, all: true });
-  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`bench: ${name}: vmaspec explore exited ${result.exitCode}:\n${tail(result.all ?? '', 15).join('\n')}`);
+  const result = await typed(request, ['explore', ...request.kernelArgv, '--oracle', oracle, '--seed', '1', '--count', String(EXPLORE_BENCH_COUNT[oracle]), '--artifacts', dir, '--json', json]);
+  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`bench: ${name}: vmaspec explore exited ${result.exitCode}:\n${tail(result.all, 15).join('\n')}`);
   const r = JSON.parse(await readFile(json, 'utf8')) as ExploreReport;
   return { sequences: r.sequences, unclaimed: r.unclaimed, perSecond: Math.round(r.perSecond * 100) / 100 };
 }
@@ -270,6 +290,7 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     oneCase,
     oneCaseBreakdown: breakdown(restored.map((r) => r.boot)),
     oneCaseCommand: stat(restored.map((r) => r.wallMs)),
+    command: request.command.join(' '),
     oneCaseBoot: stat(booted.map((r) => r.boot.toVerdictMs ?? NaN)),
     oneCaseBootBreakdown: breakdown(booted.map((r) => r.boot)),
     suite,

@@ -1,10 +1,10 @@
 // docs/performance.md from a bench result (docs/performance.json): the figures, the
-// targets of issue 7 beside them, and the machine they came from.
+// targets of issues 7 and 17 beside them, and the machine they came from.
 import type { Stat } from './stats.js';
 import type { BenchResult, Breakdown, ExploreSpeed } from './bench.js';
 
 /** The targets the figures are held to (ms, ms, s; ratio at least). */
-export const TARGETS = { oneCaseMs: 500, suiteMs: 5000, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100, explorePerSecond: 50 };
+export const TARGETS = { oneCaseMs: 500, oneCaseCommandMs: 350, suiteMs: 5000, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100, explorePerSecond: 50 };
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : '-');
 const s = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} s` : '-');
@@ -57,7 +57,7 @@ export function renderPerformance(r: BenchResult): string {
     '| figure | min | median | max | runs | target | |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     row(`one case (\`${r.oneCaseId}\`), QEMU start → verdict`, r.oneCase, ms, `median ≤ ${TARGETS.oneCaseMs} ms`, r.oneCase.median <= TARGETS.oneCaseMs),
-    row('the same, from pressing enter: `vmaspec run <case>` start → exit', r.oneCaseCommand, ms, '', null),
+    row(`the same, from pressing enter: \`${r.command} run <case>\` (the README's command) start → exit`, r.oneCaseCommand, ms, `median ≤ ${TARGETS.oneCaseCommandMs} ms`, r.oneCaseCommand.median <= TARGETS.oneCaseCommandMs),
     row('the same case, the kernel booted (`--no-snapshot`), QEMU start → verdict', r.oneCaseBoot, ms, '', null),
     row(`whole suite, ${r.suiteCases} cases, kernel cached: \`vmaspec run\` start → exit`, r.suite, ms, `median ≤ ${TARGETS.suiteMs} ms`, r.suite.median <= TARGETS.suiteMs),
     row('per case inside the guest (cases time / cases)', r.perCase, ms, '', null),
@@ -104,7 +104,12 @@ export function renderPerformance(r: BenchResult): string {
     '  guest runs slower than the same case later in a boot.',
     '- Power-off is a triple fault (`reboot=t` with `-no-reboot`): QEMU exits at once.',
     '- Guests side by side (`--jobs`, default: the cores), the cases shared out by their last',
-    '  durations; the command itself starts from one esbuild bundle of the CLI.',
+    '  durations.',
+    '- The command starts from one esbuild bundle of the CLI, compiled from V8\'s code cache kept',
+    '  beside it (runner/bin/code-cache.mjs), and spawns no tool whose answer it has kept: the',
+    '  versions of gcc and musl-gcc and of the kernel source package are cached under the identity',
+    '  of the files they come from (runner/util/tool-answer.ts). The README\'s `./vmaspec` runs it',
+    '  without npm\'s start-up, which `npx vmaspec` adds.',
     '',
   ].join('\n');
 }

@@ -1,7 +1,10 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { breakdown, type BenchResult } from '../../runner/bench/bench.js';
+import { breakdown, readmeCommand, type BenchResult } from '../../runner/bench/bench.js';
 import { renderPerformance } from '../../runner/bench/render.js';
 import { stat } from '../../runner/bench/stats.js';
+import { repoRoot } from '../../runner/qemu/arch.js';
 import { BootClock, peakRssMib, type BootTiming } from '../../runner/qemu/timing.js';
 
 const restored = (t: number): BootTiming => ({
@@ -17,9 +20,9 @@ describe('bench figures', () => {
   it('marks each target met or not from the figures, and shows both breakdowns', () => {
     const boot: BootTiming = { ...restored(0), start: 'boot', monitorMs: null, toReadyMs: 900, kernelToInitMs: 750, toInitMs: 910 };
     const result: BenchResult = {
-      schema: 'vmaspec-bench/4', started: '2026-11-22T00:00:00Z',
+      schema: 'vmaspec-bench/5', started: '2026-11-22T00:00:00Z',
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
-      oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]),
+      oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]), command: './vmaspec',
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
       suite: stat([5200, 5300, 5400]), suiteCases: 92, perCase: stat([40]), coldBuild: stat([210]), profileBuild: stat([25]), profileName: 'no-anon-vma-name', incrementalBuild: stat([6, 31]),
       naive: stat([2000]), naiveRatio: 6.45,
@@ -33,10 +36,26 @@ describe('bench figures', () => {
     expect(md).toContain('| restoring the snapshot (monitor → the guest runs, parked) | 50 ms |');
     expect(md).toContain("| kernel boot to `Run /init` (the kernel's own clock) | 750 ms |");
     expect(md).toContain('**6.45×**');
+    expect(md).toMatch(/\| the same, from pressing enter: `\.\/vmaspec run <case>` \(the README's command\) start → exit \| 700 ms \|.*\| median ≤ 350 ms \| \*\*not met\*\* \|/);
     expect(md).toMatch(/the model oracle: sequences judged per second \(110 judged, 90 the model says nothing of and does not run;.*\| 55\.0\/s \| 1 \| ≥ 50\/s \| met \|/);
     expect(md).toMatch(/--oracle diff`, the kernel against itself.*\(200 judged; .*\| 9\.5\/s \| 1 \| ≥ 50\/s \| \*\*not met\*\* \|/);
     expect(md).toMatch(/\| profile kernel build \(`--profile no-anon-vma-name`: a new build dir seeded from the default's objects\) \| 25\.0 s \|/);
     expect(md).toMatch(/\| peak RSS of a guest restored from the snapshot .*256 MiB of guest RAM\) \| 44\.5 MiB \| 45\.0 MiB \| 120\.0 MiB \| 3 \| median ≤ 100 MiB \| met \|/);
+  });
+});
+
+describe("the README's command, which the bench times from pressing enter", () => {
+  it('is the first line of the block under "The command line", up to `run`', () => {
+    expect(readmeCommand('# x\n\n## The command line\n\n```sh\nnpx vmaspec run   # every case\n./vmaspec check\n```\n')).toEqual(['npx', 'vmaspec']);
+    expect(() => readmeCommand('## The command line\n\n```sh\nvmaspec check\n```\n')).toThrow('README.md has no `<command> run` line');
+  });
+
+  it("is, in this README, a program in the checkout that runs vmaspec's bin", () => {
+    const [file, ...rest] = readmeCommand(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
+    expect(rest).toEqual([]);
+    expect(file).toMatch(/^\.\//);
+    accessSync(join(repoRoot, file!), constants.X_OK);
+    expect(readFileSync(join(repoRoot, file!), 'utf8')).toBe(readFileSync(join(repoRoot, 'runner/bin/vmaspec.js'), 'utf8'));
   });
 });
 
