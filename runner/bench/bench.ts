@@ -2,8 +2,9 @@
 // machine: one case from QEMU's start to its verdict, restored from the snapshot and
 // booted (and where that time goes), the same from pressing enter (the README's command
 // as it writes it), the whole suite as a command, the per-case cost in the guest, a cold
-// and an incremental kernel build, and the naive baseline (`-M pc`, SeaBIOS, bzImage) booting the same case, as a ratio; and
-// `vmaspec explore`'s sequences judged per second, by each oracle.
+// and an incremental kernel build, and the naive baseline (`-M pc`, SeaBIOS, bzImage)
+// booting the same case, as a ratio; and `vmaspec explore`'s sequences judged per second,
+// by each oracle.
 import { execa } from 'execa';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
