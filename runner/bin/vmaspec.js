@@ -2,7 +2,7 @@
 // The `vmaspec` command. It runs the TypeScript CLI as one CommonJS bundle built by
 // esbuild and kept in the cache under a hash of runner/**/*.ts (names, sizes,
 // modification times) and the lock file, compiled from V8's code cache kept beside
-// it (./code-cache.js), so a start costs ~0.1 s instead of the ~0.7 s that loading
+// it (./code-cache.mjs), so a start costs ~0.1 s instead of the ~0.7 s that loading
 // ~130 modules through tsx's loader took; any edit to a source makes a new bundle
 // (~0.3 s, once). Without esbuild it falls back to tsx.
 import { createHash } from 'node:crypto';
