@@ -59,6 +59,13 @@ describe('explore: normalised observations', () => {
     // Only the step where the kernels differ becomes an expectation.
     expect(out.steps.filter((s) => 'expect' in s)).toEqual([{ expect: { layout: [{ at: 5, pages: 4, perms: 'rw-p', name: '' }] } }]);
   });
+  it('writes a finding of record steps alone (a kernel report: no view to keep) as a valid case of one step', () => {
+    // reuse-drops-reference: the splat came with the bare window; shrinking left only the `record: all` step.
+    const base = recorded('s1-2', 2, 's1-2.612.txt');
+    const out = regressionCase({ title: 't', window: 12, steps: [RECORD_ALL] }, base.compiled, base.record!, null);
+    expect(out.steps).toEqual([{ expect: { vmas: 0 } }]);
+    loadGenerated(caseText(out), 'finding.yaml', 'finding');
+  });
 });
 
 describe('explore: a broken case read twice', () => {
