@@ -7,10 +7,17 @@ import type { StepRecord } from '../results/types.js';
 import { failer, harnessFailure, type StepWhere } from './failure.js';
 import type { Failure } from './types.js';
 
-/** A `fail_nth: N` that injected nothing: the call reached fewer than N fault-injection points. */
+/** The errnos an injected allocation failure gives (R5, R11): a step expecting one must have had the failure injected. */
+const INJECTED_ERRNOS: readonly (string | null)[] = [null, 'ENOMEM', 'EAGAIN'];
+
+/**
+ * A `fail_nth: N` that injected nothing: the call reached fewer than N fault-injection points. A
+ * step that expects success, ENOMEM or EAGAIN must have injected it; one that expects another
+ * errno (EINVAL of a name refused before it is copied) returns before the Nth point.
+ */
 function failNthFired(check: CheckOf<'outcome'>, rec: StepRecord, where: StepWhere): Failure[] {
   const nth = check.failNth;
-  if (!nth) return [];
+  if (!nth || !INJECTED_ERRNOS.includes(check.expect.errno)) return [];
   const fail = failer(where, nth.pos);
   const fired = obsTexts(rec.obs, 'F');
   if (fired.length !== 1 || (fired[0] !== '0' && fired[0] !== '1')) {
