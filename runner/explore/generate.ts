@@ -66,8 +66,8 @@ export const RECORD_ALL: RawStep = { expect: { record: 'all' } };
 /** Whether a raw step is the generator's `record: all` (it checks nothing; a finding leaves it out). */
 export const isRecordAll = (step: RawStep): boolean => JSON.stringify(step) === JSON.stringify(RECORD_ALL);
 
-/** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest) and 80 (one too long, R3), clearing (null), refused characters (`[`, `$`, DEL: R4). */
-export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a$', '\x7f', 'a b', { repeat: 'z', count: 80 }];
+/** Names at the edges: prefixes of each other, the empty name, 79 bytes (the longest) and 80 (one too long, R3), clearing (null), refused characters (`[`, `$`, DEL as `{ hex: "7f" }`, which a case file shows: R4). */
+export const EDGE_NAMES: readonly unknown[] = ['a', 'ab', 'abc', 'b', '', { repeat: 'z', count: 79 }, { repeat: 'z', count: 78 }, null, 'x[', 'a$', { hex: '7f' }, 'a b', { repeat: 'z', count: 80 }];
 /** The advice the generator gives: those whose effect the views show, and none that needs swap or THP. */
 const ADVICE_DRAWN = ['dontneed', 'free', 'willneed', 'cold', 'pageout', 'populate_read', 'populate_write', 'dontfork', 'dofork', 'wipeonfork', 'keeponfork', 'mergeable', 'unmergeable', 'normal', 'random', 'dontdump', 'remove'].filter((a) =>
   ADVICE_NAMES.includes(a),
