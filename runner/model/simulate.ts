@@ -1,7 +1,7 @@
 // Runs a case's steps through the model, in the process that runs the top-level steps: after each
 // top-level step, the state (as an `expect` value) and the step's predicted outcome. A fork's
-// parent branch runs in the same process; its child is not followed, it only has to leave the
-// parent alone (its sysctl writes would not). From the first step the model cannot follow on
+// parent branch runs in the same process; its child is followed only to its first layout (what fork
+// copied) and has to leave the parent alone (its sysctl writes would not). From the first step the model cannot follow on
 // (Unknown), it predicts nothing more.
 import type { Step } from '../cases/types.js';
 import { backingBase } from '../cases/steps/plan.js';
