@@ -85,11 +85,7 @@ export function regressionCase(raw: RawCase, compiled: CompiledCase, record: Cas
     const item = itemAt(out, s.origin.path);
     if (!rec || !item) continue;
     const kind = s.origin.step.kind;
-    const value = item[kind] as Record<string, unknown>;
-    if (s.check.kind === 'outcome' && rec.errno !== 0 && !claimed.some((c) => s.origin.path === c || s.origin.path.startsWith(`${c}.`))) value.errno = errnoName(rec.errno) ?? String(rec.errno);
-    // A fail_nth the base reached no Nth point of, in a call that succeeded there: it changed nothing on
-    // the base, and the judge would fail it there (runner/verdict/outcome.ts): the case goes without it.
-    if (s.check.kind === 'outcome' && rec.errno === 0 && obsTexts(rec.obs, 'F')[0] === '0') delete value['fail_nth'];
+    if (s.check.kind === 'outcome' && rec.errno !== 0 && !claimed.some((c) => s.origin.path === c || s.origin.path.startsWith(`${c}.`))) (item[kind] as Record<string, unknown>).errno = errnoName(rec.errno) ?? String(rec.errno);
     if (s.op.step === differs?.step && w && kind === 'expect') {
       const view = viewExpectation(s, rec, w, differs.line);
       if (view) expects.set(item, { ...expects.get(item), ...mergeViews(expects.get(item), view) });
