@@ -4,7 +4,7 @@ import type { Stat } from './stats.js';
 import type { BenchResult, Breakdown, ExploreSpeed } from './bench.js';
 
 /** The targets the figures are held to (ms, ms, s; ratio at least). */
-export const TARGETS = { oneCaseMs: 500, oneCaseCommandMs: 350, suiteMs: 5000, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100, explorePerSecond: 50 };
+export const TARGETS = { oneCaseMs: 500, oneCaseCommandMs: 350, suiteMs: 2500, incrementalS: 30, naiveRatio: 2, restoredRssMib: 100, explorePerSecond: 50 };
 
 const ms = (x: number): string => (Number.isFinite(x) ? `${Math.round(x)} ms` : '-');
 const s = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)} s` : '-');
