@@ -35,8 +35,9 @@ export function nameRange(s: Space, k: ModelKernel, c: NameCall): string | null 
   // strndup_user() reads at most 80 bytes: a NUL inside the first 80 ends the name.
   const nul = c.name?.indexOf(0) ?? -1;
   const bytes = c.name && nul >= 0 ? c.name.subarray(0, nul) : c.name;
-  // The allocations before the walk count down the fail_nth (0: none armed); the judge fails a
-  // fail_nth that injected nothing, so the model says nothing of a call that returns before it.
+  // The allocations before the walk count down the fail_nth (0: none armed). The model claims no
+  // call whose fail_nth goes unreached (the judge takes that for EINVAL and success, not for ENOMEM:
+  // claiming those too is left to do).
   let nth = c.failNth ?? 0;
   const allocate = (): boolean => nth > 0 && --nth === 0;
   const refused = (): string => {
