@@ -1,14 +1,14 @@
 // Builds the guest programs in c-helpers/ with musl-gcc -static, cached by content, with the
 // plan headers generated from the plan op table (./plan-header.ts) beside each build.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { contentKey } from '../kernel/cache.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
+import { tmpSuffix, writeFileAtomic } from '../util/atomic.js';
 import { onPath, toolAnswer } from '../util/tool-answer.js';
 import { planHeaders } from './plan-header.js';
 
@@ -42,15 +42,10 @@ export async function compilerVersion(cacheDir: string, log: Logger): Promise<st
   });
 }
 
-/** A temporary file's suffix, unique to the call: two runs of one process (explore's two kernels) may build the same helpers at once. */
-export const tmpSuffix = (): string => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-
 /** Writes the generated headers into dir (each through a temporary name, so a concurrent build reads a whole file). */
 export async function writeGeneratedHeaders(dir: string, generated: [string, string][] = Object.entries(planHeaders())): Promise<void> {
   for (const [file, text] of generated) {
-    const tmp = join(dir, `${file}${tmpSuffix()}`);
-    await writeFile(tmp, text);
-    await rename(tmp, join(dir, file));
+    await writeFileAtomic(join(dir, file), text);
   }
 }
 

@@ -3,12 +3,13 @@
 // payload (manifest, plans, custom probes, RNG seed), which init reads from fw_cfg.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contentKey } from '../kernel/cache.js';
 import { manifestLine, serializePlan, type CasePlan } from '../plan/plan.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
-import { tmpSuffix, type HelperBinaries } from './helpers.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { HelperBinaries } from './helpers.js';
 
 /** A case that runs its own probe binary instead of vmaprobe (manifest `exec`). */
 export interface ProbeCase {
@@ -65,9 +66,7 @@ export async function cachedInitramfs(cacheDir: string, binaries: HelperBinaries
   const path = join(cacheDir, 'initramfs', `${contentKey([archive])}.cpio`);
   if (!existsSync(path)) {
     await mkdir(join(cacheDir, 'initramfs'), { recursive: true });
-    const tmp = `${path}${tmpSuffix()}`;
-    await writeFile(tmp, archive);
-    await rename(tmp, path);
+    await writeFileAtomic(path, archive);
   }
   return path;
 }

@@ -8,6 +8,7 @@ import { contentKey } from '../kernel/cache.js';
 import type { Logger } from '../log.js';
 import { repoRoot } from '../qemu/arch.js';
 import { CC, compilerVersion } from './helpers.js';
+import { tmpSuffix } from '../util/atomic.js';
 import { run } from '../util/exec.js';
 
 /** No -Werror: a warning in a case's probe should not stop it; the compiler's words are kept. */
@@ -64,7 +65,7 @@ export function probeBuilder(cacheDir: string, log: Logger, helperDir = join(rep
     const binary = join(dir, name);
     if (existsSync(binary)) return { ok: true, binary };
     await mkdir(dir, { recursive: true });
-    const tmp = `${binary}.tmp-${process.pid}`;
+    const tmp = `${binary}${tmpSuffix()}`;
     try {
       await run(CC, [...flags, '-o', tmp, source], { log });
     } catch (cause) {

@@ -3,11 +3,11 @@
 // any others the caller names (the programs it runs, dpkg's database). A file's identity is
 // its path, size, modification and change times, inode and device (through symlinks), so a
 // run whose keys are all cached spawns nothing, and any change to one of them asks again.
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { contentKey } from '../kernel/cache.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** A question to a host tool; `files` and `programs` are what else its answer depends on. */
 export interface ToolQuestion {
@@ -59,8 +59,6 @@ export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: 
   const answer = await ask();
   if (!keep) return answer;
   await mkdir(join(cacheDir, 'tools'), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, answer);
-  await rename(tmp, file);
+  await writeFileAtomic(file, answer);
   return answer;
 }
