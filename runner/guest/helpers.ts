@@ -9,7 +9,7 @@ import { contentKey } from '../kernel/cache.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
 import { tmpSuffix, writeFileAtomic } from '../util/atomic.js';
-import { onPath, toolAnswer } from '../util/tool-answer.js';
+import { onPath, toolVersion } from '../util/tool-answer.js';
 import { planHeaders } from './plan-header.js';
 
 export const HELPERS = ['init', 'vmaprobe'] as const;
@@ -32,14 +32,7 @@ async function wrappedCompiler(): Promise<string> {
 
 /** `musl-gcc --version`'s first line: part of every guest program's key (kept in the cache under musl-gcc's and its gcc's identity). */
 export async function compilerVersion(cacheDir: string, log: Logger): Promise<string> {
-  const question = { command: CC, args: ['--version'], programs: [await wrappedCompiler()] };
-  return toolAnswer(cacheDir, question, async () => {
-    try {
-      return (await run(question.command, question.args, { log })).split('\n')[0] ?? '';
-    } catch (cause) {
-      throw new VmaspecError('E_TOOL_MISSING', `${CC} is not installed`, { cause, details: ['install it: apt-get install musl-tools'] });
-    }
-  });
+  return toolVersion(cacheDir, { command: CC, programs: [await wrappedCompiler()], debianPackage: 'musl-tools' }, log);
 }
 
 /** Writes the generated headers into dir (each through a temporary name, so a concurrent build reads a whole file). */

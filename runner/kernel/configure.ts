@@ -9,7 +9,7 @@ import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { repoRoot } from '../qemu/arch.js';
 import { run } from '../util/exec.js';
-import { toolAnswer } from '../util/tool-answer.js';
+import { toolVersion } from '../util/tool-answer.js';
 import { contentKey } from './cache.js';
 import { configChanges, droppedOptions, formatChange, fragmentRequests, mergeKconfig, parseKconfig, type KconfigChange, type KconfigRequest, type KconfigValues } from './kconfig.js';
 import type { Fragment, FragmentRole, KernelRequest, SourceTree } from './types.js';
@@ -82,14 +82,7 @@ export interface ConfigPlan {
 
 /** `gcc --version`'s first line (kept in the cache under gcc's identity unless `keep` is false: runner/util/tool-answer.ts). */
 async function compilerIdentity(cacheDir: string, keep: boolean, log: Logger): Promise<string> {
-  const question = { command: 'gcc', args: ['--version'] };
-  return toolAnswer(cacheDir, question, async () => {
-    try {
-      return (await run(question.command, question.args, { log })).split('\n')[0]!.trim();
-    } catch (cause) {
-      throw new VmaspecError('E_TOOL_MISSING', 'gcc is not installed', { cause, details: ['install it: apt-get install gcc'] });
-    }
-  }, keep);
+  return (await toolVersion(cacheDir, { command: 'gcc', debianPackage: 'gcc' }, log, keep)).trim();
 }
 
 /** The configuration a request asks for (reads the fragments and the base; writes nothing but, when `keep`, the compiler's answer into the cache). */

@@ -6,7 +6,10 @@
 import { constants, type Stats } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { VmaspecError } from '../errors.js';
 import { contentKey } from '../kernel/cache.js';
+import type { Logger } from '../log.js';
+import { run } from './exec.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** A question to a host tool; `files` and `programs` are what else its answer depends on. */
@@ -61,4 +64,24 @@ export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: 
   await mkdir(join(cacheDir, 'tools'), { recursive: true });
   await writeFileAtomic(file, answer);
   return answer;
+}
+
+/**
+ * The first line of `<command> --version`, kept as toolAnswer() keeps it (under `programs`' identity
+ * too); E_TOOL_MISSING naming the Debian package that has it when it cannot run.
+ */
+export async function toolVersion(cacheDir: string, tool: { command: string; programs?: string[]; debianPackage: string }, log: Logger, keep = true): Promise<string> {
+  const question = { command: tool.command, args: ['--version'], ...(tool.programs ? { programs: tool.programs } : {}) };
+  return toolAnswer(
+    cacheDir,
+    question,
+    async () => {
+      try {
+        return (await run(question.command, question.args, { log })).split('\n')[0] ?? '';
+      } catch (cause) {
+        throw new VmaspecError('E_TOOL_MISSING', `${tool.command} is not installed`, { cause, details: [`install it: apt-get install ${tool.debianPackage}`] });
+      }
+    },
+    keep,
+  );
 }
