@@ -212,9 +212,11 @@ async function runPair(request: ExploreRequest, cases: Case[], dir: string, repo
 /** The `what` of a difference that is a kernel report. */
 const KERNEL_REPORT = 'kernel';
 
-/** What a finding is, in a line: the kernel's report, the model's failed claim, or the view that differs. */
-const findingWhat = (request: ExploreRequest, diff: Difference): string =>
-  diff.what === KERNEL_REPORT ? `the kernel reports ${diff.change ?? ''}` : request.model ? `the model's claim at ${diff.what} fails` : `${diff.what} differs`;
+/** What a finding is, in a line: the kernel's report (its verdict; with `detail`, the report too), the model's failed claim, or the view that differs. */
+function findingWhat(request: ExploreRequest, diff: Difference, detail = true): string {
+  if (diff.what === KERNEL_REPORT) return `the kernel reports ${detail ? (diff.change ?? '') : (diff.change?.split(':')[0] ?? '')}`;
+  return request.model ? `the model's claim at ${diff.what} fails` : `${diff.what} differs`;
+}
 
 /** A kernel report during a case (runner/health/: a splat, or the guest crashed): a finding whatever else the oracle sees. */
 function kernelReport(side: Side): string | null {
@@ -376,7 +378,7 @@ export async function runExplore(request: ExploreRequest, labels: { base: string
       const steps = { generated: stepCount(g.raw.steps), shrunk: stepCount(shrunk.g.raw.steps) };
       const id = `s${request.seed}-${k}`;
       const regression = await findingCase(request, shrunk, join(artifactsDir, `finding-${id}`));
-      regression.title = `explore: ${findingWhat(request, shrunk.diff).split(':')[0]} (seed ${request.seed}, sequence ${k})`;
+      regression.title = `explore: ${findingWhat(request, shrunk.diff, false)} (seed ${request.seed}, sequence ${k})`;
       const text = caseText(regression, findingHeader(request, k, shrunk.diff, report, steps, shrunk.runs));
       const file = join(findingsDir, `${id}.yaml`);
       await writeFile(file, text);

@@ -14,13 +14,14 @@ import { mustKnow } from './unknown.js';
  * memfd (runner/cases/steps/plan.ts backingBase()). The guest mounts /tmp and /dev noexec.
  */
 function fileOf(backing: MapBacking | undefined, shared: boolean, pages: number, base: string): MappedFile | null {
+  // shmem_zero_setup(): a shmem file named "dev/zero", unlinked; `noexec`: mapped through /dev/zero (its mount's noexec stays: no VM_MAYEXEC).
+  const zeroSetup = (noexec: boolean): MappedFile => ({ path: '/dev/zero (deleted)', pages, anonShmem: true, anonymous: false, noexec });
   switch (backing?.kind) {
     case undefined:
-      // shmem_zero_setup(): a shmem file named "dev/zero", unlinked.
-      return shared ? { path: '/dev/zero (deleted)', pages, anonShmem: true, anonymous: false, noexec: false } : null;
+      return shared ? zeroSetup(false) : null;
     case 'zero':
-      // mmap_zero(): shared is shmem_zero_setup() (the noexec of /dev stays: no VM_MAYEXEC); private is anonymous memory with /dev/zero as vm_file.
-      return shared ? { path: '/dev/zero (deleted)', pages, anonShmem: true, anonymous: false, noexec: true } : { path: '/dev/zero', anonShmem: false, anonymous: true, noexec: true };
+      // mmap_zero(): shared is shmem_zero_setup(); private is anonymous memory with /dev/zero as vm_file.
+      return shared ? zeroSetup(true) : { path: '/dev/zero', anonShmem: false, anonymous: true, noexec: true };
     case 'memfd':
       return { path: `/memfd:vmaspec-${base} (deleted)`, pages, anonShmem: true, anonymous: false, noexec: false };
     case 'tmpfs':
