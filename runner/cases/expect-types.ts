@@ -7,6 +7,7 @@ export type {
   DataExpect,
   DataSource,
   FlagsCheck,
+  ForkPointsExpect,
   MapFileExpect,
   MapsLineExpect,
   NumberCheck,

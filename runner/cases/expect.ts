@@ -8,8 +8,8 @@ import { AREA_KEYS, AREA_TARGET, pagesOf } from './area.js';
 import { PAGEMAP_BIT_NAMES } from '../results/pagemap.js';
 import { MAPS_LINE_PLACEHOLDERS, ROLLUP_PLACEHOLDERS } from '../verdict/placeholders.js';
 import type { Resolver, Scope, VmaSelector } from './resolve.js';
-import { bool, errnoName, int, listOf, needs, obj, oneOf, pattern, perPage, perms, RANGE_KEYS, says, str, type PageRange, type RangeKeys, type SourcePos } from './shapes.js';
-import { describe, isMapping, list, sub, type KeyPath } from './tree.js';
+import { bool, errnoName, int, label, listOf, needs, obj, oneOf, pattern, perPage, perms, RANGE_KEYS, says, str, type PageRange, type RangeKeys, type SourcePos } from './shapes.js';
+import { describe, isMapping, list, pathText, sub, type KeyPath } from './tree.js';
 
 /** Where an expectation is written, and the region ids visible there. */
 export interface At {
@@ -365,8 +365,24 @@ const DATA = obj({
 export type DataSource = { kind: 'pages'; range: PageRange; region: { id: string; page: number } | null };
 const MEMORY_MERGE = bool().describe('PR_GET_MEMORY_MERGE in the expecting process: 1 (true) or 0 (Linux 6.4+)');
 
+const FORK_POINTS = needs(
+  needs(
+    obj({
+      save: label('fork_points').describe('remember the count under this label, for a later since in this process').optional(),
+      since: label('fork_points').describe('compare with the count saved under this label earlier in this process').optional(),
+      added: z.int(says((v) => `expected an integer (points added since the saved count; 0: the same, negative: fewer), got ${describe(v)}`)).describe('the points added since the saved count: 0 for the same count, negative for fewer').optional(),
+    }),
+    (e) => e.save !== undefined || e.since !== undefined,
+    'nothing to do; give save, since and added, or both',
+  ),
+  (e) => (e.since === undefined) === (e.added === undefined),
+  'since and added go together: { since: LABEL, added: 0 } says the count is the one saved under LABEL',
+).describe(
+  'the fault-injection points (slab allocations) a fork of the expecting process reaches, saved under a label or compared with a count saved earlier in the process (K4: names are shared on fork, so naming VMAs adds none)',
+);
+
 /** The views a `record` item reads without checking them (the maps snapshot is always taken). */
-export const RECORD_VIEWS = ['smaps', 'rollup', 'query', 'map_files', 'pagemap'] as const;
+export const RECORD_VIEWS = ['smaps', 'rollup', 'query', 'map_files', 'pagemap', 'fork_points'] as const;
 export type RecordView = (typeof RECORD_VIEWS)[number];
 const RECORD = z
   .union(
@@ -485,6 +501,20 @@ export const EXPECTATIONS = {
     const enabled = r.take(MEMORY_MERGE, raw, path);
     return enabled === undefined ? undefined : { enabled, pos: r.pos(path) };
   }),
+  fork_points: def('forkPoints', true, FORK_POINTS, (raw, r, { path, scope }) => {
+    const v = r.take(FORK_POINTS, raw, path);
+    if (!v) return undefined;
+    const since = v.since === undefined ? null : { label: v.since, added: v.added ?? 0 };
+    if (since && scope.savedPoints(since.label) === undefined) {
+      const saved = scope.pointLabels();
+      return void r.error(sub(path, 'since'), `no count saved as ${JSON.stringify(since.label)} earlier in this process (${saved.length ? `saved: ${list(saved)}` : 'none saved; save one with fork_points: { save: LABEL }'})`);
+    }
+    const save = v.save ?? null;
+    const before = save === null ? undefined : scope.savedPoints(save);
+    if (save !== null && before !== undefined) return void r.error(sub(path, 'save'), `${JSON.stringify(save)} is already saved at ${before}; a label is saved once per process`);
+    if (save !== null) scope.savePoints(save, `${pathText(sub(path, 'save'))} (line ${r.pos(sub(path, 'save')).line})`);
+    return { save, since, pos: r.pos(path) };
+  }),
   record: def('record', true, RECORD, (raw, r, { path }) => {
     const v = r.take(RECORD, raw, path);
     return v && { views: v === 'all' ? [...RECORD_VIEWS] : [...new Set(v)], window: r.window, pos: r.pos(path) };
@@ -514,6 +544,7 @@ export type PagemapExpect = Model<'pagemap'>[number];
 export type DataExpect = Model<'data'>[number];
 export type SpecialArea = SpecialExpectation['target'];
 export type RecordExpect = Model<'record'>;
+export type ForkPointsExpect = Model<'fork_points'>;
 
 /** The keys an `expect` step takes. */
 export const EXPECT_KEYS = Object.keys(EXPECTATIONS) as (keyof Defs)[];

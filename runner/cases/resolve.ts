@@ -18,9 +18,11 @@ export interface Region {
   path: string;
 }
 
-/** Region ids visible at a step; a fork branch opens a scope of its own. */
+/** Region ids visible at a step, and the fork_points labels saved in its process; a fork branch opens a scope of its own. */
 export class Scope {
   private readonly own = new Map<string, Region>();
+  /** fork_points labels saved here, each with where (`steps[2].expect.fork_points.save (line 7)`). */
+  private readonly points = new Map<string, string>();
   constructor(
     readonly parent: Scope | null,
     /** The fork branch this scope is the steps of, null at the top level. */
@@ -34,6 +36,17 @@ export class Scope {
   }
   visible(): string[] {
     return [...new Set([...(this.parent?.visible() ?? []), ...this.own.keys()])];
+  }
+  /** Where a fork_points label was saved in this process: a child's branch is another process, its parent's branch the same. */
+  savedPoints(label: string): string | undefined {
+    return this.points.get(label) ?? (this.branch === 'child' ? undefined : this.parent?.savedPoints(label));
+  }
+  /** The fork_points labels saved in this process. */
+  pointLabels(): string[] {
+    return [...(this.branch === 'child' ? [] : (this.parent?.pointLabels() ?? [])), ...this.points.keys()];
+  }
+  savePoints(label: string, where: string): void {
+    this.points.set(label, where);
   }
 }
 

@@ -51,6 +51,9 @@ export const bool = () => z.boolean(expected('true or false'));
 /** A string that must match `re`; `bad` says why one does not. */
 export const pattern = (re: RegExp, hint: string, bad: (s: string) => string) => str(hint).regex(re, says((v) => bad(String(v))));
 
+/** A label that names a point of a case (a sync point, a saved count): `what` is its kind, in messages. */
+export const label = (what: string) => pattern(/^[a-z0-9][a-z0-9_-]*$/, ` (a ${what} label)`, (s) => `invalid ${what} label ${JSON.stringify(s)}; labels match [a-z0-9][a-z0-9_-]*`);
+
 /** One of a list of words; `bad` starts the message for another word. */
 export const oneOf = <const T extends readonly [string, ...string[]]>(words: T, bad = 'invalid value') =>
   z.enum(words, says((v) => (typeof v === 'string' ? `${bad} ${JSON.stringify(v)}; allowed: ${list(words)}` : `expected one of ${list(words)}, got ${describe(v)}`)));

@@ -4,7 +4,7 @@
 // Adding a step kind is adding an entry here (and its plan op, runner/plan/).
 import { z } from 'zod';
 import { AREA_KEYS, pagesOf } from './area.js';
-import { EXPECT_SHAPE, resolveExpect, type At } from './expect.js';
+import { EXPECT_SHAPE, resolveExpect, type At, type Expectation } from './expect.js';
 import { GUEST_LIMITS, guestTakes } from './limits.js';
 import { Scope, type Resolver } from './resolve.js';
 import { ADVICE, ADVICE_NAMES, PROCESS_MADVISE_HINT } from './steps/advice.js';
@@ -14,6 +14,7 @@ import {
   CASE_PAGE_SIZE,
   errno,
   int,
+  label,
   listOf,
   nameValue,
   narrow,
@@ -372,10 +373,8 @@ export interface ForkStep {
 
 // --- sync ------------------------------------------------------------------------------------------
 
-/** A sync point's label: it names the point in diagnostics and reports. */
-const SYNC_LABEL = /^[a-z0-9][a-z0-9_-]*$/;
 const SYNC = obj({
-  label: pattern(SYNC_LABEL, ' (a sync label)', (s) => `invalid sync label ${JSON.stringify(s)}; labels match [a-z0-9][a-z0-9_-]*`).describe('names the point; the same label, in the same order, in the child: and parent: lists'),
+  label: label('sync').describe('names the point; the same label, in the same order, in the child: and parent: lists'),
 }).describe("an ordering point between a fork's child and parent: each runs its steps up to its next sync in turn, the child first");
 
 /** A sync point of a fork branch: `side` is the branch it is written in. */
@@ -479,7 +478,12 @@ export const STEPS = {
       return child && parent && pairSyncs(r, raw, path, { child, parent }) ? { child, parent } : undefined;
     },
   },
-  expect: { shape: EXPECT_SHAPE.describe('take a snapshot and check it'), resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at) },
+  expect: {
+    shape: EXPECT_SHAPE.describe('take a snapshot and check it'),
+    resolve: (raw: unknown, _checked: unknown, r: Resolver, at: StepAt) => resolveExpect(raw, r, at),
+    // fork_points counts through fail-nth; a `record` of it does not check, so it needs nothing.
+    kconfig: (s: { expect: Expectation }) => (s.expect.observe?.forkPoints ? FAIL_NTH_KCONFIG : []),
+  },
   mremap: kind(MREMAP, resolveMremap),
   madvise: rangeKind({ advice }, 'madvise of a page range', (s) => adviceOf(s.advice)),
   process_madvise: kind(

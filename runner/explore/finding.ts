@@ -1,7 +1,7 @@
 // A finding as a regression case: the shrunk sequence with what the base kernel showed written in
 // as expectations. Each step that failed on the base gets its `errno`; the `record: all` step where
 // the kernels differ becomes the expectation of the view that differs (layout, smaps, rollup,
-// query, map_files, pagemap) with the base's values; the other `record` steps, which check
+// query, map_files, pagemap, fork_points) with the base's values; the other `record` steps, which check
 // nothing, go. The case then passes on the base and fails where the change differs.
 import { errnoName } from '../abi/errno.js';
 import type { CompiledCase, CompiledStep } from '../plan/compiled.js';
@@ -87,7 +87,7 @@ export function regressionCase(raw: RawCase, compiled: CompiledCase, record: Cas
     const kind = s.origin.step.kind;
     if (s.check.kind === 'outcome' && rec.errno !== 0 && !claimed.some((c) => s.origin.path === c || s.origin.path.startsWith(`${c}.`))) (item[kind] as Record<string, unknown>).errno = errnoName(rec.errno) ?? String(rec.errno);
     if (s.op.step === differs?.step && w && kind === 'expect') {
-      const view = viewExpectation(s, rec, w, differs.line);
+      const view = s.op.op === 'fork-points' ? forkPointsSince(compiled, record, s, out, expects) : viewExpectation(s, rec, w, differs.line);
       if (view) expects.set(item, { ...expects.get(item), ...mergeViews(expects.get(item), view) });
     }
   }
@@ -107,6 +107,21 @@ export function regressionCase(raw: RawCase, compiled: CompiledCase, record: Cas
   // Only `record` steps, none of which is kept (a kernel report: nothing to compare): a case needs a
   // step, and the bare window has no case VMA on any kernel; the run itself brings the report.
   return { ...out, steps: steps.length ? steps : [{ expect: { vmas: 0 } }] };
+}
+
+/**
+ * A fork-points count that differs: no count is the same on every kernel, so the expectation is the
+ * base's change since the process's fork-points count before it (saved there as `before`), which
+ * the change does not share (the steps before are the first difference's, so both kernels agreed
+ * there). Null when it is the process's first count (a change to every fork's cost shows in none).
+ */
+function forkPointsSince(compiled: CompiledCase, record: CaseRecord, s: CompiledStep, out: RawCase, expects: Map<RawStep, Record<string, unknown>>): Record<string, unknown> | null {
+  const earlier = compiled.steps.filter((x) => x.op.op === 'fork-points' && x.op.step < s.op.step && x.origin.proc === s.origin.proc).at(-1);
+  const [now, then] = [record.steps.get(s.op.step), earlier && record.steps.get(earlier.op.step)];
+  const item = earlier && itemAt(out, earlier.origin.path);
+  if (!now || !then || !item || then.errno !== 0) return null;
+  expects.set(item, { ...expects.get(item), fork_points: { save: 'before' } });
+  return { fork_points: { since: 'before', added: now.ret - then.ret } };
 }
 
 /** Two view expectations of one step merged (lists appended). */

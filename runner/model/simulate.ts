@@ -4,6 +4,7 @@
 // copied) and has to leave the parent alone (its sysctl writes would not). From the first step the model cannot follow on
 // (Unknown), it predicts nothing more.
 import type { Step } from '../cases/types.js';
+import { FAIL_NTH_KCONFIG } from '../cases/steps.js';
 import { backingBase } from '../cases/steps/plan.js';
 import type { ModelClaim } from '../explore/oracle.js';
 import { stepRuns, type KernelFacts } from '../plan/when.js';
@@ -117,6 +118,26 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget, claim:
   }
 }
 
+/** What fork copies of the window besides names: every VMA's bounds, flags, anon_vma and file, and which pages are resident. */
+const forkCopies = (s: Space): string => JSON.stringify([s.vmas.map((v) => ({ ...v, name: null, flags: [...v.flags] })), s.pages]);
+
+/** Whether fork_points can be counted on the kernel: fault injection (an unknown .config: as the steps' own fail_nth, assumed). */
+const countsForkPoints = (target: ModelTarget): boolean => target.config === undefined || FAIL_NTH_KCONFIG.every((o) => target.config?.has(o));
+
+/**
+ * K4: a name is shared by reference on fork, so a `name` step that leaves everything else fork
+ * copies as it was (no split, no merge: whole VMAs renamed, or nothing done) leaves the
+ * fault-injection points fork reaches as they were after the step before it: that step's claim
+ * saves the count, this one's compares (`added: 0`).
+ */
+function claimForkPoints(out: Map<number, StepPrediction>, steps: readonly Step[], index: number, claim: StepPrediction): void {
+  const before = out.get(index - 1);
+  if (!before || steps[index - 1]?.kind === 'expect') return;
+  const label = `s${index - 1}`;
+  before.expect.expect['fork_points'] = { ...(before.expect.expect['fork_points'] as object | undefined), save: label };
+  claim.expect.expect['fork_points'] = { since: label, added: 0 };
+}
+
 /**
  * The model's predictions for a case's top-level steps on a kernel. The state after a step follows
  * the model's own prediction of its outcome, never the case's.
@@ -124,11 +145,15 @@ function apply(s: Space, k: ModelKernel, step: Step, target: ModelTarget, claim:
 export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTarget, window: number): Simulation {
   const s = newSpace(window);
   const out = new Map<number, StepPrediction>();
+  const forkPoints = countsForkPoints(target);
   for (const [index, step] of steps.entries()) {
     try {
       const claim: Partial<StepPrediction> = {};
+      const copied = forkCopies(s);
       const errno = apply(s, k, step, target, claim);
-      out.set(index, { ...(errno === undefined ? {} : { errno }), expect: expectOf(s), ...(claim.child ? { child: claim.child } : {}) });
+      const made: StepPrediction = { ...(errno === undefined ? {} : { errno }), expect: expectOf(s), ...(claim.child ? { child: claim.child } : {}) };
+      if (forkPoints && step.kind === 'name' && forkCopies(s) === copied) claimForkPoints(out, steps, index, made);
+      out.set(index, made);
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;
       return { steps: out, stopped: { index, reason: e.reason } };

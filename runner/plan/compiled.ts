@@ -1,7 +1,7 @@
 // What the plan compiler (./compile.ts) hands the judge (runner/verdict/judge.ts): the plan, and
 // for each of its ops where it came from in the case file and what its record is judged against,
 // as typed checks that carry the expectation itself with its key path and position.
-import type { AreaSmapsExpect, DataExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RecordExpect, RollupExpect, WindowSmapsExpect } from '../cases/expect-types.js';
+import type { AreaSmapsExpect, DataExpect, ForkPointsExpect, MapFileExpect, MapsLineExpect, PagemapExpect, QueryExpect, RecordExpect, RollupExpect, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { SpecialExpectation } from '../cases/steps/types.js';
 import type { ExpectedSpan, ExpectedVma, Outcome, SourcePos, Step } from '../cases/types.js';
 import type { CasePlan, PlanOp } from './plan.js';
@@ -61,6 +61,8 @@ export type StepCheck =
   | (Expected<MapFileExpect> & { kind: 'map_files' })
   | (Expected<PagemapExpect> & { kind: 'pagemap' })
   /** An observation op of a `record` item: its records are kept, not checked (vmaspec explore compares them). */
+  /** A `fork-points` op: its count saved under a label, compared with one saved before, or both. */
+  | (Expected<ForkPointsExpect> & { kind: 'fork_points' })
   | (Expected<RecordExpect> & { kind: 'record' })
   /** The `peek` op of an `expect.data` item: the first byte of each page of its range. */
   | (Expected<DataExpect> & { kind: 'data' })

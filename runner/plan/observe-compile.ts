@@ -2,7 +2,7 @@
 // contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
 // special entry, one `smaps` and one `rollup` op when needed, one `smaps-area` per heap or stack
 // smaps item, one `query`, `mapfile` or `pagemap` (`pagemap-area`) op per item, `mmerge-get` for
-// memory_merge, the ops of a `record` item, and last one `peek` op per `data` item (its reads may
+// memory_merge, `fork-points` for fork_points, the ops of a `record` item, and last one `peek` op per `data` item (its reads may
 // map pages: the other ops see the state before them).
 import type { NumberCheck, RecordExpect, RecordView, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { Expectation, SourcePos } from '../cases/types.js';
@@ -96,6 +96,8 @@ export function expectSteps(expect: Expectation, path: string, pos: SourcePos, p
   // PR_GET_MEMORY_MERGE is a call that succeeds with 1 or 0: an outcome with its `ret`.
   const mm = o.memoryMerge;
   if (mm) out.push({ op: (step) => ({ op: 'mmerge-get', step }), check: { kind: 'outcome', path: `${base}.memory_merge`, pos: mm.pos, expect: { errno: null, ret: mm.enabled ? 1 : 0 }, landsAt: null, failNth: null } });
+  const fp = o.forkPoints;
+  if (fp) out.push({ op: (step) => ({ op: 'fork-points', step }), check: { kind: 'fork_points', path: `${base}.fork_points`, pos: fp.pos, expect: fp } });
   if (o.record) out.push(...recordSteps(o.record, `${base}.record`, pageSize));
   (o.data ?? []).forEach((d, i) => {
     const { at, pages } = d.source.range;
@@ -114,6 +116,7 @@ function recordSteps(record: RecordExpect, path: string, pageSize: number): Expe
     query: pages.map((p) => (step: number): PlanOp => ({ op: 'query', step, file: 'maps', start: p * pageSize, flags: 0, nameBuf: 4096, nameAddr: 'buf', size: 104, tail: false, buildIdSize: 0 })),
     map_files: pages.map((p) => (step: number): PlanOp => ({ op: 'mapfile', step, start: p * pageSize, spelling: 'exact' })),
     pagemap: [(step) => ({ op: 'pagemap', step, at: 0, pages: record.window })],
+    fork_points: [(step) => ({ op: 'fork-points', step })],
   };
   return record.views.flatMap((v) => ops[v].map((op) => ({ op, check })));
 }

@@ -57,6 +57,8 @@ export const OBSERVE_OPS = {
   'pagemap-area': op([arg('area', pageArea), arg('first', signed), arg('pages', unsigned)]),
   /** prctl(PR_GET_MEMORY_MERGE): `S <step> <0|1> 0`. */
   'mmerge-get': op([]),
+  /** The fault-injection points a fork of the process reaches (K4): `S <step> <points> 0`. */
+  'fork-points': op([]),
   /** The first byte of each page, read under the fault guard (`R` records). */
   peek: op([arg('at', signed), arg('pages', unsigned)]),
 };

@@ -6,6 +6,7 @@ import type { CompiledCase, CompiledStep } from '../plan/compiled.js';
 import { MapsLineError } from '../results/maps.js';
 import type { CaseRecord, StepRecord } from '../results/types.js';
 import type { StepWhere } from './failure.js';
+import { judgeForkPoints, type ForkPoints } from './fork-points.js';
 import { judgeObservation } from './observe.js';
 import { judgeOutcome } from './outcome.js';
 import { judgeSnapshot } from './snapshot.js';
@@ -28,8 +29,8 @@ export function skipVerdict(reason: string): Verdict {
   return { verdict: 'skip', failures: [], durationMs: null, skipReason: reason, notes: [] };
 }
 
-/** The failures of one plan step's record, judged on the step's check. */
-function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failure[] {
+/** The failures of one plan step's record, judged on the step's check; `points`: the fork_points counts saved so far. */
+function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord, points: ForkPoints): Failure[] {
   const { check, op, origin } = s;
   const where: StepWhere = { proc: origin.proc, step: op.step };
   const fault = (message: string): Failure[] => [harness(`${label(s)}: ${message}`, s)];
@@ -63,6 +64,8 @@ function checkStep(s: CompiledStep, rec: StepRecord, record: CaseRecord): Failur
     }
     case 'record':
       return [];
+    case 'fork_points':
+      return judgeForkPoints(check, rec, where, points);
     case 'smaps':
     case 'smaps_area':
     case 'rollup':
@@ -131,9 +134,10 @@ export function judgeCase(compiled: CompiledCase, c: Case, record: CaseRecord | 
   let verdict = faults.verdict;
   const failures = [...faults.failures];
   const stepFailures: Failure[] = [];
+  const points: ForkPoints = new Map();
   for (const s of compiled.steps) {
     const rec = record.steps.get(s.op.step);
-    if (rec) stepFailures.push(...checkStep(s, rec, record));
+    if (rec) stepFailures.push(...checkStep(s, rec, record, points));
   }
   const missing = missingSteps(compiled, record, faults.verdict !== null);
   failures.push(...missing, ...stepFailures);

@@ -39,6 +39,8 @@ export type FailureKind =
   | 'query'
   | 'map_files'
   | 'pagemap'
+  /** an `expect.fork_points` count differs from the one saved under its `same_as` label (verdict/fork-points.ts). */
+  | 'fork_points'
   /** an `expect.data` item: a page's first byte, or a fault, differs (verdict/data.ts). */
   | 'data'
   /** the window reserve's guard page (-1 or `pages`) is no longer `---p` with the reserve's name (verdict/reserve.ts). */
