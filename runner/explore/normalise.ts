@@ -1,6 +1,6 @@
 // What a case's run showed, normalised so that two runs of one kernel read the same: addresses
 // as window pages (`p3`; `out` for what lies elsewhere, where ASLR places it), no inode numbers,
-// no PFNs, no pids. One entry per plan step, in plan order: the differential oracle compares them.
+// no PFNs, no pids, fork's points as added since the process's first count. One entry per plan step, in plan order: the differential oracle compares them.
 import type { CompiledCase } from '../plan/compiled.js';
 import { MapsLineError, parseMapsLine } from '../results/maps.js';
 import { parseMapFileRecord } from '../results/mapfiles.js';
@@ -97,12 +97,21 @@ const endText = (end: CaseEnd | null): string => (end === null ? 'died' : end.ki
 export function observe(compiled: CompiledCase, record: CaseRecord | undefined): Observation {
   if (!record) return { end: 'no record', broken: [], steps: [] };
   const w = record.window;
+  const firstPoints = new Map<string, number>();
   const steps = compiled.steps.map(({ op, origin }): ObservedStep => {
     const what = `${origin.path} ${op.op}`;
     const rec = record.steps.get(op.step);
     if (!rec) return { step: op.step, what, lines: ['not run'] };
     // fork returns the child's pid in the parent: only whether it forked is the kernel's.
-    const ret = op.op === 'fork' && rec.ret > 0 ? 'child' : String(rec.ret);
+    let ret = op.op === 'fork' && rec.ret > 0 ? 'child' : String(rec.ret);
+    // fork-points: the points added since the process's first count (a case can say only that:
+    // expect.fork_points); a change to every fork's cost (the reserve's own name copied) is in
+    // every count alike.
+    if (op.op === 'fork-points' && rec.errno === 0) {
+      const first = firstPoints.get(origin.proc);
+      if (first === undefined) firstPoints.set(origin.proc, rec.ret);
+      ret = first === undefined ? 'first' : `first${rec.ret - first >= 0 ? '+' : ''}${rec.ret - first}`;
+    }
     const lines = [`ret=${ret} errno=${rec.errno}`];
     if (rec.waitStatus !== undefined) lines.push(`wait=${rec.waitStatus}`);
     if (w) {

@@ -1,6 +1,6 @@
 // The differential oracle on real guest runs (test/fixtures/explore/: generated cases and the
 // result streams of their runs): two runs of 6.12 read alike once normalised, though their raw
-// streams differ; 6.12 and the maps-format-anon mutant do not; a finding becomes a valid case.
+// streams differ; 6.12 and the maps-format-anon and fork-copies-names mutants do not; a finding becomes a valid case.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +64,27 @@ describe('explore: normalised observations', () => {
     const base = recorded('s1-2', 2, 's1-2.612.txt');
     const out = regressionCase({ title: 't', window: 12, steps: [RECORD_ALL] }, base.compiled, base.record!, null);
     expect(out.steps).toEqual([{ expect: { vmas: 0 } }]);
+    loadGenerated(caseText(out), 'finding.yaml', 'finding');
+  });
+});
+
+describe('explore: fork-points, as added since the first count', () => {
+  // s1-3 ran on 6.12 and on the fork-copies-names mutant (gate --explore, seed 1): the mutant copies the names of
+  // the window reserve's pieces, so its every count is higher (31 → 33 at the first), and a map that splits the
+  // reserve adds a named piece to copy.
+  it('reads the first count of each process alike and finds the mutant where a step added a named VMA', () => {
+    const [base, mutant] = [recorded('s1-3', 3, 's1-3.612.txt'), recorded('s1-3', 3, 's1-3.fork-copies-names.txt')];
+    const counts = (o: typeof base.obs): string[] => o.steps.filter((st) => st.what.endsWith(' fork-points')).map((st) => st.lines[0]!);
+    expect(counts(base.obs)).toEqual(['ret=first errno=0', 'ret=first+0 errno=0', expect.stringMatching(/^ret=first\+\d+ errno=0$/)]);
+    expect(counts(mutant.obs).slice(0, 2)).toEqual(counts(base.obs).slice(0, 2));
+    const [first] = differences(base.obs, mutant.obs);
+    expect(first?.what).toBe('steps[6] fork-points');
+    const added = (line: string | null | undefined): number => Number(/first\+(\d+)/.exec(line ?? '')?.[1]);
+    expect(added(first?.change) - added(first?.base)).toBe(1);
+    // As a case: the count before saved, and the base's points added since.
+    const parsed = parse(text('s1-3.yaml')) as RawCase;
+    const out = regressionCase(parsed, base.compiled, base.record!, { step: first!.step!, line: first!.base });
+    expect(out.steps.filter((st) => 'expect' in st)).toEqual([{ expect: { fork_points: { save: 'before' } } }, { expect: { fork_points: { since: 'before', added: added(first?.base) } } }]);
     loadGenerated(caseText(out), 'finding.yaml', 'finding');
   });
 });
