@@ -10,7 +10,7 @@
  * the fault guard (access_byte()).
  * Same rules as the probe: static buffers only,
  * no stdio, no malloc, so reading these files does not change the address
- * space being observed.
+ * space being observed (fork-points maps one page, once: see there).
  */
 #ifndef VMASPEC_PROBE_OBSERVE_H
 #define VMASPEC_PROBE_OBSERVE_H
@@ -480,7 +480,6 @@ static void run_mmerge_get(const struct op *op)
 	run_syscall_result(op->step, syscall(SYS_prctl, PR_GET_MEMORY_MERGE, 0UL, 0UL, 0UL, 0UL));
 }
 
-
 /*
  * fork-points (K4): how many fault-injection points a fork of this process
  * reaches: every slab allocation (FAILSLAB; init sets ignore-gfp-wait N), as
@@ -497,7 +496,10 @@ static void run_mmerge_get(const struct op *op)
  *    a write while the child lives copies one; clone3, the child's exit and
  *    the read are one register-only sequence reading into a shared page.
  * `S <step> <points> 0`; `S <step> -1 <errno>`: ENOENT without fault
- * injection, EEXIST when every slot of the leaf is taken.
+ * injection, EEXIST when every slot of the leaf is taken. The shared page is
+ * the one change to the address space an observation makes: mapped at the
+ * process's first count, far from the window, MADV_DONTFORK so that a child
+ * (which may count at the same time) maps its own.
  */
 #define FORK_POINTS_ADDR 0x300000100000UL
 #define FORK_POINTS_ARMED 1000000000UL
@@ -541,20 +543,20 @@ static long clone3_then_pread(const struct vmaspec_clone_args *args, int fd, cha
 
 static void run_fork_points(const struct op *op)
 {
-	static int ready;
+	static long owner; /* the process that mapped the page (a child inherits this, not the page) */
 	struct vmaspec_clone_args *args = (struct vmaspec_clone_args *)FORK_POINTS_ADDR;
 	int64_t *tid = (int64_t *)(FORK_POINTS_ADDR + 256);
 	char *buf = (char *)(FORK_POINTS_ADDR + 512);
 	long self = (long)getpid(), k;
 	int fd;
 
-	if (!ready) {
+	if (owner != self) {
 		long r = syscall(SYS_mmap, FORK_POINTS_ADDR, page_size, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
-		if ((unsigned long)r != FORK_POINTS_ADDR)
+		if ((unsigned long)r != FORK_POINTS_ADDR || syscall(SYS_madvise, FORK_POINTS_ADDR, page_size, MADV_DONTFORK) != 0)
 			broken("fork-points: the shared page cannot be mapped", "errno", errno);
-		ready = 1;
+		owner = self;
 	}
 	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

@@ -1,6 +1,7 @@
 // What a case's run showed, normalised so that two runs of one kernel read the same: addresses
 // as window pages (`p3`; `out` for what lies elsewhere, where ASLR places it), no inode numbers,
-// no PFNs, no pids, fork's points as added since the process's first count. One entry per plan step, in plan order: the differential oracle compares them.
+// no PFNs, no pids, fork's points as added since the process's first count. One entry per plan
+// step, in plan order: the differential oracle compares them.
 import type { CompiledCase } from '../plan/compiled.js';
 import { MapsLineError, parseMapsLine } from '../results/maps.js';
 import { parseMapFileRecord } from '../results/mapfiles.js';
