@@ -2,7 +2,8 @@
 // top-level step, the state (as an `expect` value) and the step's predicted outcome. A fork's
 // parent branch runs in the same process; its child is followed only to its first layout (what fork
 // copied) and has to leave the parent alone (its sysctl writes would not). From the first step the model cannot follow on
-// (Unknown), it predicts nothing more.
+// (Unknown), it predicts nothing more. Across a name step that changes names only, it also claims
+// fork's fault-injection points unchanged (K4, claimForkPoints).
 import type { Step } from '../cases/types.js';
 import { FAIL_NTH_KCONFIG } from '../cases/steps.js';
 import { backingBase } from '../cases/steps/plan.js';

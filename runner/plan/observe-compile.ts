@@ -2,8 +2,8 @@
 // contains, their holes and reserve ranges, maps_line and the reserve), one `special` op per
 // special entry, one `smaps` and one `rollup` op when needed, one `smaps-area` per heap or stack
 // smaps item, one `query`, `mapfile` or `pagemap` (`pagemap-area`) op per item, `mmerge-get` for
-// memory_merge, `fork-points` for fork_points, the ops of a `record` item, and last one `peek` op per `data` item (its reads may
-// map pages: the other ops see the state before them).
+// memory_merge, `fork-points` for fork_points, the ops of a `record` item, and last one `peek` op
+// per `data` item (its reads may map pages: the other ops see the state before them).
 import type { NumberCheck, RecordExpect, RecordView, WindowSmapsExpect } from '../cases/expect-types.js';
 import type { Expectation, SourcePos } from '../cases/types.js';
 import type { SnapshotCheck, StepCheck } from './compiled.js';

@@ -1,6 +1,7 @@
 // `expect.fork_points`: the fault-injection points a fork of the process reaches (the `fork-points`
 // op's `S <step> <points> 0`), saved under a label and compared with a count saved before in the
-// same process (`since` a label, `added` points). The counts of a case's run live in one ForkPoints, judged in plan order.
+// same process (`since` a label, `added` points). The counts of a case's run live in one
+// ForkPoints, judged in plan order.
 import { errnoText } from '../abi/errno.js';
 import type { CheckOf } from '../plan/compiled.js';
 import type { StepRecord } from '../results/types.js';
