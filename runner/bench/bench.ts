@@ -23,7 +23,7 @@ import { runSuite } from '../run.js';
 import { shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/5';
+export const BENCH_SCHEMA = 'vmaspec-bench/6';
 
 /** The profile whose seeded build the bench times (the one `npm test` builds). */
 const BENCH_PROFILE = 'no-anon-vma-name';
@@ -78,6 +78,8 @@ export interface BenchResult {
   oneCaseBreakdown: Breakdown;
   /** ms, the same runs from the command's start to its exit (what a person waits for after pressing enter). */
   oneCaseCommand: Stat;
+  /** Medians of the same runs, ms: the command's own work before QEMU's spawn and after the verdict (commandHost). */
+  oneCaseHost: HostTime;
   /** The command timed as typed: the README's (readmeCommand), e.g. `./vmaspec`. */
   command: string;
   /** ms, QEMU spawned → the case judged, the kernel booted every time (`--no-snapshot`). */
@@ -174,6 +176,20 @@ function oneBoot(r: RunReport, what: string): BootTiming {
   const boot = r.boots?.[0];
   if (!boot || r.boots!.length !== 1 || r.summary.pass !== 1) throw new Error(`bench: ${what}: expected one boot and a passing case, got ${JSON.stringify(r.summary)}`);
   return boot;
+}
+
+/** The command's work around its one boot, ms: process start → QEMU spawned, and verdict → exit (the rest of the wall time). */
+export interface HostTime {
+  beforeMs: number;
+  afterMs: number;
+}
+
+/** Medians of the host's part of one-case commands: their wall time, start to exit, and their boot's timing. */
+export function commandHost(runs: readonly { wallMs: number; boot: BootTiming }[]): HostTime {
+  return {
+    beforeMs: med(runs.map((r) => r.boot.spawnedAtMs)),
+    afterMs: med(runs.map((r) => (r.boot.toVerdictMs === null ? NaN : r.wallMs - r.boot.spawnedAtMs - r.boot.toVerdictMs))),
+  };
 }
 
 /** Medians of each stage over these boots. */
@@ -290,6 +306,7 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     oneCaseId: request.oneCase.id,
     oneCase,
     oneCaseBreakdown: breakdown(restored.map((r) => r.boot)),
+    oneCaseHost: commandHost(restored),
     oneCaseCommand: stat(restored.map((r) => r.wallMs)),
     command: request.command.join(' '),
     oneCaseBoot: stat(booted.map((r) => r.boot.toVerdictMs ?? NaN)),

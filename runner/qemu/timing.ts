@@ -14,6 +14,8 @@ export interface BootTiming {
   cases: number;
   /** The kernel booted, or the guest was restored from a snapshot of a booted one. */
   start: 'boot' | 'restore';
+  /** The process's clock (ms since it started, `performance.now()`) when QEMU was spawned: the host's work before QEMU. */
+  spawnedAtMs: number;
   /** QEMU spawned → its monitor answered (QEMU's own start-up); null without a monitor. */
   monitorMs: number | null;
   /** QEMU spawned → the guest parked, ready for its cases: QEMU and the kernel's boot, or QEMU and the restore. */
@@ -110,6 +112,7 @@ export class BootClock {
       boot,
       cases,
       start: this.restored ? 'restore' : 'boot',
+      spawnedAtMs: Math.round(this.started ?? 0),
       monitorMs: span(this.started, this.monitor),
       toReadyMs: span(this.started, this.ready),
       saveMs: this.saveMs,

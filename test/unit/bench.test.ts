@@ -1,14 +1,14 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { breakdown, readmeCommand, type BenchResult } from '../../runner/bench/bench.js';
+import { breakdown, commandHost, readmeCommand, type BenchResult } from '../../runner/bench/bench.js';
 import { renderPerformance } from '../../runner/bench/render.js';
 import { stat } from '../../runner/bench/stats.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 import { BootClock, peakRssMib, type BootTiming } from '../../runner/qemu/timing.js';
 
 const restored = (t: number): BootTiming => ({
-  boot: 1, cases: 1, start: 'restore', monitorMs: 40 + t, toReadyMs: 90 + t, saveMs: null, toInitMs: 100 + t, kernelToInitMs: null, casesMs: 150, powerOffMs: 10, totalMs: 260 + t, toVerdictMs: 270 + t, peakRssMib: 45,
+  boot: 1, cases: 1, start: 'restore', spawnedAtMs: 300 + t, monitorMs: 40 + t, toReadyMs: 90 + t, saveMs: null, toInitMs: 100 + t, kernelToInitMs: null, casesMs: 150, powerOffMs: 10, totalMs: 260 + t, toVerdictMs: 270 + t, peakRssMib: 45,
 });
 
 describe('bench figures', () => {
@@ -17,12 +17,22 @@ describe('bench figures', () => {
     expect(b).toEqual({ qemuMs: 50, toReadyMs: 100, kernelToInitMs: NaN, handoverMs: 10, casesMs: 150, powerOffMs: 10, judgeMs: 10 });
   });
 
+  it("splits a command's wall time: its work before QEMU's spawn, the boot to the verdict, and the rest after it", () => {
+    // Spawned at 300/310/350 ms of the process's clock, verdicts 270/280/320 ms later, exits at 700/640/900 ms.
+    const runs = [
+      { wallMs: 700, boot: restored(0) },
+      { wallMs: 640, boot: restored(10) },
+      { wallMs: 900, boot: restored(50) },
+    ];
+    expect(commandHost(runs)).toEqual({ beforeMs: 310, afterMs: 130 });
+  });
+
   it('marks each target met or not from the figures, and shows both breakdowns', () => {
     const boot: BootTiming = { ...restored(0), start: 'boot', monitorMs: null, toReadyMs: 900, kernelToInitMs: 750, toInitMs: 910 };
     const result: BenchResult = {
-      schema: 'vmaspec-bench/5', started: '2026-11-22T00:00:00Z',
+      schema: 'vmaspec-bench/6', started: '2026-11-22T00:00:00Z',
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
-      oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]), command: './vmaspec',
+      oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]), oneCaseHost: commandHost([{ wallMs: 700, boot: restored(0) }]), command: './vmaspec',
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
       suite: stat([5200, 5300, 5400]), suiteCases: 92, perCase: stat([40]), coldBuild: stat([210]), profileBuild: stat([25]), profileName: 'no-anon-vma-name', incrementalBuild: stat([6, 31]),
       naive: stat([2000]), naiveRatio: 6.45,
@@ -34,6 +44,8 @@ describe('bench figures', () => {
     expect(md).toMatch(/whole suite, 92 cases.*\| 5300 ms \|.*\*\*not met\*\*/);
     expect(md).toMatch(/incremental kernel build.*\| 31\.0 s \| 2 \| ≤ 30 s \| \*\*not met\*\* \|/);
     expect(md).toContain('| restoring the snapshot (monitor → the guest runs, parked) | 50 ms |');
+    expect(md).toContain('| the command before QEMU (process start → QEMU spawned: Node, the CLI, the cases, the kernel, the payload) | 300 ms |');
+    expect(md).toContain("| the command after the verdict (reports, exit) and the process's start-up before its clock | 130 ms |");
     expect(md).toContain("| kernel boot to `Run /init` (the kernel's own clock) | 750 ms |");
     expect(md).toContain('**6.45×**');
     expect(md).toMatch(/\| the same, from pressing enter: `\.\/vmaspec run <case>` \(the README's command\) start → exit \| 700 ms \|.*\| median ≤ 350 ms \| \*\*not met\*\* \|/);

@@ -85,7 +85,7 @@ describe('the boot clock', () => {
     t = 880;
     clock.verdict();
     expect(clock.timing(1, 2, '[    0.000000] Linux version 6.12.117\n[    0.451203] Run /init as init process\n')).toEqual({
-      boot: 1, cases: 2, start: 'boot', monitorMs: 40, toReadyMs: 600, saveMs: 90, toInitMs: 700, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 870, toVerdictMs: 880, peakRssMib: null,
+      boot: 1, cases: 2, start: 'boot', spawnedAtMs: 0, monitorMs: 40, toReadyMs: 600, saveMs: 90, toInitMs: 700, kernelToInitMs: 451, casesMs: 110, powerOffMs: 60, totalMs: 870, toVerdictMs: 880, peakRssMib: null,
     });
   });
 
