@@ -574,11 +574,9 @@ static void run_fork_points(const struct op *op)
 		*tid = slot;
 		args->set_tid = (uint64_t)(uintptr_t)tid;
 		args->set_tid_size = 1;
-		if (write(fd, "1000000000", 10) != 10)
-			broken("fork-points: cannot arm /proc/thread-self/fail-nth", "errno", errno);
+		fail_nth_set(fd, FORK_POINTS_ARMED, "fork-points: cannot arm /proc/thread-self/fail-nth");
 		pid = clone3_then_pread(args, fd, buf, 31, &n);
-		if (write(fd, "0", 1) != 1)
-			broken("fork-points: cannot disarm /proc/thread-self/fail-nth", "errno", errno);
+		fail_nth_set(fd, 0, "fork-points: cannot disarm /proc/thread-self/fail-nth");
 		if (pid == -EEXIST)
 			continue;
 		close(fd);

@@ -402,6 +402,17 @@ static const char *bad_name_pointer(uint64_t step, const struct name_arg *n, con
 	return p;
 }
 
+/* Sets this thread's /proc/thread-self/fail-nth (open as fd) to n; 0 disarms it. `what` names the op in the report. */
+static void fail_nth_set(int fd, uint64_t n, const char *what)
+{
+	char buf[24];
+	const char *text = u64_decimal(buf, n);
+	ssize_t len = buf + sizeof(buf) - text;
+
+	if (write(fd, text, (size_t)len) != len)
+		broken(what, "errno", errno);
+}
+
 /*
  * `fail_nth: N` (R5): the Nth fault-injection point the prctl reaches fails
  * (Documentation/fault-injection/fault-injection.rst, "fail-nth"). Armed just
@@ -411,22 +422,19 @@ static const char *bad_name_pointer(uint64_t step, const struct name_arg *n, con
 static void run_name_failing(const struct op *op, const struct op_name *a, const char *name)
 {
 	char buf[24];
-	const char *nth = u64_decimal(buf, a->fail_nth);
-	ssize_t n = buf + sizeof(buf) - nth;
+	ssize_t n;
 	long r;
 	int e, fired;
 	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		broken("fail_nth: cannot open /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION)", "errno", errno);
-	if (write(fd, nth, (size_t)n) != n)
-		broken("fail_nth: cannot arm /proc/thread-self/fail-nth", "errno", errno);
+	fail_nth_set(fd, a->fail_nth, "fail_nth: cannot arm /proc/thread-self/fail-nth");
 	r = sys_prctl_vma(a->sub, page0 + (unsigned long)a->start, (unsigned long)a->len, name);
 	e = errno;
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	fired = n > 0 && buf[0] == '0';
-	if (write(fd, "0", 1) != 1)
-		broken("fail_nth: cannot disarm /proc/thread-self/fail-nth", "errno", errno);
+	fail_nth_set(fd, 0, "fail_nth: cannot disarm /proc/thread-self/fail-nth");
 	close(fd);
 	out_str("F ");
 	out_u64(op->step);

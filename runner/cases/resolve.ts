@@ -37,13 +37,19 @@ export class Scope {
   visible(): string[] {
     return [...new Set([...(this.parent?.visible() ?? []), ...this.own.keys()])];
   }
-  /** Where a fork_points label was saved in this process: a child's branch is another process, its parent's branch the same. */
-  savedPoints(label: string): string | undefined {
-    return this.points.get(label) ?? (this.branch === 'child' ? undefined : this.parent?.savedPoints(label));
+  /** The scopes of this scope's process, innermost first: a fork's child branch is another process, its parent branch the same. */
+  private process(): Scope[] {
+    return [this, ...(this.branch === 'child' ? [] : (this.parent?.process() ?? []))];
   }
-  /** The fork_points labels saved in this process. */
+  /** Where a fork_points label was saved in this process. */
+  savedPoints(label: string): string | undefined {
+    return this.process().find((s) => s.points.has(label))?.points.get(label);
+  }
+  /** The fork_points labels saved in this process, in the order they were saved. */
   pointLabels(): string[] {
-    return [...(this.branch === 'child' ? [] : (this.parent?.pointLabels() ?? [])), ...this.points.keys()];
+    return this.process()
+      .reverse()
+      .flatMap((s) => [...s.points.keys()]);
   }
   savePoints(label: string, where: string): void {
     this.points.set(label, where);

@@ -150,10 +150,10 @@ export function simulate(steps: readonly Step[], k: ModelKernel, target: ModelTa
   for (const [index, step] of steps.entries()) {
     try {
       const claim: Partial<StepPrediction> = {};
-      const copied = forkCopies(s);
+      const copied = forkPoints && step.kind === 'name' ? forkCopies(s) : null;
       const errno = apply(s, k, step, target, claim);
       const made: StepPrediction = { ...(errno === undefined ? {} : { errno }), expect: expectOf(s), ...(claim.child ? { child: claim.child } : {}) };
-      if (forkPoints && step.kind === 'name' && forkCopies(s) === copied) claimForkPoints(out, steps, index, made);
+      if (copied !== null && forkCopies(s) === copied) claimForkPoints(out, steps, index, made);
       out.set(index, made);
     } catch (e) {
       if (!(e instanceof Unknown)) throw e;
