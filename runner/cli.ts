@@ -29,6 +29,8 @@ import { parseKernelSpec, type NamedKernel } from './kernel/spec.js';
 import { formatMatrix, matrixPassed } from './matrix/matrix.js';
 import { artifactName, runMatrix } from './matrix/run.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
+import { parseCache, type ParseCache } from './cases/parse-cache.js';
+import { defaultCacheDir } from './kernel/cache.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
 import { DOCS_PAGE, withKeyTables } from './schema/docs-tables.js';
@@ -120,8 +122,8 @@ const gateTable = (gate: GateReport): string => formatComparison(gate.comparison
 const allPassed = (r: RunReport): boolean => r.summary.pass + r.summary.skip === r.summary.total;
 
 /** The cases the paths name, or this shard of them. */
-async function selectedCases(casesRoot: string, paths: string[], values: Values): Promise<Case[]> {
-  const cases = await loadSuite(casesRoot, paths);
+async function selectedCases(casesRoot: string, paths: string[], values: Values, parsed: ParseCache | undefined): Promise<Case[]> {
+  const cases = await loadSuite(casesRoot, paths, parsed);
   return values.shard === undefined ? cases : selectShard(cases, parseShard(values.shard));
 }
 
@@ -203,8 +205,8 @@ function report(error: unknown, log: Logger, interrupted: number = EXIT.interrup
   return EXIT.couldNotRun;
 }
 
-/** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI; resolves to the exit code. `code`: the content hash of the bundle it runs from (runner/bin/vmaspec.js), which keys what is kept of its work. */
+export async function main(argv: string[], code?: string): Promise<number> {
   let log = createLogger({ verbose: argv.includes('-v') || argv.includes('--verbose') });
   const abort = new AbortController();
   // SIGINT (Ctrl-C), SIGTERM and SIGHUP cancel the run; it exits with 128 + the signal's number.
@@ -224,9 +226,11 @@ export async function main(argv: string[]): Promise<number> {
       return command === null && !values.help ? EXIT.couldNotRun : EXIT.ok;
     }
     const casesRoot = join(repoRoot, 'cases');
+    // Parsed cases are kept only for a known build of this code (the bundle's hash): under tsx nothing is.
+    const parsed = code ? parseCache(join(values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(), 'cases'), code) : undefined;
     switch (command) {
       case 'check': {
-        const cases = await loadSuite(casesRoot, paths);
+        const cases = await loadSuite(casesRoot, paths, parsed);
         const known = await loadKnownSplats(join(repoRoot, 'known-splats.yaml'), 'known-splats.yaml');
         process.stdout.write(`${cases.length} case(s) valid; known-splats.yaml: ${known.length} entr${known.length === 1 ? 'y' : 'ies'} valid\n`);
         return EXIT.ok;
@@ -263,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'run': {
-        const cases = await selectedCases(casesRoot, paths, values); // validate before anything is built
+        const cases = await selectedCases(casesRoot, paths, values, parsed); // validate before anything is built
         const kernels = values.kernel.map(parseKernelSpec);
         const spec = await runArch(values, kernels);
         if (values.kernel.length > 1) {
@@ -296,7 +300,7 @@ export async function main(argv: string[]): Promise<number> {
           const running = [values.shard && '--shard', values.json && '--json', values.ktap && '--ktap', values.junit && '--junit', values.jobs && '--jobs', values['no-snapshot'] && '--no-snapshot', values.color && '--color', values['no-color'] && '--no-color', paths.length > 0 && 'case paths'].filter(Boolean);
           if (running.length > 0) throw new VmaspecError('E_USAGE', `gate --build-only runs no case, so it takes no ${running.join(', ')}`);
         }
-        const cases = buildOnly ? [] : await selectedCases(casesRoot, paths, values);
+        const cases = buildOnly ? [] : await selectedCases(casesRoot, paths, values, parsed);
         const spec = buildOnly ? await loadArch(values.arch) : await guestArch(values.arch);
         const options = kernelOptions(values);
         if (options.patches?.length || options.image) throw new VmaspecError('E_USAGE', 'gate: give the change with --series (or --git with --base and --head), not --patch; a prebuilt --kernel-image cannot be patched');
@@ -373,7 +377,7 @@ export async function main(argv: string[]): Promise<number> {
         return result.differing.length === 0 ? EXIT.ok : EXIT.testsFailed;
       }
       case 'bench': {
-        const cases = await loadSuite(casesRoot, []);
+        const cases = await loadSuite(casesRoot, [], parsed);
         const oneId = paths[0] ?? 'naming/s1-name-middle-page';
         const oneCase = cases.find((c) => c.id === oneId);
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
@@ -402,7 +406,7 @@ export async function main(argv: string[]): Promise<number> {
         return allPassed(merged) ? EXIT.ok : EXIT.testsFailed;
       }
       case 'mutants': {
-        const cases = await loadSuite(casesRoot, []);
+        const cases = await loadSuite(casesRoot, [], parsed);
         const dir = join(repoRoot, 'mutants');
         const [mutants, known] = await Promise.all([loadMutants(dir, paths), loadMutants(dir)]);
         const { cacheDir, jobs, kconfig, profiles, patches, tree, image } = kernelOptions(values);

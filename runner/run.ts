@@ -7,6 +7,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { CaseError, compareDiagnostics } from './cases/diagnostics.js';
 import { loadDocCases } from './cases/doc-examples.js';
 import { loadCases } from './cases/load.js';
+import type { ParseCache } from './cases/parse-cache.js';
 import type { Case, ProbeSource } from './cases/types.js';
 import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
@@ -102,11 +103,11 @@ const CASE_GAP_MS = 10_000;
  * Loads and validates the cases (nothing is built before they are valid): case files and
  * folders under casesRoot, and Markdown pages (`docs/cases.md`) whose ```yaml blocks are cases.
  */
-export async function loadSuite(casesRoot: string, paths: string[]): Promise<Case[]> {
+export async function loadSuite(casesRoot: string, paths: string[], cache?: ParseCache): Promise<Case[]> {
   const pages = paths.filter((p) => p.endsWith('.md'));
   const files = paths.filter((p) => !p.endsWith('.md'));
   const loads = [
-    ...(files.length > 0 || pages.length === 0 ? [loadCases(casesRoot, files.length > 0 ? files.map((p) => resolve(p)) : undefined)] : []),
+    ...(files.length > 0 || pages.length === 0 ? [loadCases(casesRoot, files.length > 0 ? files.map((p) => resolve(p)) : undefined, cache)] : []),
     ...pages.map((p) => loadDocCases(p)),
   ];
   const settled = await Promise.allSettled(loads);

@@ -12,10 +12,14 @@ import { Script } from 'node:vm';
 
 const FORMAT = 'vmaspec-code-cache/1';
 
+/** The content hash of a bundle: what it is, whatever its file is called. */
+const bundleHash = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** The first line of a code cache of the bundle whose content hash is `hash`, made by this Node. */
+const headerOf = (hash) => `${FORMAT} ${hash} ${process.version} ${process.arch}\n`;
+
 /** The first line of a code cache of the bundle `bytes` made by this Node. */
-export function cacheHeader(bytes) {
-  return `${FORMAT} ${createHash('sha256').update(bytes).digest('hex')} ${process.version} ${process.arch}\n`;
-}
+export const cacheHeader = (bytes) => headerOf(bundleHash(bytes));
 
 /** CommonJS's wrapper around `source`, on its first line: the bundle's line numbers stay its own. */
 export const wrapped = (source) => `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
@@ -34,7 +38,7 @@ function cachedDataFor(cacheFile, header) {
 
 /**
  * Runs the CommonJS bundle `file`, compiled from the code cache `cacheFile` when that is of this
- * bundle. Returns its exports; `cache`: 'used', 'none' (no cache, or one of another bundle or
+ * bundle. Returns its exports; `hash`: the bundle's content hash; `cache`: 'used', 'none' (no cache, or one of another bundle or
  * Node) or 'rejected' (V8 refused it); and `save()`, which writes the cache unless it was used:
  * call it after the bundle's work, so that the functions that work compiled are in it.
  */
@@ -42,7 +46,8 @@ export function loadBundle(file, cacheFile) {
   const bytes = readFileSync(file);
   // An ASCII bundle (esbuild escapes strings) decodes as Latin-1, ~3× faster than as UTF-8.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const header = cacheHeader(bytes);
+  const hash = bundleHash(bytes);
+  const header = headerOf(hash);
   const cachedData = cachedDataFor(cacheFile, header);
   const script = new Script(wrapped(source), { filename: file, cachedData });
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
@@ -50,6 +55,7 @@ export function loadBundle(file, cacheFile) {
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return {
     exports: module.exports,
+    hash,
     cache,
     save() {
       if (cache === 'used') return;

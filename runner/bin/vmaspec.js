@@ -77,7 +77,7 @@ try {
 }
 if (file) {
   const cli = loadBundle(file, `${file}${CODE}`);
-  process.exitCode = await cli.exports.main(process.argv.slice(2));
+  process.exitCode = await cli.exports.main(process.argv.slice(2), cli.hash);
   try {
     cli.save();
   } catch (error) {

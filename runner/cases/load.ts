@@ -10,6 +10,7 @@ import { aliasTargets, expansionProblem } from './aliases.js';
 import { CASE_FILE_MAX_BYTES, CASES_PER_RUN_MAX, EXPANDED_NODES_MAX, GUEST_LIMITS, MANIFEST_LINE_BOUND } from './limits.js';
 import { probeFileDiagnostics } from './probe.js';
 import { validateCase, type Case } from './case.js';
+import type { ParseCache } from './parse-cache.js';
 import { decodeCaseBytes } from './utf8.js';
 import { repoRoot } from '../qemu/arch.js';
 import { SCHEMA_FILE } from '../schema/case-schema.js';
@@ -174,8 +175,9 @@ export async function parseCaseText(source: string, file: string, id: string, fi
  * Loads the cases under `root` (the cases directory, e.g. `cases/`): every `**\/*.yaml`,
  * or only the given files and directories (resolved against the working directory;
  * anywhere, see `idBase` for their ids). Sorted by id. Throws one CaseError with every problem of every file.
+ * `cache`: valid cases kept from earlier runs (runner/cases/parse-cache.ts).
  */
-export async function loadCases(root: string, paths?: string[]): Promise<Case[]> {
+export async function loadCases(root: string, paths?: string[], cache?: ParseCache): Promise<Case[]> {
   const absRoot = path.resolve(root);
   const diags: Diagnostic[] = [];
   let files: CaseFile[] = [];
@@ -194,20 +196,28 @@ export async function loadCases(root: string, paths?: string[]): Promise<Case[]>
   }
   const cases: Case[] = [];
   const sources = await Promise.all(files.map((f) => readCaseFile(f.abs)));
+  const kept = await Promise.all(files.map((f, i) => {
+    const read = sources[i];
+    return cache && read && 'text' in read ? cache.get({ text: read.text, abs: f.abs, id: f.id }) : undefined;
+  }));
   const fileChecks: Promise<Diagnostic[]>[] = [];
+  const puts: Promise<void>[] = [];
   files.forEach(({ abs, id }, i) => {
     const read = sources[i] ?? { text: '' };
     if ('diagnostic' in read) {
       diags.push(read.diagnostic);
       return;
     }
-    const result = parseCase(read.text, shown(abs), id);
+    const result = kept[i] ? { case: kept[i], diagnostics: [] } : parseCase(read.text, shown(abs), id);
     diags.push(...result.diagnostics);
     if (result.case) cases.push(result.case);
+    if (cache && result.case && !kept[i]) puts.push(cache.put({ text: read.text, abs, id }, result.case));
     if (result.case?.probe) fileChecks.push(probeFileDiagnostics(result.case.probe, read.text));
     fileChecks.push(schemaRefDiagnostics(abs, read.text));
   });
   diags.push(...(await Promise.all(fileChecks)).flat());
+  // A cache that cannot be written costs the next run its time, nothing else.
+  await Promise.allSettled(puts);
   if (diags.length > 0) throw new CaseError(diags.sort(compareDiagnostics));
   return cases;
 }
