@@ -2,9 +2,9 @@
 // distinct set of header sources into the cache: upstream selftests compile against them
 // (lib.mk's KHDR_INCLUDES). Also: where a probe case's C file is (probeFiles). Headers that
 // cannot be installed (no rsync, a failed make) make the cases that need them broken, not the run.
-import { accessSync, constants, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, join, relative } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import { contentKey } from '../kernel/cache.js';
 import { cacheWriteError } from '../kernel/cache-faults.js';
@@ -13,22 +13,44 @@ import type { BuiltKernel } from '../kernel/types.js';
 import type { Logger } from '../log.js';
 import { run, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { fileIdentity } from '../util/file-identity.js';
 import type { KernelHeaders, KernelTree } from './probes.js';
 
 /** The kernel's source arch directory for a make ARCH (x86_64 → x86). */
 const srcArch = (arch: string): string => (arch === 'x86_64' || arch === 'i386' ? 'x86' : arch);
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+/** Every file under dir, sorted (synchronous: ~1000 small calls, each far cheaper than a trip through the thread pool). */
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  } catch {
+    return [];
+  }
 }
 
-/** A key over the UAPI header sources (include/uapi, arch/<arch>/include/uapi): equal trees share one install. */
-async function uapiKey(sourceDir: string, arch: string): Promise<string> {
-  const files = [...(await filesUnder(join(sourceDir, 'include', 'uapi'))), ...(await filesUnder(join(sourceDir, 'arch', srcArch(arch), 'include', 'uapi')))];
-  const parts = await Promise.all(files.map(async (f) => Buffer.concat([Buffer.from(`${relative(sourceDir, f)}\n`), await readFile(f)])));
-  return contentKey([arch, ...parts]);
+/**
+ * A key over the UAPI header sources (include/uapi, arch/<arch>/include/uapi): equal trees share
+ * one install. Reading the ~1000 headers took ~100 ms of every run with an upstream selftest, so
+ * the key is kept beside the identities of the files it was read from (runner/util/file-identity.ts)
+ * and read again only when one of them changed.
+ */
+export async function uapiKey(sourceDir: string, arch: string, cacheDir: string): Promise<string> {
+  const files = [...filesUnder(join(sourceDir, 'include', 'uapi')), ...filesUnder(join(sourceDir, 'arch', srcArch(arch), 'include', 'uapi'))];
+  const identities = contentKey([arch, ...files.map((f) => fileIdentity(f, statSync(f)))]);
+  const memo = join(cacheDir, 'uapi-keys', `${contentKey([sourceDir, arch])}.json`);
+  const kept = await readFile(memo, 'utf8')
+    .then((text): unknown => JSON.parse(text))
+    .catch(() => null);
+  if (isKeptKey(kept) && kept.identities === identities) return kept.key;
+  const key = contentKey([arch, ...files.map((f) => Buffer.concat([Buffer.from(`${relative(sourceDir, f)}\n`), readFileSync(f)]))]);
+  await mkdir(dirname(memo), { recursive: true });
+  await writeFileAtomic(memo, JSON.stringify({ identities, key }));
+  return key;
 }
+
+const isKeptKey = (v: unknown): v is { identities: string; key: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { identities?: unknown }).identities === 'string' && typeof (v as { key?: unknown }).key === 'string';
 
 const onPath = (tool: string): boolean =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -51,7 +73,7 @@ async function missingTools(sourceDir: string): Promise<string[]> {
  * (a patched tree or a mutant that leaves include/uapi alone reuses Debian's).
  */
 export async function kernelHeaders(sourceDir: string, arch: string, cacheDir: string, log: Logger): Promise<KernelHeaders> {
-  const key = await uapiKey(sourceDir, arch);
+  const key = await uapiKey(sourceDir, arch, cacheDir);
   const dir = join(cacheDir, 'uapi', key);
   const marker = join(dir, '.vmaspec-headers');
   const include = join(dir, 'install', 'include');

@@ -3,7 +3,7 @@
 // any others the caller names (the programs it runs, dpkg's database). A file's identity is
 // its path, size, modification and change times, inode and device (through symlinks), so a
 // run whose keys are all cached spawns nothing, and any change to one of them asks again.
-import { constants, type Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { VmaspecError } from '../errors.js';
@@ -11,6 +11,7 @@ import { contentKey } from '../kernel/cache.js';
 import type { Logger } from '../log.js';
 import { run } from './exec.js';
 import { writeFileAtomic } from './atomic.js';
+import { fileIdentity } from './file-identity.js';
 
 /** A question to a host tool; `files` and `programs` are what else its answer depends on. */
 export interface ToolQuestion {
@@ -35,15 +36,13 @@ export async function onPath(command: string, path = process.env.PATH ?? ''): Pr
   return null;
 }
 
-const identity = (file: string, st: Stats | null): string => (st ? `${file}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\0${st.dev}` : `${file}\0absent`);
-
 /** The key of a question: the command line, and the identity of each file its answer depends on; null when the program is not on PATH. */
 export async function questionKey(question: ToolQuestion): Promise<string | null> {
   const program = await onPath(question.command);
   if (!program) return null;
   const programs = await Promise.all((question.programs ?? []).map(async (p) => (await onPath(p)) ?? `${p} (not on PATH)`));
   const files = [program, ...programs, ...(question.files ?? [])];
-  const ids = await Promise.all(files.map(async (f) => identity(f, await stat(f).catch(() => null))));
+  const ids = await Promise.all(files.map(async (f) => fileIdentity(f, await stat(f).catch(() => null))));
   return contentKey([question.command, ...question.args, '\0', ...ids]);
 }
 
