@@ -195,6 +195,12 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   let pending: Runnable[] = [];
+  // The plans as the artifacts keep them, written side by side (one after another took ~1 ms each).
+  const planWrites: Promise<void>[] = [];
+  const keepPlan = (write: Promise<void>): void => {
+    write.catch(() => undefined); // awaited (and thrown) after the loop; not an unhandled rejection meanwhile
+    planWrites.push(write);
+  };
   const buildProbe = probeBuilder(request.kernel.cacheDir, log);
   const probeFile = target.kind === 'host' ? hostProbeFile : probeFiles(target.kernel, request.kernel.arch, request.kernel.cacheDir, log);
   for (const c of cases) {
@@ -217,13 +223,14 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
       }
       const compiled = compileCase(c, pending.length, pageSize, facts, request.fullViews);
       pending.push({ case: c, compiled, probe: built.binary });
-      await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${file.source}\n${built.binary}\n`);
+      keepPlan(writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.probe`), `# ${c.id}\n# ${file.source}\n${built.binary}\n`));
       continue;
     }
     const compiled = compileCase(c, pending.length, pageSize, facts, request.fullViews);
     pending.push({ case: c, compiled });
-    await writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`);
+    keepPlan(writeFile(join(artifactsDir, 'plans', `${compiled.plan.index}.plan`), `# ${c.id}\n${serializePlan(compiled.plan)}`));
   }
+  await Promise.all(planWrites);
 
   /** The verdict of one case from what its probe reported (the record), with the kernel's health during it. */
   const judgeRecord = async (runnable: Runnable, record: CaseRecord | undefined, health: { console?: readonly LogLine[]; watchdog?: string }): Promise<void> => {
