@@ -30,7 +30,7 @@ import { formatMatrix, matrixPassed } from './matrix/matrix.js';
 import { artifactName, runMatrix } from './matrix/run.js';
 import { artifactsFolder, loadSuite, runSuite } from './run.js';
 import { parseCache, type ParseCache } from './cases/parse-cache.js';
-import { defaultCacheDir } from './kernel/cache.js';
+import { cacheDirOf } from './kernel/cache.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { caseSchemaText, SCHEMA_FILE } from './schema/case-schema.js';
 import { DOCS_PAGE, withKeyTables } from './schema/docs-tables.js';
@@ -227,7 +227,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
     }
     const casesRoot = join(repoRoot, 'cases');
     // Parsed cases are kept only for a known build of this code (the bundle's hash): under tsx nothing is.
-    const parsed = code ? parseCache(join(values['cache-dir'] ? resolve(values['cache-dir']) : defaultCacheDir(), 'cases'), code) : undefined;
+    const parsed = code ? parseCache(join(cacheDirOf(values['cache-dir']), 'cases'), code) : undefined;
     switch (command) {
       case 'check': {
         const cases = await loadSuite(casesRoot, paths, parsed);

@@ -1,7 +1,7 @@
 // The cache directory and content keys.
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** `$VMASPEC_CACHE`, else `$XDG_CACHE_HOME/vmaspec`, else `~/.cache/vmaspec`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -9,6 +9,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'vmaspec');
 }
+
+/** The cache directory a command uses: `--cache-dir` (resolved) when given, else the default. */
+export const cacheDirOf = (given: string | undefined): string => (given ? resolve(given) : defaultCacheDir());
 
 /** A short hex key over the given parts (order matters). */
 export function contentKey(parts: (string | Uint8Array)[]): string {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { ArchSpec } from '../qemu/arch.js';
 import { repoRoot } from '../qemu/arch.js';
-import { defaultCacheDir } from './cache.js';
+import { cacheDirOf } from './cache.js';
 import type { Fragment, KernelRequest, KernelSource } from './types.js';
 
 export interface KernelOptions {
@@ -133,7 +133,7 @@ export function buildKernelRequest(options: KernelOptions, spec: ArchSpec): Kern
     config: source.kind === 'image' || options.config === undefined ? null : givenFile('--kernel-config', options.config),
     machine: spec,
     arch: spec.kernelArch,
-    cacheDir: options.cacheDir ? resolve(options.cacheDir) : defaultCacheDir(),
+    cacheDir: cacheDirOf(options.cacheDir),
     jobs,
     seed: true,
   };

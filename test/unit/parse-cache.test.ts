@@ -24,8 +24,8 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-/** The entry files of the store, by name. */
-const entries = async (): Promise<string[]> => (await readdir(store).catch(() => [] as string[])).filter((f) => f.endsWith('.v8')).sort();
+/** The entry files of the store (in the folders of the builds of the code), as paths under it. */
+const entries = async (): Promise<string[]> => (await readdir(store, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.v8')).sort();
 
 describe('parsed cases kept between runs', () => {
   it('gives back every case of the repository as a fresh parse gives it', async () => {
@@ -85,12 +85,20 @@ describe('parsed cases kept between runs', () => {
     expect(await readFile(path.join(store, name ?? ''))).toEqual(whole);
   });
 
-  it('keeps the parses of other code apart', async () => {
+  it('keeps the parses of other code apart, and those of the newest four builds only', async () => {
     const file = path.join(cases, 'one.yaml');
     await writeFile(file, CASE('one'));
     await loadCases(cases, [file], parseCache(store, CODE));
+    const first = await readdir(store);
     await loadCases(cases, [file], parseCache(store, 'b'.repeat(64)));
     expect(await entries()).toHaveLength(2);
+    for (const code of ['c', 'd', 'e']) {
+      await new Promise((r) => setTimeout(r, 10)); // distinct modification times
+      await loadCases(cases, [file], parseCache(store, code.repeat(64)));
+    }
+    const left = await readdir(store);
+    expect(left).toHaveLength(4);
+    expect(left).not.toContain(first[0]);
   });
 
   it('keeps no invalid case: its diagnostics come every time', async () => {
