@@ -383,7 +383,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
         const spec = await guestArch(values.arch);
         const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
-        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log, command: readmeCommand(await readFile(join(repoRoot, 'README.md'), 'utf8')) });
+        const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log, command: readmeCommand(await readFile(join(repoRoot, 'README.md'), 'utf8')), coldTest: values['cold-test'] ?? false });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
         await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
         process.stdout.write(renderPerformance(result));

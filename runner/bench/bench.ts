@@ -4,10 +4,11 @@
 // as it writes it), the whole suite as a command, the per-case cost in the guest, a cold
 // and an incremental kernel build, and the naive baseline (`-M pc`, SeaBIOS, bzImage)
 // booting the same case, as a ratio; and `vmaspec explore`'s sequences judged per second,
-// by each oracle.
+// by each oracle. With --cold-test, also the README's test command from a fresh clone of the
+// checkout's HEAD with an empty vmaspec cache (every kernel built, ~15 min here).
 import { execa } from 'execa';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Case } from '../cases/types.js';
 import { DEFAULT_BATCH, type ExploreReport } from '../explore/run.js';
@@ -20,10 +21,10 @@ import { loadArch, repoRoot, type ArchSpec } from '../qemu/arch.js';
 import type { BootTiming } from '../qemu/timing.js';
 import type { RunReport } from '../report/types.js';
 import { runSuite } from '../run.js';
-import { shellLine, tail } from '../util/exec.js';
+import { run, shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/6';
+export const BENCH_SCHEMA = 'vmaspec-bench/7';
 
 /** The profile whose seeded build the bench times (the one `npm test` builds). */
 const BENCH_PROFILE = 'no-anon-vma-name';
@@ -104,6 +105,8 @@ export interface BenchResult {
   peakRssRestored: Stat;
   peakRssBooted: Stat;
   guestRamMib: number;
+  /** s, `npm test` from a fresh clone (its own `npm ci`) with an empty vmaspec cache, the Debian packages installed; null when not asked for (--cold-test). */
+  coldTest: { seconds: Stat; commit: string } | null;
   /** `vmaspec explore --count EXPLORE_BENCH_COUNT[oracle]` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
   explore: { model: ExploreSpeed[]; diff: ExploreSpeed[]; perSecondModel: Stat; perSecondDiff: Stat };
 }
@@ -121,6 +124,35 @@ export interface BenchRequest {
   log: Logger;
   /** The README's command (readmeCommand). */
   command: string[];
+  /** Also time a cold `npm test` (coldTest). */
+  coldTest: boolean;
+}
+
+/**
+ * `npm test` as a new user's first run meets it: a fresh clone of the checkout's HEAD (what is
+ * not committed is not in it), its npm dependencies installed by the test command's own set-up,
+ * and an empty vmaspec cache (VMASPEC_CACHE): every kernel, helper and snapshot is made. The
+ * Debian packages and npm's download cache are the machine's. Its output goes to cold-test.log.
+ */
+async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: number; commit: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vmaspec-cold-test-'));
+  try {
+    const clone = join(dir, 'vmaspec');
+    await run('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, clone], { log: request.log });
+    const commit = (await run('git', ['rev-parse', 'HEAD'], { log: request.log, cwd: clone })).trim();
+    // The environment of a new shell: none of this process's own settings (VMASPEC_REPO_ROOT names this checkout).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VMASPEC_') && !k.startsWith('npm_')));
+    const logFile = join(request.artifactsDir, `cold-test-${i + 1}.log`);
+    await mkdir(request.artifactsDir, { recursive: true });
+    await writeFile(logFile, '');
+    const into = { file: logFile, append: true } as const;
+    const t = performance.now();
+    const result = await execa('npm', ['test'], { cwd: clone, env: { ...env, VMASPEC_CACHE: join(dir, 'cache') }, extendEnv: false, stdin: 'ignore', stdout: into, stderr: into, reject: false });
+    if (result.exitCode !== 0) throw new Error(`bench: the cold npm test exited ${result.exitCode} (log: ${logFile})`);
+    return { seconds: Math.round((performance.now() - t) / 100) / 10, commit };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -298,6 +330,14 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   log.info(`bench: profile kernel build (--profile ${BENCH_PROFILE}: a new build dir seeded from the default's), ${reps.cold} time(s)`);
   const profileBuild = await repeat(reps.cold, (i) => newConfigBuild('profile', i, [profileFragment(BENCH_PROFILE)], true));
 
+  let cold: BenchResult['coldTest'] = null;
+  if (request.coldTest) {
+    log.info(`bench: a cold npm test (a fresh clone, an empty cache: every kernel built), ${reps.cold} time(s)`);
+    const runs: { seconds: number; commit: string }[] = [];
+    for (let i = 0; i < reps.cold; i++) runs.push(await coldTest(request, i));
+    cold = { seconds: stat(runs.map((r) => r.seconds)), commit: runs[0]?.commit ?? '' };
+  }
+
   const cpu = cpus();
   return {
     schema: BENCH_SCHEMA,
@@ -323,6 +363,7 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     peakRssRestored: stat(restored.map((r) => r.boot.peakRssMib ?? NaN)),
     peakRssBooted: stat(booted.map((r) => r.boot.peakRssMib ?? NaN)),
     guestRamMib: request.spec.memoryMib,
+    coldTest: cold,
     explore: { model, diff, perSecondModel: stat(model.map((x) => x.perSecond)), perSecondDiff: stat(diff.map((x) => x.perSecond)) },
   };
 }

@@ -46,6 +46,7 @@ export const FLAGS = {
   shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
   jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores)' },
   'full-views': { type: 'boolean', help: 'every line of each smaps block, not only those the expectations read (a recording\nanother test judges: test/model/record-fixture.ts)' },
+  'cold-test': { type: 'boolean', help: 'bench: also time a cold `npm test` (a fresh clone of HEAD, an empty cache: every\nkernel built; ~15 min on 2 cores)' },
   'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
   artifacts: { type: 'string', arg: 'DIR', help: 'where console logs, result streams and plans go (default: artifacts/)' },
   arch: { type: 'string', arg: 'ARCH', default: 'x86_64', help: 'guest architecture, a file in qemu/ (default: x86_64)' },
@@ -94,7 +95,7 @@ export const COMMANDS = {
     exit: "0 no sequence failed (a model's claim, a view that differs), 1 one did (a finding), 2 the\nexploration could not run",
   },
   merge: { summary: 'join the JSON reports of shards (files given) into one report and verdict', args: '<report.json …>', flags: [...REPORTS, ...COLOR], exit: CASES_EXIT.replace('the run', 'the merge') },
-  bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch'], exit: WRITE_EXIT },
+  bench: { summary: 'measure speed (one case, the suite, kernel builds, the naive -M pc baseline);\nwrites docs/performance.md and docs/performance.json', args: '[case id]', flags: [...KERNEL, 'artifacts', 'arch', 'cold-test'], exit: WRITE_EXIT },
   'kernel build': { summary: 'build (or find in the cache) the kernel only', args: '', flags: [...KERNEL, 'arch'], exit: WRITE_EXIT },
   'kernel key': {
     summary: "print the key the kernel is kept under in the cache, building and extracting nothing:\na CI cache key that changes exactly when the kernel would be built anew",

@@ -30,7 +30,7 @@ describe('bench figures', () => {
   it('marks each target met or not from the figures, and shows both breakdowns', () => {
     const boot: BootTiming = { ...restored(0), start: 'boot', monitorMs: null, toReadyMs: 900, kernelToInitMs: 750, toInitMs: 910 };
     const result: BenchResult = {
-      schema: 'vmaspec-bench/6', started: '2026-11-22T00:00:00Z',
+      schema: 'vmaspec-bench/7', started: '2026-11-22T00:00:00Z',
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
       oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]), oneCaseHost: commandHost([{ wallMs: 700, boot: restored(0) }]), command: './vmaspec',
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
@@ -38,7 +38,10 @@ describe('bench figures', () => {
       naive: stat([2000]), naiveRatio: 6.45,
       peakRssRestored: stat([44.5, 45, 120]), peakRssBooted: stat([84]), guestRamMib: 256,
       explore: { model: [{ sequences: 110, unclaimed: 90, perSecond: 55 }], diff: [{ sequences: 200, unclaimed: 0, perSecond: 9.5 }], perSecondModel: stat([55]), perSecondDiff: stat([9.5]) },
+      coldTest: null,
     };
+    expect(renderPerformance(result)).toMatch(/\| cold `npm test`: .* \| not measured: `npm run bench -- --cold-test` \| \| \| \| ≤ 6 min \| \|/);
+    expect(renderPerformance({ ...result, coldTest: { seconds: stat([361]), commit: 'c0ffee1234567890' } })).toMatch(/\| cold `npm test`: .*; at c0ffee123456 \| 361\.0 s \| 361\.0 s \| 361\.0 s \| 1 \| ≤ 6 min \| \*\*not met\*\* \|/);
     const md = renderPerformance(result);
     expect(md).toMatch(/\| one case \(`naming\/s1`\), QEMU start → verdict \| 300 ms \| 310 ms \| 320 ms \| 3 \| median ≤ 500 ms \| met \|/);
     expect(md).toMatch(/whole suite, 92 cases.*\| 5300 ms \|.*\*\*not met\*\*/);
