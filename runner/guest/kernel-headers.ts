@@ -4,17 +4,17 @@
 // cannot be installed (no rsync, a failed make) make the cases that need them broken, not the run.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { VmaspecError } from '../errors.js';
-import { contentKey } from '../kernel/cache.js';
+import { CONTENT_KEY, contentKey } from '../kernel/cache.js';
 import { cacheWriteError } from '../kernel/cache-faults.js';
 import type { ProbeSource } from '../cases/types.js';
 import type { BuiltKernel } from '../kernel/types.js';
 import type { Logger } from '../log.js';
 import { run, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
-import { writeFileAtomic } from '../util/atomic.js';
 import { fileIdentity } from '../util/file-identity.js';
+import { keptAnswer } from '../util/tool-answer.js';
 import type { KernelHeaders, KernelTree } from './probes.js';
 
 /** The kernel's source arch directory for a make ARCH (x86_64 → x86). */
@@ -32,25 +32,15 @@ function filesUnder(dir: string): string[] {
 /**
  * A key over the UAPI header sources (include/uapi, arch/<arch>/include/uapi): equal trees share
  * one install. Reading the ~1000 headers took ~100 ms of every run with an upstream selftest, so
- * the key is kept beside the identities of the files it was read from (runner/util/file-identity.ts)
- * and read again only when one of them changed.
+ * the key is kept (as tool answers are) under the identities of the files it was read from
+ * (runner/util/file-identity.ts): it is read again only when one of them changed.
  */
 export async function uapiKey(sourceDir: string, arch: string, cacheDir: string): Promise<string> {
   const files = [...filesUnder(join(sourceDir, 'include', 'uapi')), ...filesUnder(join(sourceDir, 'arch', srcArch(arch), 'include', 'uapi'))];
   const identities = contentKey([arch, ...files.map((f) => fileIdentity(f, statSync(f)))]);
-  const memo = join(cacheDir, 'uapi-keys', `${contentKey([sourceDir, arch])}.json`);
-  const kept = await readFile(memo, 'utf8')
-    .then((text): unknown => JSON.parse(text))
-    .catch(() => null);
-  if (isKeptKey(kept) && kept.identities === identities) return kept.key;
-  const key = contentKey([arch, ...files.map((f) => Buffer.concat([Buffer.from(`${relative(sourceDir, f)}\n`), readFileSync(f)]))]);
-  await mkdir(dirname(memo), { recursive: true });
-  await writeFileAtomic(memo, JSON.stringify({ identities, key }));
-  return key;
+  const read = async (): Promise<string> => contentKey([arch, ...files.map((f) => Buffer.concat([Buffer.from(`${relative(sourceDir, f)}\n`), readFileSync(f)]))]);
+  return keptAnswer(join(cacheDir, 'uapi-keys'), identities, read, { valid: (kept) => CONTENT_KEY.test(kept) });
 }
-
-const isKeptKey = (v: unknown): v is { identities: string; key: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { identities?: unknown }).identities === 'string' && typeof (v as { key?: unknown }).key === 'string';
 
 const onPath = (tool: string): boolean =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => {

@@ -13,6 +13,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The cache directory a command uses: `--cache-dir` (resolved) when given, else the default. */
 export const cacheDirOf = (given: string | undefined): string => (given ? resolve(given) : defaultCacheDir());
 
+/** What contentKey returns. */
+export const CONTENT_KEY = /^[0-9a-f]{16}$/;
+
 /** A short hex key over the given parts (order matters). */
 export function contentKey(parts: (string | Uint8Array)[]): string {
   const hash = createHash('sha256');

@@ -55,12 +55,21 @@ export async function questionKey(question: ToolQuestion): Promise<string | null
 export async function toolAnswer(cacheDir: string, question: ToolQuestion, ask: () => Promise<string>, keep = true): Promise<string> {
   const key = await questionKey(question);
   if (!key) return ask();
-  const file = join(cacheDir, 'tools', key);
+  return keptAnswer(join(cacheDir, 'tools'), key, ask, { keep });
+}
+
+/**
+ * The answer kept in `dir` under `key` (a key over everything the answer depends on), else
+ * `compute()`'s, kept there for next time unless `keep` is false. A kept answer that is not
+ * `valid` (damaged) is computed and kept again.
+ */
+export async function keptAnswer(dir: string, key: string, compute: () => Promise<string>, options: { keep?: boolean; valid?: (answer: string) => boolean } = {}): Promise<string> {
+  const file = join(dir, key);
   const kept = await readFile(file, 'utf8').catch(() => null);
-  if (kept !== null) return kept;
-  const answer = await ask();
-  if (!keep) return answer;
-  await mkdir(join(cacheDir, 'tools'), { recursive: true });
+  if (kept !== null && (options.valid?.(kept) ?? true)) return kept;
+  const answer = await compute();
+  if (options.keep === false) return answer;
+  await mkdir(dir, { recursive: true });
   await writeFileAtomic(file, answer);
   return answer;
 }
