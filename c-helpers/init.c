@@ -472,6 +472,44 @@ static int ms_until(uint64_t deadline_us)
 }
 
 /*
+ * SIGCHLD stays blocked in the supervisor, and it sleeps in sigtimedwait()
+ * until a child changes state (or a deadline) instead of polling: without
+ * high-resolution timers a 1 ms nanosleep is a whole tick (4 ms at HZ=250),
+ * and the probe's EOF comes before it is a zombie, so every case paid one.
+ * Probes get the signal mask init started with.
+ */
+static sigset_t chld_set, probe_mask;
+
+static void on_sigchld(int sig)
+{
+	(void)sig; /* never runs (blocked); a handler, not SIG_IGN, which would reap the children itself */
+}
+
+static void block_sigchld(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld };
+
+	sigemptyset(&chld_set);
+	sigaddset(&chld_set, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &chld_set, &probe_mask);
+}
+
+/* Sleeps until a SIGCHLD or the deadline: 0 when the deadline has passed. */
+static int await_child(uint64_t deadline_us)
+{
+	int left = ms_until(deadline_us);
+	struct timespec ts;
+
+	if (left == 0)
+		return 0;
+	ts.tv_sec = left / 1000;
+	ts.tv_nsec = (long)(left % 1000) * 1000000L;
+	sigtimedwait(&chld_set, NULL, &ts);
+	return 1;
+}
+
+/*
  * Ends every process of the case: the probe is gone, and so must be whatever
  * it left behind (children that left its process group or session, orphans
  * that sleep or spin), before the next case starts. PID 1's kill(-1) reaches
@@ -491,10 +529,8 @@ static int kill_leftovers(uint64_t deadline_us)
 			continue;
 		if (r < 0)
 			return 0; /* ECHILD: nothing of the case is left */
-		if (ms_until(deadline_us) == 0)
+		if (!await_child(deadline_us))
 			return -1;
-		struct timespec ts = { 0, 1000000 }; /* 1 ms */
-		nanosleep(&ts, NULL);
 	}
 }
 
@@ -583,6 +619,7 @@ static void exec_probe(int out_fd, const char *plan, const char *binary)
 		}
 	}
 	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &probe_mask, NULL);
 	seal_channel();
 	if (binary)
 		execv(binary, custom_argv);
@@ -602,10 +639,8 @@ static int wait_until(pid_t pid, int *status, uint64_t deadline_us)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return 0; /* cannot happen: it is our child */
-		if (ms_until(deadline_us) == 0)
+		if (!await_child(deadline_us))
 			return -1;
-		struct timespec ts = { 0, 1000000 }; /* 1 ms */
-		nanosleep(&ts, NULL);
 	}
 }
 
@@ -969,6 +1004,7 @@ int main(void)
 	setup_fault_injection();
 	verbose = cmdline_has("vmaspec.verbose=1");
 	signal(SIGPIPE, SIG_IGN);
+	block_sigchld();
 
 	channel = open_channel();
 	if (channel < 0) {

@@ -15,7 +15,7 @@ describe('QEMU argv from qemu/x86_64.yaml', async () => {
     expect(at('-kernel')).toBe('/k/vmlinux');
     expect(at('-smp')).toBe('1');
     expect(at('-cpu')).toBe('max');
-    expect(at('-append')).toBe('console=ttyS0 reboot=t panic=-1 oops=panic printk.time=1 watchdog_thresh=2 sysctl.kernel.hung_task_timeout_secs=2 nolapic_timer vmaspec.verbose=1');
+    expect(at('-append')).toBe('console=ttyS0 reboot=t panic=-1 oops=panic printk.time=1 watchdog_thresh=2 sysctl.kernel.hung_task_timeout_secs=2 nolapic_timer tsc=reliable vmaspec.verbose=1');
   });
 
   it('puts the console in a file and the result stream on a second UART', () => {
