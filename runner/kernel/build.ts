@@ -15,6 +15,7 @@ import { configRelease, parseKconfig, type KconfigValues } from './kconfig.js';
 import { elfProblem, entryProblem } from './manifest.js';
 import { markBuilt, seedBuildDir, unmarkBuilt } from './seed.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
+import { debianImage, debianImagePackage } from './debian-image.js';
 import { locateSource, patchedSource, patchedTree, sourceTree, type BuildableSource } from './source.js';
 import { configuredInPlace, withCleanCopy } from './tree-copy.js';
 import type { BuiltKernel, KernelRequest, KernelSource, SourceTree } from './types.js';
@@ -63,6 +64,17 @@ function bootMachine(request: KernelRequest, config: KconfigValues, where: strin
   const tried: string[] = [];
   for (let m: ArchSpec | null = request.machine; m; m = m.otherwise) tried.push(`qemu/${m.arch}.yaml boots ${m.kernelImage} with CONFIG_${m.imageNeeds}`);
   throw new VmaspecError('E_KERNEL_CONFIG', `no machine of qemu/ boots the kernel of ${where}`, { details: tried });
+}
+
+/** The cache key of Debian's prebuilt kernel: its package and version. */
+const debianImageKey = (pkg: { name: string; version: string }): string => contentKey(['debian-image', pkg.name, pkg.version]);
+
+/** Debian's prebuilt kernel, fetched into the cache once, then checked and booted as a prebuilt image. */
+async function debianKernel(request: KernelRequest & { source: { kind: 'debian-image' } }, log: Logger): Promise<BuiltKernel> {
+  const { series, flavour } = request.source;
+  const fetched = await debianImage(series, flavour, request.cacheDir, log);
+  const kernel = await prebuiltKernel({ ...request, source: { kind: 'image', image: fetched.image, config: fetched.config } }, log);
+  return { ...kernel, key: debianImageKey(fetched.package), label: `debian-image:${series}-${flavour} (${fetched.label})` };
 }
 
 /** A prebuilt image: its `.config` must hold what the guest needs, and what the image needs to boot on the machine. */
@@ -159,6 +171,7 @@ export async function kernelKey(request: KernelRequest, log: Logger): Promise<st
   const source = request.source;
   if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   if (source.kind === 'image') return imageKey(source.image, await readFile(source.config, 'utf8'));
+  if (source.kind === 'debian-image') return debianImageKey(await debianImagePackage(source.series, source.flavour, request.cacheDir, log));
   const [base, plan, series] = await Promise.all([locateSource(source, request.cacheDir, log), configPlan(request, false, log), readSeries(request.patches)]);
   return builtKey(source, base, series, plan.configKey, request.cacheDir);
 }
@@ -168,7 +181,8 @@ export async function buildKernel(request: KernelRequest, log: Logger): Promise<
   const source = request.source;
   if (source.kind === 'host') throw new VmaspecError('E_USAGE', NOTHING_TO_BUILD);
   await assertCacheWritable(request.cacheDir);
-  const kernel = source.kind === 'image' ? await prebuiltKernel({ ...request, source }, log) : await buildFromSource(request, source, log);
+  const kernel =
+    source.kind === 'image' ? await prebuiltKernel({ ...request, source }, log) : source.kind === 'debian-image' ? await debianKernel({ ...request, source }, log) : await buildFromSource(request, source, log);
   for (const line of kernel.configReport) log.info(`kernel: ${line}`);
   return kernel;
 }
@@ -231,7 +245,7 @@ async function treeBuild(source: TreeSource, clean: SourceTree, series: SeriesPa
  */
 export async function makeTarget(request: KernelRequest, target: string, file: string, log: Logger): Promise<string> {
   const source = request.source;
-  if (source.kind === 'image' || source.kind === 'tree' || source.kind === 'host' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
+  if (source.kind === 'image' || source.kind === 'debian-image' || source.kind === 'tree' || source.kind === 'host' || request.patches.length > 0) throw new VmaspecError('E_USAGE', `make ${target}: only for Debian's source or a git commit, without patches`);
   await buildKernel(request, log);
   const [base, plan] = await Promise.all([sourceTree(source, request.cacheDir, log), configPlan(request, true, log)]);
   const copy = workingCopyOf(base, request.cacheDir);

@@ -20,6 +20,8 @@ export interface KernelOptions {
   config?: string;
   /** The version of Debian's linux-source package to build (default 6.12). */
   debian?: string;
+  /** Debian's prebuilt kernel of a series and flavour instead (`--kernel debian-image:6.12-cloud-amd64`). */
+  debianImage?: { series: string; flavour: string };
   /** A commit of a git repository as the source (`--git REPO` with a revision). */
   git?: { repo: string; rev: string };
   /** The kernel this machine runs (`--kernel host`): no source, no build, no guest. */
@@ -69,6 +71,11 @@ function kernelSource(options: KernelOptions): KernelSource {
     return { kind: 'host' };
   }
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
+  if (options.debianImage) {
+    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.image && '--kernel-image', options.config && '--kernel-config', options.git && 'git:'].filter(Boolean);
+    if (given.length > 0) throw new VmaspecError('E_USAGE', `a Debian kernel image is used as Debian built it: ${given.join(', ')} cannot apply to it`);
+    return { kind: 'debian-image', ...options.debianImage };
+  }
   if (!options.tree && options.build) throw new VmaspecError('E_USAGE', '--kernel-build is the build dir of a --kernel-tree; give the tree too');
   if (!options.tree && options.inBuildDir) throw new VmaspecError('E_USAGE', '--in-build-dir builds a --kernel-tree in its own build dir; give the tree');
   if (options.image) {

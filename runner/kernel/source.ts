@@ -27,7 +27,7 @@ const BOOTSTRAP = join(repoRoot, 'runner/setup/bootstrap.mjs');
 const DPKG_DATABASE = ['/var/lib/dpkg/status', '/var/lib/dpkg/updates'];
 
 /** The installed version of linux-source-<version>; installed first (by set-up, as root) when missing. dpkg's answer is kept in the cache when `keep`. */
-async function debianPackageVersion(version: string, cacheDir: string, keep: boolean, log: Logger): Promise<string> {
+export async function debianPackageVersion(version: string, cacheDir: string, keep: boolean, log: Logger): Promise<string> {
   const pkg = `linux-source-${version}`;
   const question = { command: 'dpkg-query', args: ['-W', '-f', '${db:Status-Status} ${Version}', pkg], files: DPKG_DATABASE };
   const query = (): Promise<string> => toolAnswer(cacheDir, question, async () => (await run(question.command, question.args, { log })).trim(), keep);
@@ -70,7 +70,7 @@ export async function debianSource(version: string, cacheDir: string, log: Logge
 }
 
 /** Fills `dir` once (under its lock, through a partial dir renamed at the end); later calls find it complete. */
-async function extractOnce(dir: string, log: Logger, fill: (partial: string) => Promise<void>): Promise<void> {
+export async function extractOnce(dir: string, log: Logger, fill: (partial: string) => Promise<void>): Promise<void> {
   if (existsSync(join(dir, '.complete'))) return;
   await mkdir(dirname(dir), { recursive: true });
   await withLock(dir, 'kernel', log, async () => {
@@ -110,7 +110,7 @@ export async function gitSource(repo: string, rev: string, cacheDir: string, log
 }
 
 /** A kernel source that vmaspec builds: every kind but a prebuilt image and the running kernel. */
-export type BuildableSource = Exclude<KernelSource, { kind: 'image' | 'host' }>;
+export type BuildableSource = Exclude<KernelSource, { kind: 'image' | 'debian-image' | 'host' }>;
 
 /** Where a source is (or will be) in the cache and its identity, without extracting, exporting or writing anything (a cache key needs no more). */
 export async function locateSource(source: BuildableSource, cacheDir: string, log: Logger): Promise<SourceTree> {

@@ -5,10 +5,10 @@ import type { KernelOptions } from './request.js';
 /** The kernel options of a spec, and the label the matrix shows for it. */
 export interface NamedKernel {
   label: string;
-  options: Pick<KernelOptions, 'debian' | 'tree' | 'image' | 'git' | 'host'>;
+  options: Pick<KernelOptions, 'debian' | 'debianImage' | 'tree' | 'image' | 'git' | 'host'>;
 }
 
-const FORMS = 'debian:VERSION (debian:6.12, debian:6.1), tree:PATH, image:PATH (its .config beside it), git:REPO@REV, host (the running kernel)';
+const FORMS = 'debian:VERSION (debian:6.12, debian:6.1), debian-image:VERSION-FLAVOUR (Debian\'s own build, e.g. debian-image:6.12-cloud-amd64), tree:PATH, image:PATH (its .config beside it), git:REPO@REV, host (the running kernel)';
 
 /** The spec of the kernel this machine runs: the cases run on it, with no VM (runner/host/). */
 export const HOST_SPEC = 'host';
@@ -28,6 +28,11 @@ export function parseKernelSpec(text: string): NamedKernel {
     case 'debian':
       if (!/^\d+\.\d+$/.test(rest)) bad(`"${rest}" is not a version such as 6.12`);
       return { label: text, options: { debian: rest } };
+    case 'debian-image': {
+      const m = /^(\d+\.\d+)-([a-z0-9][a-z0-9-]*)$/.exec(rest);
+      if (!m) bad(`"${rest}" is not a version and a flavour such as 6.12-cloud-amd64`);
+      return { label: text, options: { debianImage: { series: m?.[1] ?? '', flavour: m?.[2] ?? '' } } };
+    }
     case 'tree':
       return { label: text, options: { tree: rest } };
     case 'image':

@@ -15,6 +15,8 @@ export type KernelSource =
   | { kind: 'git'; repo: string; rev: string }
   /** A prebuilt uncompressed vmlinux (PVH) and its `.config`. */
   | { kind: 'image'; image: string; config: string }
+  /** Debian's own prebuilt kernel of a series and flavour (e.g. 6.12, cloud-amd64), fetched by apt (runner/kernel/debian-image.ts). */
+  | { kind: 'debian-image'; series: string; flavour: string }
   /** The kernel this machine runs (`--kernel host`): nothing is built or booted (runner/host/). */
   | { kind: 'host' };
 

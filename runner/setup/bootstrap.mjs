@@ -47,7 +47,11 @@ export const PROGRAMS = {
   mount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
   umount: ['mount', 'tests: a small tmpfs as a full disk for the cache'],
   'dpkg-query': ['dpkg', 'this set-up: which packages are installed'],
-  'apt-get': ['apt', 'this set-up: installs what is missing'],
+  'apt-get': ['apt', 'this set-up: installs what is missing; --kernel debian-image: apt-get download of the kernel package'],
+  'apt-cache': ['apt', "--kernel debian-image: which versions of Debian's kernel package there are"],
+  'dpkg-deb': ['dpkg', "--kernel debian-image: unpacks Debian's kernel package (nothing is installed)"],
+  dpkg: ['dpkg', "--kernel debian-image: Debian's version order (dpkg --compare-versions)"],
+  zstd: ['zstd', "--kernel debian-image: the vmlinux inside Debian's vmlinuz is zstd-compressed"],
   chromium: ['chromium', 'tests: the HTML report (runner/report/html.ts) is rendered in headless Chromium, driven by playwright-core'],
 };
 
