@@ -18,7 +18,7 @@ interface Flag {
 
 /** Every flag of every command. */
 export const FLAGS = {
-  kernel: { type: 'string', multiple: true, arg: 'SPEC', help: 'the kernel to test: debian:6.12 (default), debian:6.1, tree:PATH, image:PATH,\ngit:REPO@REV, or host: the running kernel, no VM (as root; cases that would\nchange the machine are skipped); given twice or more, run prints a matrix' },
+  kernel: { type: 'string', multiple: true, arg: 'SPEC', help: "the kernel to test: debian:6.12 (default), debian:6.1, debian-image:6.12-cloud-amd64\n(Debian's own prebuilt kernel), tree:PATH, image:PATH, git:REPO@REV, or host: the\nrunning kernel, no VM (as root; cases that would change the machine are skipped);\ngiven twice or more, run prints a matrix" },
   patch: { type: 'string', multiple: true, arg: 'FILE', help: 'apply a patch to a pristine copy of the source (repeatable, in order)' },
   'kernel-tree': { type: 'string', arg: 'PATH', help: "build a kernel tree of yours, clean or configured in place (then from a clean\ncopy in the cache): nothing is written into the tree" },
   'kernel-build': { type: 'string', arg: 'DIR', help: "the build dir of --kernel-tree (as make O=DIR): its .config is the base" },

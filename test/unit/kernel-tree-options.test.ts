@@ -46,6 +46,7 @@ describe('the command line of a developer’s tree', () => {
     ['--in-build-dir without a tree', { inBuildDir: true }, '--in-build-dir builds a --kernel-tree in its own build dir; give the tree'],
     ['--in-build-dir with --kernel-image', { image: '/bin/true', inBuildDir: true }, '--in-build-dir builds a --kernel-tree in its own build dir; give the tree'],
     ['--in-build-dir with a --patch series', { tree: '/tmp', inBuildDir: true, patches: ['/bin/true'] }, '--in-build-dir: a --patch series is built in a patched copy of the tree in the cache, not in your build dir'],
+    ['Debian’s prebuilt kernel with a --patch and a .config', { debianImage: { series: '6.12', flavour: 'cloud-amd64' }, patches: ['/bin/true'], config: '/bin/true' }, 'a Debian kernel image is used as Debian built it: --patch, --kernel-config cannot apply to it'],
     ['--kernel host with the tree’s options', { host: true, build: '/tmp', inBuildDir: true, config: '/bin/true' }, '--kernel host runs the kernel this machine runs, as it is: --kernel-build, --in-build-dir, --kernel-config cannot apply to it'],
   ];
   it.each(refused)('%s is E_USAGE, naming the flags', async (_, options, message) => {

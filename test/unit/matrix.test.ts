@@ -17,6 +17,7 @@ describe('--kernel SPEC', () => {
     expect(parseKernelSpec('tree:/src/linux').options).toEqual({ tree: '/src/linux' });
     expect(parseKernelSpec('image:/b/vmlinux').options).toEqual({ image: '/b/vmlinux' });
     expect(parseKernelSpec('git:/src/a@b@v6.12').options).toEqual({ git: { repo: '/src/a@b', rev: 'v6.12' } });
+    expect(parseKernelSpec('debian-image:6.12-cloud-amd64')).toEqual({ label: 'debian-image:6.12-cloud-amd64', options: { debianImage: { series: '6.12', flavour: 'cloud-amd64' } } });
   });
 
   it.each([
@@ -25,6 +26,8 @@ describe('--kernel SPEC', () => {
     ['debian:six', /not a version such as 6\.12/],
     ['git:/src/linux', /git:REPO@REV/],
     ['nfs:/x', /unknown kind "nfs"/],
+    ['debian-image:6.12', /not a version and a flavour such as 6\.12-cloud-amd64/],
+    ['debian-image:cloud-amd64', /not a version and a flavour/],
   ])('refuses %s, listing the forms', (spec, why) => {
     expect(() => parseKernelSpec(spec)).toThrow(why);
     expect(() => parseKernelSpec(spec)).toThrow(/expected one of: debian:VERSION/);
