@@ -474,8 +474,9 @@ static int ms_until(uint64_t deadline_us)
 /*
  * SIGCHLD stays blocked in the supervisor, and it sleeps in sigtimedwait()
  * until a child changes state (or a deadline) instead of polling: without
- * high-resolution timers a 1 ms nanosleep is a whole tick (4 ms at HZ=250),
- * and the probe's EOF comes before it is a zombie, so every case paid one.
+ * high-resolution timers a 1 ms nanosleep is a whole tick (4 ms at HZ=250).
+ * (The probe's EOF comes before it is a zombie, but on one vCPU without
+ * preemption it is one by the time init runs: measured, no faster suite.)
  * Probes get the signal mask init started with.
  */
 static sigset_t chld_set, probe_mask;
