@@ -15,7 +15,7 @@ import { configRelease, parseKconfig, type KconfigValues } from './kconfig.js';
 import { elfProblem, entryProblem } from './manifest.js';
 import { markBuilt, seedBuildDir, unmarkBuilt } from './seed.js';
 import { keepResult, readSeries, seriesKey, withSeriesApplied, workBuildDir, workingCopy, workingCopyOf, type SeriesPatch } from './series.js';
-import { debianImage, debianImagePackage } from './debian-image.js';
+import { debianImage, debianImagePackage, type ImagePackage } from './debian-image.js';
 import { locateSource, patchedSource, patchedTree, sourceTree, type BuildableSource } from './source.js';
 import { configuredInPlace, withCleanCopy } from './tree-copy.js';
 import type { BuiltKernel, KernelRequest, KernelSource, SourceTree } from './types.js';
@@ -67,7 +67,7 @@ function bootMachine(request: KernelRequest, config: KconfigValues, where: strin
 }
 
 /** The cache key of Debian's prebuilt kernel: its package and version. */
-const debianImageKey = (pkg: { name: string; version: string }): string => contentKey(['debian-image', pkg.name, pkg.version]);
+const debianImageKey = (pkg: ImagePackage): string => contentKey(['debian-image', pkg.name, pkg.version]);
 
 /** Debian's prebuilt kernel, fetched into the cache once, then checked and booted as a prebuilt image. */
 async function debianKernel(request: KernelRequest & { source: { kind: 'debian-image' } }, log: Logger): Promise<BuiltKernel> {

@@ -14,11 +14,17 @@ import type { Logger } from '../log.js';
 import { run } from '../util/exec.js';
 import { debianPackageVersion, extractOnce } from './source.js';
 
+/** A Debian kernel image package and its version. */
+export interface ImagePackage {
+  name: string;
+  version: string;
+}
+
 /** A Debian kernel image of the cache: the vmlinux to boot, its .config, and what it is. */
 export interface DebianImage {
   image: string;
   config: string;
-  package: { name: string; version: string };
+  package: ImagePackage;
   /** The package and its version, e.g. `linux-image-6.12.118+deb12-cloud-amd64-unsigned 6.12.118-1~deb12u1`. */
   label: string;
 }
@@ -28,7 +34,7 @@ const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /** `Package: …` and `Version: …` of each stanza `apt-cache show` printed. */
-function stanzas(text: string): { name: string; version: string }[] {
+function stanzas(text: string): ImagePackage[] {
   return text
     .split(/\n\n+/)
     .map((s) => ({ name: /^Package: (\S+)$/m.exec(s)?.[1] ?? '', version: /^Version: (\S+)$/m.exec(s)?.[1] ?? '' }))
@@ -43,26 +49,30 @@ async function newer(a: string, b: string, log: Logger): Promise<boolean> {
   );
 }
 
-/** The cache folder of an image package's version. */
-const imageDir = (cacheDir: string, pkg: { name: string; version: string }): string => join(cacheDir, 'images', `${pkg.name}_${pkg.version.replaceAll(':', '%3a')}`);
+/** The cache folder of an image package's version (`packageOf` reads it back). */
+const imageDir = (cacheDir: string, pkg: ImagePackage): string => join(cacheDir, 'images', `${pkg.name}_${pkg.version.replaceAll(':', '%3a')}`);
+
+/** The package and version of a folder name imageDir made; null for another name. */
+function packageOf(entry: string): ImagePackage | null {
+  const at = entry.lastIndexOf('_');
+  return at > 0 ? { name: entry.slice(0, at), version: entry.slice(at + 1).replaceAll('%3a', ':') } : null;
+}
 
 /** The names of the image packages of `series` and `flavour`. */
 const packageShape = (series: string, flavour: string): RegExp => new RegExp(`^linux-image-${series.replaceAll('.', '\\.')}[.0-9]*[-+][^ ]*-${flavour}-unsigned$`);
 
-/** An image of the cache of the linux-source version, found without asking apt (which takes seconds). */
-async function cachedPackage(series: string, flavour: string, cacheDir: string, log: Logger): Promise<{ name: string; version: string } | null> {
-  const source = await debianPackageVersion(series, cacheDir, false, log);
+/** An image of the cache of the linux-source version `source`, found without asking apt (which takes seconds). */
+async function cachedPackage(series: string, flavour: string, source: string, cacheDir: string): Promise<ImagePackage | null> {
   const shape = packageShape(series, flavour);
   for (const entry of await readdir(join(cacheDir, 'images')).catch(() => [] as string[])) {
-    const at = entry.lastIndexOf('_');
-    const pkg = { name: entry.slice(0, at), version: entry.slice(at + 1).replaceAll('%3a', ':') };
-    if (at > 0 && pkg.version === source && shape.test(pkg.name) && (await stat(join(cacheDir, 'images', entry, '.complete')).catch(() => null))) return pkg;
+    const pkg = packageOf(entry);
+    if (pkg && pkg.version === source && shape.test(pkg.name) && (await stat(join(imageDir(cacheDir, pkg), '.complete')).catch(() => null))) return pkg;
   }
   return null;
 }
 
-/** The image package of `series` and `flavour` to use, and its version. */
-async function pickPackage(series: string, flavour: string, cacheDir: string, log: Logger): Promise<{ name: string; version: string }> {
+/** The image package of `series` and `flavour` to use, and its version: that of linux-source (`source`) when Debian has it. */
+async function pickPackage(series: string, flavour: string, source: string, log: Logger): Promise<ImagePackage> {
   const shape = packageShape(series, flavour);
   const names = (await run('apt-cache', ['pkgnames', `linux-image-${series}`], { log })).split('\n').filter((n) => shape.test(n));
   if (names.length === 0) {
@@ -71,7 +81,6 @@ async function pickPackage(series: string, flavour: string, cacheDir: string, lo
     });
   }
   const all = stanzas(await run('apt-cache', ['show', ...names], { log }));
-  const source = await debianPackageVersion(series, cacheDir, false, log);
   const same = all.find((p) => p.version === source);
   if (same) return same;
   let best = all[0];
@@ -103,8 +112,9 @@ async function extractVmlinux(vmlinuz: string, out: string, log: Logger): Promis
 }
 
 /** The package (and version) of Debian's prebuilt `<series>` kernel of `flavour` that `debianImage` uses; nothing is fetched. */
-export async function debianImagePackage(series: string, flavour: string, cacheDir: string, log: Logger): Promise<{ name: string; version: string }> {
-  return (await cachedPackage(series, flavour, cacheDir, log)) ?? (await pickPackage(series, flavour, cacheDir, log));
+export async function debianImagePackage(series: string, flavour: string, cacheDir: string, log: Logger): Promise<ImagePackage> {
+  const source = await debianPackageVersion(series, cacheDir, false, log);
+  return (await cachedPackage(series, flavour, source, cacheDir)) ?? (await pickPackage(series, flavour, source, log));
 }
 
 /** Debian's prebuilt `<series>` kernel of `flavour` (e.g. 6.12, cloud-amd64) in the cache: fetched and extracted once. */

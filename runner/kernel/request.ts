@@ -64,15 +64,32 @@ function givenDir(flag: string, path: string): string {
   return abs;
 }
 
+/** How each option that picks or builds a kernel is spelt on the command line, and whether it was given. */
+const OPTION_FLAGS = {
+  '--patch': (o) => Boolean(o.patches?.length),
+  '--kernel-tree': (o) => Boolean(o.tree),
+  '--kernel-build': (o) => Boolean(o.build),
+  '--in-build-dir': (o) => Boolean(o.inBuildDir),
+  '--kernel-image': (o) => Boolean(o.image),
+  '--kernel-config': (o) => Boolean(o.config),
+  '--kconfig': (o) => Boolean(o.kconfig?.length),
+  '--profile': (o) => Boolean(o.profiles?.length),
+  '--make-jobs': (o) => o.jobs !== undefined,
+  'git:': (o) => Boolean(o.git),
+} satisfies Record<string, (options: KernelOptions) => boolean>;
+
+/** Those of `flags` that `options` gives, in the order asked. */
+const flagsGiven = (options: KernelOptions, flags: (keyof typeof OPTION_FLAGS)[]): string[] => flags.filter((flag) => OPTION_FLAGS[flag](options));
+
 function kernelSource(options: KernelOptions): KernelSource {
   if (options.host) {
-    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.build && '--kernel-build', options.inBuildDir && '--in-build-dir', options.image && '--kernel-image', options.config && '--kernel-config', options.kconfig?.length && '--kconfig', options.profiles?.length && '--profile', options.jobs !== undefined && '--make-jobs'].filter(Boolean);
+    const given = flagsGiven(options, ['--patch', '--kernel-tree', '--kernel-build', '--in-build-dir', '--kernel-image', '--kernel-config', '--kconfig', '--profile', '--make-jobs']);
     if (given.length > 0) throw new VmaspecError('E_USAGE', `--kernel host runs the kernel this machine runs, as it is: ${given.join(', ')} cannot apply to it`);
     return { kind: 'host' };
   }
   if (options.tree && options.image) throw new VmaspecError('E_USAGE', '--kernel-tree and --kernel-image exclude each other');
   if (options.debianImage) {
-    const given = [options.patches?.length && '--patch', options.tree && '--kernel-tree', options.image && '--kernel-image', options.config && '--kernel-config', options.git && 'git:'].filter(Boolean);
+    const given = flagsGiven(options, ['--patch', '--kernel-tree', '--kernel-image', '--kernel-config', 'git:']);
     if (given.length > 0) throw new VmaspecError('E_USAGE', `a Debian kernel image is used as Debian built it: ${given.join(', ')} cannot apply to it`);
     return { kind: 'debian-image', ...options.debianImage };
   }
