@@ -5,7 +5,8 @@
  * (the second UART, /dev/ttyS1, raw mode) and parks: it says so and waits for
  * the host's `g` (the host may save the VM meanwhile: a snapshot that later
  * runs restore instead of booting). Then it unpacks the run's payload from
- * QEMU's fw_cfg into /, reseeds the kernel's RNG, and runs every case of /vmaspec/manifest: one
+ * QEMU's fw_cfg (or, after `p`/`w`, from the channel) into /, reseeds the kernel's
+ * RNG, and runs every case of /vmaspec/manifest: one
  * /bin/vmaprobe per case, in its own session, with its stdout on a pipe
  * whose lines are forwarded verbatim to the channel between `T … begin`
  * and `T … end` records. A case with a custom probe (manifest `exec`) runs
@@ -15,7 +16,7 @@
  * `hung`. Around each case it writes `vmaspec: case <i> begin` / `end` to
  * /dev/kmsg (so they also mark the console) and forwards the kernel log
  * records of the case as `K` records. After the last case it writes `D` and
- * ends the VM.
+ * ends the VM; after a warm-up (`w`) it clears the payload and parks again.
  *
  * The park, the payload, the manifest and the result stream are the
  * contract in docs/protocol.md; keep this file and that page in step.
@@ -26,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -918,9 +920,11 @@ static void setup_fault_injection(void)
 /*
  * Parked: the kernel is up and everything so far is the same for every run.
  * `vmaspec-parked 1` tells the host, which may save the VM's state now (a snapshot that
- * later runs restore instead of booting), then sends `g` on the channel.
+ * later runs restore instead of booting), then says where the cases are: `g` (fw_cfg),
+ * `p<len> <fnv>\n` + the archive on the channel, or `w…` the same for a warm-up run
+ * after which the supervisor parks again (docs/protocol.md). Returns that byte.
  */
-static void park(void)
+static int park(void)
 {
 	char c;
 
@@ -929,8 +933,8 @@ static void park(void)
 	for (;;) {
 		ssize_t r = read(channel, &c, 1);
 
-		if (r == 1 && c == 'g')
-			return;
+		if (r == 1 && (c == 'g' || c == 'p' || c == 'w'))
+			return c;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -940,10 +944,94 @@ static void park(void)
 	}
 }
 
+/* Reads exactly n bytes of the channel; -1 when it ends first. */
+static int read_channel(char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(channel, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* FNV-1a, 32 bits: the check of an archive that came over the channel (runner/qemu/parked.ts). */
+static uint32_t fnv1a32(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The largest archive the channel carries (the host refuses larger ones). */
+#define CHANNEL_PAYLOAD_MAX (64u << 20)
+
+/* Unpacks an archive into /; -1 after a `B` record. */
+static int unpack(const char *buf, size_t size, const char *from)
+{
+	char err[256];
+	int r = newc_unpack("", buf, size, err, sizeof(err));
+
+	if (r != 0)
+		record("B the cases' archive (%s): %s", from, err);
+	return r;
+}
+
+/* The cases from the channel: `<len> <fnv>\n` after the mode byte, then len bytes; -1 after a `B` record. */
+static int load_channel_payload(void)
+{
+	char line[32];
+	unsigned long len = 0, sum = 0;
+	size_t i = 0;
+	char *buf;
+	int r;
+
+	for (;;) {
+		if (i + 1 >= sizeof(line) || read_channel(&line[i], 1) != 0) {
+			record("B the cases' archive (channel): no length line");
+			return -1;
+		}
+		if (line[i] == '\n')
+			break;
+		i++;
+	}
+	line[i] = '\0';
+	if (sscanf(line, "%lu %lx", &len, &sum) != 2 || len == 0 || len > CHANNEL_PAYLOAD_MAX) {
+		record("B the cases' archive (channel): bad length line '%s'", line);
+		return -1;
+	}
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		record("B cannot map %lu bytes for the cases: %s", len, strerror(errno));
+		return -1;
+	}
+	if (read_channel(buf, len) != 0) {
+		record("B the cases' archive (channel): the channel ended inside it");
+		munmap(buf, len);
+		return -1;
+	}
+	if (fnv1a32(buf, len) != (uint32_t)sum) {
+		record("B the cases' archive (channel): checksum %08x, expected %08lx", fnv1a32(buf, len), sum);
+		munmap(buf, len);
+		return -1;
+	}
+	r = unpack(buf, len, "channel");
+	munmap(buf, len);
+	return r;
+}
+
 /* Unpacks the run's cases (manifest, plans, probes, seed) from fw_cfg into /; -1 after a `B` record. */
 static int load_payload(void)
 {
-	char err[256];
 	uint16_t key;
 	uint32_t size;
 	char *buf;
@@ -966,11 +1054,24 @@ static int load_payload(void)
 	}
 	fwcfg_read(key, buf, size);
 	ioperm(FW_CFG_PORT_SEL, 2, 0); /* the probes do not inherit port access */
-	r = newc_unpack("", buf, size, err, sizeof(err));
+	r = unpack(buf, size, "fw_cfg " PAYLOAD);
 	munmap(buf, size + 1);
-	if (r != 0)
-		record("B the cases' archive (fw_cfg %s): %s", PAYLOAD, err);
 	return r;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* After a warm-up: its cases go, so that the next archive's manifest is the only one. */
+static void clear_payload(void)
+{
+	nftw("/vmaspec", remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /*
@@ -1015,13 +1116,18 @@ int main(void)
 	unlink(CHANNEL_DEV);              /* see seal_channel() */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-	park();
-	record("vmaspec-results 1");
-	if (load_payload() == 0) {
-		reseed();
-		run_manifest();
+	for (;;) {
+		int mode = park();
+
+		record("vmaspec-results 1");
+		if ((mode == 'g' ? load_payload() : load_channel_payload()) == 0) {
+			reseed();
+			run_manifest();
+		}
+		record("D");
+		tcdrain(channel);
+		if (mode != 'w')
+			power_off();
+		clear_payload();
 	}
-	record("D");
-	tcdrain(channel);
-	power_off();
 }

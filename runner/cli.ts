@@ -1,4 +1,5 @@
 // The `vmaspec` command line: parse arguments, run a stage, map errors to exit codes.
+import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CaseError } from './cases/diagnostics.js';
@@ -41,6 +42,10 @@ import { DEFAULT_BATCH, DEFAULT_SHRINK_MS, formatExplore, runExplore, type Explo
 import { MODEL_SERIES, modelKernel } from './model/kernel.js';
 import { referenceModel } from './model/oracle.js';
 import { commandHelp, mainHelp, parseCommandLine, useColor, type Values } from './cli/flags.js';
+import { askDaemon, runDaemon, servePaths } from './serve/daemon.js';
+import { parkDefaultGuest } from './serve/park.js';
+import { compileClient, LAUNCHER, startDaemon } from './serve/start.js';
+import { serveWorker } from './serve/worker.js';
 
 /** The kernel options of the command line. */
 function kernelOptions(values: Values): KernelOptions {
@@ -206,6 +211,26 @@ function report(error: unknown, log: Logger, interrupted: number = EXIT.interrup
 }
 
 /** Runs the CLI; resolves to the exit code. `code`: the content hash of the bundle it runs from (runner/bin/vmaspec.js), which keys what is kept of its work. */
+/** A spare worker of the command server (runner/serve/worker.ts): `main` for the one command it is handed, a guest of `run`'s default kernel parked meanwhile. */
+export function serveWorkerMain(code?: string): void {
+  const log = createLogger({ verbose: false });
+  const park = async (): Promise<string> => {
+    const { values } = parseCommandLine(['run']);
+    return parkDefaultGuest(buildKernelRequest(oneKernel(values, 'run'), await runArch(values, [])), join(repoRoot, 'cases'), log);
+  };
+  serveWorker((argv) => main(argv, code), park);
+}
+
+/** The command server's daemon (runner/serve/daemon.ts) of this checkout, with the client `./vmaspec` runs compiled first. */
+export async function serveDaemonMain(currentBundle: () => Promise<string>): Promise<number> {
+  const log = createLogger({ verbose: false });
+  const cacheDir = cacheDirOf(undefined);
+  const served = servePaths(cacheDir, repoRoot);
+  mkdirSync(served.dir, { recursive: true });
+  await compileClient(served.dir, log).catch((error: unknown) => log.info(`serve: the client did not compile (${error instanceof Error ? error.message : String(error)}); ./vmaspec starts node directly`));
+  return runDaemon({ root: repoRoot, cacheDir, launcher: LAUNCHER, currentBundle });
+}
+
 export async function main(argv: string[], code?: string): Promise<number> {
   let log = createLogger({ verbose: argv.includes('-v') || argv.includes('--verbose') });
   const abort = new AbortController();
@@ -259,6 +284,19 @@ export async function main(argv: string[], code?: string): Promise<number> {
         const kernel = await buildKernel(buildKernelRequest(oneKernel(values, command), spec), log);
         process.stdout.write(`${kernel.image}\n`);
         log.info(`kernel: ${kernel.label} ${kernel.release}${kernel.cached ? ' (cached)' : ''}; config ${kernel.configPath}`);
+        return EXIT.ok;
+      }
+      case 'serve': {
+        if (paths.length > 0) throw new VmaspecError('E_USAGE', 'serve takes no arguments');
+        const served = servePaths(cacheDirOf(values['cache-dir']), repoRoot);
+        if (values.stop || values.status) {
+          const answer = await askDaemon(served.socket, ['serve', values.stop ? '--stop' : '--status']);
+          process.stdout.write(answer?.out ?? `vmaspec: no command server runs for ${repoRoot}\n`);
+          return answer || values.stop ? EXIT.ok : EXIT.couldNotRun;
+        }
+        const answer = (await askDaemon(served.socket, ['serve', '--status'])) ?? (await startDaemon(served));
+        if (!answer) throw new VmaspecError('E_SERVE', `the command server did not start (its log: ${served.log})`);
+        process.stdout.write(answer.out);
         return EXIT.ok;
       }
       case 'kernel key': {

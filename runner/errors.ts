@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'E_BOOT' // QEMU failed or the guest never answered
   | 'E_QMP' // QEMU's monitor refused a command or went away (snapshot save or restore)
   | 'E_HOST' // --kernel host cannot run the cases on this machine (not root, no mount namespaces)
+  | 'E_SERVE' // the command server (docs/serve.md) did not start
   | 'E_TMPDIR' // TMPDIR (where QEMU's monitor sockets go) is missing, not writable or too long a path
   | 'E_INTERRUPTED'; // Ctrl-C, SIGTERM or SIGHUP
 

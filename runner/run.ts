@@ -11,7 +11,7 @@ import type { ParseCache } from './cases/parse-cache.js';
 import type { Case, ProbeSource } from './cases/types.js';
 import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
-import { buildHelpers } from './guest/helpers.js';
+import { buildHelpers, type HelperBinaries } from './guest/helpers.js';
 import { cachedInitramfs, writePayload, type ProbeCase } from './guest/initramfs.js';
 import { probeFiles, type ProbeFile } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
@@ -33,8 +33,10 @@ import type { CompiledCase } from './plan/compiled.js';
 import { serializePlan } from './plan/plan.js';
 import type { KernelFacts } from './plan/when.js';
 import type { Accel, ArchSpec } from './qemu/arch.js';
+import type { BootRequest } from './qemu/argv.js';
 import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
+import { takeParked } from './qemu/parked.js';
 import { failureTail } from './qemu/console-tail.js';
 import { repoRoot } from './qemu/arch.js';
 import { loadKnownSplats } from './health/allowlist.js';
@@ -129,7 +131,7 @@ export async function prepareArtifacts(dir: string): Promise<void> {
 }
 
 /** KVM, when a full boot of this kernel with no cases proves it; else TCG with the reason. */
-async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: string): Promise<AccelChoice> {
+async function pickAccel(request: Pick<RunRequest, 'kernel' | 'artifactsDir' | 'log'>, kernel: BuiltKernel, initrd: string): Promise<AccelChoice> {
   const { log } = request;
   const spec = kernel.machine;
   return chooseAccel(spec.binary, request.kernel.cacheDir, log, async () => {
@@ -138,6 +140,25 @@ async function pickAccel(request: RunRequest, kernel: BuiltKernel, initrd: strin
     const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [], payload }, { timeoutMs: 15_000, log });
     return parseResultStream(outcome.stream).complete ? null : outcome.timedOut ? 'a test boot under KVM hung' : `a test boot under KVM failed (exit ${outcome.exitCode})`;
   });
+}
+
+/** How a run's guests start: the machine the kernel boots on, its QEMU inputs, the accelerator, and the snapshot they restore (null: they boot). */
+export interface GuestMachine {
+  /** The request's machine, or its `otherwise` for a kernel without what its image needs (qemu/*.yaml). */
+  guest: ArchSpec;
+  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append'>;
+  accel: AccelChoice;
+  snapshot: string | null;
+}
+
+/** The guest machine of `kernel` for a run (the command server parks one the same way: runner/serve/park.ts). */
+export async function guestMachine(request: Pick<RunRequest, 'kernel' | 'artifactsDir' | 'log' | 'snapshots'>, kernel: BuiltKernel, helpers: HelperBinaries): Promise<GuestMachine> {
+  const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
+  const accel = await pickAccel(request, kernel, initrd);
+  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
+  const guest = kernel.machine;
+  const snapshot = guest.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, guest, { ...machine, consoleLog: '', payload: '' }) : null;
+  return { guest, machine, accel, snapshot };
 }
 
 /** The kernel the cases run on: one vmaspec built and boots, or the one this machine runs (`--kernel host`). */
@@ -251,14 +272,9 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const boots: BootTiming[] = [];
   /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
   const guestRunner = async (kernel: BuiltKernel): Promise<{ runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>; accel: Accel }> => {
-    const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
-    const accel = await pickAccel(request, kernel, initrd);
+    const { guest, machine, accel, snapshot } = await guestMachine(request, kernel, helpers);
     if (accel.reason) log.info(`qemu: software emulation (TCG): ${accel.reason}`);
-    const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
-    // The machine the kernel boots on: the request's, or its `otherwise` for a kernel without what its image needs (qemu/*.yaml).
-    const guest = kernel.machine;
     if (guest.arch !== spec.arch) log.info(`qemu: ${kernel.label} has no CONFIG_${spec.imageNeeds}: booting ${basename(guest.kernelImage)} on -M ${guest.machine} (qemu/${guest.arch}.yaml)`);
-    const snapshot = guest.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, guest, { ...machine, consoleLog: '', payload: '' }) : null;
     if (snapshot) log.verbose(`qemu: ${existsSync(snapshot) ? 'restoring' : 'booting, then saving'} the snapshot ${snapshot}`);
 
     /** Boots one guest after another for a group of cases until each has a verdict (a crash ends a boot; the rest go on in the next). */
@@ -317,7 +333,9 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
             if (end) ends.push(Number(end[1]));
           },
         };
-        const outcome = snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
+        // The command server's guest of this very snapshot, restored and warm already (runner/qemu/parked.ts).
+        const parked = snapshot ? takeParked(snapshot) : null;
+        const outcome = parked ? await bootGuest(guest, bootRequest, bootOptions, parked) : snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
         watchdog.stop();
         marks = attributeLines(consoleLines(outcome.console));
         // Judge in stream order, after the boot (the reporters print as cases end).

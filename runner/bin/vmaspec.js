@@ -5,6 +5,7 @@
 // it (./code-cache.mjs), so a start costs ~0.1 s instead of the ~0.7 s that loading
 // ~130 modules through tsx's loader took; any edit to a source makes a new bundle
 // (~0.3 s, once). Without esbuild it falls back to tsx.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,6 +18,9 @@ const KEEP_BUNDLES = 4;
 /** Beside a bundle: its code cache. */
 const CODE = '.code';
 process.env.VMASPEC_REPO_ROOT ??= root;
+
+/** vmaspec's cache (runner/kernel/cache.ts defaultCacheDir). */
+const cacheDir = () => process.env.VMASPEC_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vmaspec');
 
 /** Every .ts file under dir, sorted, as paths relative to it (a walk: readdirSync's `recursive` took ~12 ms, this ~2). */
 function sources(dir, rel = '') {
@@ -39,7 +43,7 @@ async function bundled() {
   }
   if (existsSync(join(root, 'package-lock.json'))) hash.update(readFileSync(join(root, 'package-lock.json')));
   hash.update(readFileSync(fileURLToPath(import.meta.url))); // the build's options
-  const cache = process.env.VMASPEC_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vmaspec');
+  const cache = cacheDir();
   const file = join(cache, 'cli', `${hash.digest('hex').slice(0, 16)}.cjs`);
   if (!existsSync(file)) {
     const { build } = await import('esbuild');
@@ -75,17 +79,38 @@ try {
 } catch (error) {
   process.stderr.write(`vmaspec: could not bundle the CLI with esbuild (${error instanceof Error ? error.message : error}); running it through tsx\n`);
 }
+const argv = process.argv.slice(2);
+/** The command server's own starts (docs/serve.md): its daemon, and its workers. */
+const role = argv[0] === '__serve-daemon' || argv[0] === '__serve-worker' ? argv[0] : null;
 if (file) {
   const cli = loadBundle(file, `${file}${CODE}`);
-  process.exitCode = await cli.exports.main(process.argv.slice(2), cli.hash);
-  try {
-    cli.save();
-  } catch (error) {
-    process.stderr.write(`vmaspec: could not keep the code cache of ${file}: ${error instanceof Error ? error.message : error}\n`);
+  if (role === '__serve-worker') cli.exports.serveWorkerMain(cli.hash);
+  else if (role === '__serve-daemon') process.exitCode = await cli.exports.serveDaemonMain(bundled);
+  else {
+    process.exitCode = await cli.exports.main(argv, cli.hash);
+    try {
+      cli.save();
+    } catch (error) {
+      process.stderr.write(`vmaspec: could not keep the code cache of ${file}: ${error instanceof Error ? error.message : error}\n`);
+    }
+    startServer();
   }
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   const { main } = await import('../cli.ts');
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(argv);
+}
+
+/**
+ * After an interactive command, starts the command server when the client found none
+ * (VMASPEC_SERVE_START) or has never been compiled, so that the next `./vmaspec` is fast;
+ * never in CI, with VMASPEC_SERVE=0, or for `serve` itself (docs/serve.md).
+ */
+function startServer() {
+  const env = process.env;
+  if (!process.stdout.isTTY || env.CI || env.VMASPEC_SERVE === '0' || argv[0] === 'serve' || argv.includes('--help') || argv.includes('-h')) return;
+  const client = join(cacheDir(), 'serve', 'client');
+  if (env.VMASPEC_SERVE_START !== '1' && existsSync(client)) return;
+  spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], { detached: true, stdio: 'ignore', env: { ...env, VMASPEC_SERVE_START: '' } }).unref();
 }

@@ -47,6 +47,8 @@ export const FLAGS = {
   jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores)' },
   'full-views': { type: 'boolean', help: 'every line of each smaps block, not only those the expectations read (a recording\nanother test judges: test/model/record-fixture.ts)' },
   'cold-test': { type: 'boolean', help: 'bench: also time a cold `npm test` (a fresh clone of HEAD, an empty cache: every\nkernel built; ~15 min on 2 cores)' },
+  stop: { type: 'boolean', help: 'serve: stop the command server of this checkout (its worker and parked guest with it)' },
+  status: { type: 'boolean', help: 'serve: say whether a command server runs for this checkout, and what it holds' },
   'no-snapshot': { type: 'boolean', help: 'boot every guest; by default guests start from a snapshot of a booted one,\nsaved by the first boot of each kernel (cached; docs/performance.md)' },
   artifacts: { type: 'string', arg: 'DIR', help: 'where console logs, result streams and plans go (default: artifacts/)' },
   arch: { type: 'string', arg: 'ARCH', default: 'x86_64', help: 'guest architecture, a file in qemu/ (default: x86_64)' },
@@ -108,6 +110,12 @@ export const COMMANDS = {
     args: '[mutant names]',
     flags: ['kconfig', 'profile', 'cache-dir', 'make-jobs', 'artifacts', 'arch'],
     exit: '0 every mutant was caught, 1 a mutant survived (no case failed on it), 2 the run could not happen',
+  },
+  serve: {
+    summary: 'start the command server of this checkout in the background: `./vmaspec` then runs\ncommands in a worker that has the CLI loaded and a guest parked and warm (docs/serve.md)',
+    args: '',
+    flags: ['stop', 'status', 'cache-dir'],
+    exit: '0 done (--status: a server runs), 2 it could not be done (--status: none runs)',
   },
 } as const satisfies Record<string, Command>;
 

@@ -4,8 +4,10 @@
 // its state then, and sends `g` (docs/protocol.md). A restored guest is parked.
 // stdin stays open: at its EOF QEMU's stdio chardev closes and bytes the guest
 // writes later are lost. QEMU dies with vmaspec (runner/qemu/tether.ts).
-import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
+// A run may instead take a guest already parked and warm (runner/qemu/parked.ts):
+// its cases then go over the channel (`p`, docs/protocol.md), not through fw_cfg.
+import { readFile, writeFile } from 'node:fs/promises';
+import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../log.js';
 import { shellLine } from '../util/exec.js';
 import type { ArchSpec } from './arch.js';
@@ -31,7 +33,65 @@ export type BootEvent =
   | { kind: 'exited'; code: number | null; signal: string | null };
 
 /** The supervisor's line when it is ready for the run's cases (c-helpers/init.c park()). */
-const PARKED = 'vmaspec-parked 1';
+export const PARKED = 'vmaspec-parked 1';
+
+/** A running QEMU as execa gives it (stdout as latin1 text, stdin a pipe). */
+export type QemuProcess = ResultPromise<{ stdin: 'pipe'; encoding: 'latin1' }>;
+
+/** Spawns QEMU tethered to this process (runner/qemu/tether.ts), stdin a pipe, output kept. */
+export async function spawnQemu(spec: ArchSpec, args: string[], log: Logger, limits: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ child: QemuProcess }> {
+  const qemu = tethered(await requireQemu(spec), args);
+  log.verbose(`$ ${shellLine(spec.binary, args)}`);
+  const child = execa(qemu.file, qemu.args, {
+    reject: false,
+    stdin: 'pipe',
+    ...(limits.timeoutMs !== undefined ? { timeout: limits.timeoutMs } : {}),
+    killSignal: 'SIGKILL',
+    ...(limits.signal ? { cancelSignal: limits.signal } : {}),
+    cleanup: true,
+    buffer: { stdout: true, stderr: true },
+    stripFinalNewline: false,
+    encoding: 'latin1',
+  }) as QemuProcess;
+  child.stdin?.on('error', () => undefined); // QEMU gone before its input: its exit tells the story
+  return { child }; // wrapped: awaiting the process itself would wait for its end
+}
+
+/** A handler of QEMU's stdout chunks that gives `onLine` each line of the channel, its repeats written out (docs/protocol.md). */
+export function channelLines(onLine: (line: string) => void): { data: (chunk: Buffer | string) => void; rest: () => string } {
+  let pending = '';
+  const decode = repeatDecoder();
+  return {
+    data: (chunk) => {
+      pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.flatMap((raw) => decode(raw.replace(/\r$/, '')))) onLine(line);
+    },
+    rest: () => pending,
+  };
+}
+
+/** FNV-1a, 32 bits: the check init makes of an archive that came over the channel (c-helpers/init.c). */
+export function fnv1a32(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+/** The channel's hand-over of an archive: `p` (run it, then power off) or `w` (a warm-up: run it, then park again). */
+export const channelPayload = (mode: 'p' | 'w', archive: Buffer): Buffer => Buffer.concat([Buffer.from(`${mode}${archive.length} ${fnv1a32(archive).toString(16)}\n`, 'latin1'), archive]);
+
+/** A QEMU whose guest is restored, parked and warm, started before its cases were known (runner/qemu/parked.ts). */
+export interface ParkedQemu {
+  child: QemuProcess;
+  /** From now on the channel's lines go to `onLine` (no longer to whoever parked it). */
+  attach: (onLine: (line: string) => void) => { rest: () => string };
+  /** The kernel console QEMU writes, and where the part of the run that takes the guest starts. */
+  console: { path: string; offset: number };
+  /** Removes what the parked guest held (its console file, its snapshot links) once QEMU is gone. */
+  release: () => Promise<void>;
+}
 
 /** How long QEMU may take to open its monitor socket. */
 const QMP_CONNECT_MS = 10_000;
@@ -74,27 +134,35 @@ export interface BootOptions {
   onEvent?: (event: BootEvent) => void;
 }
 
-export async function bootGuest(spec: ArchSpec, request: BootRequest, options: BootOptions): Promise<BootOutcome> {
-  const args = qemuArgv(spec, request);
-  const qemu = tethered(await requireQemu(spec), args);
-  options.log.verbose(`$ ${shellLine(spec.binary, args)}`);
+export async function bootGuest(spec: ArchSpec, request: BootRequest, options: BootOptions, parkedQemu?: ParkedQemu): Promise<BootOutcome> {
   const started = Date.now();
-  const child = execa(qemu.file, qemu.args, {
-    reject: false,
-    stdin: 'pipe',
-    timeout: options.timeoutMs,
-    killSignal: 'SIGKILL',
-    cancelSignal: options.signal,
-    cleanup: true,
-    buffer: { stdout: true, stderr: true },
-    stripFinalNewline: false,
-    encoding: 'latin1',
-  });
+  let timedOut = false;
+  let cancelled = false;
+  let child: QemuProcess;
+  if (parkedQemu) {
+    // Started long ago: the run's own time limit and Ctrl-C are armed here.
+    child = parkedQemu.child;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    void child.finally(() => clearTimeout(timer));
+    options.signal?.addEventListener('abort', () => {
+      cancelled = true;
+      child.kill('SIGKILL');
+    }, { once: true });
+  } else ({ child } = await spawnQemu(spec, qemuArgv(spec, request), options.log, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) }));
   if (child.pid !== undefined) options.onEvent?.({ kind: 'started', pid: child.pid });
   options.kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-  child.stdin?.on('error', () => undefined); // QEMU gone before `g`: its exit tells the story
   const go = (): void => {
-    child.stdin?.write('g');
+    if (!parkedQemu) {
+      child.stdin?.write('g');
+      return;
+    }
+    readFile(request.payload).then(
+      (archive) => child.stdin?.write(channelPayload('p', archive)),
+      () => child.kill('SIGKILL'), // no archive: nothing to run; the outcome says no results
+    );
   };
   const exited = new AbortController();
   let monitorAnswered = false;
@@ -124,7 +192,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
             },
           )
       : null;
-  const parked = async (): Promise<void> => {
+  const onParked = async (): Promise<void> => {
     options.onEvent?.({ kind: 'parked' });
     if (snapshot?.mode === 'save' && qmp) {
       const t0 = performance.now();
@@ -137,39 +205,48 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
     }
     go();
   };
-  let pending = '';
   let seenPark = false;
-  // The stream as docs/protocol.md has it: the channel's repeats written out.
-  const decode = repeatDecoder();
   let stream = '';
-  child.stdout?.on('data', (chunk: Buffer | string) => {
-    pending += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines.flatMap((raw) => decode(raw.replace(/\r$/, '')))) {
-      if (line === PARKED && !seenPark) {
-        seenPark = true;
-        void parked();
-        continue;
-      }
-      stream += `${line}\n`;
-      options.onEvent?.({ kind: 'line', line });
+  const onLine = (line: string): void => {
+    if (line === PARKED && !seenPark) {
+      seenPark = true;
+      void onParked();
+      return;
     }
-  });
+    stream += `${line}\n`;
+    options.onEvent?.({ kind: 'line', line });
+  };
+  let rest: () => string;
+  if (parkedQemu) {
+    seenPark = true;
+    ({ rest } = parkedQemu.attach(onLine));
+    options.onEvent?.({ kind: 'restored' });
+    go();
+  } else {
+    const lines = channelLines(onLine);
+    child.stdout?.on('data', lines.data);
+    rest = lines.rest;
+  }
   const result = await child;
   exited.abort();
   await restoring;
   (await qmp?.catch(() => null))?.close();
   options.onEvent?.({ kind: 'exited', code: result.exitCode ?? null, signal: result.signal ?? null });
-  const consoleText = await readFile(request.consoleLog, 'latin1').catch(() => '');
+  let consoleText: string;
+  if (parkedQemu) {
+    // The run's part of the parked guest's console (after its warm-up), kept where the run keeps its console.
+    consoleText = (await readFile(parkedQemu.console.path).catch(() => Buffer.alloc(0))).subarray(parkedQemu.console.offset).toString('latin1');
+    await writeFile(request.consoleLog, consoleText, 'latin1');
+    await parkedQemu.release();
+  } else consoleText = await readFile(request.consoleLog, 'latin1').catch(() => '');
   return {
     // Read as latin1 (a byte a character), the stream is UTF-8 text.
-    stream: Buffer.from(stream + pending, 'latin1').toString('utf8'),
+    stream: Buffer.from(stream + rest(), 'latin1').toString('utf8'),
     console: consoleText,
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
-    timedOut: result.timedOut === true,
-    cancelled: result.isCanceled === true,
+    timedOut: result.timedOut === true || timedOut,
+    cancelled: result.isCanceled === true || cancelled,
     stderr: String(result.stderr ?? ''),
     restoreFailed: restoreFailed === null ? null : { why: restoreFailed, rejected: monitorAnswered && !/^cat: /m.test(String(result.stderr ?? '')) },
     durationMs: Date.now() - started,

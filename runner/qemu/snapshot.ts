@@ -56,7 +56,7 @@ let uses = 0;
 /** Snapshot folders swept of what dead vmaspec processes left there (once per process). */
 const swept = new Set<string>();
 
-interface Held {
+export interface Held {
   /** The path QEMU reads: a private hard link, or the file itself where no link can be made (a read-only cache). */
   path: string;
   /** The same for its RAM file. */
@@ -93,7 +93,7 @@ async function privateLink(file: string): Promise<{ path: string; release: () =>
 }
 
 /** Holds the snapshot for a restore; null when there is none, or it is damaged (then removed, and said once). */
-async function holdSnapshot(file: string, ramBytes: number, log: Logger): Promise<Held | null> {
+export async function holdSnapshot(file: string, ramBytes: number, log: Logger): Promise<Held | null> {
   const dir = join(file, '..');
   if (!swept.has(dir)) {
     swept.add(dir);

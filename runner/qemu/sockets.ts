@@ -54,8 +54,8 @@ function removeLeft(): void {
   }
 }
 
-/** Runs `use` with a fresh monitor socket path, and removes the socket afterwards, whatever `use` did. */
-export async function withMonitorSocket<T>(use: (path: string) => Promise<T>): Promise<T> {
+/** A fresh monitor socket path, and the function that removes it (also removed at exit, whatever ends the process). */
+export async function monitorSocket(): Promise<{ path: string; release: () => Promise<void> }> {
   const dir = await socketDir();
   if (!swept) {
     swept = true;
@@ -64,10 +64,21 @@ export async function withMonitorSocket<T>(use: (path: string) => Promise<T>): P
   }
   const path = join(dir, `${PREFIX}${process.pid}-${++made}.sock`);
   live.add(path);
+  return {
+    path,
+    release: async () => {
+      await rm(path, { force: true });
+      live.delete(path);
+    },
+  };
+}
+
+/** Runs `use` with a fresh monitor socket path, and removes the socket afterwards, whatever `use` did. */
+export async function withMonitorSocket<T>(use: (path: string) => Promise<T>): Promise<T> {
+  const socket = await monitorSocket();
   try {
-    return await use(path);
+    return await use(socket.path);
   } finally {
-    await rm(path, { force: true });
-    live.delete(path);
+    await socket.release();
   }
 }

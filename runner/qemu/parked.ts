@@ -1,0 +1,142 @@
+// A guest restored from its snapshot before a command needs it, parked and warm
+// (docs/serve.md): the command server's spare worker keeps one, and a run whose
+// guests would restore the very same snapshot takes it (bootFromSnapshot) instead
+// of starting QEMU. Its first cases were a warm-up (`w`, docs/protocol.md): TCG
+// translates the kernel's code anew after a restore, so a restored guest's first
+// case runs about twice as long as the same case later.
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writePayload } from '../guest/initramfs.js';
+import type { Logger } from '../log.js';
+import type { ArchSpec } from './arch.js';
+import { qemuArgv, type BootRequest } from './argv.js';
+import { channelLines, channelPayload, PARKED, spawnQemu, type ParkedQemu, type QemuProcess } from './boot.js';
+import { Qmp } from './qmp.js';
+import { holdSnapshot } from './snapshot.js';
+import { monitorSocket } from './sockets.js';
+import { restoreVmState } from './vmstate.js';
+
+/** How long QEMU may take to open its monitor, and a warm-up to run. */
+const QMP_CONNECT_MS = 10_000;
+const WARM_UP_MS = 30_000;
+
+/** What to park: the guest's machine as a run would start it, its snapshot, and the archive of the warm-up's cases (none: no warm-up). */
+export interface ParkRequest {
+  spec: ArchSpec;
+  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append'>;
+  snapshot: string;
+  warmUp: string | null;
+  log: Logger;
+}
+
+/** The parked guest, once ready, and the snapshot it came from. */
+let ready: { snapshot: string; guest: ParkedQemu } | null = null;
+/** The QEMU being restored or warmed now. */
+let parking: QemuProcess | null = null;
+
+/** The parked guest restored from `snapshot`, taken (a guest runs one command only); null when none is ready for it. */
+export function takeParked(snapshot: string): ParkedQemu | null {
+  if (ready === null || ready.snapshot !== snapshot || ready.guest.child.exitCode !== null) return null;
+  const { guest } = ready;
+  ready = null;
+  return guest;
+}
+
+/** Stops the guest being parked, and the parked one unless `keepReady` (a command that will not use them must not share the CPU with them). */
+export function dropParked(keepReady = false): void {
+  parking?.kill('SIGKILL');
+  parking = null;
+  if (keepReady) return;
+  ready?.guest.child.kill('SIGKILL');
+  ready = null;
+}
+
+/** True when a parked guest is ready. */
+export const parkedReady = (): boolean => ready !== null && ready.guest.child.exitCode === null;
+
+/** Restores the snapshot into a new QEMU, runs the warm-up in it and keeps it parked; false (and nothing left running) when it cannot. */
+export async function parkGuest(request: ParkRequest): Promise<boolean> {
+  const { spec, log } = request;
+  const held = await holdSnapshot(request.snapshot, spec.memoryMib * 1024 * 1024, log);
+  if (!held) return false;
+  const socket = await monitorSocket();
+  const dir = await mkdtemp(join(tmpdir(), 'vmaspec-parked-'));
+  const consoleLog = join(dir, 'console.log');
+  const release = async (): Promise<void> => {
+    await held.release();
+    await socket.release();
+    await rm(dir, { recursive: true, force: true });
+  };
+  let child: QemuProcess | null = null;
+  try {
+    // fw_cfg needs a file; the cases come over the channel.
+    const placeholder = join(dir, 'payload.cpio');
+    await writePayload(placeholder, []);
+    const args = qemuArgv(spec, { ...request.machine, consoleLog, payload: placeholder, qmp: socket.path, snapshot: { mode: 'restore', path: held.path, ram: held.ram } });
+    ({ child } = await spawnQemu(spec, args, log));
+    parking = child;
+    const running = child;
+    let onLine: (line: string) => void = () => undefined;
+    const lines = channelLines((line) => onLine(line));
+    child.stdout?.on('data', lines.data);
+    const gone = running.then((r) => {
+      throw new Error(`QEMU ended (exit ${r.exitCode ?? r.signal}): ${String(r.stderr ?? '').trim().split('\n').at(-1) ?? ''}`);
+    });
+    gone.catch(() => undefined);
+    const qmp = await Promise.race([Qmp.connect(socket.path, QMP_CONNECT_MS), gone]);
+    try {
+      await Promise.race([restoreVmState(qmp, held.path), gone]);
+    } finally {
+      qmp.close();
+    }
+    if (request.warmUp) {
+      const archive = await readFile(request.warmUp);
+      const warmed = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the warm-up did not end in ${WARM_UP_MS / 1000} s`)), WARM_UP_MS);
+        let ended = false;
+        onLine = (line) => {
+          if (line === 'D') ended = true;
+          else if (line === PARKED && ended) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+      });
+      running.stdin?.write(channelPayload('w', archive));
+      await Promise.race([warmed, gone]);
+    }
+    if (parking !== running) throw new Error('dropped while parking');
+    parking = null;
+    const offset = (await stat(consoleLog)).size;
+    onLine = () => undefined;
+    const guest: ParkedQemu = {
+      child: running,
+      attach: (take) => {
+        onLine = take;
+        return { rest: lines.rest };
+      },
+      console: { path: consoleLog, offset },
+      release,
+    };
+    ready = { snapshot: request.snapshot, guest };
+    // A parked guest that dies meanwhile (or is dropped) is not handed out, and leaves nothing behind.
+    void running.then(async () => {
+      if (ready?.guest === guest) {
+        ready = null;
+        await release();
+      }
+    });
+    log.verbose(`serve: a guest of ${request.snapshot} is parked${request.warmUp ? ' and warm' : ''} (QEMU ${running.pid})`);
+    return true;
+  } catch (error) {
+    log.verbose(`serve: no parked guest: ${error instanceof Error ? error.message : String(error)}`);
+    if (child) {
+      child.kill('SIGKILL');
+      await child.catch(() => undefined);
+    }
+    if (parking === child) parking = null;
+    await release();
+    return false;
+  }
+}
