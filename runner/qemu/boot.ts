@@ -27,8 +27,8 @@ export type BootEvent =
   | { kind: 'parked' }
   /** The parked guest's state was saved (`ms`: how long the guest stood still for it). */
   | { kind: 'saved'; path: string; ms: number }
-  /** A restored guest runs again, parked, waiting for its cases. */
-  | { kind: 'restored' }
+  /** A restored guest runs again, parked, waiting for its cases (`parked`: one the command server had restored and warmed before). */
+  | { kind: 'restored'; parked?: boolean }
   | { kind: 'line'; line: string }
   | { kind: 'exited'; code: number | null; signal: string | null };
 
@@ -220,7 +220,7 @@ export async function bootGuest(spec: ArchSpec, request: BootRequest, options: B
   if (parkedQemu) {
     seenPark = true;
     ({ rest } = parkedQemu.attach(onLine));
-    options.onEvent?.({ kind: 'restored' });
+    options.onEvent?.({ kind: 'restored', parked: true });
     go();
   } else {
     const lines = channelLines(onLine);

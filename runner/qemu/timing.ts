@@ -12,8 +12,8 @@ export interface BootTiming {
   /** Which of the guests booted side by side (1-based); absent with one. */
   vm?: number;
   cases: number;
-  /** The kernel booted, or the guest was restored from a snapshot of a booted one. */
-  start: 'boot' | 'restore';
+  /** The kernel booted, the guest was restored from a snapshot of a booted one, or a restored guest the command server had parked and warmed was taken (docs/serve.md). */
+  start: 'boot' | 'restore' | 'parked';
   /** The process's clock (ms since it started, `performance.now()`) when QEMU was spawned: the host's work before QEMU. */
   spawnedAtMs: number;
   /** QEMU spawned → its monitor answered (QEMU's own start-up); null without a monitor. */
@@ -54,6 +54,7 @@ export class BootClock {
   private monitor: number | null = null;
   private ready: number | null = null;
   private restored = false;
+  private taken = false;
   private saveMs: number | null = null;
   private header: number | null = null;
   private lastEnd: number | null = null;
@@ -72,7 +73,7 @@ export class BootClock {
     const t = this.now();
     switch (event.kind) {
       case 'started':
-        Object.assign(this, { started: t, monitor: null, ready: null, restored: false, saveMs: null, header: null, lastEnd: null, exited: null, pid: event.pid, peakRss: null });
+        Object.assign(this, { started: t, monitor: null, ready: null, restored: false, taken: false, saveMs: null, header: null, lastEnd: null, exited: null, pid: event.pid, peakRss: null });
         break;
       case 'monitor':
         this.monitor ??= t;
@@ -83,6 +84,7 @@ export class BootClock {
       case 'restored':
         this.ready ??= t;
         this.restored = true;
+        this.taken = event.parked === true;
         break;
       case 'saved':
         this.saveMs = event.ms;
@@ -111,7 +113,7 @@ export class BootClock {
     return {
       boot,
       cases,
-      start: this.restored ? 'restore' : 'boot',
+      start: this.taken ? 'parked' : this.restored ? 'restore' : 'boot',
       spawnedAtMs: Math.round(this.started ?? 0),
       monitorMs: span(this.started, this.monitor),
       toReadyMs: span(this.started, this.ready),

@@ -1,0 +1,147 @@
+// The command server (docs/serve.md) on the real kernel: `./vmaspec` hands the
+// command to a worker that has a guest parked and warm; the verdict, the exit
+// status and the artifacts are those of a direct run; a worker that dies
+// mid-command is said and never taken for a pass; changed sources send the
+// client back to a direct start; `serve --stop` leaves nothing running.
+// Its own cache folder, whose kernels, snapshots and sources are the real
+// cache's (links): the server parks only what is cached, and a developer's own
+// server for this checkout is not touched.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCacheDir } from '../../runner/kernel/cache.js';
+import { repoRoot } from '../../runner/qemu/arch.js';
+import type { RunReport } from '../../runner/report/types.js';
+import { servePaths } from '../../runner/serve/daemon.js';
+
+const CASE = join(repoRoot, 'cases/naming/s1-name-middle-page.yaml');
+const launcher = join(repoRoot, 'runner/bin/vmaspec.js');
+const command = join(repoRoot, 'vmaspec');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let paths: ReturnType<typeof servePaths>;
+
+/** The pids of the workers the daemon started, from its log, in order. */
+const workers = async (): Promise<number[]> => [...(await readFile(paths.log, 'utf8').catch(() => '')).matchAll(/worker (\d+): starting/g)].map((m) => Number(m[1]));
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const status = async (): Promise<string> => (await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).stdout;
+
+/** Waits until the server's spare worker has a warm guest parked. */
+async function parkedAgain(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (/parked: a guest of .*, warm/.test(await status())) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no guest parked: ${await status()}\n${await readFile(paths.log, 'utf8').catch(() => '')}`);
+}
+
+/** Runs `./vmaspec run <args> --json <file>` and returns the process and the report. */
+async function run(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; report: RunReport | null }> {
+  const json = join(dir, `report-${Date.now()}.json`);
+  const r = await execa(command, ['run', ...args, '--json', json, '--artifacts', join(dir, 'artifacts')], { env: { ...env, ...extra }, reject: false });
+  const report = existsSync(json) ? (JSON.parse(await readFile(json, 'utf8')) as RunReport) : null;
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), report };
+}
+
+beforeAll(async () => {
+  // The kernel and its snapshot, built and saved if this machine has none yet.
+  const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(tmpdir(), 'vmaspec-serve-first')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
+  expect(first.exitCode, first.stderr).toBe(0);
+  dir = await mkdtemp(join(tmpdir(), 'vmaspec-serve-test-'));
+  const cache = join(dir, 'cache');
+  await mkdir(cache);
+  const real = defaultCacheDir({ ...process.env, VMASPEC_CACHE: process.env.VMASPEC_CACHE ?? '' });
+  for (const name of await readdir(real)) if (name !== 'serve') await symlink(join(real, name), join(cache, name));
+  env = { ...process.env, VMASPEC_CACHE: cache, CI: '', VMASPEC_SERVE: '' };
+  paths = servePaths(cache, repoRoot);
+  const started = await execa('node', [launcher, 'serve'], { env, reject: false });
+  expect(started.exitCode, started.stderr).toBe(0);
+  await parkedAgain();
+  expect(existsSync(join(paths.dir, 'client'))).toBe(true);
+}, 20 * 60_000);
+
+afterAll(async () => {
+  if (paths) await execa('node', [launcher, 'serve', '--stop'], { env, reject: false });
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the command server', () => {
+  it('runs a command on the parked guest: the verdict, output and exit status of a direct run, and the console of the case alone', async () => {
+    const served = await run([CASE]);
+    expect(served.exitCode, served.stderr).toBe(0);
+    expect(served.stdout).toMatch(/PASS\s+naming\/s1-name-middle-page/);
+    expect(served.report?.summary).toMatchObject({ total: 1, pass: 1 });
+    expect(served.report?.boots?.[0]?.start).toBe('parked');
+    const runDir = join(dir, 'artifacts', 'latest');
+    const console = await readFile(join(runDir, 'console-1.log'), 'utf8');
+    // The warm-up ran case 0 in that guest too: its marks are not the run's.
+    expect(console.match(/vmaspec: case 0 begin/g)).toHaveLength(1);
+    const direct = await run([CASE], { VMASPEC_SERVE: '0' });
+    expect(direct.exitCode).toBe(0);
+    expect(direct.report?.boots?.[0]?.start).toBe('restore');
+    expect(direct.report?.cases.map((c) => [c.id, c.verdict])).toEqual(served.report?.cases.map((c) => [c.id, c.verdict]));
+    await parkedAgain();
+  }, 120_000);
+
+  it('a case that fails through the server fails: exit 1 and its failure on stdout', async () => {
+    const wrong = join(dir, 'wrong-name.yaml');
+    await writeFile(wrong, (await readFile(CASE, 'utf8')).replace('name: "[anon:a]"', 'name: "[anon:b]"'));
+    const served = await run([wrong]);
+    expect(served.exitCode).toBe(1);
+    expect(served.report?.summary).toMatchObject({ total: 1, fail: 1 });
+    expect(served.report?.boots?.[0]?.start).toBe('parked');
+    expect(served.stdout).toMatch(/FAIL/);
+    expect(served.stdout).toContain('[anon:b]');
+    await parkedAgain();
+  }, 120_000);
+
+  it('a worker killed mid-command: the client says its results are lost and exits 2, not 0', async () => {
+    const spare = (await workers()).at(-1)!;
+    const client = execa(command, ['run', '--artifacts', join(dir, 'artifacts')], { env, reject: false });
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(spare, 'SIGKILL');
+    const r = await client;
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/went away before the command ended/);
+    await parkedAgain();
+  }, 120_000);
+
+  it("after a change to the CLI's sources the client runs the command itself, and it passes", async () => {
+    const source = join(repoRoot, 'runner/serve/frames.ts');
+    const now = new Date();
+    await utimes(source, now, now);
+    const r = await run([CASE], { VMASPEC_SERVE_DEBUG: '1' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/sources changed/);
+    expect(r.report?.boots?.[0]?.start).toBe('restore');
+    await parkedAgain();
+  }, 120_000);
+
+  it('serve --stop: no daemon, no worker and no QEMU of it left', async () => {
+    const daemon = Number(/\(pid (\d+),/.exec(await status())?.[1]);
+    expect(alive(daemon)).toBe(true);
+    const spare = (await workers()).at(-1)!;
+    const qemu = String((await execa('pgrep', ['-P', String(spare)], { reject: false })).stdout).trim();
+    expect(qemu).not.toBe(''); // its parked guest (setpriv's exec of QEMU)
+    const stopped = await execa('node', [launcher, 'serve', '--stop'], { env, reject: false });
+    expect(stopped.stdout).toMatch(/stops/);
+    for (let i = 0; i < 50 && existsSync(paths.socket); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(paths.socket)).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(alive(daemon)).toBe(false);
+    expect((await workers()).filter(alive)).toEqual([]);
+    expect(qemu.split('\n').map(Number).filter(alive)).toEqual([]);
+    expect((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode).toBe(2);
+  }, 60_000);
+});
