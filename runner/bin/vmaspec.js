@@ -85,7 +85,7 @@ const role = argv[0] === '__serve-daemon' || argv[0] === '__serve-worker' ? argv
 if (file) {
   const cli = loadBundle(file, `${file}${CODE}`);
   if (role === '__serve-worker') cli.exports.serveWorkerMain(cli.hash);
-  else if (role === '__serve-daemon') process.exitCode = await cli.exports.serveDaemonMain(bundled);
+  else if (role === '__serve-daemon') process.exit(await cli.exports.serveDaemonMain(bundled));
   else {
     process.exitCode = await cli.exports.main(argv, cli.hash);
     try {

@@ -61,7 +61,7 @@ export function askDaemon(socket: string, argv: string[]): Promise<{ out: string
   });
 }
 
-/** Runs the daemon until it stops; never returns before. */
+/** Runs the daemon until it stops (`serve --stop`, idle, the checkout gone). */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const paths = servePaths(options.cacheDir, options.root);
   mkdirSync(paths.dir, { recursive: true });
@@ -102,13 +102,18 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     });
   };
 
+  let stopped: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  /** Stops serving: the spare goes, a running command finishes in its worker (which no longer waits for the daemon). */
   const stop = (): void => {
     stopping = true;
     clearTimeout(idle);
     server.close();
     rmSync(paths.socket, { force: true });
     spare?.child.kill('SIGTERM');
+    for (const child of busy) child.disconnect();
     say('stopped');
+    stopped();
   };
   const resetIdle = (): void => {
     clearTimeout(idle);
@@ -177,7 +182,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (!existsSync(options.launcher)) stop();
   }, 60_000);
   await spawnSpare();
-  await new Promise<void>((resolve) => server.once('close', resolve));
+  // Not the server's close: sockets handed to workers count as its connections until they end.
+  await done;
   clearInterval(watch);
   return 0;
 }

@@ -3,10 +3,10 @@
 // status and the artifacts are those of a direct run; a worker that dies
 // mid-command is said and never taken for a pass; changed sources send the
 // client back to a direct start; `serve --stop` leaves nothing running.
-// Its own cache folder, whose kernels, snapshots and sources are the real
-// cache's (links): the server parks only what is cached, and a developer's own
-// server for this checkout is not touched.
-import { existsSync } from 'node:fs';
+// Its own cache folder, whose kernels and sources are the real cache's (links):
+// the server parks only what is cached, and a developer's own server for this
+// checkout is not touched.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +26,10 @@ let paths: ReturnType<typeof servePaths>;
 
 /** The pids of the workers the daemon started, from its log, in order. */
 const workers = async (): Promise<number[]> => [...(await readFile(paths.log, 'utf8').catch(() => '')).matchAll(/worker (\d+): starting/g)].map((m) => Number(m[1]));
+/** A process that runs: not gone, and not a zombie its new parent has yet to reap (an orphan's parent here reaps every ~2 s). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -62,9 +62,12 @@ beforeAll(async () => {
   const cache = join(dir, 'cache');
   await mkdir(cache);
   const real = defaultCacheDir({ ...process.env, VMASPEC_CACHE: process.env.VMASPEC_CACHE ?? '' });
-  for (const name of await readdir(real)) if (name !== 'serve') await symlink(join(real, name), join(cache, name));
+  // Snapshots are keyed by their kernel's path: this cache saves its own (and removes it with itself).
+  for (const name of await readdir(real)) if (name !== 'serve' && name !== 'snapshots') await symlink(join(real, name), join(cache, name));
   env = { ...process.env, VMASPEC_CACHE: cache, CI: '', VMASPEC_SERVE: '' };
   paths = servePaths(cache, repoRoot);
+  const saved = await execa('node', [launcher, 'run', CASE, '--artifacts', join(dir, 'artifacts')], { reject: false, env: { ...env, VMASPEC_SERVE: '0' } });
+  expect(saved.exitCode, saved.stderr).toBe(0);
   const started = await execa('node', [launcher, 'serve'], { env, reject: false });
   expect(started.exitCode, started.stderr).toBe(0);
   await parkedAgain();
@@ -96,7 +99,10 @@ describe('the command server', () => {
 
   it('a case that fails through the server fails: exit 1 and its failure on stdout', async () => {
     const wrong = join(dir, 'wrong-name.yaml');
-    await writeFile(wrong, (await readFile(CASE, 'utf8')).replace('name: "[anon:a]"', 'name: "[anon:b]"'));
+    // Without the schema line, which names the schema relative to cases/.
+    const text = (await readFile(CASE, 'utf8')).replace(/^# yaml-language-server.*\n/, '');
+    expect(text).toContain('name: "[anon:a]"');
+    await writeFile(wrong, text.replace('name: "[anon:a]"', 'name: "[anon:b]"'));
     const served = await run([wrong]);
     expect(served.exitCode).toBe(1);
     expect(served.report?.summary).toMatchObject({ total: 1, fail: 1 });
@@ -139,7 +145,7 @@ describe('the command server', () => {
     for (let i = 0; i < 50 && existsSync(paths.socket); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(paths.socket)).toBe(false);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(alive(daemon)).toBe(false);
+    expect(alive(daemon), await readFile(paths.log, 'utf8')).toBe(false);
     expect((await workers()).filter(alive)).toEqual([]);
     expect(qemu.split('\n').map(Number).filter(alive)).toEqual([]);
     expect((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode).toBe(2);
