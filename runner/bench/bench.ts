@@ -24,7 +24,7 @@ import { runSuite } from '../run.js';
 import { run, shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/7';
+export const BENCH_SCHEMA = 'vmaspec-bench/8';
 
 /** The profile whose seeded build the bench times (the one `npm test` builds). */
 const BENCH_PROFILE = 'no-anon-vma-name';
@@ -83,6 +83,10 @@ export interface BenchResult {
   oneCaseHost: HostTime;
   /** The command timed as typed: the README's (readmeCommand), e.g. `./vmaspec`. */
   command: string;
+  /** ms, the same command with the command server running (docs/serve.md): a worker with the CLI loaded and a guest parked and warm. */
+  oneCaseServed: Stat;
+  /** ms, the whole suite as that command, through the command server. */
+  suiteServed: Stat;
   /** ms, QEMU spawned → the case judged, the kernel booted every time (`--no-snapshot`). */
   oneCaseBoot: Stat;
   oneCaseBootBreakdown: Breakdown;
@@ -168,10 +172,12 @@ export function readmeCommand(readme: string): string[] {
 }
 
 /** The bench's runs of vmaspec as commands: the README's command, run from the top of the checkout (as its examples are). */
-async function typed(request: BenchRequest, args: string[]): Promise<{ exitCode: number | undefined; all: string }> {
+async function typed(request: BenchRequest, args: string[], served = false): Promise<{ exitCode: number | undefined; all: string }> {
   const [file, ...first] = request.command;
   request.log.verbose(`$ ${shellLine(file!, [...first, ...args], repoRoot)}`);
-  const result = await execa(file!, [...first, ...args], { reject: false, cwd: repoRoot, all: true });
+  // Without the command server unless the figure is about it (docs/serve.md).
+  const env = { VMASPEC_SERVE: served ? '' : '0' };
+  const result = await execa(file!, [...first, ...args], { reject: false, cwd: repoRoot, all: true, env });
   return { exitCode: result.exitCode, all: result.all ?? '' };
 }
 
@@ -184,14 +190,46 @@ async function suiteRun(request: BenchRequest, name: string, cases: Case[], kern
 }
 
 /** `vmaspec run` as a person types it (a new process), timed from spawn to exit; its JSON report. */
-async function commandRun(request: BenchRequest, name: string, args: string[]): Promise<{ wallMs: number; report: RunReport }> {
+async function commandRun(request: BenchRequest, name: string, args: string[], served = false): Promise<{ wallMs: number; report: RunReport }> {
   const dir = join(request.artifactsDir, name);
   const json = join(dir, 'report.json');
   const t = performance.now();
-  const result = await typed(request, ['run', ...request.kernelArgv, '--artifacts', dir, '--json', json, ...args]);
+  const result = await typed(request, ['run', ...request.kernelArgv, '--artifacts', dir, '--json', json, ...args], served);
   const wallMs = Math.round(performance.now() - t);
   if (result.exitCode !== 0) throw new Error(`bench: ${name}: vmaspec run exited ${result.exitCode}:\n${tail(result.all, 15).join('\n')}`);
   return { wallMs, report: JSON.parse(await readFile(json, 'utf8')) as RunReport };
+}
+
+/** Waits until the command server's spare worker has a warm guest parked (docs/serve.md). */
+async function parkedServer(request: BenchRequest): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const status = await typed(request, ['serve', '--status'], true);
+    if (/parked: a guest of .*, warm/.test(status.all)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('bench: the command server parked no guest in 30 s');
+}
+
+/** The one case and the suite as the README's command with this checkout's command server running (started anew, stopped after). */
+async function servedRuns(request: BenchRequest, one: string[], reps: BenchReps): Promise<{ oneCaseServed: Stat; suiteServed: Stat }> {
+  await typed(request, ['serve', '--stop'], true);
+  const started = await typed(request, ['serve'], true);
+  if (started.exitCode !== 0) throw new Error(`bench: vmaspec serve exited ${started.exitCode}:\n${started.all}`);
+  try {
+    const timedRuns = async (name: string, args: string[], n: number): Promise<number[]> => {
+      const walls: number[] = [];
+      for (let i = 0; i < n; i++) {
+        await parkedServer(request);
+        const { wallMs, report } = await commandRun(request, `${name}-${i + 1}`, args, true);
+        if (report.boots?.[0]?.start !== 'parked' && args.length > 0 && request.kernelArgv.length === 0) throw new Error(`bench: ${name}-${i + 1} did not run on the server's parked guest (${report.boots?.[0]?.start})`);
+        walls.push(wallMs);
+      }
+      return walls;
+    };
+    return { oneCaseServed: stat(await timedRuns('one-served', one, reps.oneCase)), suiteServed: stat(await timedRuns('suite-served', [], reps.suite)) };
+  } finally {
+    await typed(request, ['serve', '--stop'], true);
+  }
 }
 
 /** `vmaspec explore` as a command with the bench's kernel, its speed from its JSON report (a finding does not stop the bench: it is shrunk, outside the batches' time). */
@@ -291,6 +329,9 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     return wallMs;
   });
 
+  log.info(`bench: one case and the whole suite through the command server (./vmaspec serve), ${reps.oneCase} and ${reps.suite} times`);
+  const { oneCaseServed, suiteServed } = await servedRuns(request, one, reps);
+
   log.info(`bench: vmaspec explore, ${EXPLORE_BENCH_COUNT.model} sequences by the model and ${EXPLORE_BENCH_COUNT.diff} by the difference, ${reps.explore} time(s) each`);
   const model: ExploreSpeed[] = [];
   const diff: ExploreSpeed[] = [];
@@ -349,6 +390,8 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     oneCaseHost: commandHost(restored),
     oneCaseCommand: stat(restored.map((r) => r.wallMs)),
     command: request.command.join(' '),
+    oneCaseServed,
+    suiteServed,
     oneCaseBoot: stat(booted.map((r) => r.boot.toVerdictMs ?? NaN)),
     oneCaseBootBreakdown: breakdown(booted.map((r) => r.boot)),
     suite,

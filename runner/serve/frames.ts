@@ -16,18 +16,25 @@ export function frame(type: string, payload: Buffer | string = ''): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** A reader of a byte stream that calls `onFrame` for each whole frame, however the stream was cut into chunks. */
+/** A reader of a byte stream that calls `onFrame` for each whole frame, however the stream was cut into chunks (joined once a frame is whole). */
 export function frameReader(onFrame: (f: Frame) => void): (chunk: Buffer) => void {
-  let pending: Buffer = Buffer.alloc(0);
+  let chunks: Buffer[] = [];
+  let have = 0;
+  /** Bytes the next frame needs in all: its header, then its header and payload. */
+  let need = 5;
   return (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= 5) {
-      const length = pending.readUInt32BE(1);
-      if (pending.length < 5 + length) break;
-      const type = pending.toString('latin1', 0, 1);
-      const payload = pending.subarray(5, 5 + length);
-      pending = pending.subarray(5 + length);
-      onFrame({ type, payload });
+    chunks.push(chunk);
+    have += chunk.length;
+    while (have >= need) {
+      let pending = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      chunks = [pending];
+      if (need === 5) need = 5 + pending.readUInt32BE(1);
+      if (have < need) break;
+      onFrame({ type: pending.toString('latin1', 0, 1), payload: pending.subarray(5, need) });
+      pending = pending.subarray(need);
+      chunks = pending.length > 0 ? [pending] : [];
+      have = pending.length;
+      need = 5;
     }
   };
 }
