@@ -4,11 +4,12 @@
 // of starting QEMU. Its first cases were a warm-up (`w`, docs/protocol.md): TCG
 // translates the kernel's code anew after a restore, so a restored guest's first
 // case runs about twice as long as the same case later.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePayload } from '../guest/initramfs.js';
 import type { Logger } from '../log.js';
+import { alive } from '../util/lock.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { channelLines, channelPayload, PARKED, spawnQemu, type ParkedQemu, type QemuProcess } from './boot.js';
@@ -47,20 +48,39 @@ export function takeParked(snapshot: string, payloadBytes: number): ParkedQemu |
   if (payloadBytes > PARKED_PAYLOAD_MAX || ready === null || ready.snapshot !== snapshot || ready.guest.child.exitCode !== null) return null;
   const { guest } = ready;
   ready = null;
+  taken.add(guest);
   return guest;
 }
 
-/** Stops the guest being parked, and the parked one unless `keepReady` (a command that will not use them must not share the CPU with them). */
-export function dropParked(keepReady = false): void {
+/** Parked guests given to a run: the run releases what they hold (bootGuest), not the parker. */
+const taken = new WeakSet<ParkedQemu>();
+/** The parked guests not taken, until they have ended and what they held is removed. */
+const ending = new Set<Promise<unknown>>();
+
+/** Stops the guest being parked, and the parked one unless `keepReady` (a command that will not use them must not share the CPU with them); resolves once they are gone. */
+export async function dropParked(keepReady = false): Promise<void> {
   parking?.kill('SIGKILL');
   parking = null;
-  if (keepReady) return;
-  ready?.guest.child.kill('SIGKILL');
-  ready = null;
+  if (!keepReady) {
+    ready?.guest.child.kill('SIGKILL');
+    ready = null;
+  }
+  await Promise.all(ending);
 }
 
 /** True when a parked guest is ready. */
 export const parkedReady = (): boolean => ready !== null && ready.guest.child.exitCode === null;
+
+/** A parked guest's folder in the temp folder (its console, its placeholder archive): `vmaspec-parked-<pid>-<random>`. */
+const DIR_PREFIX = 'vmaspec-parked-';
+
+/** Removes the folders of parked guests whose process is gone (killed before it could). */
+async function sweepParkedDirs(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
 
 /** Restores the snapshot into a new QEMU, runs the warm-up in it and keeps it parked; false (and nothing left running) when it cannot. */
 export async function parkGuest(request: ParkRequest): Promise<boolean> {
@@ -68,7 +88,8 @@ export async function parkGuest(request: ParkRequest): Promise<boolean> {
   const held = await holdSnapshot(request.snapshot, spec.memoryMib * 1024 * 1024, log);
   if (!held) return false;
   const socket = await monitorSocket();
-  const dir = await mkdtemp(join(tmpdir(), 'vmaspec-parked-'));
+  await sweepParkedDirs();
+  const dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   const consoleLog = join(dir, 'console.log');
   const release = async (): Promise<void> => {
     await held.release();
@@ -128,12 +149,12 @@ export async function parkGuest(request: ParkRequest): Promise<boolean> {
     };
     ready = { snapshot: request.snapshot, guest };
     // A parked guest that dies meanwhile (or is dropped) is not handed out, and leaves nothing behind.
-    void running.then(async () => {
-      if (ready?.guest === guest) {
-        ready = null;
-        await release();
-      }
+    const end = running.then(async () => {
+      if (ready?.guest === guest) ready = null;
+      if (!taken.has(guest)) await release();
     });
+    ending.add(end);
+    void end.finally(() => ending.delete(end));
     log.verbose(`serve: a guest of ${request.snapshot} is parked${request.warmUp ? ' and warm' : ''} (QEMU ${running.pid})`);
     return true;
   } catch (error) {

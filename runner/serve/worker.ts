@@ -66,12 +66,15 @@ export function serveWorker(run: (argv: string[]) => Promise<number>, park: () =
   process.on('message', (message: Partial<WorkerCommand>, handle: unknown) => {
     if (message.kind !== 'conn' || !message.request || serving || !handle) return;
     serving = true;
+    process.off('SIGTERM', leave); // the command's own handling of SIGTERM (runner/util/signals.ts) from now on
     void serve(handle as Socket, message.request, run);
   });
-  // The daemon gone: so is this worker (and its guest, tethered to it).
-  process.on('disconnect', () => {
-    if (!serving) process.exit(0);
-  });
+  // The daemon gone or stopping: so is this spare, and its guest with what it holds (a console file, snapshot links).
+  const leave = (): void => {
+    if (!serving) void dropParked().finally(() => process.exit(0));
+  };
+  process.on('disconnect', leave);
+  process.on('SIGTERM', leave);
   tell({ kind: 'ready' });
 }
 
@@ -91,7 +94,7 @@ async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]
   socket.on('error', () => undefined);
   forwardSignals(socket);
   // A guest still being restored or warmed would only share the CPU with the command.
-  dropParked(true);
+  void dropParked(true);
   takeOn(request, socket);
   let status: number;
   try {
@@ -100,7 +103,7 @@ async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]
     process.stderr.write(`vmaspec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     status = 2;
   }
-  dropParked();
+  await dropParked();
   sent = true;
   socket.end(frame('X', String(status)), () => process.exit(status));
 }

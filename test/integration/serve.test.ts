@@ -54,7 +54,12 @@ async function run(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ exi
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), report };
 }
 
+/** The folders of parked guests' consoles in the temp folder (runner/qemu/parked.ts). */
+const parkedDirs = async (): Promise<string[]> => (await readdir(tmpdir())).filter((n) => n.startsWith('vmaspec-parked-')).sort();
+let before: string[];
+
 beforeAll(async () => {
+  before = await parkedDirs();
   // The kernel and its snapshot, built and saved if this machine has none yet.
   const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(tmpdir(), 'vmaspec-serve-first')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
   expect(first.exitCode, first.stderr).toBe(0);
@@ -148,6 +153,8 @@ describe('the command server', () => {
     expect(alive(daemon), await readFile(paths.log, 'utf8')).toBe(false);
     expect((await workers()).filter(alive)).toEqual([]);
     expect(qemu.split(' ').map(Number).filter(alive)).toEqual([]);
+    // Nor what the parked guests held: their console files (and snapshot links) went with them.
+    expect(await parkedDirs()).toEqual(before);
     expect((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode).toBe(2);
   }, 60_000);
 });
