@@ -46,9 +46,11 @@ async function parkedAgain(): Promise<void> {
   throw new Error(`no guest parked: ${await status()}\n${await readFile(paths.log, 'utf8').catch(() => '')}`);
 }
 
+let runs = 0;
+
 /** Runs `./vmaspec run <args> --json <file>` and returns the process and the report. */
 async function run(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; report: RunReport | null }> {
-  const json = join(dir, `report-${Date.now()}.json`);
+  const json = join(dir, `report-${++runs}.json`);
   const r = await execa(command, ['run', ...args, '--json', json, '--artifacts', join(dir, 'artifacts')], { env: { ...env, ...extra }, reject: false });
   const report = existsSync(json) ? (JSON.parse(await readFile(json, 'utf8')) as RunReport) : null;
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), report };
@@ -114,6 +116,32 @@ describe('the command server', () => {
     expect(served.report?.boots?.[0]?.start).toBe('parked');
     expect(served.stdout).toMatch(/FAIL/);
     expect(served.stdout).toContain('[anon:b]');
+    await parkedAgain();
+  }, 120_000);
+
+  it('two commands at once: each gets a worker of its own and its own verdict', async () => {
+    const wrong = join(dir, 'wrong-name.yaml');
+    const [good, bad] = await Promise.all([run([CASE]), run([wrong])]);
+    expect(good.exitCode, good.stderr).toBe(0);
+    expect(bad.exitCode, bad.stderr).toBe(1);
+    expect(good.report?.cases.map((c) => c.verdict)).toEqual(['pass']);
+    expect(bad.report?.cases.map((c) => c.verdict)).toEqual(['fail']);
+    await parkedAgain();
+  }, 120_000);
+
+  it('Ctrl-C at the client reaches the command in the worker: exit 130, the partial report written', async () => {
+    const json = join(dir, 'interrupted.json');
+    let out = '';
+    const client = execa(command, ['run', '--artifacts', join(dir, 'artifacts'), '--json', json], { env, reject: false });
+    client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 300 && !/^PASS /m.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toMatch(/^PASS /m);
+    client.kill('SIGINT');
+    const r = await client;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    expect(String(r.stderr)).toMatch(/SIGINT: stopping QEMU and keeping the partial report/);
+    const report = JSON.parse(await readFile(json, 'utf8')) as RunReport;
+    expect(report.summary.pass).toBeGreaterThan(0);
     await parkedAgain();
   }, 120_000);
 
