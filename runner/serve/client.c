@@ -110,9 +110,12 @@ static int socket_path(void)
 	return n > 0 && (size_t)n < sizeof(sock_path) ? 0 : -1;
 }
 
+/* The working directory, read before connecting: without one (deleted), node reports it. */
+static char cwd[4096];
+
 static int send_request(int fd)
 {
-	char text[64], cwd[4096];
+	char text[64];
 	struct winsize ws = { 0 };
 	char **e;
 	int i;
@@ -123,7 +126,7 @@ static int send_request(int fd)
 	for (e = environ; *e; e++)
 		if (send_frame(fd, 'E', *e, strlen(*e)))
 			return -1;
-	if (!getcwd(cwd, sizeof(cwd)) || send_frame(fd, 'C', cwd, strlen(cwd)))
+	if (send_frame(fd, 'C', cwd, strlen(cwd)))
 		return -1;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
 		ws.ws_col = ws.ws_row = 0;
@@ -161,7 +164,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nargs; i++)
 		if (strcmp(args[i], "-") == 0)
 			direct(0); /* the command reads standard input, which is not passed on */
-	if (socket_path() != 0)
+	if (socket_path() != 0 || !getcwd(cwd, sizeof(cwd)))
 		direct(0);
 	memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

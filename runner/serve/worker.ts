@@ -33,12 +33,16 @@ function forwardSignals(socket: Socket): void {
   socket.resume();
 }
 
-/** Makes this process the client's: its environment, directory, and standard output and error as frames on the socket. */
-function takeOn(request: ServeRequest, socket: Socket): void {
+/** Makes this process the client's: its environment and working directory (throws when that directory is gone). */
+function takeOn(request: ServeRequest): void {
   const root = process.env.VMASPEC_REPO_ROOT;
   for (const name of Object.keys(process.env)) if (!(name in request.env)) delete process.env[name];
   Object.assign(process.env, request.env, root ? { VMASPEC_REPO_ROOT: root } : {});
   process.chdir(request.cwd);
+}
+
+/** Standard output and error become frames on the client's socket, with the client's terminal facts. */
+function redirectOutput(request: ServeRequest, socket: Socket): void {
   const redirect = (stream: NodeJS.WriteStream, type: string, tty: boolean): void => {
     stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : Buffer.from(chunk);
@@ -95,12 +99,14 @@ async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]
   forwardSignals(socket);
   // A guest still being restored or warmed would only share the CPU with the command.
   void dropParked(true);
-  takeOn(request, socket);
+  redirectOutput(request, socket);
   let status: number;
   try {
+    takeOn(request);
+    // main reports its own errors; what reaches here is the client's directory gone, or a bug.
     status = await run(request.argv);
   } catch (error) {
-    process.stderr.write(`vmaspec: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`vmaspec: the command server could not run the command: ${error instanceof Error ? error.message : String(error)}\n`);
     status = 2;
   }
   await dropParked();
