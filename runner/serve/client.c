@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,6 +47,7 @@ __attribute__((noreturn)) static void direct(int start)
 		argv[i + 2] = args[i];
 	if (start)
 		setenv("VMASPEC_SERVE_START", "1", 1);
+	signal(SIGPIPE, SIG_DFL); /* an ignored signal stays ignored across exec */
 	execvp("node", argv);
 	fprintf(stderr, "vmaspec: cannot run node: %s\n", strerror(errno));
 	exit(2);
@@ -60,6 +62,13 @@ static int write_all(int fd, const void *buf, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* a descriptor left non-blocking by whoever shares it: wait until it takes more */
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			poll(&pfd, 1, -1);
+			continue;
+		}
 		if (w <= 0)
 			return -1;
 		p += w;
@@ -74,6 +83,12 @@ static int send_frame(int fd, char type, const char *payload, size_t len)
 	unsigned char head[5] = { (unsigned char)type, (unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len };
 
 	return write_all(fd, head, 5) || write_all(fd, payload, len);
+}
+
+/* A frame's whole size, header included, from its header. */
+static size_t frame_size(const unsigned char *head)
+{
+	return 5 + ((size_t)head[1] << 24 | (size_t)head[2] << 16 | (size_t)head[3] << 8 | head[4]);
 }
 
 static void on_signal(int sig)
@@ -150,7 +165,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	unsigned char *buf = NULL;
 	size_t cap = 0, have = 0;
-	int fd, i;
+	int fd, i, signalled = 0;
 
 	if (argc < 2) {
 		fputs("usage: client <checkout> [vmaspec args...]\n", stderr);
@@ -164,23 +179,23 @@ int main(int argc, char **argv)
 	for (i = 0; i < nargs; i++)
 		if (strcmp(args[i], "-") == 0)
 			direct(0); /* the command reads standard input, which is not passed on */
-	if (socket_path() != 0 || !getcwd(cwd, sizeof(cwd)))
+	if (socket_path() != 0 || !getcwd(cwd, sizeof(cwd)) || pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		direct(0);
 	memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		direct(1);
+	/* Caught from before the request: a signal once `G` is sent is passed on, never fatal here. */
 	signal(SIGPIPE, SIG_IGN);
-	if (send_request(fd) != 0)
-		lost();
-	if (pipe(sig_pipe) != 0)
-		lost();
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	if (send_request(fd) != 0)
+		lost();
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = sig_pipe[0], .events = POLLIN } };
+		size_t at = 0;
 		ssize_t r;
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -193,6 +208,7 @@ int main(int argc, char **argv)
 
 			if (read(sig_pipe[0], &s, 1) == 1) {
 				const char *name = s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "SIGHUP";
+				signalled = s;
 				send_frame(fd, 'S', name, strlen(name)); /* a server gone says so below */
 			}
 		}
@@ -210,43 +226,47 @@ int main(int argc, char **argv)
 		if (r <= 0)
 			lost();
 		have += (size_t)r;
-		/* Every whole frame in the buffer. */
-		for (;;) {
-			size_t len, whole;
-			char type;
+		/* Every whole frame in the buffer; one not whole yet stays (the buffer doubles when full). */
+		while (have - at >= 5 && have - at >= frame_size(buf + at)) {
+			unsigned char *f = buf + at;
+			size_t len = frame_size(f) - 5;
 
-			if (have < 5)
-				break;
-			len = (size_t)buf[1] << 24 | (size_t)buf[2] << 16 | (size_t)buf[3] << 8 | buf[4];
-			whole = 5 + len;
-			if (have < whole) {
-				if (whole > cap) {
-					cap = whole;
-					buf = realloc(buf, cap);
-					if (!buf)
-						lost();
-				}
-				break;
-			}
-			type = (char)buf[0];
-			if (type == 'O' || type == 'R') {
-				if (write_all(type == 'O' ? STDOUT_FILENO : STDERR_FILENO, buf + 5, len) != 0 && errno != EPIPE)
-					lost();
-			} else if (type == 'X' || type == 'F') {
+			if (f[0] == 'O' || f[0] == 'R') {
+				/* An output that cannot be written (closed, full) is dropped, as the command's own would be; its status still comes. */
+				write_all(f[0] == 'O' ? STDOUT_FILENO : STDERR_FILENO, f + 5, len);
+			} else if (f[0] == 'X' || f[0] == 'F') {
 				char text[4096];
 				size_t n = len < sizeof(text) - 1 ? len : sizeof(text) - 1;
+				unsigned char s;
 
-				memcpy(text, buf + 5, n);
+				memcpy(text, f + 5, n);
 				text[n] = '\0';
-				if (type == 'X')
-					exit(atoi(text));
+				if (f[0] == 'X') {
+					char *end;
+					long status = strtol(text, &end, 10);
+
+					/* A status that is not one is never taken for a pass. */
+					if (end == text || *end != '\0' || status < 0 || status > 255) {
+						fprintf(stderr, "vmaspec: the command server sent no exit status ('%s'); its results are unknown\n", text);
+						exit(2);
+					}
+					exit((int)status);
+				}
 				close(fd);
 				if (getenv("VMASPEC_SERVE_DEBUG"))
 					fprintf(stderr, "vmaspec: the command server runs no command now: %s\n", text);
+				/* Interrupted before anything ran: end as the interrupted command would, not start it. */
+				if (read(sig_pipe[0], &s, 1) == 1)
+					signalled = s;
+				if (signalled) {
+					signal(signalled, SIG_DFL);
+					raise(signalled);
+				}
 				direct(0);
 			}
-			memmove(buf, buf + whole, have - whole);
-			have -= whole;
+			at += 5 + len;
 		}
+		memmove(buf, buf + at, have - at);
+		have -= at;
 	}
 }
