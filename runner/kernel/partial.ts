@@ -1,23 +1,15 @@
 // Cache entries are filled in `<dir>.partial-<pid>` and renamed into place when complete:
 // a failed fill removes its partial dir (a full disk must not leak a 200 MB tree per try),
 // and the partial dirs of processes that died (SIGKILL, power loss) are swept on the next fill.
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { alive } from '../util/lock.js';
+import { removeLeftovers } from '../util/lock.js';
 import { cacheWriteError } from './cache-faults.js';
 
 const PARTIAL = /\.partial-(\d+)$/;
 
 /** Removes the partial dirs in `parent` whose process is gone; returns their names. */
-export async function removeStalePartials(parent: string): Promise<string[]> {
-  const names = await readdir(parent).catch(() => [] as string[]);
-  const stale = names.filter((n) => {
-    const pid = Number(PARTIAL.exec(n)?.[1] ?? Number.NaN);
-    return Number.isInteger(pid) && pid !== process.pid && !alive(pid);
-  });
-  await Promise.all(stale.map((n) => rm(join(parent, n), { recursive: true, force: true })));
-  return stale;
-}
+export const removeStalePartials = (parent: string): Promise<string[]> => removeLeftovers(parent, PARTIAL);
 
 /**
  * Fills `dir` through a fresh partial dir, renamed over `dir` when `fill` succeeds; removed

@@ -73,7 +73,7 @@ export function channelLines(onLine: (line: string) => void): { data: (chunk: Bu
 }
 
 /** FNV-1a, 32 bits: the check init makes of an archive that came over the channel (c-helpers/init.c). */
-export function fnv1a32(bytes: Uint8Array): number {
+function fnv1a32(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
   for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
   return h;

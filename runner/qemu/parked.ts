@@ -4,12 +4,12 @@
 // of starting QEMU. Its first cases were a warm-up (`w`, docs/protocol.md): TCG
 // translates the kernel's code anew after a restore, so a restored guest's first
 // case runs about twice as long as the same case later.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePayload } from '../guest/initramfs.js';
 import type { Logger } from '../log.js';
-import { alive } from '../util/lock.js';
+import { removeLeftovers } from '../util/lock.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { channelLines, channelPayload, PARKED, spawnQemu, type ParkedQemu, type QemuProcess } from './boot.js';
@@ -36,7 +36,7 @@ export interface ParkRequest {
  * (a 370 KB archive of the suite's half took 3.3 s more than through fw_cfg), while a parked guest
  * saves ~0.2 s (QEMU's start, the restore, the cold translation cache). Larger ones start QEMU.
  */
-export const PARKED_PAYLOAD_MAX = 16 * 1024;
+const PARKED_PAYLOAD_MAX = 16 * 1024;
 
 /** The parked guest, once ready, and the snapshot it came from. */
 let ready: { snapshot: string; guest: ParkedQemu } | null = null;
@@ -68,19 +68,9 @@ export async function dropParked(keepReady = false): Promise<void> {
   await Promise.all(ending);
 }
 
-/** True when a parked guest is ready. */
-export const parkedReady = (): boolean => ready !== null && ready.guest.child.exitCode === null;
-
 /** A parked guest's folder in the temp folder (its console, its placeholder archive): `vmaspec-parked-<pid>-<random>`. */
 const DIR_PREFIX = 'vmaspec-parked-';
-
-/** Removes the folders of parked guests whose process is gone (killed before it could). */
-async function sweepParkedDirs(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const pid = Number(new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
+const DIR_NAME = new RegExp(`^${DIR_PREFIX}(\\d+)-`);
 
 /** Restores the snapshot into a new QEMU, runs the warm-up in it and keeps it parked; false (and nothing left running) when it cannot. */
 export async function parkGuest(request: ParkRequest): Promise<boolean> {
@@ -88,7 +78,7 @@ export async function parkGuest(request: ParkRequest): Promise<boolean> {
   const held = await holdSnapshot(request.snapshot, spec.memoryMib * 1024 * 1024, log);
   if (!held) return false;
   const socket = await monitorSocket();
-  await sweepParkedDirs();
+  await removeLeftovers(tmpdir(), DIR_NAME); // those of workers killed before they could
   const dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   const consoleLog = join(dir, 'console.log');
   const release = async (): Promise<void> => {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { contentKey } from '../kernel/cache.js';
-import { alive } from '../util/lock.js';
+import { leftByDead } from '../util/lock.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
 import { bootGuest, type BootOptions, type BootOutcome } from './boot.js';
@@ -185,10 +185,7 @@ export async function bootFromSnapshot(spec: ArchSpec, request: BootRequest, fil
  */
 export async function pruneSnapshots(dir: string, keep: number): Promise<void> {
   const all = await readdir(dir).catch(() => [] as string[]);
-  const leftovers = all.filter((n) => {
-    const pid = Number((USING_SUFFIX.exec(n) ?? SAVING_SUFFIX.exec(n))?.[1]);
-    return pid > 0 && pid !== process.pid && !alive(pid);
-  });
+  const leftovers = all.filter((n) => leftByDead(n, USING_SUFFIX) || leftByDead(n, SAVING_SUFFIX));
   const names = all.filter((n) => n.endsWith(VMSTATE_EXT));
   const dated = await Promise.all(names.map(async (n) => ({ name: n, s: await stat(join(dir, n)).catch(() => null) })));
   dated.sort((a, b) => (b.s?.mtimeMs ?? 0) - (a.s?.mtimeMs ?? 0));

@@ -4,11 +4,11 @@
 // still there are removed at exit (process.exit and signals included), and
 // those of vmaspec processes that no longer exist (SIGKILL) by the next run.
 import { unlinkSync } from 'node:fs';
-import { access, constants, readdir, rm, stat } from 'node:fs/promises';
+import { access, constants, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VmaspecError } from '../errors.js';
-import { alive } from '../util/lock.js';
+import { removeLeftovers } from '../util/lock.js';
 
 const PREFIX = 'vmaspec-qmp-';
 /** sun_path holds 108 bytes with the terminating NUL. */
@@ -36,13 +36,8 @@ export async function socketDir(): Promise<string> {
   return dir;
 }
 
-/** Removes the monitor sockets of vmaspec processes that are gone (killed before they could). */
-async function sweep(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-\\d+\\.sock$`).exec(name)?.[1]);
-    if (pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(dir, name), { force: true });
-  }
-}
+/** A monitor socket's name, `vmaspec-qmp-<pid>-<n>.sock`: its process's PID. */
+const SOCKET_NAME = new RegExp(`^${PREFIX}(\\d+)-\\d+\\.sock$`);
 
 function removeLeft(): void {
   for (const path of live) {
@@ -60,7 +55,7 @@ export async function monitorSocket(): Promise<{ path: string; release: () => Pr
   if (!swept) {
     swept = true;
     process.once('exit', removeLeft);
-    await sweep(dir);
+    await removeLeftovers(dir, SOCKET_NAME); // those of vmaspec processes killed before they could
   }
   const path = join(dir, `${PREFIX}${process.pid}-${++made}.sock`);
   live.add(path);

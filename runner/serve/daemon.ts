@@ -13,7 +13,7 @@ import { addToRequest, checkoutId, emptyRequest, frame, frameReader, type ServeR
 import type { WorkerCommand, WorkerMessage } from './worker.js';
 
 /** How long the daemon waits for a command before it exits. */
-export const IDLE_MS = 15 * 60_000;
+const IDLE_MS = 15 * 60_000;
 
 /** Where the daemon of the checkout `root` listens and logs. */
 export function servePaths(cacheDir: string, root: string): { socket: string; log: string; dir: string } {

@@ -16,7 +16,7 @@ import { parkGuest } from '../qemu/parked.js';
 import { guestMachine, loadSuite } from '../run.js';
 
 /** The case the parked guest runs first, to warm TCG's translation cache (its results are thrown away). */
-export const WARM_UP_CASE = 'naming/s1-name-middle-page.yaml';
+const WARM_UP_CASE = 'naming/s1-name-middle-page.yaml';
 
 /** Parks a guest of the kernel `request` names when it is built and its snapshot saved; what was parked, or why nothing was. */
 export async function parkDefaultGuest(request: KernelRequest, casesRoot: string, log: Logger): Promise<string> {

@@ -11,7 +11,7 @@ import { askDaemon } from './daemon.js';
 /** The launcher every worker and the daemon start from. */
 export const LAUNCHER = join(repoRoot, 'runner', 'bin', 'vmaspec.js');
 /** The client's source; `./vmaspec` runs the compiled client when it is not older than this. */
-export const CLIENT_SOURCE = join(repoRoot, 'runner', 'serve', 'client.c');
+const CLIENT_SOURCE = join(repoRoot, 'runner', 'serve', 'client.c');
 
 /** Compiles the client into `<dir>/client` (atomically: a half-written client is never run). */
 export async function compileClient(dir: string, log: Logger): Promise<void> {

@@ -1,6 +1,6 @@
 // A lock directory per cached artifact, so two vmaspec processes (a run and
 // `npm test`, or two shards) never build into the same directory at once.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 
@@ -12,6 +12,19 @@ export function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** True when `name` carries the PID of another process (the first group of `pattern`) that is gone: what it left behind. */
+export function leftByDead(name: string, pattern: RegExp): boolean {
+  const pid = Number(pattern.exec(name)?.[1]);
+  return pid > 0 && pid !== process.pid && !alive(pid);
+}
+
+/** Removes the entries of `dir` that processes now gone left behind (leftByDead); returns their names. */
+export async function removeLeftovers(dir: string, pattern: RegExp): Promise<string[]> {
+  const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => leftByDead(n, pattern));
+  await Promise.all(left.map((n) => rm(join(dir, n), { recursive: true, force: true })));
+  return left;
 }
 
 /** Runs `work` holding `<dir>.lock`; waits for a live holder, takes over from a dead one. */
