@@ -288,13 +288,14 @@ export async function main(argv: string[], code?: string): Promise<number> {
       }
       case 'serve': {
         if (paths.length > 0) throw new VmaspecError('E_USAGE', 'serve takes no arguments');
-        const served = servePaths(cacheDirOf(values['cache-dir']), repoRoot);
+        const cacheDir = cacheDirOf(values['cache-dir']);
+        const served = servePaths(cacheDir, repoRoot);
         if (values.stop || values.status) {
           const answer = await askDaemon(served.socket, ['serve', values.stop ? '--stop' : '--status']);
           process.stdout.write(answer?.out ?? `vmaspec: no command server runs for ${repoRoot}\n`);
           return answer || values.stop ? EXIT.ok : EXIT.couldNotRun;
         }
-        const answer = (await askDaemon(served.socket, ['serve', '--status'])) ?? (await startDaemon(served));
+        const answer = (await askDaemon(served.socket, ['serve', '--status'])) ?? (await startDaemon(cacheDir, served));
         if (!answer) throw new VmaspecError('E_SERVE', `the command server did not start (its log: ${served.log})`);
         process.stdout.write(answer.out);
         return EXIT.ok;

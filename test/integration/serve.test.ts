@@ -167,6 +167,16 @@ describe('the command server', () => {
     await parkedAgain();
   }, 120_000);
 
+  it('serve --cache-dir DIR serves (and stops) the server of that cache', async () => {
+    const other = join(dir, 'other-cache');
+    const bare = { ...process.env, VMASPEC_CACHE: '', CI: '' };
+    const started = await execa('node', [launcher, 'serve', '--cache-dir', other], { env: bare, reject: false });
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect(started.stdout).toContain(`socket ${servePaths(other, repoRoot).socket}`);
+    const stopped = await execa('node', [launcher, 'serve', '--cache-dir', other, '--stop'], { env: bare, reject: false });
+    expect(stopped.stdout).toMatch(/stops/);
+  }, 60_000);
+
   it('serve --stop: no daemon, no worker and no QEMU of it left', async () => {
     const daemon = Number(/\(pid (\d+),/.exec(await status())?.[1]);
     expect(alive(daemon)).toBe(true);
