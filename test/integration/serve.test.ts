@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../../runner/kernel/cache.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 import type { RunReport } from '../../runner/report/types.js';
@@ -87,6 +87,9 @@ afterAll(async () => {
 });
 
 describe('the command server', () => {
+  // Each test starts from a warm spare, whatever the one before it left (a failure must not cascade).
+  beforeEach(parkedAgain, 120_000);
+
   it('runs a command on the parked guest: the verdict, output and exit status of a direct run, and the console of the case alone', async () => {
     const served = await run([CASE]);
     expect(served.exitCode, served.stderr).toBe(0);
@@ -134,7 +137,9 @@ describe('the command server', () => {
     let out = '';
     const client = execa(command, ['run', '--artifacts', join(dir, 'artifacts'), '--json', json], { env, reject: false });
     client.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 300 && !/^PASS /m.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    // On a new cache the suite's probes are compiled before its first case runs: up to a minute and more.
+    for (let i = 0; i < 2400 && !/^PASS /m.test(out) && client.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    if (!/^PASS /m.test(out)) client.kill('SIGKILL'); // a failure here must not leave the command running into the next test
     expect(out).toMatch(/^PASS /m);
     client.kill('SIGINT');
     const r = await client;
@@ -143,14 +148,17 @@ describe('the command server', () => {
     const report = JSON.parse(await readFile(json, 'utf8')) as RunReport;
     expect(report.summary.pass).toBeGreaterThan(0);
     await parkedAgain();
-  }, 120_000);
+  }, 240_000);
 
   it('a worker killed mid-command: the client says its results are lost and exits 2, not 0', async () => {
     const spare = (await workers()).at(-1)!;
     const client = execa(command, ['run', '--artifacts', join(dir, 'artifacts')], { env, reject: false });
     await new Promise((r) => setTimeout(r, 1500));
+    expect(client.exitCode, 'the command ended before its worker was killed').toBe(null);
     process.kill(spare, 'SIGKILL');
-    const r = await client;
+    const r = await Promise.race([client, new Promise<null>((r) => setTimeout(r, 60_000, null))]);
+    if (!r) client.kill('SIGKILL');
+    if (!r) throw new Error('the client did not end within 60 s of its worker being killed');
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toMatch(/went away before the command ended/);
     await parkedAgain();
