@@ -310,7 +310,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
         const kernels = values.kernel.map(parseKernelSpec);
         const spec = await runArch(values, kernels);
         if (values.kernel.length > 1) {
-          const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'matrix-$1');
+          const base = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), 'matrix');
           const color = useColor(values);
           const matrix = await runMatrix({
             casesRoot, paths, cases, spec, log, signal: abort.signal, ...guestOptions(values),
@@ -353,7 +353,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
           if (values.base || values.head) throw new VmaspecError('E_USAGE', 'gate: --base and --head go with --git REPO');
           series = await readChangeSeries(values.series);
         }
-        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'gate-$1');
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), 'gate');
         if (buildOnly) {
           const kernels = await buildGateKernels({ spec, base: options, series, artifactsDir, log });
           // A gate takes no prebuilt image (refused above): both kernels are kept in the cache.
@@ -421,7 +421,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
         const oneCase = cases.find((c) => c.id === oneId);
         if (!oneCase) throw new VmaspecError('E_USAGE', `bench: no case ${oneId}`);
         const spec = await guestArch(values.arch);
-        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts')).replace(/run-([^/]*)$/, 'bench-$1');
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), 'bench');
         const result = await runBench({ casesRoot, cases, oneCase, spec, kernel: buildKernelRequest(kernelOptions(values), spec), kernelArgv: kernelArgv(values), artifactsDir, reps: DEFAULT_REPS, log, command: readmeCommand(await readFile(join(repoRoot, 'README.md'), 'utf8')), coldTest: values['cold-test'] ?? false });
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
         await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
@@ -451,7 +451,7 @@ export async function main(argv: string[], code?: string): Promise<number> {
         const { cacheDir, jobs, kconfig, profiles, patches, tree, image } = kernelOptions(values);
         if (patches?.length || tree || image) throw new VmaspecError('E_USAGE', 'mutants builds its own working copy of Debian 6.12: --patch, --kernel-tree and --kernel-image do not apply');
         const spec = await guestArch(values.arch);
-        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), new Date()).replace(/run-([^/]*)$/, 'mutants-$1');
+        const artifactsDir = artifactsFolder(resolve(values.artifacts ?? 'artifacts'), 'mutants');
         const reportFile = join(repoRoot, 'docs', 'mutants.md');
         const result = await runMutants({ casesRoot, cases, mutants, known: known.map((m) => m.name), kernel: { cacheDir, jobs, kconfig, profiles }, spec, reportFile, artifactsDir, log, signal: abort.signal });
         log.info(`mutants: report ${reportFile}; artifacts ${artifactsDir}`);

@@ -1,6 +1,6 @@
 // One run, stage by stage: load cases → build kernel and helpers → compile
 // plans → boot (again after a crash, for the cases left) → judge → report.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { copyFile, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
@@ -423,10 +423,21 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   return report;
 }
 
-/** Timestamped artifacts folder under `base`. */
-export function artifactsFolder(base: string, now = new Date()): string {
+/**
+ * A new timestamped artifacts folder under `base`, `<kind>-<time>` (`-2`, `-3`… when taken),
+ * made here: two commands started in the same millisecond (two terminals, the command server)
+ * each get their own, never one folder whose result files both write.
+ */
+export function artifactsFolder(base: string, kind = 'run', now = new Date()): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  let dir = join(base, `run-${stamp}`);
-  for (let i = 2; existsSync(dir); i++) dir = join(base, `run-${stamp}-${i}`);
-  return dir;
+  mkdirSync(base, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = join(base, i === 1 ? `${kind}-${stamp}` : `${kind}-${stamp}-${i}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
