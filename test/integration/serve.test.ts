@@ -7,15 +7,15 @@
 // the server parks only what is cached, and a developer's own server for this
 // checkout is not touched.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCacheDir } from '../../runner/kernel/cache.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 import type { RunReport } from '../../runner/report/types.js';
 import { servePaths } from '../../runner/serve/daemon.js';
+import { linkedCache } from '../fixtures/linked-cache.js';
 
 const CASE = join(repoRoot, 'cases/naming/s1-name-middle-page.yaml');
 const launcher = join(repoRoot, 'runner/bin/vmaspec.js');
@@ -66,11 +66,8 @@ beforeAll(async () => {
   const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(tmpdir(), 'vmaspec-serve-first')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
   expect(first.exitCode, first.stderr).toBe(0);
   dir = await mkdtemp(join(tmpdir(), 'vmaspec-serve-test-'));
-  const cache = join(dir, 'cache');
-  await mkdir(cache);
-  const real = defaultCacheDir({ ...process.env, VMASPEC_CACHE: process.env.VMASPEC_CACHE ?? '' });
   // Snapshots are keyed by their kernel's path: this cache saves its own (and removes it with itself).
-  for (const name of await readdir(real)) if (name !== 'serve' && name !== 'snapshots') await symlink(join(real, name), join(cache, name));
+  const cache = await linkedCache(join(dir, 'cache'));
   env = { ...process.env, VMASPEC_CACHE: cache, CI: '', VMASPEC_SERVE: '' };
   paths = servePaths(cache, repoRoot);
   const saved = await execa('node', [launcher, 'run', CASE, '--artifacts', join(dir, 'artifacts')], { reject: false, env: { ...env, VMASPEC_SERVE: '0' } });

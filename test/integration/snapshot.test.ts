@@ -1,10 +1,12 @@
 // Guests start from a snapshot of a booted one (runner/qemu/snapshot.ts): a run
 // restores it, the supervisor reseeds the kernel's CRNG after the restore, a
 // snapshot QEMU cannot load is replaced by a boot, and --no-snapshot boots.
-// Real kernel, real QEMU, a real probe (test/fixtures/snapshot/addresses.c).
-import { readFile, stat, writeFile } from 'node:fs/promises';
+// Real kernel, real QEMU, a real probe (test/fixtures/snapshot/addresses.c). The snapshots are
+// this file's own (test/fixtures/linked-cache.ts): it damages one, which no other file may restore.
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedInitramfs } from '../../runner/guest/initramfs.js';
 import { buildHelpers } from '../../runner/guest/helpers.js';
 import { buildKernel } from '../../runner/kernel/build.js';
@@ -15,10 +17,11 @@ import { snapshotFile } from '../../runner/qemu/snapshot.js';
 import { checkVmState, ramFileOf } from '../../runner/qemu/vmstate.js';
 import type { RunReport } from '../../runner/report/types.js';
 import { artifactsFolder, loadSuite, runSuite } from '../../runner/run.js';
+import { linkedCache } from '../fixtures/linked-cache.js';
 
 const casesRoot = join(repoRoot, 'test/fixtures/snapshot');
 const spec = await loadArch('x86_64');
-const kernel = buildKernelRequest({}, spec);
+let kernel = buildKernelRequest({}, spec);
 const log = createLogger({ verbose: false, stream: process.stderr });
 
 /** One run of the fixture case; its report and the addresses the probe printed. */
@@ -30,13 +33,21 @@ async function run(snapshots: boolean, logger: Logger = log): Promise<{ report: 
 }
 
 let snapshot: string;
+let scratch: string;
 
 beforeAll(async () => {
+  await buildKernel(kernel, log); // in the real cache, which this file's links to
+  scratch = await mkdtemp(join(tmpdir(), 'vmaspec-snapshot-test-'));
+  kernel = buildKernelRequest({ cacheDir: await linkedCache(join(scratch, 'cache')) }, spec);
   const built = await buildKernel(kernel, log);
   const initrd = await cachedInitramfs(kernel.cacheDir, await buildHelpers(kernel.cacheDir, log));
   const first = await run(true); // restores, or boots and saves the snapshot
   snapshot = await snapshotFile(kernel.cacheDir, spec, { kernel: built.image, initrd, accel: first.report.accel ?? 'tcg', append: [], consoleLog: '', payload: '' });
 }, 20 * 60_000);
+
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
 
 describe('snapshots of the booted guest', () => {
   it("the snapshot QEMU saved passes vmaspec's own check of a whole migration stream, and its RAM file has a hole for each unused block", async () => {
