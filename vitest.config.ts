@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 20_000,
     // Two files at a time, one per core: the integration files keep a core busy about half the
     // time (one vCPU per guest, one Node), the unit files one core. Measured on 2 cores: the
-    // whole run 20-30 % shorter than one file at a time (docs/performance.md). Files that harm
+    // whole run 20-30 % shorter than one file at a time (197-239 s against 290 s). Files that harm
     // or park shared things (snapshots, the command server) use a cache of their own
     // (test/fixtures/linked-cache.ts); kernel builds wait on the cache's locks.
     maxWorkers: Math.min(2, availableParallelism()),
