@@ -400,7 +400,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const durations = await readDurations(request.kernel.cacheDir);
-  const groups = splitByWeight(pending, Math.max(1, Math.min(request.vms ?? defaultGuests(), pending.length)), (r) => caseWeight(durations, r.case.id, r.compiled.plan.timeoutMs));
+  const groups = splitByWeight(pending, Math.max(1, Math.min(request.vms ?? cpus().length, pending.length)), (r) => caseWeight(durations, r.case.id, r.compiled.plan.timeoutMs));
   const where = target.kind === 'host' ? 'host: supervisors' : 'qemu: guests';
   if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g) => g.length).join(' + ')} case(s)`);
   let accel: Accel | undefined;
@@ -422,14 +422,6 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   await emit(request.reporters, 'onRunDone', report);
   return report;
 }
-
-/**
- * Guests side by side when --jobs is not given: one more than the cores. Guests wait too (on
- * pipes, on the host's channel, between cases), so a third one on 2 cores fills the gaps:
- * measured here (2 cores, TCG), the suite took 3.12 s (median of 6) with 3 guests, 3.55 s with 2
- * and 3.56 s with 4, interleaved in one window.
- */
-const defaultGuests = (): number => cpus().length + 1;
 
 /**
  * A new timestamped artifacts folder under `base`, `<kind>-<time>` (`-2`, `-3`… when taken),
