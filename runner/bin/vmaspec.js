@@ -18,6 +18,15 @@ const KEEP_BUNDLES = 4;
 /** Beside a bundle: its code cache. */
 const CODE = '.code';
 process.env.VMASPEC_REPO_ROOT ??= root;
+// Every relative path (cases, --artifacts, --json) starts from the working directory, and
+// esbuild and tsx need it too: removed after the shell entered it, say so instead of a stack
+// trace (or tsx waiting forever).
+try {
+  process.cwd();
+} catch {
+  process.stderr.write('vmaspec: E_USAGE: the working directory no longer exists (it was removed after the shell entered it): cd to one that does\n');
+  process.exit(2);
+}
 
 /** vmaspec's cache (runner/kernel/cache.ts defaultCacheDir). */
 const cacheDir = () => process.env.VMASPEC_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vmaspec');
