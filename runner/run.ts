@@ -2,7 +2,7 @@
 // plans → boot (again after a crash, for the cases left) → judge → report.
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { copyFile, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { CaseError, compareDiagnostics } from './cases/diagnostics.js';
 import { loadDocCases } from './cases/doc-examples.js';
@@ -334,7 +334,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
           },
         };
         // The command server's guest of this very snapshot, restored and warm already (runner/qemu/parked.ts).
-        const parked = snapshot ? takeParked(snapshot, (await stat(payload)).size) : null;
+        const parked = snapshot ? await takeParked(snapshot, payload) : null;
         const outcome = parked ? await bootGuest(guest, bootRequest, bootOptions, parked) : snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
         watchdog.stop();
         marks = attributeLines(consoleLines(outcome.console));

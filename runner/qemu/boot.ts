@@ -94,7 +94,7 @@ export interface ParkedQemu {
 }
 
 /** How long QEMU may take to open its monitor socket. */
-const QMP_CONNECT_MS = 10_000;
+export const QMP_CONNECT_MS = 10_000;
 
 export interface BootOutcome {
   /** The result stream, as the guest wrote it. */

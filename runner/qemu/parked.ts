@@ -12,14 +12,13 @@ import type { Logger } from '../log.js';
 import { removeLeftovers } from '../util/lock.js';
 import type { ArchSpec } from './arch.js';
 import { qemuArgv, type BootRequest } from './argv.js';
-import { channelLines, channelPayload, PARKED, spawnQemu, type ParkedQemu, type QemuProcess } from './boot.js';
+import { channelLines, channelPayload, PARKED, QMP_CONNECT_MS, spawnQemu, type ParkedQemu, type QemuProcess } from './boot.js';
 import { Qmp } from './qmp.js';
 import { holdSnapshot } from './snapshot.js';
 import { monitorSocket } from './sockets.js';
 import { restoreVmState } from './vmstate.js';
 
-/** How long QEMU may take to open its monitor, and a warm-up to run. */
-const QMP_CONNECT_MS = 10_000;
+/** How long a warm-up may take to run. */
 const WARM_UP_MS = 30_000;
 
 /** What to park: the guest's machine as a run would start it, its snapshot, and the archive of the warm-up's cases (none: no warm-up). */
@@ -43,10 +42,13 @@ let ready: { snapshot: string; guest: ParkedQemu } | null = null;
 /** The QEMU being restored or warmed now. */
 let parking: QemuProcess | null = null;
 
-/** The parked guest restored from `snapshot`, taken for an archive of `payloadBytes` (a guest runs one command only); null when none is ready for it, or the archive is better sent through fw_cfg. */
-export function takeParked(snapshot: string, payloadBytes: number): ParkedQemu | null {
-  if (payloadBytes > PARKED_PAYLOAD_MAX || ready === null || ready.snapshot !== snapshot || ready.guest.child.exitCode !== null) return null;
-  const { guest } = ready;
+/** The parked guest restored from `snapshot`, taken for the archive `payload` (a guest runs one command only); null when none is ready for it, or the archive is better sent through fw_cfg. */
+export async function takeParked(snapshot: string, payload: string): Promise<ParkedQemu | null> {
+  const usable = (): ParkedQemu | null => (ready !== null && ready.snapshot === snapshot && ready.guest.child.exitCode === null ? ready.guest : null);
+  // Most runs have no server: the archive's size is read only when a guest waits for it.
+  if (usable() === null || (await stat(payload)).size > PARKED_PAYLOAD_MAX) return null;
+  const guest = usable(); // again: it may have ended meanwhile
+  if (guest === null) return null;
   ready = null;
   taken.add(guest);
   return guest;
