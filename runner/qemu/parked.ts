@@ -59,8 +59,12 @@ const taken = new WeakSet<ParkedQemu>();
 /** The parked guests not taken, until they have ended and what they held is removed. */
 const ending = new Set<Promise<unknown>>();
 
+/** Set by dropParked: nothing more is parked in this process (a worker parks once; dropped, its guest is not wanted). */
+let dropped = false;
+
 /** Stops the guest being parked, and the parked one unless `keepReady` (a command that will not use them must not share the CPU with them); resolves once they are gone. */
 export async function dropParked(keepReady = false): Promise<void> {
+  dropped = true;
   parking?.kill('SIGKILL');
   parking = null;
   if (!keepReady) {
@@ -77,6 +81,7 @@ const DIR_NAME = new RegExp(`^${DIR_PREFIX}(\\d+)-`);
 /** Restores the snapshot into a new QEMU, runs the warm-up in it and keeps it parked; false (and nothing left running) when it cannot. */
 export async function parkGuest(request: ParkRequest): Promise<boolean> {
   const { spec, log } = request;
+  if (dropped) return false;
   const held = await holdSnapshot(request.snapshot, spec.memoryMib * 1024 * 1024, log);
   if (!held) return false;
   const socket = await monitorSocket();
@@ -95,6 +100,7 @@ export async function parkGuest(request: ParkRequest): Promise<boolean> {
     await writePayload(placeholder, []);
     const args = qemuArgv(spec, { ...request.machine, consoleLog, payload: placeholder, qmp: socket.path, snapshot: { mode: 'restore', path: held.path, ram: held.ram } });
     ({ child } = await spawnQemu(spec, args, log));
+    if (dropped) throw new Error('dropped while parking'); // before QEMU was there to be killed
     parking = child;
     const running = child;
     let onLine: (line: string) => void = () => undefined;

@@ -63,7 +63,8 @@ function redirectOutput(request: ServeRequest, socket: Socket): void {
 export function serveWorker(run: (argv: string[]) => Promise<number>, park: () => Promise<string>): void {
   const tell = (m: WorkerMessage): void => void process.send?.(m);
   let serving = false;
-  void park().then(
+  // Settled once the parking has ended and removed what it used (its temp folder): the worker exits after it.
+  const parked = park().then(
     (what) => tell({ kind: 'parked', what }),
     (error: unknown) => tell({ kind: 'parked', what: `nothing (${error instanceof Error ? error.message : String(error)})` }),
   );
@@ -71,18 +72,18 @@ export function serveWorker(run: (argv: string[]) => Promise<number>, park: () =
     if (message.kind !== 'conn' || !message.request || serving || !handle) return;
     serving = true;
     process.off('SIGTERM', leave); // the command's own handling of SIGTERM (runner/util/signals.ts) from now on
-    void serve(handle as Socket, message.request, run);
+    void serve(handle as Socket, message.request, run, parked);
   });
   // The daemon gone or stopping: so is this spare, and its guest with what it holds (a console file, snapshot links).
   const leave = (): void => {
-    if (!serving) void dropParked().finally(() => process.exit(0));
+    if (!serving) void dropParked().then(() => parked).finally(() => process.exit(0));
   };
   process.on('disconnect', leave);
   process.on('SIGTERM', leave);
   tell({ kind: 'ready' });
 }
 
-async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]) => Promise<number>): Promise<void> {
+async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]) => Promise<number>, parked: Promise<void>): Promise<void> {
   let sent = false;
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   // process.exit inside the command (a second Ctrl-C) still tells the client its status.
@@ -110,6 +111,7 @@ async function serve(socket: Socket, request: ServeRequest, run: (argv: string[]
     status = 2;
   }
   await dropParked();
+  await parked;
   sent = true;
   socket.end(frame('X', String(status)), () => process.exit(status));
 }

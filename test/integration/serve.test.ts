@@ -56,16 +56,16 @@ async function run(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<{ exi
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), report };
 }
 
-/** The folders of parked guests' consoles in the temp folder (runner/qemu/parked.ts). */
-const parkedDirs = async (): Promise<string[]> => (await readdir(tmpdir())).filter((n) => n.startsWith('vmaspec-parked-')).sort();
+/** The temp folders of the server's workers: their parked guests' (runner/qemu/parked.ts) and their parking's own (runner/serve/park.ts). */
+const workerDirs = async (): Promise<string[]> => (await readdir(tmpdir())).filter((n) => n.startsWith('vmaspec-parked-') || /^vmaspec-serve-[A-Za-z0-9]{6}$/.test(n)).sort();
 let before: string[];
 
 beforeAll(async () => {
-  before = await parkedDirs();
-  // The kernel and its snapshot, built and saved if this machine has none yet.
-  const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(tmpdir(), 'vmaspec-serve-first')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
-  expect(first.exitCode, first.stderr).toBe(0);
+  before = await workerDirs();
   dir = await mkdtemp(join(tmpdir(), 'vmaspec-serve-test-'));
+  // The kernel and its snapshot, built and saved if this machine has none yet.
+  const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(dir, 'artifacts')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
+  expect(first.exitCode, first.stderr).toBe(0);
   // Snapshots are keyed by their kernel's path: this cache saves its own (and removes it with itself).
   const cache = await linkedCache(join(dir, 'cache'));
   env = { ...process.env, VMASPEC_CACHE: cache, CI: '', VMASPEC_SERVE: '' };
@@ -196,8 +196,8 @@ describe('the command server', () => {
     expect(alive(daemon), await readFile(paths.log, 'utf8')).toBe(false);
     expect((await workers()).filter(alive)).toEqual([]);
     expect(qemu.split(' ').map(Number).filter(alive)).toEqual([]);
-    // Nor what the parked guests held: their console files (and snapshot links) went with them.
-    expect(await parkedDirs()).toEqual(before);
+    // Nor what the parked guests held (their console files, snapshot links) or their parking used.
+    expect(await workerDirs()).toEqual(before);
     expect((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode).toBe(2);
   }, 60_000);
 });
