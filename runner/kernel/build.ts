@@ -10,7 +10,7 @@ import { run, shellLine, tail } from '../util/exec.js';
 import { withLock } from '../util/lock.js';
 import { contentKey } from './cache.js';
 import { assertCacheWritable, cacheWriteError } from './cache-faults.js';
-import { checkConfig, configPlan, configure, CONFIG_REPORT, formatMissing, missingWants, readConfigReport, requiredOptions, type BuildDir, type ConfigPlan } from './configure.js';
+import { checkConfig, configPlan, configure, CONFIG_REPORT, formatMissing, missingWants, readConfigReport, requiredOptions, tinyconfigFile, type BuildDir, type ConfigPlan } from './configure.js';
 import { configRelease, parseKconfig, type KconfigValues } from './kconfig.js';
 import { elfProblem, entryProblem } from './manifest.js';
 import { markBuilt, seedBuildDir, unmarkBuilt } from './seed.js';
@@ -215,8 +215,8 @@ async function treeBuild(source: TreeSource, clean: SourceTree, series: SeriesPa
   const meta = join(request.cacheDir, 'builds', key);
   const arch = `ARCH=${request.arch}`;
   const dir: BuildDir = source.inBuildDir
-    ? { src: { ...src, dir: source.path }, out: source.build ?? source.path, meta, makeArgs: source.build ? [`O=${source.build}`, arch] : [arch], configKey: plan.configKey }
-    : { src, out: meta, meta, makeArgs: [`O=${meta}`, arch], configKey: plan.configKey };
+    ? { src: { ...src, dir: source.path }, out: source.build ?? source.path, meta, makeArgs: source.build ? [`O=${source.build}`, arch] : [arch], configKey: plan.configKey, tinyconfig: null }
+    : { src, out: meta, meta, makeArgs: [`O=${meta}`, arch], configKey: plan.configKey, tinyconfig: null };
   const marker = join(meta, '.vmaspec-built');
   await mkdir(meta, { recursive: true });
   const { wasBuilt, steps } = await withLock(meta, 'kernel', log, async () => {
@@ -253,7 +253,8 @@ export async function makeTarget(request: KernelRequest, target: string, file: s
   return withLock(copy.root, 'kernel', log, async () => {
     await workingCopy(base, request.cacheDir, log);
     await withSeriesApplied(copy, [], base.label, log, async () => {
-      await configure({ src: { ...base, dir: copy.tree }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey }, plan, log);
+      const tinyconfig = tinyconfigFile(request.cacheDir, base, plan);
+      await configure({ src: { ...base, dir: copy.tree }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey, tinyconfig }, plan, log);
       await makeWithProgress(copy.tree, [`O=${out}`, `ARCH=${request.arch}`, `-j${request.jobs}`, target], log, join(out, `${target}.log`), null);
     });
     return join(out, file);
@@ -301,7 +302,9 @@ async function seriesBuild(base: SourceTree, series: SeriesPatch[], key: string,
   };
   if (await kept()) return done(true);
   const copy = workingCopyOf(base, request.cacheDir);
-  const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey };
+  // With a series applied, the working copy is not the source its identity names: its tinyconfig is not kept.
+  const tinyconfig = series.length === 0 ? tinyconfigFile(request.cacheDir, base, plan) : null;
+  const dir: BuildDir = { src: { ...base, dir: copy.tree, label }, out, meta: out, makeArgs: [`O=${out}`, `ARCH=${request.arch}`], configKey: plan.configKey, tinyconfig };
   await mkdir(dirname(copy.root), { recursive: true });
   return withLock(copy.root, 'kernel', log, async () => {
     if (await kept()) return done(true);

@@ -3,11 +3,12 @@
 // FragmentRole), olddefconfig, the check of what must survive, and, on a developer's
 // `.config`, the report of every option vmaspec changed in it.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { repoRoot } from '../qemu/arch.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { run } from '../util/exec.js';
 import { toolVersion } from '../util/tool-answer.js';
 import { contentKey } from './cache.js';
@@ -78,6 +79,8 @@ export interface ConfigPlan {
   base: ConfigBase;
   /** Over the recipe, the architecture, the compiler, the fragments and the base. */
   configKey: string;
+  /** Over the recipe, the architecture and the compiler: what `make tinyconfig` of one source depends on besides the source. */
+  toolchainKey: string;
 }
 
 /** `gcc --version`'s first line (kept in the cache under gcc's identity unless `keep` is false: runner/util/tool-answer.ts). */
@@ -88,7 +91,12 @@ async function compilerIdentity(cacheDir: string, keep: boolean, log: Logger): P
 /** The configuration a request asks for (reads the fragments and the base; writes nothing but, when `keep`, the compiler's answer into the cache). */
 export async function configPlan(request: KernelRequest, keep: boolean, log: Logger): Promise<ConfigPlan> {
   const [fragments, base, compiler] = await Promise.all([readFragments(request.fragments), configBase(request), compilerIdentity(request.cacheDir, keep, log)]);
-  return { fragments, base, configKey: contentKey([RECIPE, request.arch, compiler, fragments.key, base.kind === 'developer' ? base.text : 'tinyconfig']) };
+  return {
+    fragments,
+    base,
+    configKey: contentKey([RECIPE, request.arch, compiler, fragments.key, base.kind === 'developer' ? base.text : 'tinyconfig']),
+    toolchainKey: contentKey([RECIPE, request.arch, compiler]),
+  };
 }
 
 /** The requests merged onto the base: every fragment on tinyconfig; on a developer's `.config`, all but vmaspec's own small kernel's. */
@@ -149,6 +157,49 @@ export interface BuildDir {
   meta: string;
   makeArgs: string[];
   configKey: string;
+  /**
+   * Where `make tinyconfig`'s `.config` of this source is kept (tinyconfigFile), when `src` is
+   * an immutable source as it is (Debian's, a git commit; no series applied); null: run it.
+   */
+  tinyconfig: string | null;
+}
+
+/**
+ * The file `make tinyconfig`'s `.config` of a source is kept in: it depends on the source's
+ * Kconfig files (its identity), the architecture and the compiler (Kconfig asks gcc what it
+ * supports) and nothing else, and takes ~25 s of the ~35 s of a configuration here (three
+ * runs of conf, ~300 gcc probes). Every other configuration of the source starts from it.
+ */
+export const tinyconfigFile = (cacheDir: string, src: SourceTree, plan: ConfigPlan): string => join(cacheDir, 'configs', `tinyconfig-${contentKey([src.identity, plan.toolchainKey])}`);
+
+/** The first line of a kept tinyconfig: its text's key, so a damaged file is made again, never used. */
+const keptHeader = (text: string): string => `# vmaspec: make tinyconfig, content ${contentKey([text])}\n`;
+
+/** The kept `.config` of `make tinyconfig` in `file`; null when there is none or it is damaged. */
+export async function keptTinyconfig(file: string): Promise<string | null> {
+  const kept = await readFile(file, 'utf8').catch(() => null);
+  const text = kept?.slice(kept.indexOf('\n') + 1);
+  return kept !== null && text !== undefined && kept.startsWith(keptHeader(text)) ? text : null;
+}
+
+/** Keeps `text` as the `.config` of `make tinyconfig` in `file` (whole or not at all, with its key). */
+export async function keepTinyconfig(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFileAtomic(file, keptHeader(text) + text);
+}
+
+/** `<out>/.config` as `make tinyconfig` makes it: the kept one when there is one, else made by make (and kept when `dir.tinyconfig` says where). */
+async function tinyconfig(dir: BuildDir, make: (target: string) => Promise<string>, log: Logger): Promise<void> {
+  const configPath = join(dir.out, '.config');
+  const kept = dir.tinyconfig ? await keptTinyconfig(dir.tinyconfig) : null;
+  if (kept !== null) {
+    log.verbose(`kernel: make tinyconfig's .config from ${dir.tinyconfig}`);
+    await mkdir(dir.out, { recursive: true });
+    await writeFile(configPath, kept);
+    return;
+  }
+  await make('tinyconfig');
+  if (dir.tinyconfig) await keepTinyconfig(dir.tinyconfig, await readFile(configPath, 'utf8'));
 }
 
 /**
@@ -168,7 +219,7 @@ export async function configure(dir: BuildDir, plan: ConfigPlan, log: Logger): P
   const { base } = plan;
   const names = [...new Set(requests.map((r) => r.file))].join(', ');
   log.info(`kernel: configuring ${dir.src.label} (${base.kind === 'tinyconfig' ? 'tinyconfig' : base.file} + ${names})`);
-  if (base.kind === 'tinyconfig') await make('tinyconfig');
+  if (base.kind === 'tinyconfig') await tinyconfig(dir, make, log);
   else {
     await writeFile(configPath, base.text);
     await make('olddefconfig');

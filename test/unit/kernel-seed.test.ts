@@ -22,6 +22,7 @@ const plan = (configKey: string): ConfigPlan => ({
   fragments: { requests: fragmentRequests('vma.config', FRAGMENT).map((r) => ({ ...r, role: 'need' as const })), key: 'k' },
   base: { kind: 'tinyconfig' },
   configKey,
+  toolchainKey: 't',
 });
 
 let cache: string;
