@@ -2,7 +2,8 @@
  * init — the vmaspec supervisor, PID 1 of the guest.
  *
  * Mounts /proc, /sys, /dev and a tmpfs on /tmp, opens the result channel
- * (the second UART, /dev/ttyS1, raw mode) and parks: it says so and waits for
+ * (the node VMASPEC_RESULTS names: a virtio console, /dev/hvc0, or the second
+ * UART, /dev/ttyS1; raw mode) and parks: it says so and waits for
  * the host's `g` (the host may save the VM meanwhile: a snapshot that later
  * runs restore instead of booting). Then it unpacks the run's payload from
  * QEMU's fw_cfg (or, after `p`/`w`, from the channel) into /, reseeds the kernel's
@@ -52,7 +53,8 @@
 #include "io.h"
 #include "newc.h"
 
-#define CHANNEL_DEV "/dev/ttyS1"
+/* The result channel when the kernel command line names none (VMASPEC_RESULTS=, runner/qemu/argv.ts). */
+#define CHANNEL_DEFAULT "/dev/ttyS1"
 #define MANIFEST "/vmaspec/manifest"
 #define PAYLOAD "opt/vmaspec/payload" /* the run's fw_cfg file: a newc archive */
 #define SEED "/vmaspec/seed"           /* in the payload: bytes for the kernel's RNG */
@@ -227,10 +229,17 @@ static int cmdline_has(const char *word)
  * The result channel: raw, 8N1, no flow control, CLOCAL so neither open
  * nor write waits for a carrier. Opened non-blocking, then switched back.
  */
+static const char *channel_dev = CHANNEL_DEFAULT;
+
 static int open_channel(void)
 {
 	struct termios t;
-	int fd = open(CHANNEL_DEV, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	const char *named = getenv("VMASPEC_RESULTS");
+	int fd;
+
+	if (named && strncmp(named, "/dev/", 5) == 0)
+		channel_dev = named;
+	fd = open(channel_dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
@@ -247,7 +256,7 @@ static int open_channel(void)
 	cfsetispeed(&t, B115200);
 	cfsetospeed(&t, B115200);
 	if (tcsetattr(fd, TCSANOW, &t) != 0)
-		console("init: tcsetattr %s: %s", CHANNEL_DEV, strerror(errno));
+		console("init: tcsetattr %s: %s", channel_dev, strerror(errno));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
 }
@@ -1110,10 +1119,10 @@ int main(void)
 
 	channel = open_channel();
 	if (channel < 0) {
-		console("init: cannot open %s: %s; powering off", CHANNEL_DEV, strerror(errno));
+		console("init: cannot open %s: %s; powering off", channel_dev, strerror(errno));
 		power_off();
 	}
-	unlink(CHANNEL_DEV);              /* see seal_channel() */
+	unlink(channel_dev);              /* see seal_channel() */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	for (;;) {

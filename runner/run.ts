@@ -38,7 +38,7 @@ import { bootGuest, type BootOptions } from './qemu/boot.js';
 import { bootFromSnapshot, snapshotFile } from './qemu/snapshot.js';
 import { takeParked } from './qemu/parked.js';
 import { failureTail } from './qemu/console-tail.js';
-import { repoRoot } from './qemu/arch.js';
+import { repoRoot, resultsChannel } from './qemu/arch.js';
 import { loadKnownSplats } from './health/allowlist.js';
 import { attributeLines, type Attribution } from './health/attribute.js';
 import { caseFates, diedRecord } from './health/fate.js';
@@ -137,7 +137,8 @@ async function pickAccel(request: Pick<RunRequest, 'kernel' | 'artifactsDir' | '
   return chooseAccel(spec.binary, request.kernel.cacheDir, log, async () => {
     const payload = join(request.artifactsDir, 'payload-kvm-probe.cpio');
     await writePayload(payload, []);
-    const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [], payload }, { timeoutMs: 15_000, log });
+    const results = resultsChannel(spec, kernel.config);
+    const outcome = await bootGuest(spec, { kernel: kernel.image, initrd, consoleLog: join(request.artifactsDir, 'kvm-probe-console.log'), accel: 'kvm', append: [], results, payload }, { timeoutMs: 15_000, log });
     return parseResultStream(outcome.stream).complete ? null : outcome.timedOut ? 'a test boot under KVM hung' : `a test boot under KVM failed (exit ${outcome.exitCode})`;
   });
 }
@@ -146,7 +147,7 @@ async function pickAccel(request: Pick<RunRequest, 'kernel' | 'artifactsDir' | '
 export interface GuestMachine {
   /** The request's machine, or its `otherwise` for a kernel without what its image needs (qemu/*.yaml). */
   guest: ArchSpec;
-  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append'>;
+  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append' | 'results'>;
   accel: AccelChoice;
   snapshot: string | null;
 }
@@ -155,8 +156,8 @@ export interface GuestMachine {
 export async function guestMachine(request: Pick<RunRequest, 'kernel' | 'artifactsDir' | 'log' | 'snapshots'>, kernel: BuiltKernel, helpers: HelperBinaries): Promise<GuestMachine> {
   const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
   const accel = await pickAccel(request, kernel, initrd);
-  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [] };
   const guest = kernel.machine;
+  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [], results: resultsChannel(guest, kernel.config) };
   const snapshot = guest.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, guest, { ...machine, consoleLog: '', payload: '' }) : null;
   return { guest, machine, accel, snapshot };
 }

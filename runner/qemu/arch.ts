@@ -6,6 +6,16 @@ import { VmaspecError } from '../errors.js';
 
 export type Accel = 'kvm' | 'tcg';
 
+/** A way out of the guest for the result stream (the supervisor's channel: docs/protocol.md), and what the kernel needs for it. */
+export interface ResultsChannel {
+  /** QEMU's `-device` values, in order; the last one gets `chardev=results`. */
+  devices: string[];
+  /** The device node the supervisor opens in the guest (told by `VMASPEC_RESULTS=` on the kernel command line). */
+  node: string;
+  /** The Kconfig options (without CONFIG_) the kernel must have built in (=y) for it. */
+  needs: string[];
+}
+
 export interface ArchSpec {
   arch: string;
   binary: string;
@@ -20,7 +30,8 @@ export interface ArchSpec {
   vcpus: Record<Accel, number>;
   memoryMib: number;
   consoleDevice: string;
-  resultsDevice: string;
+  /** The result stream's channels, the preferred first; the last needs nothing of the kernel (resultsChannel picks one). */
+  results: ResultsChannel[];
   kernelArgs: string[];
   /** Runs may start guests from a saved snapshot of a booted one (runner/qemu/snapshot.ts). */
   snapshots: boolean;
@@ -49,6 +60,12 @@ const isPair =
     typeof v === 'object' && v !== null && inner((v as Record<string, unknown>).tcg) && inner((v as Record<string, unknown>).kvm);
 
 const isOption = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v);
+const isChannel = (v: unknown): v is ResultsChannel => {
+  const c = v as Record<string, unknown>;
+  return typeof v === 'object' && v !== null && isStrings(c.devices) && c.devices.length > 0 && typeof c.node === 'string' && /^\/dev\/[\w/-]+$/.test(c.node) && (c.needs === undefined || (Array.isArray(c.needs) && c.needs.every(isOption)));
+};
+/** Channels, the last one needing nothing: every kernel has a way out. */
+const isChannels = (v: unknown): v is ResultsChannel[] => Array.isArray(v) && v.length > 0 && v.every(isChannel) && ((v.at(-1) as ResultsChannel).needs ?? []).length === 0;
 /** An optional field: null when absent. */
 const optional =
   <T>(inner: (v: unknown) => v is T) =>
@@ -79,7 +96,7 @@ export async function loadArch(arch: string, root = repoRoot, seen: string[] = [
     vcpus: field(data, 'vcpus', isPair(isNumber), file, '{ tcg, kvm } counts'),
     memoryMib: field(data, 'memory_mib', isNumber, file, 'a positive integer'),
     consoleDevice: field(data, 'console_device', isString, file, 'a device name'),
-    resultsDevice: field(data, 'results_device', isString, file, 'a -device value'),
+    results: field(data, 'results', isChannels, file, 'a list of { devices: [-device values], node: /dev/…, needs: [Kconfig options] }, the last without needs').map((c) => ({ ...c, needs: c.needs ?? [] })),
     kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
     snapshots: field(data, 'snapshots', isBoolean, file, 'true or false'),
     imageNeeds: field(data, 'kernel_image_needs', optional(isOption), file, 'a Kconfig option name without CONFIG_') ?? null,
@@ -96,4 +113,9 @@ export function machineFor(spec: ArchSpec, config: Map<string, string>): ArchSpe
     if (m.imageNeeds === null || config.get(m.imageNeeds) === 'y') return m;
   }
   return null;
+}
+
+/** The first of the machine's result channels whose options the kernel has built in (the last needs none). */
+export function resultsChannel(spec: ArchSpec, config: Map<string, string>): ResultsChannel {
+  return spec.results.find((c) => c.needs.every((o) => config.get(o) === 'y')) ?? spec.results.at(-1)!;
 }

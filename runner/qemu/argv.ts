@@ -1,5 +1,5 @@
 // QEMU command lines, built by small pure functions from an ArchSpec (vmtest style).
-import type { Accel, ArchSpec } from './arch.js';
+import type { Accel, ArchSpec, ResultsChannel } from './arch.js';
 
 export interface BootRequest {
   kernel: string;
@@ -9,6 +9,8 @@ export interface BootRequest {
   accel: Accel;
   /** Extra kernel command-line arguments. */
   append: string[];
+  /** The result stream's channel (runner/qemu/arch.ts resultsChannel: the kernel must have what it needs). */
+  results: ResultsChannel;
   /** The run's payload (a newc archive: manifest, plans, probes), the guest's fw_cfg file opt/vmaspec/payload. */
   payload: string;
   /**
@@ -40,19 +42,21 @@ export const kernelArgs = (spec: ArchSpec, request: BootRequest): string[] => [
   '-initrd',
   request.initrd,
   '-append',
-  [...spec.kernelArgs, ...request.append].join(' '),
+  [...spec.kernelArgs, `${RESULTS_ENV}=${request.results.node}`, ...request.append].join(' '),
 ];
 
-/** Console to a file; the result stream to QEMU's stdout through the second UART. */
-export const serialArgs = (spec: ArchSpec, request: BootRequest): string[] => [
+/** The variable in init's environment that names its result channel's node (the kernel hands init the unknown `NAME=value` arguments of its command line). */
+export const RESULTS_ENV = 'VMASPEC_RESULTS';
+
+/** Console to a file; the result stream to QEMU's stdout through the request's channel. */
+export const serialArgs = (request: BootRequest): string[] => [
   '-chardev',
   `file,id=console,path=${optionValue(request.consoleLog)}`,
   '-serial',
   'chardev:console',
   '-chardev',
   'stdio,id=results,signal=off',
-  '-device',
-  `${spec.resultsDevice},chardev=results`,
+  ...request.results.devices.flatMap((d, i, all) => ['-device', i === all.length - 1 ? `${d},chardev=results` : d]),
 ];
 
 /** The payload as a fw_cfg file. */
@@ -81,7 +85,7 @@ export function qemuArgv(spec: ArchSpec, request: BootRequest): string[] {
     ...cpuArgs(spec, request.accel),
     ...quietArgs(),
     ...kernelArgs(spec, request),
-    ...serialArgs(spec, request),
+    ...serialArgs(request),
     ...payloadArgs(request),
     ...snapshotArgs(spec, request),
   ];

@@ -24,7 +24,7 @@ const WARM_UP_MS = 30_000;
 /** What to park: the guest's machine as a run would start it, its snapshot, and the archive of the warm-up's cases (none: no warm-up). */
 export interface ParkRequest {
   spec: ArchSpec;
-  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append'>;
+  machine: Pick<BootRequest, 'kernel' | 'initrd' | 'accel' | 'append' | 'results'>;
   snapshot: string;
   warmUp: string | null;
   log: Logger;

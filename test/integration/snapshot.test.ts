@@ -12,7 +12,7 @@ import { buildHelpers } from '../../runner/guest/helpers.js';
 import { buildKernel } from '../../runner/kernel/build.js';
 import { buildKernelRequest } from '../../runner/kernel/request.js';
 import { createLogger, type Logger } from '../../runner/log.js';
-import { loadArch, repoRoot } from '../../runner/qemu/arch.js';
+import { loadArch, repoRoot, resultsChannel } from '../../runner/qemu/arch.js';
 import { snapshotFile } from '../../runner/qemu/snapshot.js';
 import { checkVmState, ramFileOf } from '../../runner/qemu/vmstate.js';
 import type { RunReport } from '../../runner/report/types.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   const built = await buildKernel(kernel, log);
   const initrd = await cachedInitramfs(kernel.cacheDir, await buildHelpers(kernel.cacheDir, log));
   const first = await run(true); // restores, or boots and saves the snapshot
-  snapshot = await snapshotFile(kernel.cacheDir, spec, { kernel: built.image, initrd, accel: first.report.accel ?? 'tcg', append: [], consoleLog: '', payload: '' });
+  snapshot = await snapshotFile(kernel.cacheDir, spec, { kernel: built.image, initrd, accel: first.report.accel ?? 'tcg', append: [], results: resultsChannel(spec, built.config), consoleLog: '', payload: '' });
 }, 20 * 60_000);
 
 afterAll(async () => {

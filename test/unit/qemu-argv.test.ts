@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { loadArch } from '../../runner/qemu/arch.js';
+import { loadArch, resultsChannel } from '../../runner/qemu/arch.js';
 import { qemuArgv } from '../../runner/qemu/argv.js';
 import { probeArgv, probeFirmware } from '../../runner/qemu/kvm.js';
 
 describe('QEMU argv from qemu/x86_64.yaml', async () => {
   const spec = await loadArch('x86_64');
-  const request = { kernel: '/k/vmlinux', initrd: '/a/i.cpio', consoleLog: '/a/console.log', accel: 'tcg' as const, append: ['vmaspec.verbose=1'], payload: '/a/payload.cpio' };
+  /** A kernel with the virtio console (vmaspec's own) and one without (a developer's, say). */
+  const virtio = new Map([
+    ['VIRTIO_MMIO', 'y'],
+    ['VIRTIO_MMIO_CMDLINE_DEVICES', 'y'],
+    ['VIRTIO_CONSOLE', 'y'],
+  ]);
+  const request = { kernel: '/k/vmlinux', initrd: '/a/i.cpio', consoleLog: '/a/console.log', accel: 'tcg' as const, append: ['vmaspec.verbose=1'], results: resultsChannel(spec, virtio), payload: '/a/payload.cpio' };
 
   it('boots microvm with the PVH vmlinux, one vCPU under TCG', () => {
     const argv = qemuArgv(spec, request);
@@ -15,13 +21,26 @@ describe('QEMU argv from qemu/x86_64.yaml', async () => {
     expect(at('-kernel')).toBe('/k/vmlinux');
     expect(at('-smp')).toBe('1');
     expect(at('-cpu')).toBe('max');
-    expect(at('-append')).toBe('console=ttyS0 reboot=t panic=-1 oops=panic printk.time=1 watchdog_thresh=2 sysctl.kernel.hung_task_timeout_secs=2 nolapic_timer tsc=reliable vmaspec.verbose=1');
+    expect(at('-append')).toBe('console=ttyS0 reboot=t panic=-1 oops=panic printk.time=1 watchdog_thresh=2 sysctl.kernel.hung_task_timeout_secs=2 nolapic_timer tsc=reliable VMASPEC_RESULTS=/dev/hvc0 vmaspec.verbose=1');
   });
 
-  it('puts the console in a file and the result stream on a second UART', () => {
+  it('puts the console in a file and the result stream on a virtio console, told to init', () => {
     const argv = qemuArgv(spec, request).join(' ');
     expect(argv).toContain('-chardev file,id=console,path=/a/console.log -serial chardev:console');
+    expect(argv).toContain('-chardev stdio,id=results,signal=off -device virtio-serial-device -device virtconsole,chardev=results');
+    expect(argv).not.toContain('isa-serial,index=1');
+  });
+
+  it.each([
+    ['no virtio console', 'VIRTIO_CONSOLE'],
+    ['virtio-mmio as a module', 'VIRTIO_MMIO'],
+    ['no devices from the command line', 'VIRTIO_MMIO_CMDLINE_DEVICES'],
+  ])('puts the result stream on a second UART for a kernel with %s', (_, option) => {
+    const without = new Map([...virtio, [option, option === 'VIRTIO_MMIO' ? 'm' : 'n']]);
+    const argv = qemuArgv(spec, { ...request, results: resultsChannel(spec, without) }).join(' ');
     expect(argv).toContain('-chardev stdio,id=results,signal=off -device isa-serial,index=1,chardev=results');
+    expect(argv).not.toContain('virtconsole');
+    expect(argv).toContain(' VMASPEC_RESULTS=/dev/ttyS1 ');
   });
 
   it('hands the payload over as the fw_cfg file init reads, commas in paths doubled', () => {
