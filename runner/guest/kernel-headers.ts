@@ -4,6 +4,7 @@
 // cannot be installed (no rsync, a failed make) make the cases that need them broken, not the run.
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { VmaspecError } from '../errors.js';
 import { CONTENT_KEY, contentKey } from '../kernel/cache.js';
@@ -82,7 +83,9 @@ export async function kernelHeaders(sourceDir: string, arch: string, cacheDir: s
     const clean = (): Promise<void[]> => Promise.all(['install', 'out'].map((d) => rm(join(dir, d), { recursive: true, force: true })));
     await clean();
     try {
-      await run('make', ['-C', sourceDir, `O=${join(dir, 'out')}`, `ARCH=${arch}`, `INSTALL_HDR_PATH=${join(dir, 'install')}`, 'headers_install'], { log, logFile });
+      // ~1000 headers, each through a shell script of sed and unifdef: 41 s on one core here, ~20 s on two.
+      const jobs = `-j${availableParallelism()}`;
+      await run('make', ['-C', sourceDir, `O=${join(dir, 'out')}`, `ARCH=${arch}`, `INSTALL_HDR_PATH=${join(dir, 'install')}`, jobs, 'headers_install'], { log, logFile });
     } catch (cause) {
       const full = await cacheWriteError(cause, dir);
       await clean();
