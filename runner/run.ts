@@ -13,7 +13,7 @@ import type { LogLine } from './health/log.js';
 import { VmaspecError } from './errors.js';
 import { buildHelpers, type HelperBinaries } from './guest/helpers.js';
 import { cachedInitramfs, writePayload, type ProbeCase } from './guest/initramfs.js';
-import { probeFiles, type ProbeFile } from './guest/kernel-headers.js';
+import { installHeadersEarly, probeFiles, type ProbeFile } from './guest/kernel-headers.js';
 import { probeBuilder } from './guest/probes.js';
 import { buildKernel } from './kernel/build.js';
 import { unmetRequirement } from './kernel/requirements.js';
@@ -193,6 +193,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   // The guest programs build (or are found in the cache) while the kernel stage runs.
   const helpersBuilt = buildHelpers(request.kernel.cacheDir, log);
   helpersBuilt.catch(() => undefined); // awaited below, after the kernel
+  // And the UAPI headers the selftests compile against, from the source alone.
+  if (cases.some((c) => c.probe?.from === 'kernel')) await installHeadersEarly(request.kernel, log);
   const target = await kernelStage(request);
   const helpers = await helpersBuilt;
   // Without a .config (a host that keeps none) the host's policy has skipped every case with a Kconfig guard.
