@@ -426,7 +426,8 @@ export async function main(argv: string[], code?: string): Promise<number> {
         await writeFile(join(repoRoot, 'docs', 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
         await writeFile(join(repoRoot, 'docs', 'performance.md'), renderPerformance(result));
         process.stdout.write(renderPerformance(result));
-        return EXIT.ok;
+        // Every figure is written first; a cold npm test that failed then fails the command.
+        return result.coldTest?.failed.length ? EXIT.testsFailed : EXIT.ok;
       }
       case 'merge': {
         if (paths.length === 0) throw new VmaspecError('E_USAGE', 'merge: give the JSON reports of the shards');

@@ -24,7 +24,7 @@ import { runSuite } from '../run.js';
 import { run, shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/8';
+export const BENCH_SCHEMA = 'vmaspec-bench/9';
 
 /** The profile whose seeded build the bench times (the one `npm test` builds). */
 const BENCH_PROFILE = 'no-anon-vma-name';
@@ -110,7 +110,7 @@ export interface BenchResult {
   peakRssBooted: Stat;
   guestRamMib: number;
   /** s, `npm test` from a fresh clone (its own `npm ci`) with an empty vmaspec cache, the Debian packages installed; null when not asked for (--cold-test). */
-  coldTest: { seconds: Stat; commit: string } | null;
+  coldTest: { seconds: Stat; commit: string; failed: ColdTestFailure[] } | null;
   /** `vmaspec explore --count EXPLORE_BENCH_COUNT[oracle]` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
   explore: { model: ExploreSpeed[]; diff: ExploreSpeed[]; perSecondModel: Stat; perSecondDiff: Stat };
 }
@@ -138,7 +138,7 @@ export interface BenchRequest {
  * and an empty vmaspec cache (VMASPEC_CACHE): every kernel, helper and snapshot is made. The
  * Debian packages and npm's download cache are the machine's. Its output goes to cold-test.log.
  */
-async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: number; commit: string }> {
+async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: number; commit: string; failed: ColdTestFailure | null }> {
   const dir = await mkdtemp(join(tmpdir(), 'vmaspec-cold-test-'));
   try {
     const clone = join(dir, 'vmaspec');
@@ -152,11 +152,19 @@ async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: nu
     const into = { file: logFile, append: true } as const;
     const t = performance.now();
     const result = await execa('npm', ['test'], { cwd: clone, env: { ...env, VMASPEC_CACHE: join(dir, 'cache') }, extendEnv: false, stdin: 'ignore', stdout: into, stderr: into, reject: false });
-    if (result.exitCode !== 0) throw new Error(`bench: the cold npm test exited ${result.exitCode} (log: ${logFile})`);
-    return { seconds: Math.round((performance.now() - t) / 100) / 10, commit };
+    const seconds = Math.round((performance.now() - t) / 100) / 10;
+    const failed = result.exitCode === 0 ? null : { exitCode: result.exitCode ?? -1, log: logFile };
+    if (failed) request.log.info(`bench: the cold npm test exited ${failed.exitCode} (log: ${logFile}); the other figures are kept`);
+    return { seconds, commit, failed };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A cold `npm test` that did not pass: its exit status and its output. */
+export interface ColdTestFailure {
+  exitCode: number;
+  log: string;
 }
 
 /**
@@ -374,9 +382,9 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   let cold: BenchResult['coldTest'] = null;
   if (request.coldTest) {
     log.info(`bench: a cold npm test (a fresh clone, an empty cache: every kernel built), ${reps.cold} time(s)`);
-    const runs: { seconds: number; commit: string }[] = [];
+    const runs: Awaited<ReturnType<typeof coldTest>>[] = [];
     for (let i = 0; i < reps.cold; i++) runs.push(await coldTest(request, i));
-    cold = { seconds: stat(runs.map((r) => r.seconds)), commit: runs[0]?.commit ?? '' };
+    cold = { seconds: stat(runs.map((r) => r.seconds)), commit: runs[0]?.commit ?? '', failed: runs.flatMap((r) => (r.failed ? [r.failed] : [])) };
   }
 
   const cpu = cpus();

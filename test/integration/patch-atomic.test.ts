@@ -13,6 +13,7 @@ import { workingCopyOf } from '../../runner/kernel/series.js';
 import { debianSource, type SourceTree } from '../../runner/kernel/source.js';
 import { createLogger } from '../../runner/log.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
+import { withLock } from '../../runner/util/lock.js';
 
 const CASE = 'cases/naming/s1-name-middle-page.yaml';
 const out = await mkdtemp(join(tmpdir(), 'vmaspec-patch-atomic-'));
@@ -28,9 +29,17 @@ async function diff(file: string, before: string, after: string): Promise<string
   return r.stdout + '\n';
 }
 
-/** The files of the working copy that are not the source's (written anew and different), and any .rej/.orig. */
+/**
+ * The files of the working copy that are not the source's (written anew and different), and any
+ * .rej/.orig; looked at holding the copy's lock, as a build does: another file's build (the gate's,
+ * two test files run at once) may have its series applied meanwhile, and reverses it before it lets go.
+ */
 async function dirt(): Promise<string[]> {
-  const tree = workingCopyOf(src, defaultCacheDir()).tree;
+  const copy = workingCopyOf(src, defaultCacheDir());
+  return withLock(copy.root, 'kernel', createLogger({ verbose: false, stream: process.stderr }), () => dirtOf(copy.tree));
+}
+
+async function dirtOf(tree: string): Promise<string[]> {
   const own = (await execa('find', ['.', '-links', '1', '!', '-type', 'd', '-printf', '%P\\n'], { cwd: tree })).stdout.split('\n').filter(Boolean);
   const bad: string[] = [];
   for (const rel of own) {

@@ -30,7 +30,7 @@ describe('bench figures', () => {
   it('marks each target met or not from the figures, and shows both breakdowns', () => {
     const boot: BootTiming = { ...restored(0), start: 'boot', monitorMs: null, toReadyMs: 900, kernelToInitMs: 750, toInitMs: 910 };
     const result: BenchResult = {
-      schema: 'vmaspec-bench/8', started: '2026-11-22T00:00:00Z',
+      schema: 'vmaspec-bench/9', started: '2026-11-22T00:00:00Z',
       machine: { cpus: 2, model: 'cpu', memoryGiB: 24, accel: 'tcg', kernel: 'debian:6.12 6.12.117' },
       oneCaseId: 'naming/s1', oneCase: stat([300, 310, 320]), oneCaseBreakdown: breakdown([restored(0)]), oneCaseCommand: stat([700]), oneCaseHost: commandHost([{ wallMs: 700, boot: restored(0) }]), command: './vmaspec', oneCaseServed: stat([120, 130, 400]), suiteServed: stat([3100, 2400, 2450]),
       oneCaseBoot: stat([1100]), oneCaseBootBreakdown: breakdown([boot]),
@@ -41,7 +41,11 @@ describe('bench figures', () => {
       coldTest: null,
     };
     expect(renderPerformance(result)).toMatch(/\| cold `npm test`: .* \| not measured: `npm run bench -- --cold-test` \| \| \| \| ≤ 6 min \| \|/);
-    expect(renderPerformance({ ...result, coldTest: { seconds: stat([361]), commit: 'c0ffee1234567890' } })).toMatch(/\| cold `npm test`: .*; at c0ffee123456 \| 361\.0 s \| 361\.0 s \| 361\.0 s \| 1 \| ≤ 6 min \| \*\*not met\*\* \|/);
+    expect(renderPerformance({ ...result, coldTest: { seconds: stat([361]), commit: 'c0ffee1234567890', failed: [] } })).toMatch(/\| cold `npm test`: .*; at c0ffee123456 \| 361\.0 s \| 361\.0 s \| 361\.0 s \| 1 \| ≤ 6 min \| \*\*not met\*\* \|/);
+    expect(renderPerformance({ ...result, coldTest: { seconds: stat([300]), commit: 'c0ffee1234567890', failed: [] } })).toMatch(/\| cold `npm test`: .* \| 300\.0 s \| 1 \| ≤ 6 min \| met \|/);
+    // A failed run is shown with its time, said to have failed, and never meets the target.
+    const failed = renderPerformance({ ...result, coldTest: { seconds: stat([300]), commit: 'c0ffee1234567890', failed: [{ exitCode: 1, log: '/a/cold-test-1.log' }] } });
+    expect(failed).toMatch(/\| cold `npm test`: .*; at c0ffee123456; \*\*failed\*\*: exit 1, \/a\/cold-test-1\.log \| 300\.0 s \| .* \| 1 \| ≤ 6 min \| \*\*not met\*\* \|/);
     const md = renderPerformance(result);
     expect(md).toMatch(/\| one case \(`naming\/s1`\), QEMU start → verdict \| 300 ms \| 310 ms \| 320 ms \| 3 \| median ≤ 500 ms \| met \|/);
     expect(md).toMatch(/whole suite, 92 cases.*through the command server.*\| 2450 ms \| 3100 ms \| 3 \| median ≤ 2500 ms \| met \|/);
