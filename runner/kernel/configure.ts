@@ -167,8 +167,8 @@ export interface BuildDir {
 /**
  * The file `make tinyconfig`'s `.config` of a source is kept in: it depends on the source's
  * Kconfig files (its identity), the architecture and the compiler (Kconfig asks gcc what it
- * supports) and nothing else, and takes ~25 s of the ~35 s of a configuration here (three
- * runs of conf, ~300 gcc probes). Every other configuration of the source starts from it.
+ * supports) and nothing else, and takes ~25 s of the ~35 s of a configuration here (conf
+ * built, then run twice, each run asking gcc ~90 questions). Every other configuration of the source starts from it.
  */
 export const tinyconfigFile = (cacheDir: string, src: SourceTree, plan: ConfigPlan): string => join(cacheDir, 'configs', `tinyconfig-${contentKey([src.identity, plan.toolchainKey])}`);
 

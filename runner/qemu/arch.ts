@@ -60,12 +60,14 @@ const isPair =
     typeof v === 'object' && v !== null && inner((v as Record<string, unknown>).tcg) && inner((v as Record<string, unknown>).kvm);
 
 const isOption = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v);
-const isChannel = (v: unknown): v is ResultsChannel => {
+/** A channel as written: `needs` may be left out (none). */
+type WrittenChannel = Omit<ResultsChannel, 'needs'> & { needs?: string[] };
+const isChannel = (v: unknown): v is WrittenChannel => {
   const c = v as Record<string, unknown>;
   return typeof v === 'object' && v !== null && isStrings(c.devices) && c.devices.length > 0 && typeof c.node === 'string' && /^\/dev\/[\w/-]+$/.test(c.node) && (c.needs === undefined || (Array.isArray(c.needs) && c.needs.every(isOption)));
 };
 /** Channels, the last one needing nothing: every kernel has a way out. */
-const isChannels = (v: unknown): v is ResultsChannel[] => Array.isArray(v) && v.length > 0 && v.every(isChannel) && ((v.at(-1) as ResultsChannel).needs ?? []).length === 0;
+const isChannels = (v: unknown): v is WrittenChannel[] => Array.isArray(v) && v.length > 0 && v.every(isChannel) && (v.at(-1)!.needs ?? []).length === 0;
 /** An optional field: null when absent. */
 const optional =
   <T>(inner: (v: unknown) => v is T) =>

@@ -117,6 +117,17 @@ describe('the machine a kernel boots on (qemu/*.yaml otherwise)', () => {
     expect(error.message).toBe(`${join(root, 'qemu', 'x86_64.yaml')}: otherwise: x86_64 → x86_64-pc → x86_64 goes round in a circle`);
   });
 
+  it.each([
+    ['whose last channel needs an option (a kernel without it would have no way out)', (t: string) => t.replace(/    node: \/dev\/ttyS1\n/, '    node: /dev/ttyS1\n    needs: [SERIAL_8250]\n')],
+    ['with a node outside /dev', (t: string) => t.replace('node: /dev/hvc0', 'node: hvc0')],
+    ['with a need that is not an option name', (t: string) => t.replace('needs: [VIRTIO_MMIO,', 'needs: [CONFIG_VIRTIO_MMIO=y,')],
+  ])('refuses results %s', async (_, edit) => {
+    const root = await qemuDir('bad-results', edit);
+    const error = await failure(() => loadArch('x86_64', root));
+    expect(error.code).toBe('E_USAGE');
+    expect(error.message).toMatch(/x86_64\.yaml: results: expected a list of \{ devices: \[-device values\], node: \/dev\/…, needs: \[Kconfig options\] \}, the last without needs, got /);
+  });
+
   it('refuses a kernel_image_needs that is not an option name', async () => {
     const root = await qemuDir('bad-needs', (t) => t.replace(/^kernel_image_needs: PVH$/m, 'kernel_image_needs: CONFIG_PVH=y'));
     const error = await failure(() => loadArch('x86_64', root));
