@@ -225,12 +225,13 @@ static int cmdline_has(const char *word)
 	return 0;
 }
 
+/* The result channel's node: VMASPEC_RESULTS from the kernel command line, else CHANNEL_DEFAULT. */
+static const char *channel_dev = CHANNEL_DEFAULT;
+
 /*
  * The result channel: raw, 8N1, no flow control, CLOCAL so neither open
  * nor write waits for a carrier. Opened non-blocking, then switched back.
  */
-static const char *channel_dev = CHANNEL_DEFAULT;
-
 static int open_channel(void)
 {
 	struct termios t;

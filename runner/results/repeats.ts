@@ -1,8 +1,9 @@
 // Repeats on the guest's result channel (docs/protocol.md, "Repeats"): the supervisor
 // (c-helpers/init.c `emit_records()`) sends an observation record whose text it already sent in
 // the same case as `= <step> <id>`, and a run of them with ids one after another as
-// `= <step> <id> <count>`. The channel is the guest's bottleneck under TCG (a UART: about
-// 10 ms per KB), and smaps, PROCMAP_QUERY and map_files repeat most of their lines. This module
+// `= <step> <id> <count>`. On a UART the channel is the guest's bottleneck under TCG (about
+// 10 ms per KB; the virtio console costs far less), and smaps, PROCMAP_QUERY and map_files
+// repeat most of their lines. This module
 // turns the channel's lines back into the stream of docs/protocol.md, before anything reads it.
 
 /** The records that may be sent as repeats, their longest text (after the step) that gets an id, and the most ids of one case: as init.c defines them. */
