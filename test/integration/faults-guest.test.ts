@@ -10,7 +10,7 @@
 //   hog: every flood case passes and every panic case is the one crashed (before the
 //   per-case drain of end records and the console witness, 2 of 20 floods were blamed).
 import { execa, type ResultPromise } from 'execa';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,9 +50,14 @@ function oomCase(depth = 16): string {
   return `title: out of memory with vm.panic_on_oom panics the guest halfway through the steps\nwindow: 4096\ntimeout: 30\nsteps:\n  - sysctl: { key: vm.panic_on_oom, value: 1 }\n  - map: { id: a, at: 0, pages: 4096, prot: rw }\n${block(depth, 2)}  - expect: { vmas: 1 }\n  - expect: { vmas: 1 }\n`;
 }
 
+/** The case folders made, removed after the file's tests (54 of them had piled up in /tmp here). */
+const folders: string[] = [];
+afterAll(() => Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 /** A folder of cases (name → YAML) with the C files they use beside them. */
 async function caseFolder(cases: Record<string, string>, sources: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'vmaspec-faults-guest-'));
+  folders.push(dir);
   for (const s of sources) await copyFile(s, join(dir, s.split('/').pop()!));
   for (const [name, yaml] of Object.entries(cases)) await writeFile(join(dir, `${name}.yaml`), yaml);
   return dir;

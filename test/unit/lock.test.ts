@@ -1,13 +1,15 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../runner/log.js';
 import { withLock } from '../../runner/util/lock.js';
 
 describe('withLock', () => {
   it('runs holders one at a time', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'vmaspec-lock-')), 'build');
+    const scratch = await mkdtemp(join(tmpdir(), 'vmaspec-lock-'));
+    onTestFinished(() => rm(scratch, { recursive: true, force: true }));
+    const dir = join(scratch, 'build');
     const events: string[] = [];
     const holder = (name: string) => async () => {
       events.push(`${name} in`);
@@ -22,7 +24,9 @@ describe('withLock', () => {
   });
 
   it('takes over a lock whose holder died', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'vmaspec-lock-')), 'build');
+    const scratch = await mkdtemp(join(tmpdir(), 'vmaspec-lock-'));
+    onTestFinished(() => rm(scratch, { recursive: true, force: true }));
+    const dir = join(scratch, 'build');
     await mkdir(`${dir}.lock`);
     await writeFile(join(`${dir}.lock`, 'pid'), '999999999');
     expect(await withLock(dir, 't', silentLogger, async () => 'ran')).toBe('ran');

@@ -1,16 +1,17 @@
 // c-helpers/newc.h, the guest's unpacker of the run's payload, compiled on the host
 // and fed archives from runner/guest/cpio.ts (the writer the runs use).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCpio } from '../../runner/guest/cpio.js';
 import { payloadEntries } from '../../runner/guest/initramfs.js';
 import { repoRoot } from '../../runner/qemu/arch.js';
 
 describe('newc.h unpacks what cpio.ts writes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vmaspec-newc-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const driver = join(dir, 'newc-driver');
   const unpack = (archive: Buffer, root: string): { status: number | null; out: string } => {
     const r = spawnSync(driver, [root], { input: archive });

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { caseReport, emit, runReport, summarize } from '../../runner/report/build.js';
 import { jsonReporter, writeJsonReport } from '../../runner/report/json.js';
 import { formatCase, formatSummary, terminalReporter } from '../../runner/report/terminal.js';
@@ -57,6 +57,7 @@ describe('terminal report', () => {
 describe('JSON report', () => {
   it('writes the vmaspec-report/1 document', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmaspec-report-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'sub', 'report.json');
     await writeJsonReport(file, report);
     const doc = JSON.parse(await readFile(file, 'utf8')) as RunReport;
@@ -70,6 +71,7 @@ describe('JSON report', () => {
 
   it('is a reporter too', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vmaspec-report-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'r.json');
     await emit([jsonReporter(file)], 'onRunDone', report);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schema: 'vmaspec-report/1', durationMs: 2345 });
