@@ -194,7 +194,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const helpersBuilt = buildHelpers(request.kernel.cacheDir, log);
   helpersBuilt.catch(() => undefined); // awaited below, after the kernel
   // And the UAPI headers the selftests compile against, from the source alone.
-  if (cases.some((c) => c.probe?.from === 'kernel')) await installHeadersEarly(request.kernel, log);
+  const earlyHeaders = cases.some((c) => c.probe?.from === 'kernel') ? await installHeadersEarly(request.kernel, log) : null;
   const target = await kernelStage(request);
   const helpers = await helpersBuilt;
   // Without a .config (a host that keeps none) the host's policy has skipped every case with a Kconfig guard.
@@ -226,7 +226,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
     planWrites.push(write);
   };
   const buildProbe = probeBuilder(request.kernel.cacheDir, log);
-  const probeFile = target.kind === 'host' ? hostProbeFile : probeFiles(target.kernel, request.kernel.arch, request.kernel.cacheDir, log);
+  const probeFile = target.kind === 'host' ? hostProbeFile : probeFiles(target.kernel, request.kernel.arch, request.kernel.cacheDir, log, earlyHeaders);
   for (const c of cases) {
     const reason = (target.kind === 'host' ? hostSkipReason(c, target.kernel) : null) ?? unmetRequirement(c.requires, facts);
     if (reason) {

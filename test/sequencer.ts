@@ -5,7 +5,8 @@
 // (Not merely the first guest file: one that skips itself would hand the build to a later one.)
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const bootsGuests = (file: TestSpecification): boolean => file.moduleId.includes('/test/integration/');
+/** The files of vitest.config.ts's `integration` project. */
+const bootsGuests = (file: TestSpecification): boolean => file.project.name === 'integration';
 const FIRST = '/test/integration/suite.test.ts';
 
 /** vitest's order (failed first, then longest first), with the suite's file moved ahead of the host's files. */

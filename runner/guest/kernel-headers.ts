@@ -60,9 +60,6 @@ async function missingTools(sourceDir: string): Promise<string[]> {
   return /\brsync\b/.test(makefile) && !onPath('rsync') ? ['rsync'] : [];
 }
 
-/** The installs this process has started, by their folder: a second caller waits for the first's (installHeadersEarly, then the probes). */
-const installing = new Map<string, Promise<KernelHeaders>>();
-
 /**
  * Installs the headers of `sourceDir` unless an install of the same header sources is cached
  * (a patched tree or a mutant that leaves include/uapi alone reuses Debian's).
@@ -70,19 +67,9 @@ const installing = new Map<string, Promise<KernelHeaders>>();
 export async function kernelHeaders(sourceDir: string, arch: string, cacheDir: string, log: Logger): Promise<KernelHeaders> {
   const key = await uapiKey(sourceDir, arch, cacheDir);
   const dir = join(cacheDir, 'uapi', key);
-  const include = join(dir, 'install', 'include');
-  if (existsSync(join(dir, '.vmaspec-headers'))) return { include, key };
-  const started = installing.get(dir);
-  if (started) return started;
-  const install = installHeaders(sourceDir, arch, dir, { include, key }, log);
-  installing.set(dir, install);
-  return install.finally(() => installing.delete(dir));
-}
-
-/** `make headers_install` of `sourceDir` into `dir`, under its lock; the marker says it is whole. */
-async function installHeaders(sourceDir: string, arch: string, dir: string, headers: KernelHeaders, log: Logger): Promise<KernelHeaders> {
   const marker = join(dir, '.vmaspec-headers');
-  const { include, key } = headers;
+  const include = join(dir, 'install', 'include');
+  if (existsSync(marker)) return { include, key };
   await mkdir(dir, { recursive: true });
   return withLock(dir, 'headers', log, async () => {
     if (existsSync(marker)) return { include, key };
@@ -111,22 +98,14 @@ async function installHeaders(sourceDir: string, arch: string, dir: string, head
   });
 }
 
-/**
- * Lays out an immutable source (Debian's, a git commit: its kernel's `sourceDir`) and starts
- * installing its headers in the background, while the kernel is configured and built: they need
- * only the source, and on an empty cache they took ~26 s after the build; configure leaves a core
- * idle for most of its ~30 s. A failure is left to the probes' own call (probeFiles), which
- * installs again or says why not.
- */
-export async function installHeadersEarly(request: KernelRequest, log: Logger): Promise<void> {
-  const source = request.source;
-  if (source.kind !== 'debian' && source.kind !== 'git') return;
-  const tree = await sourceTree(source, request.cacheDir, log);
-  kernelHeaders(tree.dir, request.arch, request.cacheDir, log).catch(() => undefined);
-}
-
 /** The C file a probe case compiles, with the kernel tree for a `kernel_source`; `skip` when there is none to compile. */
 export type ProbeFile = { source: string; tree?: KernelTree } | { skip: string };
+
+/** Headers of one source tree being installed (or found), as probeFiles takes them: installed, or why not. */
+export interface HeadersOf {
+  sourceDir: string;
+  headers: Promise<KernelTree['headers']>;
+}
 
 /** Installed headers, or why they could not be installed (with what to do). */
 async function headersOrFailure(sourceDir: string, arch: string, cacheDir: string, log: Logger): Promise<KernelTree['headers']> {
@@ -140,11 +119,27 @@ async function headersOrFailure(sourceDir: string, arch: string, cacheDir: strin
 }
 
 /**
- * Resolves probe sources for one run; the headers are installed at most once, on first need.
- * When they cannot be, the probes that need them carry why (their cases are broken).
+ * Lays out an immutable source (Debian's, a git commit: its kernel's `sourceDir`) and starts
+ * installing its headers in the background, while the kernel is configured and built: they need
+ * only the source, and on an empty cache they took ~26 s after the build; configure leaves a core
+ * idle for most of its ~30 s. Null for any other source: probeFiles installs on first need.
  */
-export function probeFiles(kernel: BuiltKernel, arch: string, cacheDir: string, log: Logger): (probe: ProbeSource) => Promise<ProbeFile> {
-  let headers: Promise<KernelTree['headers']> | undefined;
+export async function installHeadersEarly(request: KernelRequest, log: Logger): Promise<HeadersOf | null> {
+  const source = request.source;
+  if (source.kind !== 'debian' && source.kind !== 'git') return null;
+  const { dir } = await sourceTree(source, request.cacheDir, log);
+  const headers = headersOrFailure(dir, request.arch, request.cacheDir, log);
+  headers.catch(() => undefined); // awaited by the probes; a run that ends before them must not die of it
+  return { sourceDir: dir, headers };
+}
+
+/**
+ * Resolves probe sources for one run; the headers are installed at most once, on first need,
+ * or come from `early` (installHeadersEarly) when it is of the kernel's tree. When they cannot
+ * be, the probes that need them carry why (their cases are broken).
+ */
+export function probeFiles(kernel: BuiltKernel, arch: string, cacheDir: string, log: Logger, early: HeadersOf | null = null): (probe: ProbeSource) => Promise<ProbeFile> {
+  let headers: Promise<KernelTree['headers']> | undefined = early && early.sourceDir === kernel.sourceDir ? early.headers : undefined;
   return async (probe) => {
     if (probe.from === 'case') return { source: probe.abs };
     const sourceDir = kernel.sourceDir;
