@@ -29,6 +29,7 @@ import type { Logger } from './log.js';
 import { compileCase } from './plan/compile.js';
 import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
 import { splitByWeight } from './plan/split.js';
+import { hostTscKhz } from './qemu/host-tsc.js';
 import type { CompiledCase } from './plan/compiled.js';
 import { serializePlan } from './plan/plan.js';
 import type { KernelFacts } from './plan/when.js';
@@ -157,7 +158,9 @@ export async function guestMachine(request: Pick<RunRequest, 'kernel' | 'artifac
   const initrd = await cachedInitramfs(request.kernel.cacheDir, helpers);
   const accel = await pickAccel(request, kernel, initrd);
   const guest = kernel.machine;
-  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append: [], results: resultsChannel(guest, kernel.config) };
+  const tscKhz = accel.accel === 'tcg' && guest.tcgTscKhzArg ? await hostTscKhz(request.kernel.cacheDir, request.log) : null;
+  const append = tscKhz === null ? [] : [`${guest.tcgTscKhzArg}=${tscKhz}`];
+  const machine = { kernel: kernel.image, initrd, accel: accel.accel, append, results: resultsChannel(guest, kernel.config) };
   const snapshot = guest.snapshots && request.snapshots !== false ? await snapshotFile(request.kernel.cacheDir, guest, { ...machine, consoleLog: '', payload: '' }) : null;
   return { guest, machine, accel, snapshot };
 }

@@ -33,6 +33,8 @@ export interface ArchSpec {
   /** The result stream's channels, the preferred first; the last needs nothing of the kernel (resultsChannel picks one). */
   results: ResultsChannel[];
   kernelArgs: string[];
+  /** The kernel argument that takes the TSC's rate in kHz, given under TCG (the host's rate: runner/qemu/host-tsc.ts); null: none is given. */
+  tcgTscKhzArg: string | null;
   /** Runs may start guests from a saved snapshot of a booted one (runner/qemu/snapshot.ts). */
   snapshots: boolean;
   /** The Kconfig option a kernel needs to boot `kernelImage` on this machine (x86_64: PVH); null when any kernel boots. */
@@ -59,6 +61,8 @@ const isPair =
   (v: unknown): v is Record<Accel, T> =>
     typeof v === 'object' && v !== null && inner((v as Record<string, unknown>).tcg) && inner((v as Record<string, unknown>).kvm);
 
+/** The name of a kernel command-line argument (`name=value` follows). */
+const isArgName = (v: unknown): v is string => typeof v === 'string' && /^[a-z0-9_.-]+$/i.test(v);
 const isOption = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v);
 /** A channel as written: `needs` may be left out (none). */
 type WrittenChannel = Omit<ResultsChannel, 'needs'> & { needs?: string[] };
@@ -100,6 +104,7 @@ export async function loadArch(arch: string, root = repoRoot, seen: string[] = [
     consoleDevice: field(data, 'console_device', isString, file, 'a device name'),
     results: field(data, 'results', isChannels, file, 'a list of { devices: [-device values], node: /dev/…, needs: [Kconfig options] }, the last without needs').map((c) => ({ ...c, needs: c.needs ?? [] })),
     kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
+    tcgTscKhzArg: field(data, 'tcg_tsc_khz_arg', optional(isArgName), file, 'a kernel argument name (letters, digits, _ . -)') ?? null,
     snapshots: field(data, 'snapshots', isBoolean, file, 'true or false'),
     imageNeeds: field(data, 'kernel_image_needs', optional(isOption), file, 'a Kconfig option name without CONFIG_') ?? null,
     otherwise: otherwise === null ? null : await loadArch(otherwise, root, [...seen, arch]),

@@ -135,6 +135,15 @@ describe('the machine a kernel boots on (qemu/*.yaml otherwise)', () => {
     expect(error.message).toBe(`${join(root, 'qemu', 'x86_64.yaml')}: kernel_image_needs: expected a Kconfig option name without CONFIG_, got "CONFIG_PVH=y"`);
   });
 
+  it('reads tcg_tsc_khz_arg, and refuses one that is not an argument name', async () => {
+    expect(spec.tcgTscKhzArg).toBe('tsc_early_khz');
+    expect(spec.otherwise?.tcgTscKhzArg).toBeNull();
+    const root = await qemuDir('bad-tsc', (t) => t.replace(/^tcg_tsc_khz_arg: tsc_early_khz$/m, 'tcg_tsc_khz_arg: tsc_early_khz=1'));
+    const error = await failure(() => loadArch('x86_64', root));
+    expect(error.code).toBe('E_USAGE');
+    expect(error.message).toBe(`${join(root, 'qemu', 'x86_64.yaml')}: tcg_tsc_khz_arg: expected a kernel argument name (letters, digits, _ . -), got "tsc_early_khz=1"`);
+  });
+
   it('a prebuilt image without CONFIG_PVH is E_KERNEL_CONFIG: vmaspec does not know its bzImage', async () => {
     // make defconfig with what the guest needs and the cases use merged in: everything but PVH.
     const image = join(dir, 'image', 'vmlinux');
