@@ -272,6 +272,22 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/*
+ * The time the CPU has been idle since boot, in µs: /proc/uptime's second
+ * figure (hundredths of a second); 0 when unreadable. A case's share of it
+ * tells the host that the case mostly waits (docs/protocol.md, `T … end`).
+ */
+static uint64_t idle_us(void)
+{
+	char buf[64];
+	unsigned long long s, cs;
+
+	if (read_small_file("/proc/uptime", buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%*s %llu.%2llu", &s, &cs) != 2)
+		return 0;
+	return (uint64_t)s * 1000000u + (uint64_t)cs * 10000u;
+}
+
 /* /proc/sys/kernel/tainted as text, without the newline. */
 static const char *taint(void)
 {
@@ -746,9 +762,9 @@ static void kmsg_forward(int fd)
 }
 
 /* The case's end: written, then drained to the host before anything else happens (a later panic must not take it along). */
-static void end_record(const char *index, const char *end_status, uint64_t duration)
+static void end_record(const char *index, const char *end_status, uint64_t duration, uint64_t idle)
 {
-	record("T %s end %s %s %llu", index, end_status, taint(), (unsigned long long)duration);
+	record("T %s end %s %s %llu %llu", index, end_status, taint(), (unsigned long long)duration, (unsigned long long)idle);
 	tcdrain(channel);
 }
 
@@ -760,7 +776,7 @@ static void end_record(const char *index, const char *end_status, uint64_t durat
 static int run_case(const char *index, unsigned long timeout_ms, const char *plan, const char *binary)
 {
 	int pipefd[2], status = 0, timed_out = 0, unkillable = 0, kmsg, pidfd;
-	uint64_t t0, deadline, duration;
+	uint64_t t0, deadline, duration, idle0, idle;
 	char end_status[32];
 	pid_t pid;
 
@@ -772,9 +788,10 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		record("B pipe failed: %d", errno);
 		kmsg_forward(kmsg);
 		kmsg_mark(index, "end");
-		end_record(index, "exit:127", 0);
+		end_record(index, "exit:127", 0, 0);
 		return 0;
 	}
+	idle0 = idle_us();
 	t0 = now_us();
 	deadline = t0 + (uint64_t)timeout_ms * 1000u;
 	pid = fork();
@@ -786,7 +803,7 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		close(pipefd[0]);
 		kmsg_forward(kmsg);
 		kmsg_mark(index, "end");
-		end_record(index, "exit:127", 0);
+		end_record(index, "exit:127", 0, 0);
 		return 0;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0); /* -1 before 5.3: then EOF alone ends the pump */
@@ -804,6 +821,10 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 	if (timed_out && wait_until(pid, &status, now_us() + KILL_WAIT_MS * 1000u) != 0)
 		unkillable = 1;
 	duration = now_us() - t0;
+	idle = idle_us();
+	idle = idle > idle0 ? idle - idle0 : 0;
+	if (idle > duration)
+		idle = duration; /* ticks against the clock: never more than the case's own time */
 	if (pidfd >= 0)
 		close(pidfd);
 	/* Whatever the probe left behind dies now, so that its output ends and the next case starts alone. */
@@ -829,7 +850,7 @@ static int run_case(const char *index, unsigned long timeout_ms, const char *pla
 		snprintf(end_status, sizeof(end_status), "signal:%d", WTERMSIG(status));
 	else
 		snprintf(end_status, sizeof(end_status), "exit:127");
-	end_record(index, end_status, duration);
+	end_record(index, end_status, duration, idle);
 	return unkillable;
 }
 

@@ -27,8 +27,8 @@ import { preflightSandbox } from './host/sandbox.js';
 import { superviseCases, type HostCase } from './host/supervisor.js';
 import type { Logger } from './log.js';
 import { compileCase } from './plan/compile.js';
-import { caseWeight, readDurations, saveDurations } from './plan/durations.js';
-import { splitByWeight } from './plan/split.js';
+import { caseCost, readDurations, saveDurations } from './plan/durations.js';
+import { planGuests } from './plan/split.js';
 import { hostTscKhz } from './qemu/host-tsc.js';
 import type { CompiledCase } from './plan/compiled.js';
 import { serializePlan } from './plan/plan.js';
@@ -276,6 +276,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const boots: BootTiming[] = [];
+  /** Case id → the part of its run the guest's CPU was idle (ms), for the durations kept for later runs. */
+  const idleMs = new Map<string, number>();
   /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
   const guestRunner = async (kernel: BuiltKernel): Promise<{ runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>; accel: Accel }> => {
     const { guest, machine, accel, snapshot } = await guestMachine(request, kernel, helpers);
@@ -348,6 +350,10 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
         for (const index of ends) await judge(index, false);
         await writeFile(join(artifactsDir, `results-${name}.txt`), outcome.stream);
         const stream = parseResultStream(outcome.stream);
+        for (const r of stream.cases) {
+          const id = byIndex.get(r.index)?.case.id;
+          if (id !== undefined && r.idleUs !== null) idleMs.set(id, r.idleUs / 1000);
+        }
         const began = stream.cases.map((r) => r.index);
         if (outcome.cancelled) break;
         if (began.length === 0 && marks.cases.size === 0) {
@@ -406,9 +412,10 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const durations = await readDurations(request.kernel.cacheDir);
-  const groups = splitByWeight(pending, Math.max(1, Math.min(request.vms ?? cpus().length, pending.length)), (r) => caseWeight(durations, r.case.id, r.compiled.plan.timeoutMs));
+  // Cases that mostly wait get a guest of their own beside the cores' when that is sooner; never when --jobs says how many.
+  const { groups, waiting } = planGuests(pending, request.vms ?? cpus().length, (r) => caseCost(durations, r.case.id, r.compiled.plan.timeoutMs), request.vms === undefined && target.kind === 'guest');
   const where = target.kind === 'host' ? 'host: supervisors' : 'qemu: guests';
-  if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g) => g.length).join(' + ')} case(s)`);
+  if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g, i) => (i === waiting ? `${g.length} that mostly wait` : g.length)).join(' + ')} case(s)`);
   let accel: Accel | undefined;
   let runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>;
   if (target.kind === 'host') runGroup = (group, vm) => hostGroup(group, groups.length > 1 ? `host${vm}` : 'host');
@@ -422,7 +429,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   const report = runReport({ kernel: kernelInfo, started: started.toISOString(), durationMs: Date.now() - started.getTime(), cases: ordered, ...(accel ? { boots, accel } : {}) });
   await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2));
   // Durations share out the guests' cases; the host's are not theirs.
-  if (target.kind === 'guest' && request.saveDurations !== false) await saveDurations(request.kernel.cacheDir, durations, ordered, log);
+  if (target.kind === 'guest' && request.saveDurations !== false) await saveDurations(request.kernel.cacheDir, durations, ordered, idleMs, log);
   const versions = versionSummary(ordered.map((r) => ({ id: r.id, cov: coverage.get(r.id)!, ran: r.verdict !== 'skip' })), facts.release);
   if (versions) log.info(versions);
   await emit(request.reporters, 'onRunDone', report);

@@ -38,5 +38,5 @@ export function caseFates(indices: readonly number[], stream: ResultStream, mark
 
 /** The record of a case the guest died in whose begin record was lost too: the console's begin mark is all there is. */
 export function diedRecord(index: number): CaseRecord {
-  return { index, taintBefore: 0, taintAfter: null, window: null, steps: new Map(), children: new Map(), broken: [], output: [], end: null, durationUs: null };
+  return { index, taintBefore: 0, taintAfter: null, window: null, steps: new Map(), children: new Map(), broken: [], output: [], end: null, durationUs: null, idleUs: null };
 }

@@ -1,9 +1,18 @@
 // Cases shared out among guests booted side by side: the heaviest first, each to the
 // guest with the least work so far (LPT); weights are the cases' last durations
 // (runner/plan/durations.ts). Each guest keeps its cases in suite order.
+//
+// A case that spent most of its last run waiting (the guest's CPU idle: an upstream
+// selftest's sleep(1)) needs no core: such cases may get a guest of their own beside the
+// ones that share the cores, when the estimate says the run ends sooner so.
+import type { CaseCost } from './durations.js';
 
 /** `n` groups of the items, balanced by weight; a group never empty when n <= items. */
 export function splitByWeight<T>(items: readonly T[], n: number, weight: (t: T) => number): T[][] {
+  return lpt(items, n, weight).groups;
+}
+
+function lpt<T>(items: readonly T[], n: number, weight: (t: T) => number): { groups: T[][]; span: number } {
   const order = items.map((item, i) => ({ item, i, w: weight(item) })).sort((a, b) => b.w - a.w || a.i - b.i);
   const bins = Array.from({ length: Math.max(1, n) }, () => ({ load: 0, members: [] as { item: T; i: number }[] }));
   for (const o of order) {
@@ -11,5 +20,38 @@ export function splitByWeight<T>(items: readonly T[], n: number, weight: (t: T) 
     bin.load += o.w;
     bin.members.push(o);
   }
-  return bins.filter((b) => b.members.length > 0).map((b) => b.members.sort((x, y) => x.i - y.i).map((m) => m.item));
+  const used = bins.filter((b) => b.members.length > 0);
+  return { groups: used.map((b) => b.members.sort((x, y) => x.i - y.i).map((m) => m.item)), span: Math.max(0, ...used.map((b) => b.load)) };
+}
+
+/** A case waits when at least this much of its last run, and at least half of it, was idle. */
+export const WAITING_MIN_IDLE_MS = 200;
+/** What one more guest is reckoned to add to the run: its QEMU's start and restore compete with the others' for the cores (~100 ms of CPU, docs/performance.md). */
+export const EXTRA_GUEST_MS = 150;
+
+/** The guests' groups: `groups[waiting]` holds the cases that mostly wait, when they got a guest of their own (else `waiting` is null). */
+export interface GuestPlan<T> {
+  groups: T[][];
+  waiting: number | null;
+}
+
+/**
+ * Groups for `cores` guests sharing the cores, balanced by the cases' last wall times; plus,
+ * when `extraGuest` and it ends the run sooner by the estimate (the largest group's wall time,
+ * EXTRA_GUEST_MS for the extra guest), one more guest for the cases that mostly wait.
+ */
+export function planGuests<T>(items: readonly T[], cores: number, cost: (t: T) => CaseCost, extraGuest: boolean): GuestPlan<T> {
+  const n = Math.max(1, Math.min(cores, items.length));
+  const ms = (t: T): number => cost(t).ms;
+  const shared = lpt(items, n, ms);
+  const waits = (t: T): boolean => {
+    const c = cost(t);
+    return c.idleMs >= WAITING_MIN_IDLE_MS && 2 * c.idleMs >= c.ms;
+  };
+  const waiting = items.filter(waits);
+  const busy = items.filter((t) => !waits(t));
+  if (!extraGuest || waiting.length === 0 || busy.length === 0) return { groups: shared.groups, waiting: null };
+  const split = lpt(busy, Math.min(n, busy.length), ms);
+  const span = Math.max(split.span, waiting.reduce((sum, t) => sum + ms(t), 0)) + EXTRA_GUEST_MS;
+  return span < shared.span ? { groups: [...split.groups, waiting], waiting: split.groups.length } : { groups: shared.groups, waiting: null };
 }

@@ -6,7 +6,7 @@ export const RESULTS_MAGIC = 'vmaspec-results 1';
 
 type Rec =
   | { t: 'begin'; index: number; taint: number }
-  | { t: 'end'; index: number; end: CaseEnd; taint: number; durationUs: number }
+  | { t: 'end'; index: number; end: CaseEnd; taint: number; durationUs: number; idleUs: number | null }
   | { t: 'W'; window: WindowInfo }
   | { t: 'Z'; area: string; extent: AreaExtent }
   | { t: 'S'; step: number; ret: number; errno: number }
@@ -26,11 +26,11 @@ const INT = '(-?(?:0|[1-9][0-9]*))';
 const PATTERNS: [RegExp, (m: string[]) => Rec | string][] = [
   [new RegExp(`^T ${UINT} begin ${UINT}$`), (m) => ({ t: 'begin', index: num(m[1]), taint: num(m[2]) })],
   [
-    new RegExp(`^T ${UINT} end (exit:${UINT}|signal:${UINT}|timeout|hung) ${UINT} ${UINT}$`),
+    new RegExp(`^T ${UINT} end (exit:${UINT}|signal:${UINT}|timeout|hung) ${UINT} ${UINT}(?: ${UINT})?$`),
     (m) => {
       const end: CaseEnd =
         m[3] !== undefined ? { kind: 'exit', code: num(m[3]) } : m[4] !== undefined ? { kind: 'signal', signo: num(m[4]) } : m[2] === 'hung' ? { kind: 'hung' } : { kind: 'timeout' };
-      return { t: 'end', index: num(m[1]), end, taint: num(m[5]), durationUs: num(m[6]) };
+      return { t: 'end', index: num(m[1]), end, taint: num(m[5]), durationUs: num(m[6]), idleUs: m[7] === undefined ? null : num(m[7]) };
     },
   ],
   [
@@ -137,6 +137,7 @@ export function parseResultStream(text: string): ResultStream {
         output: [],
         end: null,
         durationUs: null,
+        idleUs: null,
       };
       continue;
     }
@@ -160,6 +161,7 @@ export function parseResultStream(text: string): ResultStream {
         c.end = rec.end;
         c.taintAfter = rec.taint;
         c.durationUs = rec.durationUs;
+        c.idleUs = rec.idleUs;
         close();
         break;
       case 'W':

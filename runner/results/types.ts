@@ -63,6 +63,8 @@ export interface CaseRecord {
   kmsgLost?: string[];
   end: CaseEnd | null;
   durationUs: number | null;
+  /** Of durationUs, the time the guest's CPU was idle (the case waited); null when not reported (the host supervisor, an older stream). */
+  idleUs: number | null;
 }
 
 /** A line of the stream that was not used, with why. */

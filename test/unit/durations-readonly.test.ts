@@ -25,14 +25,19 @@ describe('saveDurations', () => {
   it.skipIf(!canMount)('warns, and does not fail, when the cache is read-only', async () => {
     const cache = tmpfs(root, 'ro,size=1m');
     const lines: string[] = [];
-    await expect(saveDurations(cache, new Map(), [report], { ...silentLogger, info: (m) => lines.push(m) })).resolves.toBeUndefined();
+    await expect(saveDurations(cache, new Map(), [report], new Map(), { ...silentLogger, info: (m: string) => lines.push(m) })).resolves.toBeUndefined();
     expect(lines).toEqual([
       `warning: the case durations were not saved (read-only file system in ${cache}: make it writable, or set --cache-dir (or VMASPEC_CACHE) to another directory); the next run shares out cases by their time limits`,
     ]);
   });
 
   it('saves them where it can', async () => {
-    await saveDurations(root, new Map([['old/b', 5]]), [report], silentLogger);
-    expect(await readDurations(root)).toEqual(new Map([['naming/a', 12], ['old/b', 5]]));
+    await saveDurations(root, new Map([['old/b', { ms: 5, idleMs: 0 }]]), [report], new Map([['naming/a', 8]]), silentLogger);
+    expect(await readDurations(root)).toEqual(
+      new Map([
+        ['naming/a', { ms: 12, idleMs: 8 }],
+        ['old/b', { ms: 5, idleMs: 0 }],
+      ]),
+    );
   });
 });

@@ -109,6 +109,17 @@ describe('parseResultStream', () => {
     expect(casesByIndex(s2).get(4)?.end).toEqual({ kind: 'exit', code: 0 });
   });
 
+  it("reads the guest's idle time of a case when the end record has it (the host supervisor's has not)", () => {
+    // upstream/proc-empty-vm on the 6.12 guest: it sleeps 1 s of its 1.013 s.
+    const s = parseResultStream('vmaspec-results 1\nT 113 begin 0\nO ok 1\nT 113 end exit:0 0 1012943 1010000\nT 114 begin 0\nT 114 end exit:0 0 8001\nD\n');
+    expect(s.cases.map((c) => [c.durationUs, c.idleUs])).toEqual([
+      [1012943, 1010000],
+      [8001, null],
+    ]);
+    expect(s.garbage).toEqual([]);
+    expect(parseResultStream('vmaspec-results 1\nT 1 begin 0\nT 1 end exit:0 0 8001 -5\n').garbage.map((g) => g.reason)).toEqual(['not a record']);
+  });
+
   it('finds nothing without a header', () => {
     expect(parseResultStream('T 0 begin 0\n')).toMatchObject({ header: false, cases: [], complete: false });
   });
