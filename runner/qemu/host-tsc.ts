@@ -19,9 +19,11 @@ const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 const isRate = (s: string): boolean => /^[1-9][0-9]*000\n?$/.test(s);
 
 /**
- * The host's TSC rate in kHz (rounded to the MHz, so that it is the same at every measure and
- * the snapshot key with it holds), measured once per host boot and kept in `<cacheDir>/tools`;
- * null where it cannot be had (not an x86 host, no C compiler): the guest then calibrates as before.
+ * The host's TSC rate in kHz (rounded to the MHz), measured once per host boot and kept in
+ * `<cacheDir>/tools`, so that the guests' command line, and the snapshot key with it, stays the
+ * same (a measure on a busy host can be off by a few MHz: the guest's clock then runs as much
+ * fast or slow, which no interval it times notices); null where it cannot be had (not an x86
+ * host, no C compiler): the guest then calibrates as before.
  */
 export async function hostTscKhz(cacheDir: string, log: Logger): Promise<number | null> {
   if (process.arch !== 'x64' && process.arch !== 'ia32') return null;

@@ -38,8 +38,11 @@ describe.skipIf(process.arch !== 'x64')('hostTscKhz', () => {
     for (const damaged of ['', '2096', 'garbage\n', '0000\n']) {
       await writeFile(join(cache, 'tools', file!), damaged);
       const lines: string[] = [];
-      expect(`${await hostTscKhz(cache, capture(lines))}\n`).toBe(kept);
+      // Measured again: within 1 % of the first (this machine may be busy), and kept whole.
+      const khz = await hostTscKhz(cache, capture(lines));
+      expect(Math.abs(khz! - Number(kept)) / Number(kept)).toBeLessThan(0.01);
       expect(lines.some((l) => l.startsWith('$ cc '))).toBe(true);
+      expect(await readFile(join(cache, 'tools', file!), 'utf8')).toBe(`${khz}\n`);
     }
   });
 });
