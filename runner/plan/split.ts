@@ -24,6 +24,12 @@ function lpt<T>(items: readonly T[], n: number, weight: (t: T) => number): { gro
   return { groups: used.map((b) => b.members.sort((x, y) => x.i - y.i).map((m) => m.item)), span: Math.max(0, ...used.map((b) => b.load)) };
 }
 
+/**
+ * What a case costs its guest besides its own duration: the supervisor's records, kernel log
+ * and fork between two cases. A guest's time from its first case to its last, less their
+ * durations, was 1.5-2.4 ms a case here (TCG); without it, 106 short cases weighed 200 ms too little.
+ */
+export const CASE_OVERHEAD_MS = 2;
 /** A case waits when at least this much of its last run, and at least half of it, was idle. */
 export const WAITING_MIN_IDLE_MS = 200;
 /** What one more guest is reckoned to add to the run: its QEMU's start and restore compete with the others' for the cores (~100 ms of CPU, docs/performance.md). */
@@ -42,7 +48,7 @@ export interface GuestPlan<T> {
  */
 export function planGuests<T>(items: readonly T[], cores: number, cost: (t: T) => CaseCost, extraGuest: boolean): GuestPlan<T> {
   const n = Math.max(1, Math.min(cores, items.length));
-  const ms = (t: T): number => cost(t).ms;
+  const ms = (t: T): number => cost(t).ms + CASE_OVERHEAD_MS;
   const shared = lpt(items, n, ms);
   const waits = (t: T): boolean => {
     const c = cost(t);

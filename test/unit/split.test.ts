@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseCost, readDurations } from '../../runner/plan/durations.js';
-import { EXTRA_GUEST_MS, planGuests, splitByWeight, WAITING_MIN_IDLE_MS } from '../../runner/plan/split.js';
+import { CASE_OVERHEAD_MS, EXTRA_GUEST_MS, planGuests, splitByWeight, WAITING_MIN_IDLE_MS } from '../../runner/plan/split.js';
 
 describe('splitByWeight', () => {
   it('puts a long case alone and the short ones together, each group in its original order', () => {
@@ -62,6 +62,15 @@ describe('planGuests', () => {
     const short = (w: Item): Item[] => [w, ['b1', 500, 0], ['b2', 500, 0]];
     expect(planGuests(short(['w', WAITING_MIN_IDLE_MS, WAITING_MIN_IDLE_MS]), 2, cost, true).waiting).toBe(2);
     expect(planGuests(short(['w', WAITING_MIN_IDLE_MS - 10, WAITING_MIN_IDLE_MS - 10]), 2, cost, true).waiting).toBeNull();
+  });
+
+  it('weighs each case with the supervisor\'s work around it (CASE_OVERHEAD_MS): many short cases are not free', () => {
+    const items: Item[] = [['long', 200, 0], ...Array.from({ length: 100 }, (_, i): Item => [`s${i}`, 1, 0])];
+    const [a, b] = planGuests(items, 2, cost, false).groups;
+    const load = (g: Item[]) => g.reduce((sum, x) => sum + x[1] + CASE_OVERHEAD_MS, 0);
+    expect(names([a!])[0]).toContain('long');
+    expect(a!.length).toBeGreaterThan(1); // by durations alone the short ones (100 ms) would all go beside it
+    expect(Math.abs(load(a!) - load(b!))).toBeLessThanOrEqual(1 + CASE_OVERHEAD_MS);
   });
 
   it('makes no extra guest when every case waits', () => {
