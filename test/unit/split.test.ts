@@ -47,6 +47,13 @@ describe('planGuests', () => {
     expect(Math.max(...plan.groups.slice(0, 2).map(span))).toBeLessThan(Math.max(...planGuests(suite, 2, cost, false).groups.map(span)) - EXTRA_GUEST_MS);
   });
 
+  it('gives them their own guest on a tie too: fork-cost as long as the rest with the sleeper', () => {
+    const long: Item[] = suite.map((x): Item => (x[0] === 'k5' ? ['k5', 2541, 0] : x));
+    const plan = planGuests(long, 2, cost, true);
+    expect(plan.waiting).toBe(2);
+    expect(names(plan.groups)[2]).toEqual(['empty-vm']);
+  });
+
   it('keeps the cores\' guests alone when not allowed more (--jobs), when nothing waits, or when it would not be sooner', () => {
     expect(planGuests(suite, 2, cost, false)).toMatchObject({ waiting: null });
     expect(planGuests(suite, 2, cost, false).groups).toHaveLength(2);
