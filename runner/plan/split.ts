@@ -7,11 +7,7 @@
 // ones that share the cores, when the estimate says the run ends sooner so.
 import type { CaseCost } from './durations.js';
 
-/** `n` groups of the items, balanced by weight; a group never empty when n <= items. */
-export function splitByWeight<T>(items: readonly T[], n: number, weight: (t: T) => number): T[][] {
-  return lpt(items, n, weight).groups;
-}
-
+/** `n` groups of the items, balanced by weight (each group never empty when n <= items), and the largest group's weight. */
 function lpt<T>(items: readonly T[], n: number, weight: (t: T) => number): { groups: T[][]; span: number } {
   const order = items.map((item, i) => ({ item, i, w: weight(item) })).sort((a, b) => b.w - a.w || a.i - b.i);
   const bins = Array.from({ length: Math.max(1, n) }, () => ({ load: 0, members: [] as { item: T; i: number }[] }));

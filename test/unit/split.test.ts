@@ -4,21 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseCost, readDurations } from '../../runner/plan/durations.js';
-import { CASE_OVERHEAD_MS, EXTRA_GUEST_MS, planGuests, splitByWeight, WAITING_MIN_IDLE_MS } from '../../runner/plan/split.js';
+import { CASE_OVERHEAD_MS, EXTRA_GUEST_MS, planGuests, WAITING_MIN_IDLE_MS } from '../../runner/plan/split.js';
 
-describe('splitByWeight', () => {
+describe('planGuests, cores only', () => {
+  const split = <T>(items: readonly T[], n: number, ms: (t: T) => number): T[][] => planGuests(items, n, (t) => ({ ms: ms(t), idleMs: 0 }), true).groups;
+
   it('puts a long case alone and the short ones together, each group in its original order', () => {
     const items = [['a', 20], ['fork-cost', 3000], ['b', 30], ['c', 25], ['d', 1000]] as const;
-    const groups = splitByWeight(items, 2, (x) => x[1]).map((g) => g.map((x) => x[0]));
+    const groups = split(items, 2, (x) => x[1]).map((g) => g.map((x) => x[0]));
     expect(groups).toEqual([['fork-cost'], ['a', 'b', 'c', 'd']]);
   });
 
   it('balances equal weights and never makes an empty group', () => {
-    const groups = splitByWeight([1, 2, 3, 4, 5], 2, () => 1);
+    const groups = split([1, 2, 3, 4, 5], 2, () => 1);
     expect(groups.map((g) => g.length).sort()).toEqual([2, 3]);
     expect(groups.flat().sort()).toEqual([1, 2, 3, 4, 5]);
-    expect(splitByWeight([1], 4, () => 1)).toEqual([[1]]);
-    expect(splitByWeight([1, 2], 1, () => 1)).toEqual([[1, 2]]);
+    expect(split([1], 4, () => 1)).toEqual([[1]]);
+    expect(split([1, 2], 1, () => 1)).toEqual([[1, 2]]);
   });
 
   it('weighs a case by its last cost, else a tenth of its time limit, busy', () => {
