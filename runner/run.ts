@@ -412,7 +412,7 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const durations = await readDurations(request.kernel.cacheDir);
-  // Cases that mostly wait get a guest of their own beside the cores' when that is sooner; never when --jobs says how many.
+  // Cases that mostly wait get a guest of their own beside the cores' unless that ends later; never when --jobs says how many.
   const { groups, waiting } = planGuests(pending, request.vms ?? cpus().length, (r) => caseCost(durations, r.case.id, r.compiled.plan.timeoutMs), request.vms === undefined && target.kind === 'guest');
   const where = target.kind === 'host' ? 'host: supervisors' : 'qemu: guests';
   if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g, i) => (i === waiting ? `${g.length} that mostly wait` : g.length)).join(' + ')} case(s)`);

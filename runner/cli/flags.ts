@@ -44,7 +44,7 @@ export const FLAGS = {
   oracle: { type: 'string', arg: 'O', default: 'model', help: "explore: what judges the sequences. model (default): the reference model's\nclaims (runner/model/), on the kernel, or with --patch on the patched kernel (a\nfinding's case is checked to pass on the pristine one); diff: every view of the\npristine kernel against the patched one (without --patch: against itself)" },
   explore: { type: 'string', arg: 'N', help: 'gate: also run N generated sequences on both kernels and report every\nobservation that differs (vmaspec explore; docs/explore.md)' },
   shard: { type: 'string', arg: 'I/N', help: 'run the I-th of N deterministic parts of the cases' },
-  jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores, and one more for the cases that spent their last run\nwaiting, when the run ends sooner so)' },
+  jobs: { type: 'string', short: 'j', arg: 'N', help: 'guests booted side by side (--kernel host: supervisors), each with a share of\nthe cases (default: cores, and one more for the cases that spent their last run\nwaiting, unless the run would end later so)' },
   'full-views': { type: 'boolean', help: 'every line of each smaps block, not only those the expectations read (a recording\nanother test judges: test/model/record-fixture.ts)' },
   'cold-test': { type: 'boolean', help: 'bench: also time a cold `npm test` (a fresh clone of HEAD, an empty cache: every\nkernel built; ~15 min on 2 cores)' },
   stop: { type: 'boolean', help: 'serve: stop the command server of this checkout (its worker and parked guest with it)' },

@@ -4,7 +4,7 @@
 //
 // A case that spent most of its last run waiting (the guest's CPU idle: an upstream
 // selftest's sleep(1)) needs no core: such cases may get a guest of their own beside the
-// ones that share the cores, when the estimate says the run ends sooner so.
+// ones that share the cores, unless the estimate says the run would end later so.
 import type { CaseCost } from './durations.js';
 
 /** `n` groups of the items, balanced by weight (each group never empty when n <= items), and the largest group's weight. */
