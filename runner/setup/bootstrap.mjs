@@ -21,7 +21,7 @@ export const PROGRAMS = {
   'qemu-system-x86_64': ['qemu-system-x86', 'boots the guest (qemu/x86_64.yaml)'],
   'musl-gcc': ['musl-tools', 'builds the static guest programs and custom probes'],
   gcc: ['gcc', 'builds the kernel'],
-  cc: ['gcc', "unit tests compile the guest's C headers on the host (newc.h)"],
+  cc: ['gcc', "host C: the TSC rate tool (runner/qemu/tsc-khz.c), the command server's client, and unit tests of the guest's C headers (newc.h)"],
   file: ['file', 'a unit test checks that the guest programs are linked statically'],
   make: ['make', 'builds the kernel and installs its headers'],
   flex: ['flex', 'kernel build (kconfig)'],
