@@ -276,6 +276,8 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const boots: BootTiming[] = [];
+  /** Which guest (its number) may ask for the command server's parked guest first; the others ask once it has (or has ended). */
+  const parkedTurn = { vm: 1, ask: (): void => undefined, asked: Promise.resolve() };
   /** Case id → the part of its run the guest's CPU was idle (ms), for the durations kept for later runs. */
   const idleMs = new Map<string, number>();
   /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
@@ -342,7 +344,10 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
           },
         };
         // The command server's guest of this very snapshot, restored and warm already (runner/qemu/parked.ts).
+        // The command server's parked guest goes to the group the plan expects to end last first (it saves that group QEMU's start, the restore and a cold translation cache).
+        if (vm !== parkedTurn.vm) await parkedTurn.asked;
         const parked = snapshot ? await takeParked(snapshot, payload) : null;
+        if (vm === parkedTurn.vm) parkedTurn.ask();
         const outcome = parked ? await bootGuest(guest, bootRequest, bootOptions, parked) : snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
         watchdog.stop();
         marks = attributeLines(consoleLines(outcome.console));
@@ -413,14 +418,24 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
 
   const durations = await readDurations(request.kernel.cacheDir);
   // Cases that mostly wait get a guest of their own beside the cores' unless that ends later; never when --jobs says how many.
-  const { groups, waiting } = planGuests(pending, request.vms ?? cpus().length, (r) => caseCost(durations, r.case.id, r.compiled.plan.timeoutMs), request.vms === undefined && target.kind === 'guest');
+  const { groups, waiting, longest } = planGuests(pending, request.vms ?? cpus().length, (r) => caseCost(durations, r.case.id, r.compiled.plan.timeoutMs), request.vms === undefined && target.kind === 'guest');
   const where = target.kind === 'host' ? 'host: supervisors' : 'qemu: guests';
   if (groups.length > 1) log.verbose(`${where} side by side: ${groups.map((g, i) => (i === waiting ? `${g.length} that mostly wait` : g.length)).join(' + ')} case(s)`);
   let accel: Accel | undefined;
   let runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>;
   if (target.kind === 'host') runGroup = (group, vm) => hostGroup(group, groups.length > 1 ? `host${vm}` : 'host');
   else ({ runGroup, accel } = await guestRunner(target.kernel));
-  const settled = await Promise.allSettled(groups.map((g, i) => runGroup(g, i + 1, groups.length > 1 ? `${i + 1}.` : '')));
+  parkedTurn.vm = longest + 1;
+  parkedTurn.asked = new Promise((resolve) => (parkedTurn.ask = resolve));
+  const settled = await Promise.allSettled(
+    groups.map(async (g, i) => {
+      try {
+        await runGroup(g, i + 1, groups.length > 1 ? `${i + 1}.` : '');
+      } finally {
+        if (i + 1 === parkedTurn.vm) parkedTurn.ask(); // it ended (or failed) before asking: the others need not wait
+      }
+    }),
+  );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   boots.sort((a, b) => (a.vm ?? 1) - (b.vm ?? 1) || a.boot - b.boot);

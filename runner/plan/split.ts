@@ -31,10 +31,11 @@ export const WAITING_MIN_IDLE_MS = 200;
 /** What one more guest is reckoned to add to the run: its QEMU's start and restore compete with the others' for the cores (~100 ms of CPU, docs/performance.md). */
 export const EXTRA_GUEST_MS = 150;
 
-/** The guests' groups: `groups[waiting]` holds the cases that mostly wait, when they got a guest of their own (else `waiting` is null). */
+/** The guests' groups: `groups[waiting]` holds the cases that mostly wait, when they got a guest of their own (else `waiting` is null); `groups[longest]` is the one estimated to end last. */
 export interface GuestPlan<T> {
   groups: T[][];
   waiting: number | null;
+  longest: number;
 }
 
 /**
@@ -47,6 +48,8 @@ export interface GuestPlan<T> {
 export function planGuests<T>(items: readonly T[], cores: number, cost: (t: T) => CaseCost, extraGuest: boolean): GuestPlan<T> {
   const n = Math.max(1, Math.min(cores, items.length));
   const ms = (t: T): number => cost(t).ms + CASE_OVERHEAD_MS;
+  const load = (g: T[]): number => g.reduce((sum, t) => sum + ms(t), 0);
+  const plan = (groups: T[][], waiting: number | null): GuestPlan<T> => ({ groups, waiting, longest: groups.reduce((at, g, i) => (load(g) > load(groups[at]!) ? i : at), 0) });
   const shared = lpt(items, n, ms);
   const waits = (t: T): boolean => {
     const c = cost(t);
@@ -54,9 +57,9 @@ export function planGuests<T>(items: readonly T[], cores: number, cost: (t: T) =
   };
   const waiting = items.filter(waits);
   const busy = items.filter((t) => !waits(t));
-  if (!extraGuest || waiting.length === 0 || busy.length === 0) return { groups: shared.groups, waiting: null };
+  if (!extraGuest || waiting.length === 0 || busy.length === 0) return plan(shared.groups, null);
   const split = lpt(busy, Math.min(n, busy.length), ms);
   // The busy guests never end later without the waiting cases; the extra guest must not end last either.
-  const span = Math.max(split.span, waiting.reduce((sum, t) => sum + ms(t), 0) + EXTRA_GUEST_MS);
-  return span <= shared.span ? { groups: [...split.groups, waiting], waiting: split.groups.length } : { groups: shared.groups, waiting: null };
+  const span = Math.max(split.span, load(waiting) + EXTRA_GUEST_MS);
+  return span <= shared.span ? plan([...split.groups, waiting], split.groups.length) : plan(shared.groups, null);
 }

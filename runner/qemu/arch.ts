@@ -14,6 +14,8 @@ export interface ResultsChannel {
   node: string;
   /** The Kconfig options (without CONFIG_) the kernel must have built in (=y) for it. */
   needs: string[];
+  /** The largest archive of cases a run hands a parked guest over this channel, in KiB (runner/qemu/parked.ts); larger ones start a QEMU of their own. */
+  parkedArchiveKib: number;
 }
 
 export interface ArchSpec {
@@ -64,11 +66,20 @@ const isPair =
 /** The name of a kernel command-line argument (`name=value` follows). */
 const isArgName = (v: unknown): v is string => typeof v === 'string' && /^[a-z0-9_.-]+$/i.test(v);
 const isOption = (v: unknown): v is string => typeof v === 'string' && /^[A-Z0-9_]+$/.test(v);
-/** A channel as written: `needs` may be left out (none). */
-type WrittenChannel = Omit<ResultsChannel, 'needs'> & { needs?: string[] };
+/** A channel as written (`parked_archive_kib`): `needs` may be left out (none). */
+type WrittenChannel = Omit<ResultsChannel, 'needs' | 'parkedArchiveKib'> & { needs?: string[]; parked_archive_kib: number };
 const isChannel = (v: unknown): v is WrittenChannel => {
   const c = v as Record<string, unknown>;
-  return typeof v === 'object' && v !== null && isStrings(c.devices) && c.devices.length > 0 && typeof c.node === 'string' && /^\/dev\/[\w/-]+$/.test(c.node) && (c.needs === undefined || (Array.isArray(c.needs) && c.needs.every(isOption)));
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    isStrings(c.devices) &&
+    c.devices.length > 0 &&
+    typeof c.node === 'string' &&
+    /^\/dev\/[\w/-]+$/.test(c.node) &&
+    (c.needs === undefined || (Array.isArray(c.needs) && c.needs.every(isOption))) &&
+    isNumber(c.parked_archive_kib)
+  );
 };
 /** Channels, the last one needing nothing: every kernel has a way out. */
 const isChannels = (v: unknown): v is WrittenChannel[] => Array.isArray(v) && v.length > 0 && v.every(isChannel) && (v.at(-1)!.needs ?? []).length === 0;
@@ -102,7 +113,12 @@ export async function loadArch(arch: string, root = repoRoot, seen: string[] = [
     vcpus: field(data, 'vcpus', isPair(isNumber), file, '{ tcg, kvm } counts'),
     memoryMib: field(data, 'memory_mib', isNumber, file, 'a positive integer'),
     consoleDevice: field(data, 'console_device', isString, file, 'a device name'),
-    results: field(data, 'results', isChannels, file, 'a list of { devices: [-device values], node: /dev/…, needs: [Kconfig options] }, the last without needs').map((c) => ({ ...c, needs: c.needs ?? [] })),
+    results: field(data, 'results', isChannels, file, 'a list of { devices: [-device values], node: /dev/…, needs: [Kconfig options], parked_archive_kib: KiB }, the last without needs').map((c) => ({
+      devices: c.devices,
+      node: c.node,
+      needs: c.needs ?? [],
+      parkedArchiveKib: c.parked_archive_kib,
+    })),
     kernelArgs: field(data, 'kernel_args', isStrings, file, 'a list of strings'),
     tcgTscKhzArg: field(data, 'tcg_tsc_khz_arg', optional(isArgName), file, 'a kernel argument name (letters, digits, _ . -)') ?? null,
     snapshots: field(data, 'snapshots', isBoolean, file, 'true or false'),

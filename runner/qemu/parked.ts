@@ -30,17 +30,8 @@ export interface ParkRequest {
   log: Logger;
 }
 
-/**
- * The largest archive a run hands a parked guest: on the UART, ~110 KB/s under TCG (a 370 KB
- * archive of the suite's half took 3.3 s more than through fw_cfg), while a parked guest saves
- * ~0.2 s (QEMU's start, the restore, the cold translation cache). Larger ones start QEMU. On the
- * virtio console 1 MiB was tried for the suite: 2.55-3.50 s against 2.60-3.45 s (8 runs each,
- * interleaved), no gain through the host's noise, so the limit stayed.
- */
-const PARKED_PAYLOAD_MAX = 16 * 1024;
-
-/** The parked guest, once ready, and the snapshot it came from. */
-let ready: { snapshot: string; guest: ParkedQemu } | null = null;
+/** The parked guest, once ready, the snapshot it came from, and the largest archive it takes (its channel's `parked_archive_kib`, in bytes). */
+let ready: { snapshot: string; guest: ParkedQemu; archiveMax: number } | null = null;
 /** The QEMU being restored or warmed now. */
 let parking: QemuProcess | null = null;
 
@@ -48,7 +39,8 @@ let parking: QemuProcess | null = null;
 export async function takeParked(snapshot: string, payload: string): Promise<ParkedQemu | null> {
   const usable = (): ParkedQemu | null => (ready !== null && ready.snapshot === snapshot && ready.guest.child.exitCode === null ? ready.guest : null);
   // Most runs have no server: the archive's size is read only when a guest waits for it.
-  if (usable() === null || (await stat(payload)).size > PARKED_PAYLOAD_MAX) return null;
+  const max = ready?.archiveMax ?? 0;
+  if (usable() === null || (await stat(payload)).size > max) return null;
   const guest = usable(); // again: it may have ended meanwhile
   if (guest === null) return null;
   ready = null;
@@ -147,7 +139,7 @@ export async function parkGuest(request: ParkRequest): Promise<boolean> {
       console: { path: consoleLog, offset },
       release,
     };
-    ready = { snapshot: request.snapshot, guest };
+    ready = { snapshot: request.snapshot, guest, archiveMax: request.machine.results.parkedArchiveKib * 1024 };
     // A parked guest that dies meanwhile (or is dropped) is not handed out, and leaves nothing behind.
     const end = running.then(async () => {
       if (ready?.guest === guest) ready = null;

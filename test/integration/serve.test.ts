@@ -119,6 +119,18 @@ describe('the command server', () => {
     await parkedAgain();
   }, 120_000);
 
+  it("the guest expected to end last takes the parked guest: fork-cost's (a 57 KB archive over the virtio console), not one of the short cases'", async () => {
+    const served = await run([join(repoRoot, 'cases/fork-cost'), join(repoRoot, 'cases/naming')]);
+    expect(served.exitCode, served.stderr).toBe(0);
+    const boots = served.report?.boots ?? [];
+    expect(boots.length).toBeGreaterThan(1);
+    expect(boots.filter((b) => b.start === 'parked')).toHaveLength(1);
+    const parked = boots.find((b) => b.start === 'parked')!;
+    // fork-cost's own lines (runner/tap: `O` records) are in that guest's result stream.
+    expect(await readFile(join(dir, 'artifacts', 'latest', `results-${parked.vm}.1.txt`), 'utf8')).toContain('30000 VMAs made');
+    await parkedAgain();
+  }, 120_000);
+
   it('two commands at once: each gets a worker of its own and its own verdict', async () => {
     const wrong = join(dir, 'wrong-name.yaml');
     const [good, bad] = await Promise.all([run([CASE]), run([wrong])]);

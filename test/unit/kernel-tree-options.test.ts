@@ -121,11 +121,13 @@ describe('the machine a kernel boots on (qemu/*.yaml otherwise)', () => {
     ['whose last channel needs an option (a kernel without it would have no way out)', (t: string) => t.replace(/    node: \/dev\/ttyS1\n/, '    node: /dev/ttyS1\n    needs: [SERIAL_8250]\n')],
     ['with a node outside /dev', (t: string) => t.replace('node: /dev/hvc0', 'node: hvc0')],
     ['with a need that is not an option name', (t: string) => t.replace('needs: [VIRTIO_MMIO,', 'needs: [CONFIG_VIRTIO_MMIO=y,')],
+    ['without the largest archive for a parked guest', (t: string) => t.replace('    parked_archive_kib: 256\n', '')],
+    ['with a parked archive limit that is not a positive integer', (t: string) => t.replace('parked_archive_kib: 16', 'parked_archive_kib: 16 KiB')],
   ])('refuses results %s', async (_, edit) => {
     const root = await qemuDir('bad-results', edit);
     const error = await failure(() => loadArch('x86_64', root));
     expect(error.code).toBe('E_USAGE');
-    expect(error.message).toMatch(/x86_64\.yaml: results: expected a list of \{ devices: \[-device values\], node: \/dev\/…, needs: \[Kconfig options\] \}, the last without needs, got /);
+    expect(error.message).toMatch(/x86_64\.yaml: results: expected a list of \{ devices: \[-device values\], node: \/dev\/…, needs: \[Kconfig options\], parked_archive_kib: KiB \}, the last without needs, got /);
   });
 
   it('refuses a kernel_image_needs that is not an option name', async () => {
@@ -133,6 +135,14 @@ describe('the machine a kernel boots on (qemu/*.yaml otherwise)', () => {
     const error = await failure(() => loadArch('x86_64', root));
     expect(error.code).toBe('E_USAGE');
     expect(error.message).toBe(`${join(root, 'qemu', 'x86_64.yaml')}: kernel_image_needs: expected a Kconfig option name without CONFIG_, got "CONFIG_PVH=y"`);
+  });
+
+  it('reads each result channel\'s largest archive for a parked guest', () => {
+    expect(spec.results.map((c) => [c.node, c.parkedArchiveKib])).toEqual([
+      ['/dev/hvc0', 256],
+      ['/dev/ttyS1', 16],
+    ]);
+    expect(spec.otherwise?.results.map((c) => c.parkedArchiveKib)).toEqual([16]);
   });
 
   it('reads tcg_tsc_khz_arg, and refuses one that is not an argument name', async () => {

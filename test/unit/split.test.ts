@@ -44,6 +44,8 @@ describe('planGuests', () => {
     expect(plan.waiting).toBe(2);
     expect(names(plan.groups)[2]).toEqual(['empty-vm']);
     expect(plan.groups.flat()).toHaveLength(suite.length);
+    // The group estimated to end last (it asks first for the command server's parked guest): fork-cost's.
+    expect(names(plan.groups)[plan.longest]).toContain('k5');
     // Two guests of 2.0 s each against 1.67 s + EXTRA_GUEST_MS.
     const span = (g: Item[]) => g.reduce((s, x) => s + x[1], 0);
     expect(Math.max(...plan.groups.slice(0, 2).map(span))).toBeLessThan(Math.max(...planGuests(suite, 2, cost, false).groups.map(span)) - EXTRA_GUEST_MS);
@@ -71,6 +73,14 @@ describe('planGuests', () => {
     const short = (w: Item): Item[] => [w, ['b1', 500, 0], ['b2', 500, 0]];
     expect(planGuests(short(['w', WAITING_MIN_IDLE_MS, WAITING_MIN_IDLE_MS]), 2, cost, true).waiting).toBe(2);
     expect(planGuests(short(['w', WAITING_MIN_IDLE_MS - 10, WAITING_MIN_IDLE_MS - 10]), 2, cost, true).waiting).toBeNull();
+  });
+
+  it('names the group estimated to end last', () => {
+    const busy: Item[] = [['a', 50, 0], ['b', 900, 0], ['c', 300, 0], ['d', 500, 0]];
+    const plan = planGuests(busy, 2, cost, true);
+    expect(names(plan.groups)).toEqual([['b'], ['a', 'c', 'd']]);
+    expect(plan.longest).toBe(0);
+    expect(planGuests([['a', 100, 0], ['b', 90, 0], ['c', 80, 0]] as Item[], 2, cost, true)).toMatchObject({ groups: [[expect.anything()], expect.anything()], longest: 1 });
   });
 
   it('weighs each case with the supervisor\'s work around it (CASE_OVERHEAD_MS): many short cases are not free', () => {
