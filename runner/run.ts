@@ -276,8 +276,6 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   };
 
   const boots: BootTiming[] = [];
-  /** Which guest (its number) may ask for the command server's parked guest first; the others ask once it has (or has ended). */
-  const parkedTurn = { vm: 1, ask: (): void => undefined, asked: Promise.resolve() };
   /** Case id → the part of its run the guest's CPU was idle (ms), for the durations kept for later runs. */
   const idleMs = new Map<string, number>();
   /** Boots guests of the built kernel for groups of cases (each with its share); the accelerator it chose. */
@@ -343,11 +341,11 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
             if (end) ends.push(Number(end[1]));
           },
         };
-        // The command server's guest of this very snapshot, restored and warm already (runner/qemu/parked.ts).
-        // The command server's parked guest goes to the group the plan expects to end last first (it saves that group QEMU's start, the restore and a cold translation cache).
+        // The command server's guest of this very snapshot, restored and warm already (runner/qemu/parked.ts): the group
+        // the plan expects to end last asks first (it saves that group QEMU's start, the restore and a cold translation cache).
         if (vm !== parkedTurn.vm) await parkedTurn.asked;
         const parked = snapshot ? await takeParked(snapshot, payload) : null;
-        if (vm === parkedTurn.vm) parkedTurn.ask();
+        if (vm === parkedTurn.vm) parkedAsked();
         const outcome = parked ? await bootGuest(guest, bootRequest, bootOptions, parked) : snapshot ? await bootFromSnapshot(guest, bootRequest, snapshot, bootOptions) : await bootGuest(guest, bootRequest, bootOptions);
         watchdog.stop();
         marks = attributeLines(consoleLines(outcome.console));
@@ -425,14 +423,15 @@ export async function runSuite(request: RunRequest, cases: Case[]): Promise<RunR
   let runGroup: (group: Runnable[], vm: number, tag: string) => Promise<void>;
   if (target.kind === 'host') runGroup = (group, vm) => hostGroup(group, groups.length > 1 ? `host${vm}` : 'host');
   else ({ runGroup, accel } = await guestRunner(target.kernel));
-  parkedTurn.vm = longest + 1;
-  parkedTurn.asked = new Promise((resolve) => (parkedTurn.ask = resolve));
+  // Which guest asks for the command server's parked guest first; the others ask once it has, or has ended.
+  let parkedAsked = (): void => undefined;
+  const parkedTurn = { vm: longest + 1, asked: new Promise<void>((resolve) => (parkedAsked = resolve)) };
   const settled = await Promise.allSettled(
     groups.map(async (g, i) => {
       try {
         await runGroup(g, i + 1, groups.length > 1 ? `${i + 1}.` : '');
       } finally {
-        if (i + 1 === parkedTurn.vm) parkedTurn.ask(); // it ended (or failed) before asking: the others need not wait
+        if (i + 1 === parkedTurn.vm) parkedAsked(); // it ended (or failed) before asking: the others need not wait
       }
     }),
   );
