@@ -23,10 +23,11 @@ import type { RunReport } from '../report/types.js';
 import { runSuite } from '../run.js';
 import { run, shellLine, tail } from '../util/exec.js';
 import { repeat, stat, type Stat } from './stats.js';
+import { measured } from './cpu.js';
 
-export const BENCH_SCHEMA = 'vmaspec-bench/9';
+export const BENCH_SCHEMA = 'vmaspec-bench/10';
 
-/** The profile whose seeded build the bench times (the one `npm test` builds). */
+/** The profile whose seeded build the bench times: the feature under test switched off (npm test runs the suite on Debian's prebuilt kernel without it instead). */
 const BENCH_PROFILE = 'no-anon-vma-name';
 
 /** How many times each figure is measured. */
@@ -97,6 +98,8 @@ export interface BenchResult {
   perCase: Stat;
   /** s, a kernel build from nothing (a new build dir), and after touching mm/madvise.c. */
   coldBuild: Stat;
+  /** core-s, the cores' busy time during each cold build (runner/bench/cpu.ts). */
+  coldBuildCpu: Stat;
   /** A profile's kernel built in a new build dir seeded from the default configuration's (runner/kernel/seed.ts). */
   profileBuild: Stat;
   profileName: string;
@@ -109,8 +112,8 @@ export interface BenchResult {
   peakRssRestored: Stat;
   peakRssBooted: Stat;
   guestRamMib: number;
-  /** s, `npm test` from a fresh clone (its own `npm ci`) with an empty vmaspec cache, the Debian packages installed; null when not asked for (--cold-test). */
-  coldTest: { seconds: Stat; commit: string; failed: ColdTestFailure[] } | null;
+  /** s, `npm test` from a fresh clone (its own `npm ci`) with an empty vmaspec cache, the Debian packages installed, and the cores' busy time meanwhile (core-s); null when not asked for (--cold-test). */
+  coldTest: { seconds: Stat; coreSeconds: Stat; commit: string; failed: ColdTestFailure[] } | null;
   /** `vmaspec explore --count EXPLORE_BENCH_COUNT[oracle]` on the kernel: the model oracle (the default) and the differential one (the kernel against itself). */
   explore: { model: ExploreSpeed[]; diff: ExploreSpeed[]; perSecondModel: Stat; perSecondDiff: Stat };
 }
@@ -138,7 +141,7 @@ export interface BenchRequest {
  * and an empty vmaspec cache (VMASPEC_CACHE): every kernel, helper and snapshot is made. The
  * Debian packages and npm's download cache are the machine's. Its output goes to cold-test.log.
  */
-async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: number; commit: string; failed: ColdTestFailure | null }> {
+async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: number; coreSeconds: number; commit: string; failed: ColdTestFailure | null }> {
   const dir = await mkdtemp(join(tmpdir(), 'vmaspec-cold-test-'));
   try {
     const clone = join(dir, 'vmaspec');
@@ -150,12 +153,12 @@ async function coldTest(request: BenchRequest, i: number): Promise<{ seconds: nu
     await mkdir(request.artifactsDir, { recursive: true });
     await writeFile(logFile, '');
     const into = { file: logFile, append: true } as const;
-    const t = performance.now();
-    const result = await execa('npm', ['test'], { cwd: clone, env: { ...env, VMASPEC_CACHE: join(dir, 'cache') }, extendEnv: false, stdin: 'ignore', stdout: into, stderr: into, reject: false });
-    const seconds = Math.round((performance.now() - t) / 100) / 10;
+    const { value: result, seconds, coreSeconds } = await measured(() =>
+      execa('npm', ['test'], { cwd: clone, env: { ...env, VMASPEC_CACHE: join(dir, 'cache') }, extendEnv: false, stdin: 'ignore', stdout: into, stderr: into, reject: false }),
+    );
     const failed = result.exitCode === 0 ? null : { exitCode: result.exitCode ?? -1, log: logFile };
     if (failed) request.log.info(`bench: the cold npm test exited ${failed.exitCode} (log: ${logFile}); the other figures are kept`);
-    return { seconds, commit, failed };
+    return { seconds, coreSeconds, commit, failed };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -297,13 +300,6 @@ async function touchMadvise(request: BenchRequest, nonce: string): Promise<strin
   return file;
 }
 
-/** What `work` returns, and how long it took in seconds (to 0.1 s). */
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t = performance.now();
-  const value = await work();
-  return { value, seconds: Math.round((performance.now() - t) / 100) / 10 };
-}
-
 export async function runBench(request: BenchRequest): Promise<BenchResult> {
   const { log, reps } = request;
   const started = new Date().toISOString();
@@ -359,32 +355,33 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
   const incrementalBuild = await repeat(reps.incremental, async (i) => {
     const patch = await touchMadvise(request, `${nonce}-${i}`);
     const kernel = { ...request.kernel, patches: [...request.kernel.patches, patch] };
-    const { value, seconds } = await timed(() => buildKernel(kernel, log));
+    const { value, seconds } = await measured(() => buildKernel(kernel, log));
     await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
     return seconds;
   });
 
   /** A kernel in a configuration never built (a fragment of its own besides `extra`), timed, then removed with its build dir. */
-  const newConfigBuild = async (what: string, i: number, extra: string[], seed: boolean): Promise<number> => {
+  const newConfigBuild = async (what: string, i: number, extra: string[], seed: boolean): Promise<{ seconds: number; coreSeconds: number }> => {
     const fragment = join(request.artifactsDir, `${what}-${nonce}-${i}.config`);
     await writeFile(fragment, `# vmaspec bench: ${what} (${nonce}-${i}); no options, a new build dir\n`);
     const fragments = [...request.kernel.fragments, ...[...extra, fragment].map((path): Fragment => ({ path, role: 'need' }))];
-    const { value, seconds } = await timed(() => buildKernel({ ...request.kernel, fragments, seed }, log));
+    const { value, seconds, coreSeconds } = await measured(() => buildKernel({ ...request.kernel, fragments, seed }, log));
     await rm(join(request.kernel.cacheDir, 'builds', value.key), { recursive: true, force: true });
     if (value.buildDir) await rm(value.buildDir, { recursive: true, force: true });
-    return seconds;
+    return { seconds, coreSeconds };
   };
   log.info(`bench: cold kernel build (a new build dir, from scratch), ${reps.cold} time(s)`);
-  const coldBuild = await repeat(reps.cold, (i) => newConfigBuild('cold', i, [], false));
+  const coldBuilds: { seconds: number; coreSeconds: number }[] = [];
+  for (let i = 0; i < reps.cold; i++) coldBuilds.push(await newConfigBuild('cold', i, [], false));
   log.info(`bench: profile kernel build (--profile ${BENCH_PROFILE}: a new build dir seeded from the default's), ${reps.cold} time(s)`);
-  const profileBuild = await repeat(reps.cold, (i) => newConfigBuild('profile', i, [profileFragment(BENCH_PROFILE)], true));
+  const profileBuild = await repeat(reps.cold, async (i) => (await newConfigBuild('profile', i, [profileFragment(BENCH_PROFILE)], true)).seconds);
 
   let cold: BenchResult['coldTest'] = null;
   if (request.coldTest) {
     log.info(`bench: a cold npm test (a fresh clone, an empty cache: every kernel built), ${reps.cold} time(s)`);
     const runs: Awaited<ReturnType<typeof coldTest>>[] = [];
     for (let i = 0; i < reps.cold; i++) runs.push(await coldTest(request, i));
-    cold = { seconds: stat(runs.map((r) => r.seconds)), commit: runs[0]?.commit ?? '', failed: runs.flatMap((r) => (r.failed ? [r.failed] : [])) };
+    cold = { seconds: stat(runs.map((r) => r.seconds)), coreSeconds: stat(runs.map((r) => r.coreSeconds)), commit: runs[0]?.commit ?? '', failed: runs.flatMap((r) => (r.failed ? [r.failed] : [])) };
   }
 
   const cpu = cpus();
@@ -405,7 +402,8 @@ export async function runBench(request: BenchRequest): Promise<BenchResult> {
     suite,
     suiteCases: request.cases.length,
     perCase: stat(perCaseRuns),
-    coldBuild,
+    coldBuild: stat(coldBuilds.map((b) => b.seconds)),
+    coldBuildCpu: stat(coldBuilds.map((b) => b.coreSeconds)),
     profileBuild,
     profileName: BENCH_PROFILE,
     incrementalBuild,
