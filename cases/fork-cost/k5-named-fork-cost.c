@@ -287,7 +287,6 @@ int main(void)
 			t[k][i] = v[0];
 			sl[k][i] = v[1];
 		}
-
 	at[4] = now_ns();
 	ktap_print_msg("time (ms): %d VMAs made %.0f, workers started %.0f, their maps read %.0f, %d forks sampled %.0f", NVMAS,
 		       (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6, 2 * SAMPLES, (at[4] - at[3]) / 1e6);

@@ -62,7 +62,7 @@ function coldTestCpu(r: BenchResult): string[] {
   const build = r.coldBuildCpu.median;
   return [
     `The cold \`npm test\` kept the ${r.machine.cpus} cores ${busy} % busy: its work took ${coreS(work)}, so on this machine it takes at`,
-    `least ${s(work / r.machine.cpus)} with every core busy all the time. The cold kernel build alone took ${coreS(build)} (${Math.round((100 * build) / work)} % of it).`,
+    `least ${s(work / r.machine.cpus)} with every core busy all the time. A cold kernel build on its own (above) took ${coreS(build)}, ${Math.round((100 * build) / work)} % of that.`,
     `Within the target of ${s(TARGETS.coldTestS)} the cores give ${coreS(r.machine.cpus * TARGETS.coldTestS)}.`,
     '',
   ];

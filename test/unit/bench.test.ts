@@ -52,7 +52,7 @@ describe('bench figures', () => {
     const cpu = renderPerformance({ ...result, coldTest: { seconds: stat([500]), coreSeconds: stat([900]), commit: 'c0ffee1234567890', failed: [] } });
     expect(cpu).toMatch(/\| the same: the busy time of the cores meanwhile \| 900 core-s \| 900 core-s \| 900 core-s \| 1 \|  \|  \|/);
     expect(cpu).toContain('kept the 2 cores 90 % busy: its work took 900 core-s, so on this machine it takes at\nleast 450.0 s with every core busy');
-    expect(cpu).toContain('The cold kernel build alone took 400 core-s (44 % of it).\nWithin the target of 360.0 s the cores give 720 core-s.');
+    expect(cpu).toContain('A cold kernel build on its own (above) took 400 core-s, 44 % of that.\nWithin the target of 360.0 s the cores give 720 core-s.');
     const md = renderPerformance(result);
     expect(md).not.toContain('kept the 2 cores');
     expect(md).toMatch(/\| the same: the busy time of the cores meanwhile \(user and system time of every process\) \| 400 core-s \|/);
