@@ -7,20 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../runner/log.js';
 import { hostTscKhz } from '../../runner/qemu/host-tsc.js';
 
+const capture = (lines: string[]): Logger => ({ info: (m) => lines.push(m), verbose: (m) => lines.push(m), progress: () => undefined, done: () => undefined });
+const onX64 = process.arch === 'x64';
+
 let cache: string;
+/** The first measure in the new cache: its log and its rate (each test reads them, in any order). */
+const first: string[] = [];
+let khz: number | null;
 beforeAll(async () => {
   cache = await mkdtemp(join(tmpdir(), 'vmaspec-tsc-test-'));
+  if (onX64) khz = await hostTscKhz(cache, capture(first));
 });
 afterAll(async () => {
   await rm(cache, { recursive: true, force: true });
 });
 
-const capture = (lines: string[]): Logger => ({ info: (m) => lines.push(m), verbose: (m) => lines.push(m), progress: () => undefined, done: () => undefined });
-
-describe.skipIf(process.arch !== 'x64')('hostTscKhz', () => {
+describe.skipIf(!onX64)('hostTscKhz', () => {
   it('measures the rate in whole MHz, once per host boot', async () => {
-    const first: string[] = [];
-    const khz = await hostTscKhz(cache, capture(first));
     expect(khz).toBeGreaterThan(100_000); // over 100 MHz
     expect(khz! % 1000).toBe(0);
     expect(first.some((l) => l.startsWith('$ cc '))).toBe(true);
@@ -39,10 +42,11 @@ describe.skipIf(process.arch !== 'x64')('hostTscKhz', () => {
       await writeFile(join(cache, 'tools', file!), damaged);
       const lines: string[] = [];
       // Measured again: within 1 % of the first (this machine may be busy), and kept whole.
-      const khz = await hostTscKhz(cache, capture(lines));
-      expect(Math.abs(khz! - Number(kept)) / Number(kept)).toBeLessThan(0.01);
+      const again = await hostTscKhz(cache, capture(lines));
+      expect(Math.abs(again! - Number(kept)) / Number(kept)).toBeLessThan(0.01);
       expect(lines.some((l) => l.startsWith('$ cc '))).toBe(true);
-      expect(await readFile(join(cache, 'tools', file!), 'utf8')).toBe(`${khz}\n`);
+      expect(await readFile(join(cache, 'tools', file!), 'utf8')).toBe(`${again}\n`);
     }
+    await writeFile(join(cache, 'tools', file!), kept); // the first measure's, as the other test finds it in any order
   });
 });

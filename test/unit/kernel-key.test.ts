@@ -52,7 +52,8 @@ describe('kernel key', () => {
     expect(await key({ git: { repo, rev: 'HEAD' }, patches: [join(dir, 'same-text.patch')] })).toBe(patched);
     expect(await key({ git: { repo, rev: 'HEAD' }, patches: [join(dir, 'b.patch')] })).not.toBe(patched);
     expect(await key({ git: { repo, rev: 'HEAD' }, kconfig: [join(dir, 'extra.config')] })).not.toBe(head);
-    expect(await readdir(cache).catch(() => [])).toEqual([]);
+    // The command's bundle (`cli/`, when the test of the command ran first) is all the cache may hold.
+    expect((await readdir(cache).catch(() => [] as string[])).filter((n) => n !== 'cli')).toEqual([]);
   });
 
   it('is what `vmaspec kernel key` prints', async () => {
@@ -80,7 +81,7 @@ describe('kernel key of a developer’s tree', () => {
     await writeFile(join(tree, '.config'), 'CONFIG_SMP=n\n');
     expect(await key({ tree })).not.toBe(own);
     expect(await key({ tree, inBuildDir: true })).not.toBe(await key({ tree }));
-    // The command's bundle (`cli/`, from the test above) is all the cache holds: no source copy, no build dir.
+    // The command's bundle (`cli/`, from the test of the command) is all the cache holds: no source copy, no build dir.
     expect((await readdir(cache).catch(() => [] as string[])).filter((n) => n !== 'cli')).toEqual([]);
   });
 
