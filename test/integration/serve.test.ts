@@ -21,6 +21,8 @@ const CASE = join(repoRoot, 'cases/naming/s1-name-middle-page.yaml');
 const launcher = join(repoRoot, 'runner/bin/vmaspec.js');
 const command = join(repoRoot, 'vmaspec');
 let dir: string;
+/** A copy of CASE that expects another name: it fails (written by beforeAll). */
+let wrong: string;
 let env: NodeJS.ProcessEnv;
 let paths: ReturnType<typeof servePaths>;
 
@@ -46,6 +48,15 @@ async function parkedAgain(): Promise<void> {
   throw new Error(`no guest parked: ${await status()}\n${await readFile(paths.log, 'utf8').catch(() => '')}`);
 }
 
+/** Starts this cache's server when none runs (a test before may have stopped it), and waits until its spare is warm. */
+async function serving(): Promise<void> {
+  if ((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode === 2) {
+    const started = await execa('node', [launcher, 'serve'], { env, reject: false });
+    expect(started.exitCode, started.stderr).toBe(0);
+  }
+  await parkedAgain();
+}
+
 let runs = 0;
 
 /** Runs `./vmaspec run <args> --json <file>` and returns the process and the report. */
@@ -63,6 +74,7 @@ let before: string[];
 beforeAll(async () => {
   before = await workerDirs();
   dir = await mkdtemp(join(tmpdir(), 'vmaspec-serve-test-'));
+  wrong = join(dir, 'wrong-name.yaml');
   // The kernel and its snapshot, built and saved if this machine has none yet.
   const first = await execa('node', [launcher, 'run', CASE, '--artifacts', join(dir, 'artifacts')], { reject: false, env: { ...process.env, VMASPEC_SERVE: '0' } });
   expect(first.exitCode, first.stderr).toBe(0);
@@ -72,10 +84,12 @@ beforeAll(async () => {
   paths = servePaths(cache, repoRoot);
   const saved = await execa('node', [launcher, 'run', CASE, '--artifacts', join(dir, 'artifacts')], { reject: false, env: { ...env, VMASPEC_SERVE: '0' } });
   expect(saved.exitCode, saved.stderr).toBe(0);
-  const started = await execa('node', [launcher, 'serve'], { env, reject: false });
-  expect(started.exitCode, started.stderr).toBe(0);
-  await parkedAgain();
+  await serving();
   expect(existsSync(join(paths.dir, 'client'))).toBe(true);
+  // The case that fails: the one above expecting another name. Without the schema line, which names the schema relative to cases/.
+  const text = (await readFile(CASE, 'utf8')).replace(/^# yaml-language-server.*\n/, '');
+  expect(text).toContain('name: "[anon:a]"');
+  await writeFile(wrong, text.replace('name: "[anon:a]"', 'name: "[anon:b]"'));
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -84,8 +98,9 @@ afterAll(async () => {
 });
 
 describe('the command server', () => {
-  // Each test starts from a warm spare, whatever the one before it left (a failure must not cascade).
-  beforeEach(parkedAgain, 120_000);
+  // Each test starts from a running server with a warm spare, whatever the one before it left or
+  // stopped (a failure must not cascade, and the tests hold in any order).
+  beforeEach(serving, 120_000);
 
   it('runs a command on the parked guest: the verdict, output and exit status of a direct run, and the console of the case alone', async () => {
     const served = await run([CASE]);
@@ -105,11 +120,6 @@ describe('the command server', () => {
   }, 120_000);
 
   it('a case that fails through the server fails: exit 1 and its failure on stdout', async () => {
-    const wrong = join(dir, 'wrong-name.yaml');
-    // Without the schema line, which names the schema relative to cases/.
-    const text = (await readFile(CASE, 'utf8')).replace(/^# yaml-language-server.*\n/, '');
-    expect(text).toContain('name: "[anon:a]"');
-    await writeFile(wrong, text.replace('name: "[anon:a]"', 'name: "[anon:b]"'));
     const served = await run([wrong]);
     expect(served.exitCode).toBe(1);
     expect(served.report?.summary).toMatchObject({ total: 1, fail: 1 });
@@ -132,7 +142,6 @@ describe('the command server', () => {
   }, 120_000);
 
   it('two commands at once: each gets a worker of its own and its own verdict', async () => {
-    const wrong = join(dir, 'wrong-name.yaml');
     const [good, bad] = await Promise.all([run([CASE]), run([wrong])]);
     expect(good.exitCode, good.stderr).toBe(0);
     expect(bad.exitCode, bad.stderr).toBe(1);
