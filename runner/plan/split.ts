@@ -55,8 +55,9 @@ export function planGuests<T>(items: readonly T[], cores: number, cost: (t: T) =
     const c = cost(t);
     return c.idleMs >= WAITING_MIN_IDLE_MS && 2 * c.idleMs >= c.ms;
   };
-  const waiting = items.filter(waits);
-  const busy = items.filter((t) => !waits(t));
+  const waiting: T[] = [];
+  const busy: T[] = [];
+  for (const t of items) (waits(t) ? waiting : busy).push(t);
   if (!extraGuest || waiting.length === 0 || busy.length === 0) return plan(shared.groups, null);
   const split = lpt(busy, Math.min(n, busy.length), ms);
   // The busy guests never end later without the waiting cases; the extra guest must not end last either.

@@ -37,7 +37,9 @@ const alive = (pid: number): boolean => {
   }
 };
 
-const status = async (): Promise<string> => (await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).stdout;
+/** `serve --status` of this cache's server: exit 2 when none runs. */
+const serveStatus = (): Promise<{ exitCode?: number; stdout: string }> => execa('node', [launcher, 'serve', '--status'], { env, reject: false });
+const status = async (): Promise<string> => (await serveStatus()).stdout;
 
 /** Waits until the server's spare worker has a warm guest parked. */
 async function parkedAgain(): Promise<void> {
@@ -50,7 +52,7 @@ async function parkedAgain(): Promise<void> {
 
 /** Starts this cache's server when none runs (a test before may have stopped it), and waits until its spare is warm. */
 async function serving(): Promise<void> {
-  if ((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode === 2) {
+  if ((await serveStatus()).exitCode === 2) {
     const started = await execa('node', [launcher, 'serve'], { env, reject: false });
     expect(started.exitCode, started.stderr).toBe(0);
   }
@@ -219,6 +221,6 @@ describe('the command server', () => {
     expect(qemu.split(' ').map(Number).filter(alive)).toEqual([]);
     // Nor what the parked guests held (their console files, snapshot links) or their parking used.
     expect(await workerDirs()).toEqual(before);
-    expect((await execa('node', [launcher, 'serve', '--status'], { env, reject: false })).exitCode).toBe(2);
+    expect((await serveStatus()).exitCode).toBe(2);
   }, 60_000);
 });
